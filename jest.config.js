@@ -1,0 +1,18 @@
+// Nest 12 is ESM only, so jest runs with --experimental-vm-modules and ts-jest in ESM mode,
+// as in the official Nest 12 starter. Sources import with `.js` suffixes (nodenext), which the
+// mapper strips so ts-jest can find the `.ts` file.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  setupFiles: ['reflect-metadata'],
+  projects: undefined,
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  // e2e suites talk to one real broker; a test that waits for a delivery must not starve.
+  testTimeout: 30000,
+};

@@ -1,0 +1,38 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { InventoryModule } from './inventory/inventory.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { correlationIdMiddleware, RabbitMQModule } from './rabbitmq/index.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule implements NestModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RabbitMQModule.forRoot({
+          urls: config.amqpUrls,
+          serviceName: config.serviceName,
+          exchange: config.eventsExchange,
+          prefetch: config.prefetch,
+          queueType: config.queueType,
+          maxMessageBytes: config.maxMessageBytes,
+          publishTimeoutMs: config.publishTimeoutMs,
+          shutdownGraceMs: config.shutdownGraceMs,
+        }),
+        OrdersModule,
+        UsersModule,
+        InventoryModule,
+        NotificationsModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(correlationIdMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,56 @@
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+
+/**
+ * Every setting the service reads, named exactly as its environment variable so a validation
+ * message names the variable to fix. Defaults live in `config.defaults.ts`.
+ */
+export class EnvironmentVariables {
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(1, { message: 'PORT must be from 1 to 65535' })
+  @Max(65535, { message: 'PORT must be from 1 to 65535' })
+  PORT!: number;
+
+  // The message must never echo the value: it carries the broker password.
+  @Matches(/^amqps?:\/\/\S+(,\s*amqps?:\/\/\S+)*$/, {
+    message: 'AMQP_URL must be one or more comma-separated amqp:// or amqps:// URLs',
+  })
+  AMQP_URL!: string;
+
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
+    message: "SERVICE_NAME must be letters, digits, '.', '_', ':' or '-'",
+  })
+  SERVICE_NAME!: string;
+
+  @IsString({ message: 'EVENTS_EXCHANGE must be a string' })
+  @IsNotEmpty({ message: 'EVENTS_EXCHANGE must not be empty' })
+  EVENTS_EXCHANGE!: string;
+
+  @IsInt({ message: 'PREFETCH must be an integer' })
+  @Min(1, { message: 'PREFETCH must be at least 1 (0 would mean unbounded)' })
+  @Max(10_000, { message: 'PREFETCH must be at most 10000' })
+  PREFETCH!: number;
+
+  @IsIn(['quorum', 'classic'], { message: "QUEUE_TYPE must be 'quorum' or 'classic'" })
+  QUEUE_TYPE!: 'quorum' | 'classic';
+
+  @IsInt({ message: 'MAX_MESSAGE_BYTES must be an integer' })
+  @Min(1024, { message: 'MAX_MESSAGE_BYTES must be at least 1024' })
+  MAX_MESSAGE_BYTES!: number;
+
+  @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
+  @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
+  @Max(60_000, { message: 'PUBLISH_TIMEOUT_MS must be at most 60000' })
+  PUBLISH_TIMEOUT_MS!: number;
+
+  @IsInt({ message: 'SHUTDOWN_GRACE_MS must be an integer' })
+  @Min(0, { message: 'SHUTDOWN_GRACE_MS must be at least 0' })
+  SHUTDOWN_GRACE_MS!: number;
+
+  @IsInt({ message: 'HTTP_BODY_LIMIT_BYTES must be an integer' })
+  @Min(1024, { message: 'HTTP_BODY_LIMIT_BYTES must be at least 1024' })
+  HTTP_BODY_LIMIT_BYTES!: number;
+
+  @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
+  @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })
+  MAILER_DELAY_MS!: number;
+}

@@ -1,0 +1,42 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AppConfig } from './app-config.js';
+import { CONFIG_DEFAULTS, INTEGER_VARIABLES } from './config.defaults.js';
+import { EnvironmentVariables } from './environment-variables.js';
+import { InvalidConfigError } from './invalid-config.error.js';
+
+/**
+ * Reads the environment once, applies defaults, validates with class-validator and returns the
+ * typed config. Throws InvalidConfigError listing every bad variable; the caller exits non-zero.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [name, fallback] of Object.entries(CONFIG_DEFAULTS)) {
+    const value = env[name] === undefined || env[name] === '' ? fallback : env[name];
+    raw[name] = INTEGER_VARIABLES.has(name as keyof EnvironmentVariables) ? parseInteger(value) : value;
+  }
+  const variables = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(variables, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    throw new InvalidConfigError(`invalid configuration: ${messages.join('; ')}`);
+  }
+  return Object.assign(new AppConfig(), {
+    port: variables.PORT,
+    amqpUrls: variables.AMQP_URL.split(',').map((url) => url.trim()),
+    serviceName: variables.SERVICE_NAME,
+    eventsExchange: variables.EVENTS_EXCHANGE,
+    prefetch: variables.PREFETCH,
+    queueType: variables.QUEUE_TYPE,
+    maxMessageBytes: variables.MAX_MESSAGE_BYTES,
+    publishTimeoutMs: variables.PUBLISH_TIMEOUT_MS,
+    shutdownGraceMs: variables.SHUTDOWN_GRACE_MS,
+    httpBodyLimitBytes: variables.HTTP_BODY_LIMIT_BYTES,
+    mailerDelayMs: variables.MAILER_DELAY_MS,
+  });
+}
+
+/** '12' → 12; anything else (e.g. '12abc', '1.5') stays a string and fails validation. */
+function parseInteger(value: string | undefined): number | string | undefined {
+  return value !== undefined && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+}

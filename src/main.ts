@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp, startApp } from './app.factory.js';
+import { loadConfig } from './config/load-config.js';
+import { redactText } from './rabbitmq/index.js';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  app.enableShutdownHooks();
+  await startApp(app, config);
+  new Logger('Bootstrap').log(`warren listening on port ${config.port} as '${config.serviceName}'`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration and start-up errors: one clear line, secrets masked, non-zero exit.
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  console.error(redactText(message));
+  process.exit(1);
+});

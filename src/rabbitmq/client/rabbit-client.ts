@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import type { Observable } from 'rxjs';
+import { RabbitConnections } from '../connection/rabbit-connections.js';
+import type { PublishOptions } from '../publisher/message-properties.js';
+import type { PublishReceipt } from '../publisher/publish-receipt.js';
+import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+
+const REQUEST_RESPONSE_UNSUPPORTED =
+  'warren carries events only: use emit() or publish(); request-response (send) is not supported';
+
+/**
+ * What controllers inject to publish events. `emit(pattern, data)` is Nest's familiar API and
+ * completes with a PublishReceipt once the broker has confirmed the message; `publish()` is the
+ * same as a Promise. Both fail with a PublishError (HTTP 503) instead of hanging.
+ */
+@Injectable()
+export class RabbitClient extends ClientProxy {
+  constructor(
+    private readonly publisher: RabbitPublisher,
+    private readonly connections: RabbitConnections,
+  ) {
+    super();
+  }
+
+  /** The connection is owned by the module and opened at start-up: nothing to do per call. */
+  async connect(): Promise<void> {}
+
+  /** Lifecycle is owned by RabbitMQModule; closing a shared client here would break others. */
+  async close(): Promise<void> {}
+
+  unwrap<T = AmqpConnectionManager>(): T {
+    return this.connections.get('publisher') as T;
+  }
+
+  override emit<TResult = PublishReceipt, TInput = unknown>(pattern: string, data: TInput): Observable<TResult> {
+    return super.emit<TResult, TInput>(pattern, data);
+  }
+
+  /** Publishes an event and resolves once the broker confirmed it. */
+  publish<T>(pattern: string, data: T, options?: PublishOptions): Promise<PublishReceipt>;
+  /** @internal Nest's request-response hook, refused: warren is an event transport. */
+  publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
+  publish(
+    patternOrPacket: string | ReadPacket,
+    dataOrCallback: unknown,
+    options?: PublishOptions,
+  ): Promise<PublishReceipt> | (() => void) {
+    if (typeof dataOrCallback === 'function') {
+      (dataOrCallback as (packet: WritePacket) => void)({ err: new Error(REQUEST_RESPONSE_UNSUPPORTED), isDisposed: true });
+      return () => undefined;
+    }
+    if (typeof patternOrPacket !== 'string' || patternOrPacket.length === 0) {
+      return Promise.reject(new TypeError('publish(pattern, data): pattern must be a non-empty string'));
+    }
+    return this.publisher.publish(patternOrPacket, dataOrCallback, options);
+  }
+
+  /** Same as emit(), as an Observable built from publish(). */
+  protected dispatchEvent<T = PublishReceipt>(packet: ReadPacket): Promise<T> {
+    return this.publish(this.normalizePattern(packet.pattern), packet.data) as Promise<T>;
+  }
+
+}

@@ -1,0 +1,11 @@
+/**
+ * Turns a payload into message bytes and back. One codec per `content-type`; a team can add
+ * its own (protobuf, avro) by implementing this interface and registering it in the module.
+ */
+export interface MessageCodec {
+  /** The `content-type` this codec writes and accepts, e.g. `application/json`. */
+  readonly contentType: string;
+  encode(payload: unknown): Buffer;
+  /** Throws on bytes that are not valid for this content type. */
+  decode(body: Buffer): unknown;
+}

@@ -1,0 +1,44 @@
+import { UseInterceptors } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { FailureCaptureInterceptor } from '../interceptors/failure-capture.interceptor.js';
+import type { HandlerExtras } from '../server/handler-extras.js';
+
+/** Per-handler options of `@OnEvent`. */
+export interface OnEventOptions {
+  /** Queue name; defaults to `<service>.<handler>`. Give one to keep a queue across renames. */
+  queue?: string;
+  /** Unacked deliveries for this handler's queue; defaults to the module's `prefetch`. */
+  prefetch?: number;
+}
+
+/**
+ * Subscribes a method to an event pattern (topic wildcards `*` and `#` allowed). Each handler
+ * gets its own durable queue, named after its class and method (`NotificationsHandler.
+ * onOrderCreated` → `<service>.notifications.order-created`), so two handlers of the same event
+ * each see every event and fail or retry independently.
+ */
+export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    const extras: HandlerExtras = {
+      ...options,
+      handler: defaultHandlerName(target.constructor.name, String(key)),
+    };
+    (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
+    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+  };
+}
+
+/** `NotificationsHandler`, `onOrderCreated` → `notifications.order-created`. */
+export function defaultHandlerName(className: string, methodName: string): string {
+  const group = kebabCase(className.replace(/(Handlers?|Controller|Consumer|Listener)$/, '')) || 'handler';
+  const method = kebabCase(methodName.replace(/^(on|handle)(?=[A-Z])/, ''));
+  return `${group}.${method}`;
+}
+
+function kebabCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9.]+/g, '-')
+    .toLowerCase();
+}

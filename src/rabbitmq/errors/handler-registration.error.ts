@@ -1,0 +1,4 @@
+/** A handler that cannot be wired (request-response pattern, clashing queue, bad prefetch). */
+export class HandlerRegistrationError extends Error {
+  override readonly name = 'HandlerRegistrationError';
+}

@@ -1,0 +1,11 @@
+/** A body over `maxMessageBytes`, refused before it is encoded on publish or decoded on consume. */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError';
+
+  constructor(
+    readonly sizeBytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`message of ${sizeBytes} bytes is over the limit of ${maxBytes} bytes`);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * A publish that was not confirmed by the broker. The event may or may not have been stored, so
+ * callers must answer "try again" (HTTP 503 + Retry-After), never "accepted".
+ */
+export class PublishError extends Error {
+  override readonly name: string = 'PublishError';
+
+  constructor(
+    message: string,
+    /** Seconds after which a retry is sensible; HTTP maps it to `Retry-After`. */
+    readonly retryAfterSeconds = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The broker did not confirm within `publishTimeoutMs` (down, blocked, or unreachable). */
+export class PublishTimeoutError extends PublishError {
+  override readonly name = 'PublishTimeoutError';
+}
+
+/** The broker refused the message (nack), e.g. a queue overflowing with `reject-publish`. */
+export class PublishRejectedError extends PublishError {
+  override readonly name = 'PublishRejectedError';
+}
+
+/** Publishing after the publisher was closed for shutdown. */
+export class PublisherClosedError extends PublishError {
+  override readonly name = 'PublisherClosedError';
+}

@@ -1,0 +1,34 @@
+/** Public API of the warren RabbitMQ library. Feature code imports from here only. */
+export { RabbitMQModule } from './rabbitmq.module.js';
+export type { RabbitMQModuleOptions, ResolvedRabbitMQOptions, QueueType } from './options/rabbitmq-options.interface.js';
+export { resolveRabbitMQOptions } from './options/resolve-options.js';
+export { RabbitClient } from './client/rabbit-client.js';
+export { RabbitServer } from './server/rabbit-server.js';
+export { RabbitContext } from './server/rabbit-context.js';
+export { RabbitConnections } from './connection/rabbit-connections.js';
+export type { ConnectionState } from './connection/connection-state.js';
+export { RabbitPublisher } from './publisher/rabbit-publisher.js';
+export type { PublishOptions } from './publisher/message-properties.js';
+export type { PublishReceipt } from './publisher/publish-receipt.js';
+export { OnEvent, type OnEventOptions } from './decorators/on-event.decorator.js';
+export { redactUrl, redactText } from './connection/redact-url.js';
+export { runWithCorrelationId, currentCorrelationId } from './correlation/correlation-context.js';
+export type { MessageCodec } from './codec/message-codec.interface.js';
+export { PublishError, PublishTimeoutError, PublishRejectedError, PublisherClosedError } from './errors/publish.errors.js';
+export { MessageTooLargeError } from './errors/message-too-large.error.js';
+export { DecodeError } from './errors/decode.error.js';
+export { HandlerRegistrationError } from './errors/handler-registration.error.js';
+export { InvalidRabbitMQOptionsError } from './errors/invalid-options.error.js';
+export * from './topology/topology-names.js';
+export {
+  DEFAULT_EVENTS_EXCHANGE,
+  DEFAULT_PREFETCH,
+  HEADER_ERROR_MESSAGE,
+  HEADER_ERROR_TYPE,
+  HEADER_FAILED_AT,
+  HEADER_HANDLER,
+  HEADER_ORIGINAL_ROUTING_KEY,
+  HEADER_RETRY_COUNT,
+} from './rabbitmq.constants.js';
+export { correlationIdMiddleware, REQUEST_ID_HEADER } from './correlation/correlation-id.middleware.js';
+export { PublishErrorFilter } from './http/publish-error.filter.js';

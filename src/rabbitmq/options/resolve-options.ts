@@ -1,0 +1,66 @@
+import {
+  DEFAULT_EVENTS_EXCHANGE,
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PREFETCH,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  DEFAULT_QUEUE_TYPE,
+  DEFAULT_RECONNECT_SECONDS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  MAX_PREFETCH,
+} from '../rabbitmq.constants.js';
+import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
+import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+function requirePositiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidRabbitMQOptionsError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+}
+
+/** Merges defaults once and validates; every message names the offending option. */
+export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): ResolvedRabbitMQOptions {
+  const resolved: ResolvedRabbitMQOptions = {
+    exchange: DEFAULT_EVENTS_EXCHANGE,
+    prefetch: DEFAULT_PREFETCH,
+    queueType: DEFAULT_QUEUE_TYPE,
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
+    heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
+    reconnectSeconds: DEFAULT_RECONNECT_SECONDS,
+    shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+    ...stripUndefined(options),
+  } as ResolvedRabbitMQOptions;
+  if (!Array.isArray(resolved.urls) || resolved.urls.length === 0) {
+    throw new InvalidRabbitMQOptionsError('urls must list at least one amqp:// or amqps:// URL');
+  }
+  for (const url of resolved.urls) {
+    if (!/^amqps?:\/\//.test(url)) {
+      throw new InvalidRabbitMQOptionsError('urls must start with amqp:// or amqps://');
+    }
+  }
+  if (!NAME_PATTERN.test(resolved.serviceName ?? '')) {
+    throw new InvalidRabbitMQOptionsError(
+      `serviceName must be letters, digits, '.', '_', ':' or '-', got '${resolved.serviceName}'`,
+    );
+  }
+  if (!NAME_PATTERN.test(resolved.exchange)) {
+    throw new InvalidRabbitMQOptionsError(`exchange must be a valid exchange name, got '${resolved.exchange}'`);
+  }
+  requirePositiveInteger('prefetch', resolved.prefetch, MAX_PREFETCH);
+  if (resolved.queueType !== 'quorum' && resolved.queueType !== 'classic') {
+    throw new InvalidRabbitMQOptionsError(`queueType must be 'quorum' or 'classic', got '${resolved.queueType}'`);
+  }
+  requirePositiveInteger('maxMessageBytes', resolved.maxMessageBytes);
+  requirePositiveInteger('publishTimeoutMs', resolved.publishTimeoutMs);
+  requirePositiveInteger('heartbeatSeconds', resolved.heartbeatSeconds);
+  requirePositiveInteger('reconnectSeconds', resolved.reconnectSeconds);
+  requirePositiveInteger('shutdownGraceMs', resolved.shutdownGraceMs);
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,56 @@
+/**
+ * Defaults for every bound and name the transport uses. Each has a reason: a transport that is
+ * safe by default must not rely on the user to pick a sane number.
+ */
+
+/** Topic exchange every event is published to; routing key = event pattern. */
+export const DEFAULT_EVENTS_EXCHANGE = 'warren.events';
+
+/**
+ * Unacked deliveries per handler queue. Bounded (never 0 = unlimited): with prefetch 0 the
+ * broker pushes the whole backlog into the process, which is how the built-in transport OOMs.
+ */
+export const DEFAULT_PREFETCH = 50;
+
+/** Upper limit accepted for prefetch: above this the count no longer bounds memory usefully. */
+export const MAX_PREFETCH = 10_000;
+
+/** Quorum queues replicate and carry a delivery limit, the crash-loop backstop. */
+export const DEFAULT_QUEUE_TYPE = 'quorum';
+
+/**
+ * Largest message body we publish or accept. RabbitMQ's own default max is 128 MiB; a message
+ * that large in a Node process is an outage, so we refuse far earlier.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * How long a publish may wait for the broker's confirm (including time spent waiting for a
+ * connection). Past it the caller gets PublishTimeoutError, never a hanging request.
+ */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
+
+/** Heartbeats detect a dead TCP peer that never sends a FIN (frozen network, dead host). */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
+/** Wait between reconnect attempts, in seconds. */
+export const DEFAULT_RECONNECT_SECONDS = 1;
+
+/** On shutdown, how long in-flight handlers may keep running before their messages are requeued. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Header names written on every dead-lettered copy (see DESIGN.md "wire conventions"). */
+export const HEADER_ERROR_TYPE = 'x-error-type';
+export const HEADER_ERROR_MESSAGE = 'x-error-message';
+export const HEADER_FAILED_AT = 'x-failed-at';
+export const HEADER_RETRY_COUNT = 'x-retry-count';
+export const HEADER_ORIGINAL_ROUTING_KEY = 'x-original-routing-key';
+export const HEADER_HANDLER = 'x-handler';
+
+/** Error messages are truncated in headers: a header table over 64 KiB cannot be encoded. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
+
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** DI token of the resolved (defaults merged, validated) options. */
+export const RABBITMQ_RESOLVED_OPTIONS = Symbol('RABBITMQ_RESOLVED_OPTIONS');

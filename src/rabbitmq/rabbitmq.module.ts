@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { RabbitClient } from './client/rabbit-client.js';
+import { RabbitConnections } from './connection/rabbit-connections.js';
+import { FailureCaptureInterceptor } from './interceptors/failure-capture.interceptor.js';
+import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
+import { resolveRabbitMQOptions } from './options/resolve-options.js';
+import { RabbitPublisher } from './publisher/rabbit-publisher.js';
+import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
+import { RabbitServer } from './server/rabbit-server.js';
+
+/**
+ * The RabbitMQ library module. `RabbitMQModule.forRoot({ urls, serviceName })` (or
+ * `forRootAsync`) gives the app a RabbitClient to publish with and a RabbitServer to attach as
+ * the microservice transport. Global by default: one pair of connections per process.
+ */
+@Module({
+  providers: [
+    {
+      provide: RABBITMQ_RESOLVED_OPTIONS,
+      inject: [RABBITMQ_MODULE_OPTIONS],
+      useFactory: (options: RabbitMQModuleOptions) => resolveRabbitMQOptions(options),
+    },
+    RabbitConnections,
+    RabbitPublisher,
+    RabbitClient,
+    RabbitServer,
+    FailureCaptureInterceptor,
+  ],
+  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer],
+})
+export class RabbitMQModule extends RabbitMQConfigurableModule {}

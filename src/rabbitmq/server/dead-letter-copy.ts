@@ -1,0 +1,42 @@
+import type { ConsumeMessage, Options } from 'amqplib';
+import {
+  HEADER_ERROR_MESSAGE,
+  HEADER_ERROR_TYPE,
+  HEADER_FAILED_AT,
+  HEADER_HANDLER,
+  HEADER_ORIGINAL_ROUTING_KEY,
+  HEADER_RETRY_COUNT,
+} from '../rabbitmq.constants.js';
+import type { FailureDescription } from './failure-description.js';
+
+/**
+ * The copy of a failed message that goes to its dead-letter queue: the same bytes and
+ * properties (messageId included, so a replay stays de-duplicable) plus the reason headers.
+ */
+export function deadLetterProperties(
+  message: ConsumeMessage,
+  failure: FailureDescription,
+  context: { handler: string; originalRoutingKey: string; retryCount: number },
+): Options.Publish {
+  const { properties } = message;
+  return {
+    contentType: properties.contentType,
+    contentEncoding: properties.contentEncoding,
+    correlationId: properties.correlationId,
+    messageId: properties.messageId,
+    timestamp: properties.timestamp,
+    type: properties.type,
+    appId: properties.appId,
+    priority: properties.priority,
+    persistent: true,
+    headers: {
+      ...(properties.headers ?? {}),
+      [HEADER_ERROR_TYPE]: failure.type,
+      [HEADER_ERROR_MESSAGE]: failure.message,
+      [HEADER_FAILED_AT]: new Date().toISOString(),
+      [HEADER_RETRY_COUNT]: context.retryCount,
+      [HEADER_ORIGINAL_ROUTING_KEY]: context.originalRoutingKey,
+      [HEADER_HANDLER]: context.handler,
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import type { FailureDescription } from './failure-description.js';
+
+/** What to do with a delivery once its handler settled: decided first, then carried out. */
+export type DeliveryOutcome =
+  | { kind: 'ack' }
+  /** Park in `<queue>.dlq` with the reason; never redelivered to the handler by itself. */
+  | { kind: 'dead-letter'; failure: FailureDescription };

@@ -1,0 +1,57 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
+import { MAX_PREFETCH } from '../rabbitmq.constants.js';
+import { handlerQueueName } from '../topology/topology-names.js';
+import type { HandlerExtras } from './handler-extras.js';
+
+/** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
+export interface HandlerDefinition {
+  queue: string;
+  pattern: string;
+  handlerName: string;
+  prefetch: number;
+  callback: MessageHandler;
+}
+
+/**
+ * Maps each handler to its own queue. Nest would chain handlers of one pattern into a single
+ * delivery; here two handlers of `order.created` get two queues, so one failing or retrying
+ * never re-delivers the event to the other. Two handlers that would share a queue are refused
+ * at start-up instead of silently splitting each other's messages.
+ */
+export class HandlerRegistry {
+  private readonly byQueue = new Map<string, HandlerDefinition>();
+
+  constructor(
+    private readonly serviceName: string,
+    private readonly defaultPrefetch: number,
+  ) {}
+
+  register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
+    if (!pattern || typeof pattern !== 'string') {
+      throw new HandlerRegistrationError(`event pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+    }
+    const handlerName = extras.handler ?? pattern;
+    const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
+    const prefetch = extras.prefetch ?? this.defaultPrefetch;
+    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
+      throw new HandlerRegistrationError(
+        `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
+      );
+    }
+    const existing = this.byQueue.get(queue);
+    if (existing) {
+      throw new HandlerRegistrationError(
+        `handlers '${existing.handlerName}' (${existing.pattern}) and '${handlerName}' (${pattern}) would share queue '${queue}'; ` +
+          'give one of them its own queue with @OnEvent(pattern, { queue })',
+      );
+    }
+    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, callback };
+    this.byQueue.set(queue, definition);
+    return definition;
+  }
+
+  all(): HandlerDefinition[] {
+    return [...this.byQueue.values()];
+  }
+}

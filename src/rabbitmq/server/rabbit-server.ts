@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { JsonCodec } from '../codec/json.codec.js';
+import { MessageDecoder } from '../codec/message-decoder.js';
+import { RabbitConnections } from '../connection/rabbit-connections.js';
+import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { DeliveryProcessor } from './delivery-processor.js';
+import type { HandlerExtras } from './handler-extras.js';
+import { HandlerRegistry } from './handler-registry.js';
+import { QueueConsumer } from './queue-consumer.js';
+
+/**
+ * The Nest transport strategy: attach it with
+ * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@OnEvent` /
+ * `@EventPattern` handler gets its own queue and consumer; see QueueConsumer for settlement.
+ */
+@Injectable()
+export class RabbitServer extends Server implements CustomTransportStrategy {
+  /** Lets handler failures reach the transport instead of being only logged by Nest. */
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(RabbitServer.name);
+  private readonly registry: HandlerRegistry;
+  private readonly decoder: MessageDecoder;
+  private consumers: QueueConsumer[] = [];
+  private closing?: Promise<void>;
+
+  constructor(
+    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
+    private readonly connections: RabbitConnections,
+    private readonly publisher: RabbitPublisher,
+  ) {
+    super();
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch);
+    this.decoder = new MessageDecoder([new JsonCodec()], JSON_CONTENT_TYPE, options.maxMessageBytes);
+  }
+
+  /**
+   * Called by Nest once per handler. Nest would chain handlers of one pattern into a single
+   * delivery; we keep each apart, with its own queue.
+   */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const normalized = this.normalizePattern(pattern as string);
+    if (!isEventHandler) {
+      throw new HandlerRegistrationError(
+        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @OnEvent or @EventPattern`,
+      );
+    }
+    callback.isEventHandler = true;
+    callback.extras = extras;
+    this.registry.register(normalized, callback, extras as HandlerExtras);
+  }
+
+  /**
+   * Starts one consumer per handler. It does not wait for the broker: a service whose broker is
+   * down still starts (and reports not ready); consumers attach as soon as it is reachable.
+   */
+  listen(callback: (error?: unknown) => void): void {
+    try {
+      this.consumers = this.registry.all().map(
+        (definition) =>
+          new QueueConsumer(definition, {
+            connection: this.connections.get('consumer'),
+            publisher: this.publisher,
+            processor: new DeliveryProcessor(definition, this.decoder),
+            exchange: this.options.exchange,
+            queueType: this.options.queueType,
+            logger: this.logger,
+          }),
+      );
+      for (const consumer of this.consumers) {
+        consumer.start().catch((error: unknown) => {
+          this.logger.error(`consumer of ${consumer.definition.queue} could not start: ${String(error)}`);
+        });
+      }
+      this.logger.log(`consuming ${this.consumers.map((c) => c.definition.queue).join(', ') || 'no queues'}`);
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Resolves once every handler queue is declared and its consumer attached. */
+  async waitForConsumers(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.waitForReady()));
+  }
+
+  /** Queues this server consumes, for health checks and operators. */
+  queues(): string[] {
+    return this.registry.all().map((definition) => definition.queue);
+  }
+
+  /** Messages being handled right now, across all queues. */
+  get inFlight(): number {
+    return this.consumers.reduce((sum, consumer) => sum + consumer.inFlight, 0);
+  }
+
+  /** Graceful stop: cancel consumers, wait for in-flight (bounded), requeue the rest. Safe twice. */
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled(
+      this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs)),
+    ).then(() => undefined);
+    return this.closing;
+  }
+
+  on(): never {
+    throw new Error('RabbitServer does not expose broker events; use RabbitConnections.state() instead');
+  }
+
+  unwrap<T>(): T {
+    return this.connections.get('consumer') as T;
+  }
+}
