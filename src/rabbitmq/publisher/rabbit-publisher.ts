@@ -120,13 +120,21 @@ export class RabbitPublisher implements OnApplicationShutdown {
   }
 
   private getChannel(): ChannelWrapper {
-    this.channel ??= this.connections.get('publisher').createChannel({
+    if (this.channel) {
+      return this.channel;
+    }
+    const channel = this.connections.get('publisher').createChannel({
       name: 'publish',
       confirm: true,
       json: false,
       publishTimeout: this.options.publishTimeoutMs,
-      setup: (channel: ConfirmChannel) => declareEventsExchange(channel, this.options.exchange),
+      setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange),
     });
-    return this.channel;
+    // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
+    channel.on('error', (error: Error) => {
+      this.logger.error(`publish channel failed: ${redactText(error.message)}`);
+    });
+    this.channel = channel;
+    return channel;
   }
 }

@@ -37,6 +37,7 @@ export class QueueConsumer {
   private generation = 0;
   private readonly unsettled = new Map<ConsumeMessage, Promise<void>>();
   private stopping?: Promise<void>;
+  private started?: Promise<unknown>;
 
   constructor(
     readonly definition: HandlerDefinition,
@@ -48,19 +49,26 @@ export class QueueConsumer {
       json: false,
       setup: (channel: Channel) => this.setup(channel),
     });
-  }
-
-  /** Starts consuming; resolves once the consumer is registered with the broker. */
-  async start(): Promise<void> {
-    await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-      prefetch: this.definition.prefetch,
-      noAck: false,
+    // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
+    this.channel.on('error', (error: Error) => {
+      deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
   }
 
-  /** Resolves when the channel is open (topology declared, consumer attached). */
-  waitForReady(): Promise<void> {
-    return this.channel.waitForConnect();
+  /** Starts consuming; resolves once the consumer is registered with the broker. */
+  start(): Promise<unknown> {
+    this.started ??= this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
+      prefetch: this.definition.prefetch,
+      noAck: false,
+    });
+    return this.started;
+  }
+
+  /** Resolves once the topology is declared and the consumer registered with the broker. */
+  async waitForReady(): Promise<void> {
+    await this.start();
+    // consume() returns early while disconnected; 'connect' fires after setup and consumers.
+    await this.channel.waitForConnect();
   }
 
   get inFlight(): number {

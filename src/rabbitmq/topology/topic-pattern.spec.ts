@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { topicMatches } from './topic-pattern.js';
+
+describe('topicMatches', () => {
+  it('matches an identical routing key and nothing else', () => {
+    expect(topicMatches('order.created', 'order.created')).toBe(true);
+    expect(topicMatches('order.created', 'order.updated')).toBe(false);
+    expect(topicMatches('order.created', 'order')).toBe(false);
+    expect(topicMatches('order.created', 'order.created.v2')).toBe(false);
+    expect(topicMatches('order', 'order.created')).toBe(false);
+  });
+
+  it("matches exactly one word with '*'", () => {
+    expect(topicMatches('order.*', 'order.created')).toBe(true);
+    expect(topicMatches('*.created', 'user.created')).toBe(true);
+    expect(topicMatches('order.*.eu', 'order.created.eu')).toBe(true);
+    expect(topicMatches('order.*', 'order.created.eu')).toBe(false);
+    expect(topicMatches('order.*', 'user.created')).toBe(false);
+  });
+
+  it("does not let '*' match zero words", () => {
+    expect(topicMatches('order.*', 'order')).toBe(false);
+    expect(topicMatches('*.order', 'order')).toBe(false);
+    expect(topicMatches('a.*.b', 'a.b')).toBe(false);
+  });
+
+  it("matches zero or more words with '#'", () => {
+    expect(topicMatches('order.#', 'order')).toBe(true);
+    expect(topicMatches('order.#', 'order.created')).toBe(true);
+    expect(topicMatches('order.#', 'order.created.eu.v2')).toBe(true);
+    expect(topicMatches('order.#', 'user.created')).toBe(false);
+    expect(topicMatches('#.created', 'created')).toBe(true);
+    expect(topicMatches('#.created', 'order.item.created')).toBe(true);
+    expect(topicMatches('#.created', 'order.created.eu')).toBe(false);
+  });
+
+  it("matches every key with '#' alone", () => {
+    expect(topicMatches('#', 'order')).toBe(true);
+    expect(topicMatches('#', 'order.created.eu')).toBe(true);
+    expect(topicMatches('#', '')).toBe(true);
+  });
+
+  it("matches 'a.#.b' with zero, one or several words between", () => {
+    expect(topicMatches('a.#.b', 'a.b')).toBe(true);
+    expect(topicMatches('a.#.b', 'a.x.b')).toBe(true);
+    expect(topicMatches('a.#.b', 'a.x.y.z.b')).toBe(true);
+    expect(topicMatches('a.#.b', 'a.x.y')).toBe(false);
+    expect(topicMatches('a.#.b', 'x.a.b')).toBe(false);
+    expect(topicMatches('a.#.b', 'a.b.c')).toBe(false);
+    expect(topicMatches('a.#.b', 'a')).toBe(false);
+  });
+
+  it("combines '#' and '*'", () => {
+    expect(topicMatches('#.*', 'a')).toBe(true);
+    expect(topicMatches('*.#.*', 'a')).toBe(false);
+    expect(topicMatches('*.#.*', 'a.b')).toBe(true);
+    expect(topicMatches('*.#.*', 'a.b.c.d')).toBe(true);
+  });
+
+  it('treats empty words as words that must match literally', () => {
+    expect(topicMatches('', '')).toBe(true);
+    expect(topicMatches('', 'a')).toBe(false);
+    expect(topicMatches('a', '')).toBe(false);
+    expect(topicMatches('a..b', 'a..b')).toBe(true);
+    expect(topicMatches('a..b', 'a.b')).toBe(false);
+    expect(topicMatches('a.*.b', 'a..b')).toBe(true);
+    expect(topicMatches('order.#', 'order.')).toBe(true);
+    expect(topicMatches('order.*', 'order.')).toBe(true);
+    expect(topicMatches('order.created', 'order.created.')).toBe(false);
+  });
+
+  it('is not confused by regex metacharacters in words', () => {
+    expect(topicMatches('order+created', 'order+created')).toBe(true);
+    expect(topicMatches('a$b', 'axb')).toBe(false);
+    expect(topicMatches('order*', 'order-created')).toBe(false);
+    expect(topicMatches('order#', 'order')).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+
+const run = promisify(execFile);
+
+/** The shared broker every e2e test uses, with its own unique names (never stopped here). */
+export const SHARED_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Unique names per test so suites never see each other's messages. */
+export function uniqueNames(prefix: string): { serviceName: string; exchange: string } {
+  const id = randomUUID().slice(0, 8);
+  return { serviceName: `t-${prefix}-${id}`, exchange: `t-${prefix}-${id}.events` };
+}
+
+/**
+ * A plain amqplib connection used by tests to play "another AMQP client" and to inspect queues.
+ * It is the test's own, not the service's, so it never counts in the service's connections.
+ */
+export class BrokerProbe {
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly channel: Channel,
+  ) {}
+
+  static async open(url = SHARED_AMQP_URL): Promise<BrokerProbe> {
+    const connection = await amqp.connect(url, { clientProperties: { connection_name: 'warren-test-probe' } });
+    const channel = await connection.createChannel();
+    return new BrokerProbe(connection, channel);
+  }
+
+  /** Ready messages in a queue (the broker's passive declare). */
+  async ready(queue: string): Promise<number> {
+    return (await this.channel.checkQueue(queue)).messageCount;
+  }
+
+  /** Ready and unacknowledged counts, from rabbitmqctl (the protocol only reports ready). */
+  async depth(queue: string): Promise<{ ready: number; unacked: number }> {
+    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged', '--formatter', 'json'], {
+      timeout: 15_000,
+    });
+    const rows = JSON.parse(stdout) as { name: string; messages_ready: number; messages_unacknowledged: number }[];
+    const row = rows.find((r) => r.name === queue);
+    if (!row) {
+      throw new Error(`queue ${queue} does not exist`);
+    }
+    return { ready: row.messages_ready, unacked: row.messages_unacknowledged };
+  }
+
+  /** Takes one message off a queue (basic.get, acked), or undefined if the queue is empty. */
+  async take(queue: string): Promise<GetMessage | undefined> {
+    const message = await this.channel.get(queue, { noAck: true });
+    return message === false ? undefined : message;
+  }
+
+  /** Publishes raw bytes as any AMQP client would. */
+  publish(exchange: string, routingKey: string, body: string | Buffer, options: amqp.Options.Publish = {}): void {
+    this.channel.publish(exchange, routingKey, Buffer.isBuffer(body) ? body : Buffer.from(body), options);
+  }
+
+  /** Deletes queues and exchanges, ignoring ones already gone (a fresh channel per delete). */
+  async remove(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+    for (const queue of names.queues ?? []) {
+      const channel = await this.connection.createChannel();
+      await channel.deleteQueue(queue).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+    for (const exchange of names.exchanges ?? []) {
+      const channel = await this.connection.createChannel();
+      await channel.deleteExchange(exchange).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+/** Connections the broker holds, by name, with rabbitmqctl (what an operator would run). */
+export async function listConnectionNames(): Promise<string[]> {
+  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'client_properties', '--formatter', 'json'], {
+    timeout: 15_000,
+  });
+  const rows = JSON.parse(stdout) as { client_properties: unknown }[];
+  return rows.map((row) => connectionNameOf(row.client_properties)).filter((name): name is string => !!name);
+}
+
+/** rabbitmqctl's JSON renders client_properties as [name, type, value] triples. */
+function connectionNameOf(properties: unknown): string | undefined {
+  if (!Array.isArray(properties)) {
+    return undefined;
+  }
+  for (const entry of properties) {
+    if (Array.isArray(entry) && entry[0] === 'connection_name') {
+      return String(entry[2]);
+    }
+  }
+  return undefined;
+}

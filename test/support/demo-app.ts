@@ -1,0 +1,73 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { configureApp } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Mailer } from '../../src/notifications/mailer.port.js';
+import {
+  deadLetterQueueName,
+  RabbitServer,
+  unroutedExchangeName,
+  unroutedQueueName,
+} from '../../src/rabbitmq/index.js';
+import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
+import { RecordingMailer } from './recording-mailer.js';
+
+export interface DemoApp {
+  app: INestApplication;
+  config: AppConfig;
+  server: RabbitServer;
+  mailer: RecordingMailer;
+  /** Closes the app and deletes every queue and exchange it declared. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The real service wiring (same module, pipes, filters, transport as main.ts) with unique
+ * names and a recording mailer, started and with its consumers attached.
+ */
+export async function startDemoApp(prefix: string, env: Record<string, string> = {}): Promise<DemoApp> {
+  const names = uniqueNames(prefix);
+  const config = loadConfig({
+    AMQP_URL: SHARED_AMQP_URL,
+    SERVICE_NAME: names.serviceName,
+    EVENTS_EXCHANGE: names.exchange,
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
+    .overrideProvider(Mailer)
+    .useClass(RecordingMailer)
+    .compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+  configureApp(app, config);
+  await app.startAllMicroservices();
+  await app.init();
+  const server = app.get(RabbitServer);
+  await server.waitForConsumers();
+  const mailer = app.get(Mailer) as RecordingMailer;
+  return {
+    app,
+    config,
+    server,
+    mailer,
+    dispose: async () => {
+      const queues = server.queues();
+      await app.close();
+      await removeTopology(config.eventsExchange, queues);
+    },
+  };
+}
+
+/** Deletes handler queues, their DLQs and the exchange pair a test created. */
+export async function removeTopology(exchange: string, queues: string[]): Promise<void> {
+  const probe = await BrokerProbe.open();
+  try {
+    await probe.remove({
+      queues: [...queues, ...queues.map(deadLetterQueueName), unroutedQueueName(exchange)],
+      exchanges: [exchange, unroutedExchangeName(exchange)],
+    });
+  } finally {
+    await probe.close();
+  }
+}
