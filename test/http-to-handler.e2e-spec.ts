@@ -47,13 +47,6 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(announced.properties.type).toBe('inventory.reserved');
     expect(announced.properties.contentType).toBe('application/json');
 
-    // Acked after the handlers settled: nothing ready, nothing unacked on any handler queue.
-    for (const queue of demo.server.queues()) {
-      await waitFor(`${queue} to be empty and fully acked`, async () => {
-        const depth = await probe.depth(queue);
-        return depth.ready === 0 && depth.unacked === 0;
-      });
-    }
   });
 
   it('POST /users answers 202 and the welcome mail is sent', async () => {
@@ -105,5 +98,13 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     await waitFor('all 1,000 welcome mails', () => demo.mailer.sent.filter((m) => m.subject === 'Welcome, Load').length === 1000, {
       timeoutMs: 30_000,
     });
+  });
+
+  it('left nothing unacked: after the consumers close, every handler queue is empty', async () => {
+    // A handled-but-unacked message would return to 'ready' when its channel closes.
+    await demo.app.close();
+    for (const queue of demo.server.queues()) {
+      expect({ queue, ready: await probe.ready(queue) }).toEqual({ queue, ready: 0 });
+    }
   });
 });

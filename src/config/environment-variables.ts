@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
 
 /**
  * Every setting the service reads, named exactly as its environment variable so a validation
@@ -6,12 +6,12 @@ import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-vali
  */
 export class EnvironmentVariables {
   @IsInt({ message: 'PORT must be an integer' })
-  @Min(1, { message: 'PORT must be from 1 to 65535' })
-  @Max(65535, { message: 'PORT must be from 1 to 65535' })
+  @Min(1, { message: 'PORT must be at least 1' })
+  @Max(65535, { message: 'PORT must be at most 65535' })
   PORT!: number;
 
   // The message must never echo the value: it carries the broker password.
-  @Matches(/^amqps?:\/\/\S+(,\s*amqps?:\/\/\S+)*$/, {
+  @Matches(/^amqps?:\/\/[^\s,]+(\s*,\s*amqps?:\/\/[^\s,]+)*$/, {
     message: 'AMQP_URL must be one or more comma-separated amqp:// or amqps:// URLs',
   })
   AMQP_URL!: string;
@@ -21,8 +21,9 @@ export class EnvironmentVariables {
   })
   SERVICE_NAME!: string;
 
-  @IsString({ message: 'EVENTS_EXCHANGE must be a string' })
-  @IsNotEmpty({ message: 'EVENTS_EXCHANGE must not be empty' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
+    message: "EVENTS_EXCHANGE must be letters, digits, '.', '_', ':' or '-'",
+  })
   EVENTS_EXCHANGE!: string;
 
   @IsInt({ message: 'PREFETCH must be an integer' })

@@ -127,6 +127,18 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('AMQP_URL');
   });
 
+  it.each(['amqp://a,http://u:pw@b', 'amqp://a,', 'amqp://a, ,amqp://b'])('rejects every URL of the list being checked: %s', (url) => {
+    expect(rejectionOf({ AMQP_URL: url }).message).toContain('AMQP_URL');
+  });
+
+  it('rejects an EVENTS_EXCHANGE the broker would refuse, naming the variable', () => {
+    expect(rejectionOf({ EVENTS_EXCHANGE: 'my events' }).message).toContain('EVENTS_EXCHANGE');
+  });
+
+  it('names a non-integer PORT once, without repeating range messages', () => {
+    expect(rejectionOf({ PORT: 'abc' }).message).toBe('invalid configuration: PORT must be an integer');
+  });
+
   it('names a non-amqp AMQP_URL without echoing its password', () => {
     const error = rejectionOf({ AMQP_URL: 'http://user:s3cretPass@x' });
     expect(error.message).toContain('AMQP_URL');

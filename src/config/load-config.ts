@@ -18,7 +18,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const variables = plainToInstance(EnvironmentVariables, raw);
   const errors = validateSync(variables, { forbidUnknownValues: true });
   if (errors.length > 0) {
-    const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    // When a value is not even an integer, its range messages would only repeat the point.
+    const messages = errors.flatMap((error) => {
+      const constraints = error.constraints ?? {};
+      return constraints.isInt ? [constraints.isInt] : Object.values(constraints);
+    });
     throw new InvalidConfigError(`invalid configuration: ${messages.join('; ')}`);
   }
   return Object.assign(new AppConfig(), {

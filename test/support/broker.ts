@@ -35,7 +35,11 @@ export class BrokerProbe {
     return (await this.channel.checkQueue(queue)).messageCount;
   }
 
-  /** Ready and unacknowledged counts, from rabbitmqctl (the protocol only reports ready). */
+  /**
+   * Ready and unacknowledged counts, from rabbitmqctl (the protocol only reports ready). Live
+   * for classic queues; quorum queue counters are refreshed every ~5 s, so tests that assert
+   * a quorum queue is fully acked close the consumer first and then check `ready`.
+   */
   async depth(queue: string): Promise<{ ready: number; unacked: number }> {
     const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged', '--formatter', 'json'], {
       timeout: 15_000,

@@ -53,7 +53,7 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     mailer,
     dispose: async () => {
       const queues = server.queues();
-      await app.close();
+      await app.close(); // safe when a test already closed it
       await removeTopology(config.eventsExchange, queues);
     },
   };

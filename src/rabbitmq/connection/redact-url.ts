@@ -1,12 +1,29 @@
+const URL_IN_TEXT = /amqps?:\/\/[^\s,'"]+/gi;
+
 /**
- * Removes the password from an AMQP URL so it can be logged or reported.
- * Works on unparsable input too: anything between "://user:" and "@" is masked.
+ * Removes the password from an AMQP URL so it can be logged or reported. The password runs
+ * from the first ':' after the scheme to the LAST '@' (a raw '@' or '/' inside the password
+ * must not end the mask early); input that is not a well-formed URL is masked the same way.
  */
 export function redactUrl(url: string): string {
-  return url.replace(/^(amqps?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  const match = /^(amqps?:\/\/)(.*)$/i.exec(url);
+  if (!match) {
+    return url;
+  }
+  const [, scheme, rest] = match;
+  const at = rest.lastIndexOf('@');
+  if (at < 0) {
+    return url;
+  }
+  const userInfo = rest.slice(0, at);
+  const colon = userInfo.indexOf(':');
+  if (colon < 0) {
+    return url;
+  }
+  return `${scheme}${userInfo.slice(0, colon)}:***${rest.slice(at)}`;
 }
 
-/** Masks every AMQP URL password inside a free text (error messages from amqplib carry URLs). */
+/** Masks the password of every AMQP URL inside a free text (amqplib errors carry URLs). */
 export function redactText(text: string): string {
-  return text.replace(/(amqps?:\/\/[^:@/\s]*):[^@/\s]*@/gi, '$1:***@');
+  return text.replace(URL_IN_TEXT, (url) => redactUrl(url));
 }

@@ -99,6 +99,10 @@ describe('resolveRabbitMQOptions', () => {
     expect(options).toEqual({ ...REQUIRED, prefetch: undefined });
   });
 
+  it('accepts shutdownGraceMs 0 (requeue in-flight messages at once)', () => {
+    expect(resolveRabbitMQOptions({ ...REQUIRED, shutdownGraceMs: 0 }).shutdownGraceMs).toBe(0);
+  });
+
   it('accepts the prefetch bounds 1 and MAX_PREFETCH', () => {
     expect(resolveRabbitMQOptions({ ...REQUIRED, prefetch: 1 }).prefetch).toBe(1);
     expect(resolveRabbitMQOptions({ ...REQUIRED, prefetch: MAX_PREFETCH }).prefetch).toBe(MAX_PREFETCH);
@@ -122,7 +126,7 @@ describe('resolveRabbitMQOptions', () => {
     ['maxMessageBytes -1', 'maxMessageBytes', { maxMessageBytes: -1 }],
     ['heartbeatSeconds 0.5', 'heartbeatSeconds', { heartbeatSeconds: 0.5 }],
     ['reconnectSeconds 0', 'reconnectSeconds', { reconnectSeconds: 0 }],
-    ['shutdownGraceMs 0', 'shutdownGraceMs', { shutdownGraceMs: 0 }],
+    ['shutdownGraceMs -1', 'shutdownGraceMs', { shutdownGraceMs: -1 }],
   ])('rejects %s with an error naming %s', (_case, option, overrides) => {
     const error = rejectionOf(overrides as Partial<RabbitMQModuleOptions>);
     expect(error.name).toBe('InvalidRabbitMQOptionsError');

@@ -14,9 +14,9 @@ import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
-function requirePositiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidRabbitMQOptionsError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+function requireInteger(name: string, value: number, min = 1, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidRabbitMQOptionsError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
 }
 
@@ -49,15 +49,16 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   if (!NAME_PATTERN.test(resolved.exchange)) {
     throw new InvalidRabbitMQOptionsError(`exchange must be a valid exchange name, got '${resolved.exchange}'`);
   }
-  requirePositiveInteger('prefetch', resolved.prefetch, MAX_PREFETCH);
+  requireInteger('prefetch', resolved.prefetch, 1, MAX_PREFETCH);
   if (resolved.queueType !== 'quorum' && resolved.queueType !== 'classic') {
     throw new InvalidRabbitMQOptionsError(`queueType must be 'quorum' or 'classic', got '${resolved.queueType}'`);
   }
-  requirePositiveInteger('maxMessageBytes', resolved.maxMessageBytes);
-  requirePositiveInteger('publishTimeoutMs', resolved.publishTimeoutMs);
-  requirePositiveInteger('heartbeatSeconds', resolved.heartbeatSeconds);
-  requirePositiveInteger('reconnectSeconds', resolved.reconnectSeconds);
-  requirePositiveInteger('shutdownGraceMs', resolved.shutdownGraceMs);
+  requireInteger('maxMessageBytes', resolved.maxMessageBytes);
+  requireInteger('publishTimeoutMs', resolved.publishTimeoutMs);
+  requireInteger('heartbeatSeconds', resolved.heartbeatSeconds);
+  requireInteger('reconnectSeconds', resolved.reconnectSeconds);
+  // 0 is allowed: requeue in-flight messages at once on shutdown.
+  requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0);
   return resolved;
 }
 

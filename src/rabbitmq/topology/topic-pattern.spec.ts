@@ -69,6 +69,12 @@ describe('topicMatches', () => {
     expect(topicMatches('order.created', 'order.created.')).toBe(false);
   });
 
+  it('treats an empty routing key as zero words, as the broker does', () => {
+    expect(topicMatches('*', '')).toBe(false);
+    expect(topicMatches('#.*', '')).toBe(false);
+    expect(topicMatches('#', '')).toBe(true);
+  });
+
   it('is not confused by regex metacharacters in words', () => {
     expect(topicMatches('order+created', 'order+created')).toBe(true);
     expect(topicMatches('a$b', 'axb')).toBe(false);

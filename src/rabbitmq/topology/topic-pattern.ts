@@ -4,7 +4,12 @@
  * stale binding, or a message published straight to the queue, must not reach the wrong code).
  */
 export function topicMatches(pattern: string, routingKey: string): boolean {
-  return matchWords(pattern.split('.'), 0, routingKey.split('.'), 0);
+  // As the broker does, an empty key (or pattern) has zero words, not one empty word.
+  return matchWords(words(pattern), 0, words(routingKey), 0);
+}
+
+function words(key: string): string[] {
+  return key === '' ? [] : key.split('.');
 }
 
 function matchWords(pattern: string[], p: number, key: string[], k: number): boolean {

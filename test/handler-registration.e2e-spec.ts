@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import { OnEvent } from '../src/rabbitmq/index.js';
+import { startProbeApp } from './support/probe-app.js';
+
+@Controller()
+class ClashingHandlers {
+  // Two plain @EventPattern handlers of one event with no queue name would share a queue.
+  @EventPattern('clash.created')
+  first(): void {}
+
+  @EventPattern('clash.created')
+  second(): void {}
+}
+
+@Controller()
+class RequestResponseHandler {
+  @MessagePattern('sum')
+  sum(): number {
+    return 1;
+  }
+}
+
+@Controller()
+class ZeroPrefetchHandler {
+  @OnEvent('zero.prefetch', { prefetch: 0 })
+  handle(): void {}
+}
+
+describe('handler registration fails fast at start-up', () => {
+  it('refuses two handlers that would silently share one queue, naming both', async () => {
+    await expect(startProbeApp('clash', [ClashingHandlers])).rejects.toThrow(
+      /handlers 'clash\.created' \(clash\.created\) and 'clash\.created' \(clash\.created\) would share queue/,
+    );
+  });
+
+  it('refuses @MessagePattern, which this event transport does not carry', async () => {
+    await expect(startProbeApp('rpc', [RequestResponseHandler])).rejects.toThrow(/@MessagePattern\('sum'\) is request-response/);
+  });
+
+  it('refuses an unbounded prefetch of 0', async () => {
+    await expect(startProbeApp('zero', [ZeroPrefetchHandler])).rejects.toThrow(/prefetch of handler .* must be an integer from 1/);
+  });
+});

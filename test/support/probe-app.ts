@@ -1,0 +1,54 @@
+import { type INestApplication, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { type RabbitMQModuleOptions, RabbitMQModule, RabbitServer } from '../../src/rabbitmq/index.js';
+import { SHARED_AMQP_URL, uniqueNames } from './broker.js';
+import { removeTopology } from './demo-app.js';
+
+export interface ProbeApp {
+  app: INestApplication;
+  server: RabbitServer;
+  serviceName: string;
+  exchange: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A bare Nest app with only the RabbitMQ library and the given handler classes: tests of the
+ * transport itself, independent of the demo features.
+ */
+export async function startProbeApp(
+  prefix: string,
+  handlers: Type[],
+  options: Partial<RabbitMQModuleOptions> = {},
+  providers: Type[] = [],
+): Promise<ProbeApp> {
+  const names = uniqueNames(prefix);
+  const moduleRef = await Test.createTestingModule({
+    imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, ...options })],
+    controllers: handlers,
+    providers,
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: true });
+  try {
+    await app.startAllMicroservices();
+    await app.init();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  const server = app.get(RabbitServer);
+  await server.waitForConsumers();
+  const exchange = options.exchange ?? names.exchange;
+  return {
+    app,
+    server,
+    serviceName: names.serviceName,
+    exchange,
+    dispose: async () => {
+      const queues = server.queues();
+      await app.close();
+      await removeTopology(exchange, queues);
+    },
+  };
+}
