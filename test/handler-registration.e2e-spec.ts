@@ -8,10 +8,10 @@ import { startProbeApp } from './support/probe-app.js';
 class ClashingHandlers {
   // Two plain @EventPattern handlers of one event with no queue name would share a queue.
   @EventPattern('clash.created')
-  first(): void {}
+  first(_data: unknown): void {}
 
   @EventPattern('clash.created')
-  second(): void {}
+  second(_data: unknown): void {}
 }
 
 @Controller()

@@ -78,7 +78,8 @@ describe('RabbitServer + RabbitClient on the real broker', () => {
   beforeAll(async () => {
     // Classic queues here: rabbitmqctl reports their unacked count live, while quorum queue
     // counters lag ~5 s, and these tests assert the unacked state while a handler runs.
-    probeApp = await startProbeApp('transport', [ProbeHandlers], { queueType: 'classic' }, [Recorder]);
+    // No retries here: these tests are about settlement; retries have their own spec.
+    probeApp = await startProbeApp('transport', [ProbeHandlers], { queueType: 'classic', retry: { attempts: 0, delaysMs: [] } }, [Recorder]);
     recorder = probeApp.app.get(Recorder);
     broker = await BrokerProbe.open();
     const queues = probeApp.server.queues();

@@ -39,6 +39,25 @@ export const DEFAULT_RECONNECT_SECONDS = 1;
 /** On shutdown, how long in-flight handlers may keep running before their messages are requeued. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * Longest a handler may run before its delivery counts as a (retryable) failure. Well below
+ * RabbitMQ's consumer timeout (30 min), which would close the whole channel instead.
+ */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+
+/**
+ * Deliveries of one message a quorum queue allows before the broker dead-letters it: the
+ * backstop for a message that crashes the process before it can be settled.
+ */
+export const DEFAULT_DELIVERY_LIMIT = 20;
+
+/** Kill switch: outcomes remembered per queue. */
+export const DEFAULT_KILL_SWITCH_WINDOW = 20;
+/** Kill switch: trips when at least this share of the window failed (and the window is full). */
+export const DEFAULT_KILL_SWITCH_FAILURE_RATIO = 0.5;
+/** Kill switch: how long a tripped queue's consumer stays paused before a trial. */
+export const DEFAULT_KILL_SWITCH_COOLDOWN_MS = 30_000;
+
 /** Header names written on every dead-lettered copy (see DESIGN.md "wire conventions"). */
 export const HEADER_ERROR_TYPE = 'x-error-type';
 export const HEADER_ERROR_MESSAGE = 'x-error-message';

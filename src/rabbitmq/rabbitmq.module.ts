@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { RabbitClient } from './client/rabbit-client.js';
 import { RabbitConnections } from './connection/rabbit-connections.js';
-import { FailureCaptureInterceptor } from './interceptors/failure-capture.interceptor.js';
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
+import { RetryPolicyInterceptor } from './retry/retry-policy.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
@@ -25,7 +25,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitPublisher,
     RabbitClient,
     RabbitServer,
-    FailureCaptureInterceptor,
+    RetryPolicyInterceptor,
   ],
   exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer],
 })

@@ -1,6 +1,6 @@
 import { UseInterceptors } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { FailureCaptureInterceptor } from '../interceptors/failure-capture.interceptor.js';
+import { RetryPolicyInterceptor } from '../retry/retry-policy.interceptor.js';
 import type { HandlerExtras } from '../server/handler-extras.js';
 
 /** Per-handler options of `@OnEvent`. */
@@ -9,13 +9,16 @@ export interface OnEventOptions {
   queue?: string;
   /** Unacked deliveries for this handler's queue; defaults to the module's `prefetch`. */
   prefetch?: number;
+  /** Longest this handler may run, in ms; defaults to the module's `handlerTimeoutMs`. */
+  timeoutMs?: number;
 }
 
 /**
  * Subscribes a method to an event pattern (topic wildcards `*` and `#` allowed). Each handler
  * gets its own durable queue, named after its class and method (`NotificationsHandler.
  * onOrderCreated` → `<service>.notifications.order-created`), so two handlers of the same event
- * each see every event and fail or retry independently.
+ * each see every event and fail or retry independently. Failures are retried per `@Retry` or
+ * the module's `retry` option.
  */
 export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
@@ -24,7 +27,7 @@ export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDe
       handler: defaultHandlerName(target.constructor.name, String(key)),
     };
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+    UseInterceptors(RetryPolicyInterceptor)(target, key, descriptor);
   };
 }
 

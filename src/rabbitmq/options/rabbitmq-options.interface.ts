@@ -1,3 +1,5 @@
+import type { RetryPolicy } from '../retry/retry-policy.js';
+
 /** Queue type for handler queues. */
 export type QueueType = 'quorum' | 'classic';
 
@@ -49,7 +51,51 @@ export interface RabbitMQModuleOptions {
    * @default 10000
    */
   shutdownGraceMs?: number;
+  /**
+   * Retries of a failing handler (retryable errors only), overridable per handler with `@Retry`.
+   * @default { attempts: 5, delaysMs: [1000, 5000, 30000, 120000, 600000] }
+   */
+  retry?: RetryPolicy;
+  /**
+   * Longest a handler may run; past it the delivery is a retryable failure, in ms.
+   * @default 30000
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * Deliveries of one message before a quorum queue dead-letters it (crash-loop backstop).
+   * Fixed when the queue is first declared.
+   * @default 20
+   */
+  deliveryLimit?: number;
+  /** @default { window: 20, failureRatio: 0.5, cooldownMs: 30000, enabled: true } */
+  killSwitch?: KillSwitchOptions;
+}
+
+/** Pauses a queue whose handler keeps failing, so a dead downstream does not drain it into the DLQ. */
+export interface KillSwitchOptions {
+  /**
+   * Outcomes remembered per queue.
+   * @default 20
+   */
+  window?: number;
+  /**
+   * Share of failures in a full window that trips the switch, from 0 (exclusive) to 1.
+   * @default 0.5
+   */
+  failureRatio?: number;
+  /**
+   * Pause before the consumer resumes on trial, in ms.
+   * @default 30000
+   */
+  cooldownMs?: number;
+  /**
+   * Set false to never pause.
+   * @default true
+   */
+  enabled?: boolean;
 }
 
 /** Options after defaults are merged and validated. */
-export type ResolvedRabbitMQOptions = Required<RabbitMQModuleOptions>;
+export type ResolvedRabbitMQOptions = Required<Omit<RabbitMQModuleOptions, 'killSwitch'>> & {
+  killSwitch: Required<KillSwitchOptions>;
+};

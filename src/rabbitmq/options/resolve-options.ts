@@ -1,5 +1,10 @@
 import {
+  DEFAULT_DELIVERY_LIMIT,
   DEFAULT_EVENTS_EXCHANGE,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_KILL_SWITCH_COOLDOWN_MS,
+  DEFAULT_KILL_SWITCH_FAILURE_RATIO,
+  DEFAULT_KILL_SWITCH_WINDOW,
   DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PREFETCH,
@@ -10,6 +15,7 @@ import {
   MAX_PREFETCH,
 } from '../rabbitmq.constants.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -31,7 +37,17 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
     reconnectSeconds: DEFAULT_RECONNECT_SECONDS,
     shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+    retry: DEFAULT_RETRY_POLICY,
+    handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
+    deliveryLimit: DEFAULT_DELIVERY_LIMIT,
     ...stripUndefined(options),
+    killSwitch: {
+      window: DEFAULT_KILL_SWITCH_WINDOW,
+      failureRatio: DEFAULT_KILL_SWITCH_FAILURE_RATIO,
+      cooldownMs: DEFAULT_KILL_SWITCH_COOLDOWN_MS,
+      enabled: true,
+      ...stripUndefined(options.killSwitch ?? {}),
+    },
   } as ResolvedRabbitMQOptions;
   if (!Array.isArray(resolved.urls) || resolved.urls.length === 0) {
     throw new InvalidRabbitMQOptionsError('urls must list at least one amqp:// or amqps:// URL');
@@ -59,6 +75,15 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('reconnectSeconds', resolved.reconnectSeconds);
   // 0 is allowed: requeue in-flight messages at once on shutdown.
   requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0);
+  validateRetryPolicy(resolved.retry, 'retry');
+  requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs);
+  requireInteger('deliveryLimit', resolved.deliveryLimit);
+  requireInteger('killSwitch.window', resolved.killSwitch.window, 1, 10_000);
+  requireInteger('killSwitch.cooldownMs', resolved.killSwitch.cooldownMs);
+  const ratio = resolved.killSwitch.failureRatio;
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
+    throw new InvalidRabbitMQOptionsError(`killSwitch.failureRatio must be a number above 0 and at most 1, got ${String(ratio)}`);
+  }
   return resolved;
 }
 

@@ -3,5 +3,7 @@ import type { FailureDescription } from './failure-description.js';
 /** What to do with a delivery once its handler settled: decided first, then carried out. */
 export type DeliveryOutcome =
   | { kind: 'ack' }
+  /** Publish a copy to `<queue>.retry.<delayMs>` with the retry count `retry`, then ack. */
+  | { kind: 'retry'; failure: FailureDescription; retry: number; delayMs: number }
   /** Park in `<queue>.dlq` with the reason; never redelivered to the handler by itself. */
-  | { kind: 'dead-letter'; failure: FailureDescription };
+  | { kind: 'dead-letter'; failure: FailureDescription; retryable: boolean };

@@ -3,52 +3,71 @@ import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
 import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
+import { NoHandlerError } from '../errors/no-handler.error.js';
 import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
-import { describeFailure } from './failure-description.js';
+import { decideOnFailure } from './failure-decision.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { readEnvelope } from './nest-envelope.js';
-import { RabbitContext } from './rabbit-context.js';
+import { RabbitContext, readRetryCount } from './rabbit-context.js';
 
 /**
  * Turns one delivery into an outcome: decode, check the message belongs to this handler, run
- * the Nest pipeline (guards, pipes, interceptors, handler) to the end, and classify. It never
- * throws; every failure becomes a dead-letter outcome with a reason.
+ * the Nest pipeline (guards, pipes, interceptors, handler) to the end within the handler's
+ * timeout, and classify a failure. It never throws.
  */
 export class DeliveryProcessor {
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly decoder: MessageDecoder,
+    /** For handlers registered with plain `@EventPattern` (no RetryPolicyInterceptor). */
+    private readonly defaultPolicy: RetryPolicy,
   ) {}
 
   async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
-    let body: unknown;
+    const retries = readRetryCount(message);
+    let data: unknown;
+    let pattern: string;
     try {
-      body = this.decoder.decode(message);
+      const envelope = readEnvelope(this.decoder.decode(message));
+      pattern = envelope.pattern ?? originalRoutingKey(message);
+      data = envelope.data;
+      if (!this.handles(pattern)) {
+        throw new NoHandlerError(
+          `no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`,
+        );
+      }
     } catch (error) {
-      return { kind: 'dead-letter', failure: describeFailure(error) };
-    }
-    const envelope = readEnvelope(body);
-    const pattern = envelope.pattern ?? originalRoutingKey(message);
-    if (!this.handles(pattern)) {
-      return {
-        kind: 'dead-letter',
-        failure: {
-          type: 'NoHandlerError',
-          message: `no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`,
-        },
-      };
+      return decideOnFailure(error, this.defaultPolicy, retries);
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     const correlationId = message.properties.correlationId ?? message.properties.messageId ?? randomUUID();
     try {
-      await runWithCorrelationId(correlationId, () => this.invoke(envelope.data, context));
+      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
       return { kind: 'ack' };
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
-      return { kind: 'dead-letter', failure: describeFailure(original) };
+      return decideOnFailure(original, context.retryPolicy() ?? this.defaultPolicy, retries);
+    }
+  }
+
+  /**
+   * A handler still running at the deadline is abandoned: its delivery is settled as a failure
+   * now (freeing its prefetch slot) and whatever it does later is ignored.
+   */
+  private async invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.invoke(data, context), deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

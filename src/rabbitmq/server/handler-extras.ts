@@ -5,4 +5,6 @@ export interface HandlerExtras {
   /** Handler name used for the default queue name and the `x-handler` header. */
   handler?: string;
   prefetch?: number;
+  /** Handler timeout in ms; defaults to the module's `handlerTimeoutMs`. */
+  timeoutMs?: number;
 }

@@ -21,7 +21,7 @@ function registrationErrorOf(action: () => unknown): HandlerRegistrationError {
 
 describe('HandlerRegistry', () => {
   it('names the queue <service>.<handler> by default', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     const callback = handler();
     const definition = registry.register('order.created', callback, { handler: 'notifications.order-created' });
     expect(definition).toEqual({
@@ -34,14 +34,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('names the queue <service>.<pattern> when no handler name is given', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     const definition = registry.register('order.created', handler());
     expect(definition.queue).toBe('shop.order.created');
     expect(definition.handlerName).toBe('order.created');
   });
 
   it('uses an explicit queue name as is', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     const definition = registry.register('order.*', handler(), { handler: 'audit.record', queue: 'legacy-audit' });
     expect(definition.queue).toBe('legacy-audit');
     expect(definition.handlerName).toBe('audit.record');
@@ -49,7 +49,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('gives two handlers of one pattern two queues', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     registry.register('order.created', handler(), { handler: 'notifications.order-created' });
     registry.register('order.created', handler(), { handler: 'inventory.order-created' });
     expect(registry.all().map((d) => d.queue)).toEqual([
@@ -59,7 +59,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses two handlers that would share a queue, naming both', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     registry.register('order.created', handler(), { handler: 'notifications.order-created', queue: 'shared' });
     const error = registrationErrorOf(() =>
       registry.register('user.registered', handler(), { handler: 'welcome.user-registered', queue: 'shared' }),
@@ -73,14 +73,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses the same pattern registered twice without handler names', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     registry.register('order.created', handler());
     const error = registrationErrorOf(() => registry.register('order.created', handler()));
     expect(error.message).toContain("'shop.order.created'");
   });
 
   it('refuses a default queue that collides with an explicit one', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     registry.register('a', handler(), { handler: 'first', queue: 'shop.second' });
     const error = registrationErrorOf(() => registry.register('b', handler(), { handler: 'second' }));
     expect(error.message).toContain("'first'");
@@ -88,14 +88,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('lets a handler override the default prefetch', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     expect(registry.register('a', handler(), { handler: 'h1', prefetch: 5 }).prefetch).toBe(5);
     expect(registry.register('b', handler(), { handler: 'h2' }).prefetch).toBe(50);
     expect(registry.register('c', handler(), { handler: 'h3', prefetch: MAX_PREFETCH }).prefetch).toBe(MAX_PREFETCH);
   });
 
   it.each([0, -1, 1.5, MAX_PREFETCH + 1, Number.NaN])('refuses prefetch %p, naming the handler', (prefetch) => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     const error = registrationErrorOf(() => registry.register('a', handler(), { handler: 'slow.thing', prefetch }));
     expect(error.message).toContain('prefetch');
     expect(error.message).toContain("'slow.thing'");
@@ -103,18 +103,18 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses an invalid default prefetch at registration', () => {
-    const registry = new HandlerRegistry('shop', 0);
+    const registry = new HandlerRegistry('shop', 0, 30_000);
     expect(() => registry.register('a', handler())).toThrow(HandlerRegistrationError);
   });
 
   it('refuses an empty or non-string pattern', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     expect(() => registry.register('', handler())).toThrow(HandlerRegistrationError);
     expect(() => registry.register({ cmd: 'sum' } as unknown as string, handler())).toThrow(HandlerRegistrationError);
   });
 
   it('lists registered handlers in registration order', () => {
-    const registry = new HandlerRegistry('shop', 50);
+    const registry = new HandlerRegistry('shop', 50, 30_000);
     expect(registry.all()).toEqual([]);
     registry.register('b', handler(), { handler: 'second' });
     registry.register('a', handler(), { handler: 'first' });

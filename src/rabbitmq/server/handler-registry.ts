@@ -10,6 +10,7 @@ export interface HandlerDefinition {
   pattern: string;
   handlerName: string;
   prefetch: number;
+  timeoutMs: number;
   callback: MessageHandler;
 }
 
@@ -25,6 +26,7 @@ export class HandlerRegistry {
   constructor(
     private readonly serviceName: string,
     private readonly defaultPrefetch: number,
+    private readonly defaultTimeoutMs: number,
   ) {}
 
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
@@ -39,6 +41,10 @@ export class HandlerRegistry {
         `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
       );
     }
+    const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new HandlerRegistrationError(`timeoutMs of handler '${handlerName}' must be a positive integer, got ${String(timeoutMs)}`);
+    }
     const existing = this.byQueue.get(queue);
     if (existing) {
       throw new HandlerRegistrationError(
@@ -46,7 +52,7 @@ export class HandlerRegistry {
           'give one of them its own queue with @OnEvent(pattern, { queue })',
       );
     }
-    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, callback };
+    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, callback };
     this.byQueue.set(queue, definition);
     return definition;
   }

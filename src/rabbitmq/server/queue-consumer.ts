@@ -2,15 +2,16 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import type { QueueType } from '../options/rabbitmq-options.interface.js';
-import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareHandlerQueue } from '../topology/topology.js';
-import { deadLetterProperties } from './dead-letter-copy.js';
+import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
+import { failureCopyProperties } from './failure-copy.js';
 import type { HandlerDefinition } from './handler-registry.js';
+import { KillSwitch, type KillSwitchState } from './kill-switch.js';
+import { readRetryCount } from './rabbit-context.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -18,13 +19,26 @@ export interface QueueConsumerDeps {
   processor: DeliveryProcessor;
   exchange: string;
   queueType: QueueType;
+  deliveryLimit: number;
+  killSwitch: Required<KillSwitchOptions>;
   logger: Logger;
 }
 
+/** Why a consumer is not taking deliveries. */
+export type PauseReason = 'kill-switch' | 'shutdown';
+
+export interface QueueConsumerStatus {
+  queue: string;
+  consuming: boolean;
+  pausedFor: PauseReason[];
+  killSwitch: KillSwitchState;
+  inFlight: number;
+}
+
 /**
- * Consumes one handler queue on its own channel with a bounded prefetch, and settles each
- * delivery only after its handler settled: ack on success; on failure, the dead-letter copy is
- * published and confirmed first, then the original acked, so no crash can lose it.
+ * Consumes one handler queue on its own channel with a bounded prefetch and settles each
+ * delivery only after its handler settled: ack on success; on failure the retry or dead-letter
+ * copy is published and confirmed first, then the original acked, so no crash can lose it.
  */
 export class QueueConsumer {
   private readonly channel: ChannelWrapper;
@@ -36,13 +50,20 @@ export class QueueConsumer {
    */
   private generation = 0;
   private readonly unsettled = new Map<ConsumeMessage, Promise<void>>();
+  private readonly pauses = new Set<PauseReason>();
+  private readonly killSwitch: KillSwitch;
+  private readonly declaredRetryQueues = new Map<number, Promise<string>>();
+  private consumerTag?: string;
+  /** Serializes consume/cancel so pause and resume never race each other. */
+  private transition: Promise<unknown> = Promise.resolve();
+  private cooldown?: NodeJS.Timeout;
   private stopping?: Promise<void>;
-  private started?: Promise<unknown>;
 
   constructor(
     readonly definition: HandlerDefinition,
     private readonly deps: QueueConsumerDeps,
   ) {
+    this.killSwitch = new KillSwitch(deps.killSwitch);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -55,24 +76,41 @@ export class QueueConsumer {
     });
   }
 
-  /** Starts consuming; resolves once the consumer is registered with the broker. */
-  start(): Promise<unknown> {
-    this.started ??= this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-      prefetch: this.definition.prefetch,
-      noAck: false,
-    });
-    return this.started;
+  /** Starts consuming. The broker may be down: the consumer then attaches when it is back. */
+  start(): Promise<void> {
+    return this.updateConsuming();
   }
 
   /** Resolves once the topology is declared and the consumer registered with the broker. */
   async waitForReady(): Promise<void> {
-    await this.start();
+    await this.transition;
     // consume() returns early while disconnected; 'connect' fires after setup and consumers.
     await this.channel.waitForConnect();
   }
 
   get inFlight(): number {
     return this.unsettled.size;
+  }
+
+  status(): QueueConsumerStatus {
+    return {
+      queue: this.definition.queue,
+      consuming: this.consumerTag !== undefined,
+      pausedFor: [...this.pauses],
+      killSwitch: this.killSwitch.state,
+      inFlight: this.unsettled.size,
+    };
+  }
+
+  /** Stops taking deliveries (in-flight ones still settle on the open channel). */
+  pause(reason: PauseReason): Promise<void> {
+    this.pauses.add(reason);
+    return this.updateConsuming();
+  }
+
+  resume(reason: PauseReason): Promise<void> {
+    this.pauses.delete(reason);
+    return this.updateConsuming();
   }
 
   /**
@@ -85,11 +123,8 @@ export class QueueConsumer {
   }
 
   private async drain(graceMs: number): Promise<void> {
-    try {
-      await this.channel.cancelAll();
-    } catch (error) {
-      this.deps.logger.warn(`cancelling consumer of ${this.definition.queue} failed: ${redactText(String(error))}`);
-    }
+    clearTimeout(this.cooldown);
+    await this.pause('shutdown');
     await waitAtMost(Promise.allSettled([...this.unsettled.values()]), graceMs);
     if (this.unsettled.size > 0) {
       this.deps.logger.warn(
@@ -108,14 +143,38 @@ export class QueueConsumer {
     }
   }
 
+  /** Consumes when no pause reason holds, cancels otherwise; one transition at a time. */
+  private updateConsuming(): Promise<void> {
+    const next = this.transition.then(async () => {
+      const wanted = this.pauses.size === 0;
+      if (wanted && this.consumerTag === undefined) {
+        const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
+          prefetch: this.definition.prefetch,
+          noAck: false,
+        });
+        this.consumerTag = consumerTag;
+      } else if (!wanted && this.consumerTag !== undefined) {
+        const tag = this.consumerTag;
+        this.consumerTag = undefined;
+        await this.channel.cancel(tag);
+      }
+    });
+    this.transition = next.catch((error: unknown) => {
+      this.deps.logger.error(`consumer of ${this.definition.queue} could not change state: ${redactText(String(error))}`);
+    });
+    return this.transition as Promise<void>;
+  }
+
   private async setup(channel: Channel): Promise<void> {
     this.generation += 1;
+    this.declaredRetryQueues.clear();
     await declareEventsExchange(channel, this.deps.exchange);
     await declareHandlerQueue(channel, {
       exchange: this.deps.exchange,
       queue: this.definition.queue,
       pattern: this.definition.pattern,
       queueType: this.deps.queueType,
+      deliveryLimit: this.deps.deliveryLimit,
     });
   }
 
@@ -127,6 +186,7 @@ export class QueueConsumer {
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
     const outcome = await this.deps.processor.process(message);
+    this.recordForKillSwitch(outcome);
     try {
       await this.settle(message, outcome, generation);
     } catch (error) {
@@ -136,28 +196,15 @@ export class QueueConsumer {
   }
 
   private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<void> {
-    if (outcome.kind === 'dead-letter') {
-      const isCurrent = generation === this.generation;
-      if (!isCurrent) {
-        return;
-      }
-      this.deps.logger.warn(
-        `dead-lettering message ${message.properties.messageId ?? '(no id)'} of ${this.definition.queue}: ` +
-          `${outcome.failure.type}: ${outcome.failure.message}`,
-      );
+    if (generation !== this.generation) {
+      return; // stale delivery tag: the broker has already requeued this message
+    }
+    if (outcome.kind !== 'ack') {
       try {
-        await this.deps.publisher.publishRaw(
-          '',
-          deadLetterQueueName(this.definition.queue),
-          message.content,
-          deadLetterProperties(message, outcome.failure, {
-            handler: this.definition.handlerName,
-            originalRoutingKey: originalRoutingKey(message),
-            retryCount: retryCount(message),
-          }),
-        );
+        await this.publishFailureCopy(message, outcome);
       } catch (error) {
-        // Not parked, so it must not be acked: requeue and let the delivery limit stop a loop.
+        // Neither retried nor parked, so it must not be acked: requeue it; the quorum delivery
+        // limit stops a loop if publishing keeps failing.
         if (generation === this.generation) {
           this.channel.nack(message, false, true);
         }
@@ -168,11 +215,66 @@ export class QueueConsumer {
       this.channel.ack(message);
     }
   }
-}
 
-function retryCount(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[HEADER_RETRY_COUNT] ?? 0);
-  return Number.isFinite(value) ? value : 0;
+  private async publishFailureCopy(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>): Promise<void> {
+    const id = message.properties.messageId ?? '(no id)';
+    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
+    let target: string;
+    let retryCount: number;
+    if (outcome.kind === 'retry') {
+      target = await this.retryQueue(outcome.delayMs);
+      retryCount = outcome.retry;
+      this.deps.logger.warn(`retry ${outcome.retry} of message ${id} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason}`);
+    } else {
+      target = deadLetterQueueName(this.definition.queue);
+      retryCount = readRetryCount(message);
+      this.deps.logger.warn(`dead-lettering message ${id} of ${this.definition.queue} after ${retryCount} retries: ${reason}`);
+    }
+    await this.deps.publisher.publishRaw(
+      '',
+      target,
+      message.content,
+      failureCopyProperties(message, outcome.failure, {
+        handler: this.definition.handlerName,
+        originalRoutingKey: originalRoutingKey(message),
+        retryCount,
+      }),
+    );
+  }
+
+  /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */
+  private retryQueue(delayMs: number): Promise<string> {
+    let declared = this.declaredRetryQueues.get(delayMs);
+    if (!declared) {
+      declared = declareRetryQueue(this.channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
+      declared.catch(() => this.declaredRetryQueues.delete(delayMs));
+      this.declaredRetryQueues.set(delayMs, declared);
+    }
+    return declared;
+  }
+
+  /** Only retryable failures count: poison messages say nothing about the downstream. */
+  private recordForKillSwitch(outcome: DeliveryOutcome): void {
+    if (!this.deps.killSwitch.enabled || (outcome.kind === 'dead-letter' && !outcome.retryable)) {
+      return;
+    }
+    const change = this.killSwitch.record(outcome.kind !== 'ack');
+    if (change === 'tripped') {
+      this.deps.logger.error(
+        `kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`,
+      );
+      void this.pause('kill-switch');
+      clearTimeout(this.cooldown);
+      this.cooldown = setTimeout(() => {
+        this.killSwitch.startTrial();
+        this.deps.logger.warn(`kill switch on ${this.definition.queue}: resuming on trial`);
+        void this.resume('kill-switch');
+      }, this.deps.killSwitch.cooldownMs);
+      this.cooldown.unref();
+    } else if (change === 'recovered') {
+      this.deps.logger.log(`kill switch on ${this.definition.queue}: recovered`);
+    }
+  }
 }
 
 async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -1,5 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
+import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 
 type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: string];
 
@@ -9,6 +11,7 @@ type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: strin
  */
 export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   private captured?: { error: unknown };
+  private policy?: RetryPolicy;
 
   /** The raw AMQP message (properties, headers, fields). */
   getMessage(): ConsumeMessage {
@@ -25,7 +28,7 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
     return this.args[2];
   }
 
-  /** Stable id for de-duplication: a redelivered message has the same one. */
+  /** Stable id for de-duplication: retries and redeliveries keep it. */
   getMessageId(): string | undefined {
     return this.getMessage().properties.messageId;
   }
@@ -39,6 +42,11 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
     return this.getMessage().fields.redelivered;
   }
 
+  /** Retries already made of this message: 0 on its first delivery. */
+  getRetryCount(): number {
+    return readRetryCount(this.getMessage());
+  }
+
   /** @internal Keeps the handler's original error before Nest's exception filter replaces it. */
   captureFailure(error: unknown): void {
     this.captured = { error };
@@ -48,4 +56,20 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   capturedFailure(): { error: unknown } | undefined {
     return this.captured;
   }
+
+  /** @internal Set by RetryPolicyInterceptor from `@Retry` or the module default. */
+  setRetryPolicy(policy: RetryPolicy): void {
+    this.policy = policy;
+  }
+
+  /** @internal */
+  retryPolicy(): RetryPolicy | undefined {
+    return this.policy;
+  }
+}
+
+/** The attempt count travels in our own header: RabbitMQ 4 ignores client-set `x-death`. */
+export function readRetryCount(message: ConsumeMessage): number {
+  const value = Number(message.properties.headers?.[HEADER_RETRY_COUNT] ?? 0);
+  return Number.isInteger(value) && value >= 0 ? value : 0;
 }

@@ -10,7 +10,7 @@ import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.consta
 import { DeliveryProcessor } from './delivery-processor.js';
 import type { HandlerExtras } from './handler-extras.js';
 import { HandlerRegistry } from './handler-registry.js';
-import { QueueConsumer } from './queue-consumer.js';
+import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
  * The Nest transport strategy: attach it with
@@ -33,7 +33,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly publisher: RabbitPublisher,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
     this.decoder = new MessageDecoder([new JsonCodec()], JSON_CONTENT_TYPE, options.maxMessageBytes);
   }
 
@@ -64,9 +64,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           new QueueConsumer(definition, {
             connection: this.connections.get('consumer'),
             publisher: this.publisher,
-            processor: new DeliveryProcessor(definition, this.decoder),
+            processor: new DeliveryProcessor(definition, this.decoder, this.options.retry),
             exchange: this.options.exchange,
             queueType: this.options.queueType,
+            deliveryLimit: this.options.deliveryLimit,
+            killSwitch: this.options.killSwitch,
             logger: this.logger,
           }),
       );
@@ -90,6 +92,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Queues this server consumes, for health checks and operators. */
   queues(): string[] {
     return this.registry.all().map((definition) => definition.queue);
+  }
+
+  /** Per-queue consumer state (paused, kill switch, in flight), for health and metrics. */
+  consumerStatus(): QueueConsumerStatus[] {
+    return this.consumers.map((consumer) => consumer.status());
   }
 
   /** Messages being handled right now, across all queues. */

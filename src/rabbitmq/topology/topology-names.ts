@@ -5,6 +5,11 @@ export function deadLetterQueueName(queue: string): string {
   return `${queue}.dlq`;
 }
 
+/** Delay queue of a handler queue for one retry delay tier, e.g. `orders.audit.retry.5000`. */
+export function retryQueueName(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}`;
+}
+
 /**
  * Exchange that receives what the events exchange cannot route (its alternate exchange), so a
  * publish for which no handler is bound is parked instead of silently dropped by the broker.

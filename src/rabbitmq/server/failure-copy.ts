@@ -10,10 +10,11 @@ import {
 import type { FailureDescription } from './failure-description.js';
 
 /**
- * The copy of a failed message that goes to its dead-letter queue: the same bytes and
- * properties (messageId included, so a replay stays de-duplicable) plus the reason headers.
+ * Properties of the copy of a failed message that goes to a retry queue or the dead-letter
+ * queue: the same properties (messageId included, so handlers can de-duplicate) plus the
+ * reason headers and the retry count.
  */
-export function deadLetterProperties(
+export function failureCopyProperties(
   message: ConsumeMessage,
   failure: FailureDescription,
   context: { handler: string; originalRoutingKey: string; retryCount: number },
