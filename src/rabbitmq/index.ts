@@ -32,3 +32,11 @@ export {
 } from './rabbitmq.constants.js';
 export { correlationIdMiddleware, REQUEST_ID_HEADER } from './correlation/correlation-id.middleware.js';
 export { PublishErrorFilter } from './http/publish-error.filter.js';
+export { NonRetryableError } from './errors/non-retryable.error.js';
+export { NoHandlerError } from './errors/no-handler.error.js';
+export { HandlerTimeoutError } from './errors/handler-timeout.error.js';
+export { Retry } from './retry/retry.decorator.js';
+export { type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry/retry-policy.js';
+export type { KillSwitchOptions } from './options/rabbitmq-options.interface.js';
+export type { QueueConsumerStatus, PauseReason } from './server/queue-consumer.js';
+export type { KillSwitchState } from './server/kill-switch.js';
