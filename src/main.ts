@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp, startApp } from './app.factory.js';
 import { loadConfig } from './config/load-config.js';
+import { installGracefulShutdown } from './shutdown/graceful-shutdown.js';
 import { redactText } from './rabbitmq/index.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
-  app.enableShutdownHooks();
+  installGracefulShutdown(app);
   await startApp(app, config);
   new Logger('Bootstrap').log(`warren listening on port ${config.port} as '${config.serviceName}'`);
 }

@@ -12,5 +12,14 @@ export class AppConfig {
   publishTimeoutMs!: number;
   shutdownGraceMs!: number;
   httpBodyLimitBytes!: number;
+  handlerTimeoutMs!: number;
+  retryAttempts!: number;
+  retryDelaysMs!: number[];
+  deliveryLimit!: number;
+  maxInFlightBytes!: number;
+  /** Undefined = derived from the container or heap limit by the RabbitMQ module. */
+  memoryHighWatermarkBytes?: number;
+  maxPendingPublishes!: number;
+  publishFailFastMs!: number;
   mailerDelayMs!: number;
 }

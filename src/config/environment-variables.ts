@@ -51,6 +51,39 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'HTTP_BODY_LIMIT_BYTES must be at least 1024' })
   HTTP_BODY_LIMIT_BYTES!: number;
 
+  @IsInt({ message: 'HANDLER_TIMEOUT_MS must be an integer' })
+  @Min(1, { message: 'HANDLER_TIMEOUT_MS must be at least 1' })
+  HANDLER_TIMEOUT_MS!: number;
+
+  @IsInt({ message: 'RETRY_ATTEMPTS must be an integer' })
+  @Min(0, { message: 'RETRY_ATTEMPTS must be at least 0' })
+  @Max(100, { message: 'RETRY_ATTEMPTS must be at most 100' })
+  RETRY_ATTEMPTS!: number;
+
+  @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'RETRY_DELAYS_MS must be comma-separated integers, e.g. 1000,5000,30000' })
+  RETRY_DELAYS_MS!: string;
+
+  @IsInt({ message: 'DELIVERY_LIMIT must be an integer' })
+  @Min(1, { message: 'DELIVERY_LIMIT must be at least 1' })
+  DELIVERY_LIMIT!: number;
+
+  @IsInt({ message: 'MAX_IN_FLIGHT_BYTES must be an integer' })
+  @Min(1024, { message: 'MAX_IN_FLIGHT_BYTES must be at least 1024' })
+  MAX_IN_FLIGHT_BYTES!: number;
+
+  // 0 = derive from the container or heap limit.
+  @IsInt({ message: 'MEMORY_HIGH_WATERMARK_BYTES must be an integer' })
+  @Min(0, { message: 'MEMORY_HIGH_WATERMARK_BYTES must be at least 0' })
+  MEMORY_HIGH_WATERMARK_BYTES!: number;
+
+  @IsInt({ message: 'MAX_PENDING_PUBLISHES must be an integer' })
+  @Min(1, { message: 'MAX_PENDING_PUBLISHES must be at least 1' })
+  MAX_PENDING_PUBLISHES!: number;
+
+  @IsInt({ message: 'PUBLISH_FAIL_FAST_MS must be an integer' })
+  @Min(1, { message: 'PUBLISH_FAIL_FAST_MS must be at least 1' })
+  PUBLISH_FAIL_FAST_MS!: number;
+
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })
   MAILER_DELAY_MS!: number;

@@ -30,6 +30,14 @@ describe('loadConfig', () => {
       publishTimeoutMs: 5000,
       shutdownGraceMs: 10000,
       httpBodyLimitBytes: 256 * 1024,
+      handlerTimeoutMs: 30_000,
+      retryAttempts: 5,
+      retryDelaysMs: [1_000, 5_000, 30_000, 120_000, 600_000],
+      deliveryLimit: 20,
+      maxInFlightBytes: 64 * 1024 * 1024,
+      memoryHighWatermarkBytes: undefined,
+      maxPendingPublishes: 1_000,
+      publishFailFastMs: 250,
       mailerDelayMs: 0,
     });
   });

@@ -36,6 +36,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publishTimeoutMs: variables.PUBLISH_TIMEOUT_MS,
     shutdownGraceMs: variables.SHUTDOWN_GRACE_MS,
     httpBodyLimitBytes: variables.HTTP_BODY_LIMIT_BYTES,
+    handlerTimeoutMs: variables.HANDLER_TIMEOUT_MS,
+    retryAttempts: variables.RETRY_ATTEMPTS,
+    retryDelaysMs: variables.RETRY_DELAYS_MS.split(',').map((delay) => Number(delay.trim())),
+    deliveryLimit: variables.DELIVERY_LIMIT,
+    maxInFlightBytes: variables.MAX_IN_FLIGHT_BYTES,
+    memoryHighWatermarkBytes: variables.MEMORY_HIGH_WATERMARK_BYTES || undefined,
+    maxPendingPublishes: variables.MAX_PENDING_PUBLISHES,
+    publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
     mailerDelayMs: variables.MAILER_DELAY_MS,
   });
 }

@@ -40,3 +40,6 @@ export { type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry/retry-policy.js'
 export type { KillSwitchOptions } from './options/rabbitmq-options.interface.js';
 export type { QueueConsumerStatus, PauseReason } from './server/queue-consumer.js';
 export type { KillSwitchState } from './server/kill-switch.js';
+export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
+export { PublishBufferFullError } from './errors/publish.errors.js';
+export type { FlowStatus, FlowPauseReason } from './flow/flow-control.js';

@@ -15,6 +15,9 @@ export const DEFAULT_PREFETCH = 50;
 /** Upper limit accepted for prefetch: above this the count no longer bounds memory usefully. */
 export const MAX_PREFETCH = 10_000;
 
+/** setTimeout fires after 1 ms for anything longer (Node clamps delays above 2^31 - 1 ms). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Quorum queues replicate and carry a delivery limit, the crash-loop backstop. */
 export const DEFAULT_QUEUE_TYPE = 'quorum';
 
@@ -57,6 +60,35 @@ export const DEFAULT_KILL_SWITCH_WINDOW = 20;
 export const DEFAULT_KILL_SWITCH_FAILURE_RATIO = 0.5;
 /** Kill switch: how long a tripped queue's consumer stays paused before a trial. */
 export const DEFAULT_KILL_SWITCH_COOLDOWN_MS = 30_000;
+
+/**
+ * Bytes of message bodies in flight (delivered, not yet settled) across all queues of the
+ * process. Prefetch bounds the count; this bounds the bytes, which is what kills a process
+ * when messages are large (200 × 4 MB with prefetch 50 is 800 MB).
+ */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+/** Consumption pauses when RSS passes this share of the memory limit (container or heap)... */
+export const MEMORY_HIGH_WATERMARK_RATIO = 0.7;
+/** ...and resumes below this share: the gap (hysteresis) stops it flapping. */
+export const MEMORY_LOW_WATERMARK_RATIO = 0.55;
+
+/** An event loop this late (p99 over one check interval) is overloaded: stop taking work. */
+export const DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS = 1_000;
+
+/** How often memory and event-loop delay are checked. */
+export const DEFAULT_FLOW_CHECK_INTERVAL_MS = 250;
+
+/** Unconfirmed publishes held at once (in flight plus buffered while disconnected or blocked). */
+export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
+/** Bytes of unconfirmed publishes held at once. */
+export const DEFAULT_MAX_PENDING_PUBLISH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * While the publisher connection is down or blocked by the broker, a publish waits at most this
+ * long (instead of the full confirm timeout): HTTP callers get a 503 well under a second.
+ */
+export const DEFAULT_PUBLISH_FAIL_FAST_MS = 250;
 
 /** Header names written on every dead-lettered copy (see DESIGN.md "wire conventions"). */
 export const HEADER_ERROR_TYPE = 'x-error-type';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RabbitClient } from './client/rabbit-client.js';
 import { RabbitConnections } from './connection/rabbit-connections.js';
+import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
@@ -25,8 +26,9 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitPublisher,
     RabbitClient,
     RabbitServer,
+    RabbitLifecycle,
     RetryPolicyInterceptor,
   ],
-  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer],
+  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle],
 })
 export class RabbitMQModule extends RabbitMQConfigurableModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
@@ -14,7 +14,7 @@ export type ConnectionRole = 'publisher' | 'consumer';
  * a memory alarm must not stall the acks that would relieve it.
  */
 @Injectable()
-export class RabbitConnections implements OnModuleInit, OnApplicationShutdown {
+export class RabbitConnections implements OnModuleInit {
   private readonly logger = new Logger(RabbitConnections.name);
   private readonly managers = new Map<ConnectionRole, AmqpConnectionManager>();
   private readonly states = new Map<ConnectionRole, ConnectionState>();
@@ -45,10 +45,6 @@ export class RabbitConnections implements OnModuleInit, OnApplicationShutdown {
   /** Waits until a role's connection is up, or rejects after `timeoutMs`. */
   async waitForConnect(role: ConnectionRole, timeoutMs: number): Promise<void> {
     await this.get(role).connect({ timeout: timeoutMs });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.close();
   }
 
   /** Closes both connections. Safe to call twice; a failure of one does not skip the other. */

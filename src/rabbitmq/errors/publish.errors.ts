@@ -29,3 +29,11 @@ export class PublishRejectedError extends PublishError {
 export class PublisherClosedError extends PublishError {
   override readonly name = 'PublisherClosedError';
 }
+
+/**
+ * Too many publishes are waiting for confirms (broker slow, blocked or down): refused at once
+ * rather than buffered without bound.
+ */
+export class PublishBufferFullError extends PublishError {
+  override readonly name = 'PublishBufferFullError';
+}

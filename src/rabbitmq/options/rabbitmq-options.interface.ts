@@ -69,6 +69,47 @@ export interface RabbitMQModuleOptions {
   deliveryLimit?: number;
   /** @default { window: 20, failureRatio: 0.5, cooldownMs: 30000, enabled: true } */
   killSwitch?: KillSwitchOptions;
+  /**
+   * Bytes of message bodies in flight across all queues; consumption pauses above it, and each
+   * queue's prefetch is capped so that prefetch × maxMessageBytes fits in it.
+   * @default 67108864 (64 MiB)
+   */
+  maxInFlightBytes?: number;
+  /**
+   * RSS above which consumption pauses.
+   * @default 70% of the container memory limit (process.constrainedMemory()) or else of the V8 heap limit
+   */
+  memoryHighWatermarkBytes?: number;
+  /**
+   * RSS below which paused consumption resumes.
+   * @default 55% of the same limit
+   */
+  memoryLowWatermarkBytes?: number;
+  /**
+   * Event-loop delay (p99 over a check interval) above which consumption pauses, in ms.
+   * @default 1000
+   */
+  eventLoopDelayLimitMs?: number;
+  /**
+   * How often memory and event-loop delay are checked, in ms.
+   * @default 250
+   */
+  flowCheckIntervalMs?: number;
+  /**
+   * Unconfirmed publishes held at once; a publish beyond it fails at once with PublishBufferFullError.
+   * @default 1000
+   */
+  maxPendingPublishes?: number;
+  /**
+   * Bytes of unconfirmed publishes held at once.
+   * @default 16777216 (16 MiB)
+   */
+  maxPendingPublishBytes?: number;
+  /**
+   * How long a publish may wait while the publisher connection is down or blocked, in ms.
+   * @default 250
+   */
+  publishFailFastMs?: number;
 }
 
 /** Pauses a queue whose handler keeps failing, so a dead downstream does not drain it into the DLQ. */

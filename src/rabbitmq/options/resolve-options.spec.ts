@@ -1,3 +1,4 @@
+import { defaultMemoryLimitBytes } from '../flow/memory-limit.js';
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../rabbitmq.constants.js';
 import type { RabbitMQModuleOptions } from './rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './resolve-options.js';
+import { DEFAULT_RETRY_POLICY } from '../retry/retry-policy.js';
 
 const REQUIRED: RabbitMQModuleOptions = { urls: ['amqp://guest:guest@127.0.0.1:5672'], serviceName: 'orders' };
 
@@ -40,6 +42,18 @@ describe('resolveRabbitMQOptions', () => {
       heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
       reconnectSeconds: DEFAULT_RECONNECT_SECONDS,
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+      retry: DEFAULT_RETRY_POLICY,
+      handlerTimeoutMs: 30_000,
+      deliveryLimit: 20,
+      killSwitch: { window: 20, failureRatio: 0.5, cooldownMs: 30_000, enabled: true },
+      maxInFlightBytes: 64 * 1024 * 1024,
+      memoryHighWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.7),
+      memoryLowWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.55),
+      eventLoopDelayLimitMs: 1_000,
+      flowCheckIntervalMs: 250,
+      maxPendingPublishes: 1_000,
+      maxPendingPublishBytes: 16 * 1024 * 1024,
+      publishFailFastMs: 250,
     });
   });
 
@@ -65,7 +79,7 @@ describe('resolveRabbitMQOptions', () => {
       reconnectSeconds: 3,
       shutdownGraceMs: 1,
     });
-    expect(resolved).toEqual({
+    expect(resolved).toMatchObject({
       urls: ['amqps://a.example', 'amqp://b.example'],
       serviceName: 'billing.v2',
       exchange: 'billing.events',
@@ -142,5 +156,146 @@ describe('resolveRabbitMQOptions', () => {
   it('does not echo a URL (and so its password) when rejecting urls', () => {
     const error = rejectionOf({ urls: ['http://user:s3cretPass@host'] });
     expect(error.message).not.toContain('s3cretPass');
+  });
+
+  describe('retry, handler timeout, delivery limit and kill switch', () => {
+    it('defaults retry to DEFAULT_RETRY_POLICY (5 retries at 1 s, 5 s, 30 s, 2 min, 10 min)', () => {
+      const resolved = resolveRabbitMQOptions(REQUIRED);
+      expect(resolved.retry).toEqual(DEFAULT_RETRY_POLICY);
+      expect(resolved.retry).toEqual({ attempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000] });
+    });
+
+    it('defaults handlerTimeoutMs to 30000 and deliveryLimit to 20', () => {
+      const resolved = resolveRabbitMQOptions(REQUIRED);
+      expect(resolved.handlerTimeoutMs).toBe(30_000);
+      expect(resolved.deliveryLimit).toBe(20);
+    });
+
+    it('defaults the kill switch to window 20, ratio 0.5, cool-down 30 s, enabled', () => {
+      expect(resolveRabbitMQOptions(REQUIRED).killSwitch).toEqual({
+        window: 20,
+        failureRatio: 0.5,
+        cooldownMs: 30_000,
+        enabled: true,
+      });
+    });
+
+    it('keeps a given retry policy, handler timeout and delivery limit', () => {
+      const resolved = resolveRabbitMQOptions({
+        ...REQUIRED,
+        retry: { attempts: 2, delaysMs: [250] },
+        handlerTimeoutMs: 1_500,
+        deliveryLimit: 3,
+      });
+      expect(resolved.retry).toEqual({ attempts: 2, delaysMs: [250] });
+      expect(resolved.handlerTimeoutMs).toBe(1_500);
+      expect(resolved.deliveryLimit).toBe(3);
+    });
+
+    it('accepts retry with no attempts and no delays', () => {
+      expect(resolveRabbitMQOptions({ ...REQUIRED, retry: { attempts: 0, delaysMs: [] } }).retry).toEqual({
+        attempts: 0,
+        delaysMs: [],
+      });
+    });
+
+    it('merges a partial kill switch with the defaults', () => {
+      expect(resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { window: 5 } }).killSwitch).toEqual({
+        window: 5,
+        failureRatio: 0.5,
+        cooldownMs: 30_000,
+        enabled: true,
+      });
+      expect(resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { enabled: false, failureRatio: 1 } }).killSwitch).toEqual({
+        window: 20,
+        failureRatio: 1,
+        cooldownMs: 30_000,
+        enabled: false,
+      });
+    });
+
+    it('ignores kill switch fields that are present but undefined', () => {
+      const resolved = resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { window: undefined, cooldownMs: 1_000 } });
+      expect(resolved.killSwitch).toEqual({ window: 20, failureRatio: 0.5, cooldownMs: 1_000, enabled: true });
+    });
+
+    it('ignores retry, handlerTimeoutMs and deliveryLimit that are present but undefined', () => {
+      const resolved = resolveRabbitMQOptions({
+        ...REQUIRED,
+        retry: undefined,
+        handlerTimeoutMs: undefined,
+        deliveryLimit: undefined,
+        killSwitch: undefined,
+      });
+      expect(resolved.retry).toEqual(DEFAULT_RETRY_POLICY);
+      expect(resolved.handlerTimeoutMs).toBe(30_000);
+      expect(resolved.deliveryLimit).toBe(20);
+      expect(resolved.killSwitch.window).toBe(20);
+    });
+
+    it('does not modify the kill switch object it was given', () => {
+      const killSwitch = { window: 5 };
+      resolveRabbitMQOptions({ ...REQUIRED, killSwitch });
+      expect(killSwitch).toEqual({ window: 5 });
+    });
+
+    it.each([
+      ['killSwitch.failureRatio 0', 'killSwitch.failureRatio', { killSwitch: { failureRatio: 0 } }],
+      ['killSwitch.failureRatio 1.5', 'killSwitch.failureRatio', { killSwitch: { failureRatio: 1.5 } }],
+      ['killSwitch.failureRatio -0.1', 'killSwitch.failureRatio', { killSwitch: { failureRatio: -0.1 } }],
+      ['killSwitch.failureRatio NaN', 'killSwitch.failureRatio', { killSwitch: { failureRatio: Number.NaN } }],
+      ["killSwitch.failureRatio '0.5'", 'killSwitch.failureRatio', { killSwitch: { failureRatio: '0.5' } }],
+      ['killSwitch.window 0', 'killSwitch.window', { killSwitch: { window: 0 } }],
+      ['killSwitch.window 10001', 'killSwitch.window', { killSwitch: { window: 10_001 } }],
+      ['killSwitch.window 2.5', 'killSwitch.window', { killSwitch: { window: 2.5 } }],
+      ['killSwitch.cooldownMs 0', 'killSwitch.cooldownMs', { killSwitch: { cooldownMs: 0 } }],
+      ['handlerTimeoutMs 0', 'handlerTimeoutMs', { handlerTimeoutMs: 0 }],
+      ['handlerTimeoutMs 1.5', 'handlerTimeoutMs', { handlerTimeoutMs: 1.5 }],
+      ['deliveryLimit 0', 'deliveryLimit', { deliveryLimit: 0 }],
+      ['deliveryLimit -1', 'deliveryLimit', { deliveryLimit: -1 }],
+    ])('rejects %s with an error naming %s', (_case, option, overrides) => {
+      const error = rejectionOf(overrides as Partial<RabbitMQModuleOptions>);
+      expect(error.message.startsWith(`${option} `)).toBe(true);
+    });
+
+    it.each([
+      ['attempts -1', { attempts: -1, delaysMs: [1_000] }, 'retry.attempts '],
+      ['attempts 101', { attempts: 101, delaysMs: [1_000] }, 'retry.attempts '],
+      ['attempts without delays', { attempts: 3, delaysMs: [] }, 'retry.delaysMs '],
+      ['a zero delay', { attempts: 3, delaysMs: [1_000, 0] }, 'retry.delaysMs '],
+    ])('rejects a retry policy with %s, naming retry.', (_case, retry, prefix) => {
+      const error = rejectionOf({ retry });
+      expect(error.message.startsWith(prefix)).toBe(true);
+    });
+
+    it('accepts the kill switch bounds: ratio 1, window 1 and 10000', () => {
+      expect(resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { failureRatio: 1 } }).killSwitch.failureRatio).toBe(1);
+      expect(resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { window: 1 } }).killSwitch.window).toBe(1);
+      expect(resolveRabbitMQOptions({ ...REQUIRED, killSwitch: { window: 10_000 } }).killSwitch.window).toBe(10_000);
+    });
+  });
+});
+
+describe('resolveRabbitMQOptions: values Node timers cannot hold, and wrong types', () => {
+  const REQUIRED_OPTIONS: RabbitMQModuleOptions = { urls: ['amqp://localhost'], serviceName: 'svc' };
+
+  it.each(['handlerTimeoutMs', 'publishTimeoutMs', 'shutdownGraceMs', 'publishFailFastMs'] as const)(
+    'rejects %s above 2^31-1 ms, which setTimeout would fire after 1 ms',
+    (option) => {
+      expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(new RegExp(`^${option} must be an integer`));
+    },
+  );
+
+  it('rejects a kill switch cool-down above 2^31-1 ms', () => {
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, killSwitch: { cooldownMs: 3_000_000_000 } })).toThrow(/^killSwitch\.cooldownMs/);
+  });
+
+  it('rejects retry: null with an error naming retry', () => {
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, retry: null as never })).toThrow(InvalidRabbitMQOptionsError);
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, retry: null as never })).toThrow(/^retry must be an object/);
+  });
+
+  it('rejects a killSwitch.enabled that is not a boolean', () => {
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, killSwitch: { enabled: 'no' as never } })).toThrow(/^killSwitch\.enabled/);
   });
 });

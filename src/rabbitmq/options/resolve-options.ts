@@ -1,5 +1,13 @@
 import {
   DEFAULT_DELIVERY_LIMIT,
+  DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
+  DEFAULT_FLOW_CHECK_INTERVAL_MS,
+  DEFAULT_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_MAX_PENDING_PUBLISH_BYTES,
+  DEFAULT_MAX_PENDING_PUBLISHES,
+  DEFAULT_PUBLISH_FAIL_FAST_MS,
+  MEMORY_HIGH_WATERMARK_RATIO,
+  MEMORY_LOW_WATERMARK_RATIO,
   DEFAULT_EVENTS_EXCHANGE,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_KILL_SWITCH_COOLDOWN_MS,
@@ -13,9 +21,11 @@ import {
   DEFAULT_RECONNECT_SECONDS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   MAX_PREFETCH,
+  MAX_TIMER_MS,
 } from '../rabbitmq.constants.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
+import { defaultMemoryLimitBytes } from '../flow/memory-limit.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -40,6 +50,14 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     retry: DEFAULT_RETRY_POLICY,
     handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
     deliveryLimit: DEFAULT_DELIVERY_LIMIT,
+    maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
+    memoryHighWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * MEMORY_HIGH_WATERMARK_RATIO),
+    memoryLowWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * MEMORY_LOW_WATERMARK_RATIO),
+    eventLoopDelayLimitMs: DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
+    flowCheckIntervalMs: DEFAULT_FLOW_CHECK_INTERVAL_MS,
+    maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
+    maxPendingPublishBytes: DEFAULT_MAX_PENDING_PUBLISH_BYTES,
+    publishFailFastMs: DEFAULT_PUBLISH_FAIL_FAST_MS,
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -70,20 +88,40 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     throw new InvalidRabbitMQOptionsError(`queueType must be 'quorum' or 'classic', got '${resolved.queueType}'`);
   }
   requireInteger('maxMessageBytes', resolved.maxMessageBytes);
-  requireInteger('publishTimeoutMs', resolved.publishTimeoutMs);
+  requireInteger('publishTimeoutMs', resolved.publishTimeoutMs, 1, MAX_TIMER_MS);
   requireInteger('heartbeatSeconds', resolved.heartbeatSeconds);
   requireInteger('reconnectSeconds', resolved.reconnectSeconds);
   // 0 is allowed: requeue in-flight messages at once on shutdown.
-  requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0);
+  requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0, MAX_TIMER_MS);
+  if (resolved.retry === null || typeof resolved.retry !== 'object') {
+    throw new InvalidRabbitMQOptionsError('retry must be an object { attempts, delaysMs }');
+  }
   validateRetryPolicy(resolved.retry, 'retry');
-  requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs);
+  if (typeof resolved.killSwitch.enabled !== 'boolean') {
+    throw new InvalidRabbitMQOptionsError(`killSwitch.enabled must be true or false, got ${String(resolved.killSwitch.enabled)}`);
+  }
+  requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs, 1, MAX_TIMER_MS);
   requireInteger('deliveryLimit', resolved.deliveryLimit);
   requireInteger('killSwitch.window', resolved.killSwitch.window, 1, 10_000);
-  requireInteger('killSwitch.cooldownMs', resolved.killSwitch.cooldownMs);
+  requireInteger('killSwitch.cooldownMs', resolved.killSwitch.cooldownMs, 1, MAX_TIMER_MS);
   const ratio = resolved.killSwitch.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     throw new InvalidRabbitMQOptionsError(`killSwitch.failureRatio must be a number above 0 and at most 1, got ${String(ratio)}`);
   }
+  requireInteger('maxInFlightBytes', resolved.maxInFlightBytes);
+  requireInteger('memoryHighWatermarkBytes', resolved.memoryHighWatermarkBytes);
+  if (options.memoryHighWatermarkBytes !== undefined && options.memoryLowWatermarkBytes === undefined) {
+    // Keep the documented hysteresis when only the high mark is given.
+    resolved.memoryLowWatermarkBytes = Math.floor(
+      (resolved.memoryHighWatermarkBytes * MEMORY_LOW_WATERMARK_RATIO) / MEMORY_HIGH_WATERMARK_RATIO,
+    );
+  }
+  requireInteger('memoryLowWatermarkBytes', resolved.memoryLowWatermarkBytes, 1, resolved.memoryHighWatermarkBytes - 1);
+  requireInteger('eventLoopDelayLimitMs', resolved.eventLoopDelayLimitMs, 1, MAX_TIMER_MS);
+  requireInteger('flowCheckIntervalMs', resolved.flowCheckIntervalMs, 1, MAX_TIMER_MS);
+  requireInteger('maxPendingPublishes', resolved.maxPendingPublishes);
+  requireInteger('maxPendingPublishBytes', resolved.maxPendingPublishBytes);
+  requireInteger('publishFailFastMs', resolved.publishFailFastMs, 1, MAX_TIMER_MS);
   return resolved;
 }
 

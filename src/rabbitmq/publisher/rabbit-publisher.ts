@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import { JsonCodec } from '../codec/json.codec.js';
@@ -8,6 +8,7 @@ import { redactText } from '../connection/redact-url.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import {
+  PublishBufferFullError,
   PublishError,
   PublishRejectedError,
   PublishTimeoutError,
@@ -22,18 +23,21 @@ import type { PublishReceipt } from './publish-receipt.js';
 /**
  * Publishes on one confirm channel of the publisher connection. Every publish resolves only
  * once the broker has confirmed it (so "202 Accepted" means stored), and rejects with a named
- * PublishError within `publishTimeoutMs` when the broker is down, blocked or refuses it.
- * While disconnected, amqp-connection-manager holds messages and re-sends unconfirmed ones
- * after a reconnect; the timeout bounds how long any of them can wait.
+ * PublishError instead of hanging: within `publishTimeoutMs` normally, within
+ * `publishFailFastMs` while the connection is down or blocked. At most `maxPendingPublishes`
+ * messages / `maxPendingPublishBytes` bytes wait for confirms; beyond that a publish is refused
+ * at once. While disconnected, amqp-connection-manager holds the (bounded) pending messages and
+ * re-sends unconfirmed ones after a reconnect.
  */
 @Injectable()
-export class RabbitPublisher implements OnApplicationShutdown {
+export class RabbitPublisher {
   private readonly logger = new Logger(RabbitPublisher.name);
   private readonly codec: MessageCodec = new JsonCodec();
   private channel?: ChannelWrapper;
   private closed = false;
   private closing?: Promise<void>;
   private readonly pending = new Set<Promise<unknown>>();
+  private pendingBytes = 0;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
@@ -62,13 +66,15 @@ export class RabbitPublisher implements OnApplicationShutdown {
     await this.confirm(exchange, routingKey, content, properties);
   }
 
-  /** Unconfirmed publishes right now. */
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.close();
+  /** Unconfirmed publishes and their bytes right now, against their bounds. */
+  status(): { pending: number; pendingBytes: number; maxPending: number; maxPendingBytes: number; closed: boolean } {
+    return {
+      pending: this.pending.size,
+      pendingBytes: this.pendingBytes,
+      maxPending: this.options.maxPendingPublishes,
+      maxPendingBytes: this.options.maxPendingPublishBytes,
+      closed: this.closed,
+    };
   }
 
   /** Stops accepting publishes, waits (bounded by the confirm timeout) for outstanding confirms. */
@@ -92,29 +98,39 @@ export class RabbitPublisher implements OnApplicationShutdown {
     if (content.length > this.options.maxMessageBytes) {
       throw new MessageTooLargeError(content.length, this.options.maxMessageBytes);
     }
-    const sent = this.getChannel().publish(exchange, routingKey, content, {
-      ...properties,
-      timeout: this.options.publishTimeoutMs,
-    });
+    if (
+      this.pending.size >= this.options.maxPendingPublishes ||
+      this.pendingBytes + content.length > this.options.maxPendingPublishBytes
+    ) {
+      throw new PublishBufferFullError(
+        `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}`,
+      );
+    }
+    const state = this.connections.state('publisher');
+    const timeout = state.connected && !state.blocked ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    const sent = this.getChannel().publish(exchange, routingKey, content, { ...properties, timeout });
     this.pending.add(sent);
+    this.pendingBytes += content.length;
     try {
       await sent;
     } catch (error) {
-      throw this.toPublishError(error);
+      throw this.toPublishError(error, timeout);
     } finally {
       this.pending.delete(sent);
+      this.pendingBytes -= content.length;
     }
   }
 
-  private toPublishError(error: unknown): PublishError {
+  /** Why publishes are not being confirmed, for error messages. */
+  private unavailability(): string {
+    const state = this.connections.state('publisher');
+    return !state.connected ? 'the broker is unreachable' : state.blocked ? `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})` : 'confirms are slow';
+  }
+
+  private toPublishError(error: unknown, timeoutMs: number): PublishError {
     const message = redactText(error instanceof Error ? error.message : String(error));
     if (message === 'timeout') {
-      const state = this.connections.state('publisher');
-      const why = !state.connected ? 'the broker is unreachable' : state.blocked ? 'the broker is blocking publishers' : 'no confirm arrived';
-      return new PublishTimeoutError(
-        `publish not confirmed within ${this.options.publishTimeoutMs} ms: ${why}`,
-        Math.max(1, Math.ceil(this.options.publishTimeoutMs / 1000)),
-      );
+      return new PublishTimeoutError(`publish not confirmed within ${timeoutMs} ms: ${this.unavailability()}`);
     }
     return new PublishRejectedError(`the broker did not accept the publish: ${message}`, 1, { cause: error });
   }

@@ -29,6 +29,7 @@ describe('HandlerRegistry', () => {
       pattern: 'order.created',
       handlerName: 'notifications.order-created',
       prefetch: 50,
+      timeoutMs: 30_000,
       callback,
     });
   });

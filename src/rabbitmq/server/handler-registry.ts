@@ -1,6 +1,6 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_PREFETCH } from '../rabbitmq.constants.js';
+import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
 import { handlerQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from './handler-extras.js';
 
@@ -42,8 +42,10 @@ export class HandlerRegistry {
       );
     }
     const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new HandlerRegistrationError(`timeoutMs of handler '${handlerName}' must be a positive integer, got ${String(timeoutMs)}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
+      throw new HandlerRegistrationError(
+        `timeoutMs of handler '${handlerName}' must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
+      );
     }
     const existing = this.byQueue.get(queue);
     if (existing) {

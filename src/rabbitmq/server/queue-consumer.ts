@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
@@ -21,14 +22,19 @@ export interface QueueConsumerDeps {
   queueType: QueueType;
   deliveryLimit: number;
   killSwitch: Required<KillSwitchOptions>;
+  /** Process-wide byte budget and memory / event-loop pauses. */
+  flow: Pick<FlowControl, 'acquire' | 'release'>;
+  /** Unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
+  prefetch: number;
   logger: Logger;
 }
 
 /** Why a consumer is not taking deliveries. */
-export type PauseReason = 'kill-switch' | 'shutdown';
+export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
+  prefetch: number;
   consuming: boolean;
   pausedFor: PauseReason[];
   killSwitch: KillSwitchState;
@@ -95,6 +101,7 @@ export class QueueConsumer {
   status(): QueueConsumerStatus {
     return {
       queue: this.definition.queue,
+      prefetch: this.deps.prefetch,
       consuming: this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
       killSwitch: this.killSwitch.state,
@@ -149,7 +156,7 @@ export class QueueConsumer {
       const wanted = this.pauses.size === 0;
       if (wanted && this.consumerTag === undefined) {
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: this.definition.prefetch,
+          prefetch: this.deps.prefetch,
           noAck: false,
         });
         this.consumerTag = consumerTag;
@@ -180,7 +187,12 @@ export class QueueConsumer {
 
   private onMessage(message: ConsumeMessage): void {
     const generation = this.generation;
-    const done = this.handle(message, generation).finally(() => this.unsettled.delete(message));
+    const bytes = message.content.length;
+    this.deps.flow.acquire(bytes);
+    const done = this.handle(message, generation).finally(() => {
+      this.unsettled.delete(message);
+      this.deps.flow.release(bytes);
+    });
     this.unsettled.set(message, done);
   }
 

@@ -3,6 +3,7 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import { JsonCodec } from '../codec/json.codec.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
+import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
@@ -25,6 +26,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private readonly registry: HandlerRegistry;
   private readonly decoder: MessageDecoder;
   private consumers: QueueConsumer[] = [];
+  private readonly flow: FlowControl;
   private closing?: Promise<void>;
 
   constructor(
@@ -35,6 +37,21 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     super();
     this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
     this.decoder = new MessageDecoder([new JsonCodec()], JSON_CONTENT_TYPE, options.maxMessageBytes);
+    this.flow = new FlowControl(
+      {
+        maxInFlightBytes: options.maxInFlightBytes,
+        memoryHighWatermarkBytes: options.memoryHighWatermarkBytes,
+        memoryLowWatermarkBytes: options.memoryLowWatermarkBytes,
+        eventLoopDelayLimitMs: options.eventLoopDelayLimitMs,
+        checkIntervalMs: options.flowCheckIntervalMs,
+      },
+      this.logger,
+      (reason, paused) => {
+        for (const consumer of this.consumers) {
+          void (paused ? consumer.pause(reason) : consumer.resume(reason));
+        }
+      },
+    );
   }
 
   /**
@@ -69,9 +86,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             queueType: this.options.queueType,
             deliveryLimit: this.options.deliveryLimit,
             killSwitch: this.options.killSwitch,
+            flow: this.flow,
+            prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
             logger: this.logger,
           }),
       );
+      this.flow.start();
       for (const consumer of this.consumers) {
         consumer.start().catch((error: unknown) => {
           this.logger.error(`consumer of ${consumer.definition.queue} could not start: ${String(error)}`);
@@ -87,6 +107,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Resolves once every handler queue is declared and its consumer attached. */
   async waitForConsumers(): Promise<void> {
     await Promise.all(this.consumers.map((consumer) => consumer.waitForReady()));
+  }
+
+  /** Process-wide flow state (paused, reasons, bytes in flight, RSS, loop delay). */
+  flowStatus(): FlowStatus {
+    return this.flow.status();
   }
 
   /** Queues this server consumes, for health checks and operators. */
@@ -108,8 +133,21 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   close(): Promise<void> {
     this.closing ??= Promise.allSettled(
       this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs)),
-    ).then(() => undefined);
+    ).then(() => this.flow.stop());
     return this.closing;
+  }
+
+  /**
+   * Prefetch bounds the count of unacked messages, not their bytes: 50 × 4 MB is 200 MB. A
+   * queue's prefetch is capped so that even messages of the maximum size fit the byte budget.
+   */
+  private cappedPrefetch(prefetch: number, queue: string): number {
+    const fits = Math.max(1, Math.floor(this.options.maxInFlightBytes / this.options.maxMessageBytes));
+    if (prefetch > fits) {
+      this.logger.log(`prefetch of ${queue} capped from ${prefetch} to ${fits}: maxInFlightBytes / maxMessageBytes`);
+      return fits;
+    }
+    return prefetch;
   }
 
   on(): never {

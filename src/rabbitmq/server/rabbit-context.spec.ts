@@ -1,0 +1,127 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ConsumeMessage } from 'amqplib';
+import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
+import { RabbitContext, readRetryCount } from './rabbit-context.js';
+
+/** A ConsumeMessage as amqplib hands it over; only what the tests set differs. */
+function message(
+  options: { headers?: Record<string, unknown>; messageId?: string; correlationId?: string; redelivered?: boolean } = {},
+): ConsumeMessage {
+  return {
+    content: Buffer.from('{}'),
+    fields: {
+      deliveryTag: 1,
+      redelivered: options.redelivered ?? false,
+      exchange: 'warren.events',
+      routingKey: 'order.created',
+      consumerTag: 'ctag-1',
+    },
+    properties: {
+      contentType: 'application/json',
+      contentEncoding: undefined,
+      headers: options.headers,
+      deliveryMode: 2,
+      priority: undefined,
+      correlationId: options.correlationId,
+      replyTo: undefined,
+      expiration: undefined,
+      messageId: options.messageId,
+      timestamp: undefined,
+      type: undefined,
+      userId: undefined,
+      appId: undefined,
+      clusterId: undefined,
+    },
+  } as ConsumeMessage;
+}
+
+describe('readRetryCount', () => {
+  it('reads 0 when there are no headers', () => {
+    expect(readRetryCount(message())).toBe(0);
+  });
+
+  it('reads 0 when the header is missing', () => {
+    expect(readRetryCount(message({ headers: { other: 'x' } }))).toBe(0);
+  });
+
+  it('reads a numeric header', () => {
+    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: 3 } }))).toBe(3);
+  });
+
+  it('reads a string header', () => {
+    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: '3' } }))).toBe(3);
+  });
+
+  it('reads the x-retry-count header', () => {
+    expect(HEADER_RETRY_COUNT).toBe('x-retry-count');
+    expect(readRetryCount(message({ headers: { 'x-retry-count': 4 } }))).toBe(4);
+  });
+
+  it.each([
+    ['negative', -1],
+    ['negative string', '-2'],
+    ['fractional', 1.5],
+    ['garbage string', 'abc'],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['null', null],
+    ['an object', { count: 3 }],
+  ])('reads 0 for a %s header', (_case, value) => {
+    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: value } }))).toBe(0);
+  });
+});
+
+describe('RabbitContext', () => {
+  it('exposes the message, pattern and queue it was built with', () => {
+    const raw = message();
+    const context = new RabbitContext([raw, 'order.created', 'shop.order-created']);
+    expect(context.getMessage()).toBe(raw);
+    expect(context.getPattern()).toBe('order.created');
+    expect(context.getQueue()).toBe('shop.order-created');
+  });
+
+  it('reads the message id and correlation id from the properties', () => {
+    const context = new RabbitContext([
+      message({ messageId: 'msg-42', correlationId: 'corr-7' }),
+      'order.created',
+      'shop.order-created',
+    ]);
+    expect(context.getMessageId()).toBe('msg-42');
+    expect(context.getCorrelationId()).toBe('corr-7');
+  });
+
+  it('returns undefined ids when the publisher set none', () => {
+    const context = new RabbitContext([message(), 'p', 'q']);
+    expect(context.getMessageId()).toBeUndefined();
+    expect(context.getCorrelationId()).toBeUndefined();
+  });
+
+  it('reports redelivery from the delivery fields', () => {
+    expect(new RabbitContext([message({ redelivered: true }), 'p', 'q']).isRedelivered()).toBe(true);
+    expect(new RabbitContext([message({ redelivered: false }), 'p', 'q']).isRedelivered()).toBe(false);
+  });
+
+  it('reports the retry count from the header, 0 on a first delivery', () => {
+    expect(new RabbitContext([message(), 'p', 'q']).getRetryCount()).toBe(0);
+    expect(new RabbitContext([message({ headers: { [HEADER_RETRY_COUNT]: '2' } }), 'p', 'q']).getRetryCount()).toBe(2);
+    expect(new RabbitContext([message({ headers: { [HEADER_RETRY_COUNT]: 'oops' } }), 'p', 'q']).getRetryCount()).toBe(0);
+  });
+
+  it('keeps a captured failure and a retry policy until asked', () => {
+    const context = new RabbitContext([message(), 'p', 'q']);
+    expect(context.capturedFailure()).toBeUndefined();
+    expect(context.retryPolicy()).toBeUndefined();
+    const error = new Error('handler failed');
+    context.captureFailure(error);
+    context.setRetryPolicy({ attempts: 1, delaysMs: [10] });
+    expect(context.capturedFailure()).toEqual({ error });
+    expect(context.capturedFailure()?.error).toBe(error);
+    expect(context.retryPolicy()).toEqual({ attempts: 1, delaysMs: [10] });
+  });
+
+  it('keeps a captured failure that is not an Error, even undefined', () => {
+    const context = new RabbitContext([message(), 'p', 'q']);
+    context.captureFailure(undefined);
+    expect(context.capturedFailure()).toEqual({ error: undefined });
+  });
+});
