@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
+
+describe('parseDlqArguments', () => {
+  it.each<[string[], unknown]>([
+    [['list'], { command: 'list', queues: [] }],
+    [['list', 'a', 'b.dlq'], { command: 'list', queues: ['a', 'b.dlq'] }],
+    [['peek', 'q'], { command: 'peek', queue: 'q', limit: 10 }],
+    [['peek', 'q', '--limit', '3'], { command: 'peek', queue: 'q', limit: 3 }],
+    [['peek', '--limit=3', 'q'], { command: 'peek', queue: 'q', limit: 3 }],
+    [['replay', 'q'], { command: 'replay', queue: 'q' }],
+    [['replay', 'q.dlq', '--limit', '100'], { command: 'replay', queue: 'q.dlq', limit: 100 }],
+    [['purge', 'q'], { command: 'purge', queue: 'q', yes: false }],
+    [['purge', 'q', '--yes'], { command: 'purge', queue: 'q', yes: true }],
+    [['purge', '-y', 'q'], { command: 'purge', queue: 'q', yes: true }],
+    [['--help'], { command: 'help' }],
+    [['peek', 'q', '-h'], { command: 'help' }],
+  ])('%j', (argv, expected) => {
+    expect(parseDlqArguments(argv)).toEqual(expected);
+  });
+
+  it.each<[string[], RegExp]>([
+    [[], /missing command/],
+    [['show', 'q'], /unknown command 'show'/],
+    [['peek'], /'peek' takes exactly one queue, got 0/],
+    [['replay', 'a', 'b'], /'replay' takes exactly one queue, got 2/],
+    [['peek', 'q', '--limit'], /--limit needs a positive integer, got ''/],
+    [['peek', 'q', '--limit', '0'], /positive integer, got '0'/],
+    [['peek', 'q', '--limit', '2.5'], /positive integer, got '2.5'/],
+    [['peek', 'q', '--limit', '-3'], /positive integer, got '-3'/],
+    [['purge', 'q', '--limit', '5'], /'purge' takes no --limit/],
+    [['list', '--limit', '5'], /'list' takes no --limit/],
+    [['replay', 'q', '--yes'], /'replay' takes no --yes/],
+    [['peek', 'q', '--force'], /unknown option '--force'/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseDlqArguments(argv)).toThrow(DlqUsageError);
+    expect(() => parseDlqArguments(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,87 @@
+import { DEFAULT_PEEK_LIMIT } from '../rabbitmq/dlq/dead-letter.constants.js';
+
+/** What the operator asked `dlq` to do, parsed and checked. */
+export type DlqCommand =
+  | { command: 'list'; queues: string[] }
+  | { command: 'peek'; queue: string; limit: number }
+  | { command: 'replay'; queue: string; limit?: number }
+  | { command: 'purge'; queue: string; yes: boolean }
+  | { command: 'help' };
+
+/** Bad command line: the CLI prints the message and the usage, and exits 2. */
+export class DlqUsageError extends Error {
+  override readonly name = 'DlqUsageError';
+}
+
+export const DLQ_USAGE = `usage: npm run dlq -- <command> [queue] [options]
+
+commands:
+  list [queue...]             depth of the service's dead-letter queues (and of any queue named)
+  peek <queue> [--limit N]    show up to N parked messages (default ${DEFAULT_PEEK_LIMIT}) with their reason headers;
+                              nothing is removed
+  replay <queue> [--limit N]  move parked messages back into <queue>, attempt count reset;
+                              each is confirmed by the broker before it leaves the DLQ
+  purge <queue> --yes         delete every parked message (without --yes: only say how many)
+
+<queue> is a handler queue (orders.audit) or its DLQ (orders.audit.dlq).
+The broker and service come from AMQP_URL and SERVICE_NAME, as for the service itself.`;
+
+const COMMANDS = new Set(['list', 'peek', 'replay', 'purge']);
+
+/** Parses `process.argv.slice(2)`. Strict: an option a command does not take is an error. */
+export function parseDlqArguments(argv: string[]): DlqCommand {
+  const positional: string[] = [];
+  let limit: number | undefined;
+  let yes = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      return { command: 'help' };
+    }
+    if (arg === '--yes' || arg === '-y') {
+      yes = true;
+    } else if (arg === '--limit' || arg.startsWith('--limit=')) {
+      const value = arg === '--limit' ? argv[++i] : arg.slice('--limit='.length);
+      limit = parseLimit(value);
+    } else if (arg.startsWith('-')) {
+      throw new DlqUsageError(`unknown option '${arg}'`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  const [command, ...queues] = positional;
+  if (command === undefined) {
+    throw new DlqUsageError('missing command');
+  }
+  if (!COMMANDS.has(command)) {
+    throw new DlqUsageError(`unknown command '${command}'`);
+  }
+  // Refusing options a command ignores keeps e.g. `purge q --limit 5` from purging everything.
+  if (limit !== undefined && command !== 'peek' && command !== 'replay') {
+    throw new DlqUsageError(`'${command}' takes no --limit`);
+  }
+  if (yes && command !== 'purge') {
+    throw new DlqUsageError(`'${command}' takes no --yes`);
+  }
+  if (command === 'list') {
+    return { command, queues };
+  }
+  if (queues.length !== 1) {
+    throw new DlqUsageError(`'${command}' takes exactly one queue, got ${queues.length}`);
+  }
+  const [queue] = queues;
+  if (command === 'peek') {
+    return { command, queue, limit: limit ?? DEFAULT_PEEK_LIMIT };
+  }
+  if (command === 'replay') {
+    return limit === undefined ? { command, queue } : { command, queue, limit };
+  }
+  return { command: 'purge', queue, yes };
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
+    throw new DlqUsageError(`--limit needs a positive integer, got '${value ?? ''}'`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,83 @@
+/**
+ * Operator command for the dead-letter queues: `npm run dlq -- list|peek|replay|purge [queue]`
+ * (`node dist/cli/dlq.js …`). Exit codes: 0 done, 1 failed (one line on stderr, secrets
+ * masked), 2 bad usage or a purge without `--yes`.
+ */
+import 'reflect-metadata';
+import amqp, { type ChannelModel } from 'amqplib';
+import { loadConfig } from '../config/load-config.js';
+// Deep imports, not the library's index: the index loads Nest, which only `list` needs (lazily).
+import { redactText } from '../rabbitmq/connection/redact-url.js';
+import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
+import { DLQ_USAGE, DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
+
+/** A dead broker must fail the command quickly, not leave the operator waiting. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const err = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function main(argv: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseDlqArguments(argv);
+  } catch (error) {
+    if (error instanceof DlqUsageError) {
+      err(`dlq: ${error.message}\n\n${DLQ_USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (command.command === 'help') {
+    out(DLQ_USAGE);
+    return EXIT_OK;
+  }
+  const config = loadConfig();
+  const connection = await connectToAny(config.amqpUrls, `${config.serviceName}-dlq-cli`);
+  try {
+    return await runDlqCommand(command, {
+      admin: new DeadLetterAdmin(connection),
+      exchange: config.eventsExchange,
+      handlerQueues: async () => (await import('./handler-queues.js')).discoverHandlerQueues(config),
+      out,
+      err,
+    });
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** Tries the configured URLs in order (a cluster lists several), like the service does. */
+async function connectToAny(urls: string[], connectionName: string): Promise<ChannelModel> {
+  let lastError: unknown;
+  for (const url of urls) {
+    try {
+      const connection = await amqp.connect(url, {
+        timeout: CONNECT_TIMEOUT_MS,
+        clientProperties: { connection_name: connectionName },
+      });
+      // Failures surface through the operation in progress; unhandled, 'error' would crash.
+      connection.on('error', () => undefined);
+      return connection;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    err(redactText(`dlq: ${message}`));
+    process.exitCode = EXIT_FAILURE;
+  },
+);

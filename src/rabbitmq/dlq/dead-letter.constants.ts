@@ -1,0 +1,25 @@
+/** Defaults and header names of the dead-letter tooling (see DeadLetterAdmin). */
+
+/** When a parked message was last replayed (ISO 8601); kept across later failures as history. */
+export const HEADER_REPLAYED_AT = 'x-replayed-at';
+
+/** The `x-error-type` a replayed message was parked with, so the reason survives the replay. */
+export const HEADER_LAST_ERROR_TYPE = 'x-last-error-type';
+
+/** Messages `peek` shows when the caller gives no limit. */
+export const DEFAULT_PEEK_LIMIT = 10;
+
+/**
+ * Most messages one `peek` holds unacked. Peeking is for reading; past this an operator wants a
+ * dump tool, and the broker would keep that many deliveries outstanding on one channel.
+ */
+export const MAX_PEEK_LIMIT = 1_000;
+
+/** Body bytes shown per peeked message: enough to recognise it, small enough for a terminal. */
+export const PEEK_BODY_PREVIEW_BYTES = 2 * 1024;
+
+/**
+ * Longest replay waits for the broker to confirm one copy. A blocked broker (memory alarm)
+ * never confirms; the replay must then stop with the message still parked, not hang.
+ */
+export const DEFAULT_REPLAY_CONFIRM_TIMEOUT_MS = 10_000;
