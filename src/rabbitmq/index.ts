@@ -43,3 +43,25 @@ export type { KillSwitchState } from './server/kill-switch.js';
 export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 export { PublishBufferFullError } from './errors/publish.errors.js';
 export type { FlowStatus, FlowPauseReason } from './flow/flow-control.js';
+export {
+  DeadLetterAdmin,
+  type DeadLetterAdminOptions,
+  type DeadLetterDepth,
+  type DeadLetterListing,
+  type PeekResult,
+  type ReplayOptions,
+  type ReplayResult,
+  type UnroutedDepth,
+} from './dlq/dead-letter-admin.js';
+export type { ParkedMessage } from './dlq/parked-message.js';
+export type { DeathRecord } from './dlq/x-death.js';
+export {
+  DeadLetterError,
+  DeadLetterQueueNotFoundError,
+  OriginatingQueueNotFoundError,
+  ReplayPublishError,
+  InvalidDeadLetterRequestError,
+} from './dlq/dead-letter.errors.js';
+export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
+export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
+export { QueueDepthReader, type QueueDepth } from './health/queue-depth-reader.js';

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { RabbitClient } from './client/rabbit-client.js';
 import { RabbitConnections } from './connection/rabbit-connections.js';
 import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
+import { QueueDepthReader } from './health/queue-depth-reader.js';
+import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
@@ -16,6 +19,7 @@ import { RabbitServer } from './server/rabbit-server.js';
  * the microservice transport. Global by default: one pair of connections per process.
  */
 @Module({
+  imports: [TerminusModule],
   providers: [
     {
       provide: RABBITMQ_RESOLVED_OPTIONS,
@@ -27,8 +31,10 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitClient,
     RabbitServer,
     RabbitLifecycle,
+    QueueDepthReader,
+    RabbitMQHealthIndicator,
     RetryPolicyInterceptor,
   ],
-  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle],
+  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle, RabbitMQHealthIndicator, QueueDepthReader],
 })
 export class RabbitMQModule extends RabbitMQConfigurableModule {}

@@ -26,13 +26,25 @@ export class BrokerProbe {
 
   static async open(url = SHARED_AMQP_URL): Promise<BrokerProbe> {
     const connection = await amqp.connect(url, { clientProperties: { connection_name: 'warren-test-probe' } });
+    // A failing probe must fail its test, not crash the test process with an unhandled 'error'.
+    connection.on('error', () => undefined);
     const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
     return new BrokerProbe(connection, channel);
   }
 
-  /** Ready messages in a queue (the broker's passive declare). */
+  /**
+   * Ready messages in a queue (the broker's passive declare, exact for every queue type). A
+   * channel of its own: a passive declare of a missing queue closes the channel it ran on.
+   */
   async ready(queue: string): Promise<number> {
-    return (await this.channel.checkQueue(queue)).messageCount;
+    const channel = await this.connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /**

@@ -35,6 +35,8 @@ export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
 export interface QueueConsumerStatus {
   queue: string;
   prefetch: number;
+  /** The channel is open with the topology declared (and the consumer attached unless paused). */
+  attached: boolean;
   consuming: boolean;
   pausedFor: PauseReason[];
   killSwitch: KillSwitchState;
@@ -60,6 +62,7 @@ export class QueueConsumer {
   private readonly killSwitch: KillSwitch;
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
   private consumerTag?: string;
+  private attached = false;
   /** Serializes consume/cancel so pause and resume never race each other. */
   private transition: Promise<unknown> = Promise.resolve();
   private cooldown?: NodeJS.Timeout;
@@ -80,6 +83,9 @@ export class QueueConsumer {
     this.channel.on('error', (error: Error) => {
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
+    // 'connect' fires once setup and consumers are in place on a (new) channel.
+    this.channel.on('connect', () => (this.attached = true));
+    this.channel.on('close', () => (this.attached = false));
   }
 
   /** Starts consuming. The broker may be down: the consumer then attaches when it is back. */
@@ -102,11 +108,17 @@ export class QueueConsumer {
     return {
       queue: this.definition.queue,
       prefetch: this.deps.prefetch,
-      consuming: this.consumerTag !== undefined,
+      attached: this.isAttached(),
+      consuming: this.isAttached() && this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
       killSwitch: this.killSwitch.state,
       inFlight: this.unsettled.size,
     };
+  }
+
+  /** A disconnect emits nothing on the channel wrapper, so the connection is asked as well. */
+  private isAttached(): boolean {
+    return this.attached && this.deps.connection.isConnected();
   }
 
   /** Stops taking deliveries (in-flight ones still settle on the open channel). */
@@ -132,7 +144,7 @@ export class QueueConsumer {
   private async drain(graceMs: number): Promise<void> {
     clearTimeout(this.cooldown);
     await this.pause('shutdown');
-    await waitAtMost(Promise.allSettled([...this.unsettled.values()]), graceMs);
+    await waitAtMost(this.whenAllSettled(), graceMs);
     if (this.unsettled.size > 0) {
       this.deps.logger.warn(
         `${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`,
@@ -147,6 +159,13 @@ export class QueueConsumer {
       await this.channel.close();
     } catch (error) {
       this.deps.logger.warn(`closing channel of ${this.definition.queue} failed: ${redactText(String(error))}`);
+    }
+  }
+
+  /** Resolves once nothing is in flight, including deliveries that arrive while waiting. */
+  private async whenAllSettled(): Promise<void> {
+    while (this.unsettled.size > 0) {
+      await Promise.allSettled([...this.unsettled.values()]);
     }
   }
 
@@ -186,6 +205,11 @@ export class QueueConsumer {
   }
 
   private onMessage(message: ConsumeMessage): void {
+    if (this.stopping) {
+      // Sent by the broker before it processed our cancel: hand it straight back, unprocessed.
+      this.channel.nack(message, false, true);
+      return;
+    }
     const generation = this.generation;
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);

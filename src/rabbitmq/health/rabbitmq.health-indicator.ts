@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { RabbitConnections } from '../connection/rabbit-connections.js';
+import { RabbitLifecycle } from '../lifecycle/rabbit-lifecycle.js';
+import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+import { RabbitServer } from '../server/rabbit-server.js';
+import { QueueDepthReader } from './queue-depth-reader.js';
+
+/** Share of the publish buffer above which the instance stops taking traffic. */
+export const PUBLISH_BUFFER_READY_RATIO = 0.8;
+
+/** How long a depth read may take before readiness answers without it. */
+const DEPTH_TIMEOUT_MS = 1_000;
+
+/**
+ * Readiness of the RabbitMQ side, in terminus format: down when a connection is down, the broker
+ * blocks us, the publish buffer is nearly full, or shutdown has begun. Details carry the state an
+ * operator needs (never credentials): connections, paused consumers, and the depth of every
+ * consumed queue.
+ */
+@Injectable()
+export class RabbitMQHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly connections: RabbitConnections,
+    private readonly publisher: RabbitPublisher,
+    private readonly server: RabbitServer,
+    private readonly lifecycle: RabbitLifecycle,
+    private readonly depths: QueueDepthReader,
+  ) {}
+
+  async isReady(key = 'rabbitmq') {
+    const indicator = this.health.check(key);
+    const publisher = this.connections.state('publisher');
+    const consumer = this.connections.state('consumer');
+    const buffer = this.publisher.status();
+    const problems: string[] = [];
+    if (this.lifecycle.isShuttingDown) problems.push('shutting down');
+    if (!publisher.connected) problems.push('publisher connection down');
+    if (!consumer.connected) problems.push('consumer connection down');
+    if (publisher.blocked) problems.push(`broker blocks publishers: ${publisher.blockedReason ?? 'resource alarm'}`);
+    if (buffer.pending >= buffer.maxPending * PUBLISH_BUFFER_READY_RATIO) problems.push('publish buffer nearly full');
+    const detached = this.server.consumerStatus().filter((status) => !status.attached);
+    if (detached.length > 0) problems.push(`consumers not attached: ${detached.map((status) => status.queue).join(', ')}`);
+    const queues = consumer.connected ? await this.readDepths() : {};
+    const details = {
+      connections: {
+        publisher: { connected: publisher.connected, blocked: publisher.blocked, reconnects: publisher.reconnects },
+        consumer: { connected: consumer.connected, blocked: consumer.blocked, reconnects: consumer.reconnects },
+      },
+      blocked: publisher.blocked || consumer.blocked,
+      publishBuffer: { pending: buffer.pending, max: buffer.maxPending },
+      flow: this.server.flowStatus(),
+      consumers: this.server.consumerStatus(),
+      queues,
+    };
+    return problems.length === 0 ? indicator.up(details) : indicator.down({ ...details, reasons: problems });
+  }
+
+  private async readDepths() {
+    const timeout = new Promise<Record<string, { error: string }>>((resolve) =>
+      setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref(),
+    );
+    return Promise.race([this.depths.read(this.server.queues()), timeout]);
+  }
+}

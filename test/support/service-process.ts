@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait-for.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/**
+ * The built service (`node dist/main.js`) as its own process, as it runs in production: for
+ * tests that send it signals or kill it. Output is kept so tests can count what it did.
+ */
+export class ServiceProcess {
+  private output = '';
+  private exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Starts the service (env must set PORT) and waits until its readiness probe answers 200. */
+  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(child);
+    try {
+      await waitFor('the service to be ready', () => service.isReady(env.PORT), { timeoutMs });
+    } catch (error) {
+      await service.stop();
+      throw new Error(`${(error as Error).message}\n--- service output ---\n${service.output.slice(-3000)}`);
+    }
+    return service;
+  }
+
+  /** GET /health/ready answers 200 (connections up, consumers attached). */
+  async isReady(port: string): Promise<boolean> {
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    return response.status === 200;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Lines of the output that contain `text`. */
+  linesWith(text: string): string[] {
+    return this.output.split('\n').filter((line) => line.includes(text));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Waits for the process to end, killing it after the deadline so no test leaves it behind. */
+  async exit(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited!;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends the process if it still runs. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
