@@ -3,6 +3,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { correlationIdMiddleware, RabbitMQModule } from './rabbitmq/index.js';
@@ -37,6 +38,7 @@ export class AppModule implements NestModule {
         InventoryModule,
         NotificationsModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

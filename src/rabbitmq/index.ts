@@ -65,3 +65,4 @@ export {
 export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 export { QueueDepthReader, type QueueDepth } from './health/queue-depth-reader.js';
+export { RabbitMetrics, type ConsumeOutcome, type PublishOutcome } from './metrics/rabbitmq-metrics.js';

@@ -5,6 +5,8 @@ import { RabbitConnections } from './connection/rabbit-connections.js';
 import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 import { QueueDepthReader } from './health/queue-depth-reader.js';
 import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
+import { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
+import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js';
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
@@ -33,8 +35,10 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitLifecycle,
     QueueDepthReader,
     RabbitMQHealthIndicator,
+    RabbitMetrics,
+    RabbitMetricsCollector,
     RetryPolicyInterceptor,
   ],
-  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle, RabbitMQHealthIndicator, QueueDepthReader],
+  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle, RabbitMQHealthIndicator, QueueDepthReader, RabbitMetrics],
 })
 export class RabbitMQModule extends RabbitMQConfigurableModule {}

@@ -20,18 +20,38 @@ export class ServiceProcess {
 
   /** Starts the service (env must set PORT) and waits until its readiness probe answers 200. */
   static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const service = new ServiceProcess(child);
-    try {
-      await waitFor('the service to be ready', () => service.isReady(env.PORT), { timeoutMs });
-    } catch (error) {
-      await service.stop();
-      throw new Error(`${(error as Error).message}\n--- service output ---\n${service.output.slice(-3000)}`);
-    }
+    const service = ServiceProcess.spawn(env);
+    await service.waitOrStop('the service to be ready', () => service.isReady(env.PORT), timeoutMs);
     return service;
+  }
+
+  /** Starts the service and waits only until HTTP listens (for tests where it never gets ready). */
+  static async startListening(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+    const service = ServiceProcess.spawn(env);
+    await service.waitOrStop('the service to listen', () => service.output.includes('warren listening on port'), timeoutMs);
+    return service;
+  }
+
+  /** Runs the service to completion (e.g. a start-up that must fail) and returns its exit and output. */
+  static async run(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+    const service = ServiceProcess.spawn(env);
+    const { code } = await service.exit(timeoutMs);
+    return { code, output: service.output };
+  }
+
+  private static spawn(env: Record<string, string>): ServiceProcess {
+    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new ServiceProcess(child);
+  }
+
+  /** Waits for `condition`; on timeout kills the process and reports its output. */
+  private async waitOrStop(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+    try {
+      await waitFor(what, condition, { timeoutMs });
+    } catch (error) {
+      await this.stop();
+      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.output.slice(-3000)}`);
+    }
   }
 
   /** GET /health/ready answers 200 (connections up, consumers attached). */

@@ -14,6 +14,7 @@ import {
   PublishTimeoutError,
   PublisherClosedError,
 } from '../errors/publish.errors.js';
+import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { declareEventsExchange } from '../topology/topology.js';
@@ -42,6 +43,7 @@ export class RabbitPublisher {
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
     private readonly connections: RabbitConnections,
+    private readonly metrics: RabbitMetrics,
   ) {}
 
   /** Publishes an event to the events exchange with routing key = pattern. */
@@ -102,6 +104,7 @@ export class RabbitPublisher {
       this.pending.size >= this.options.maxPendingPublishes ||
       this.pendingBytes + content.length > this.options.maxPendingPublishBytes
     ) {
+      this.metrics.publishes.inc({ outcome: 'shed' });
       throw new PublishBufferFullError(
         `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}`,
       );
@@ -111,9 +114,13 @@ export class RabbitPublisher {
     const sent = this.getChannel().publish(exchange, routingKey, content, { ...properties, timeout });
     this.pending.add(sent);
     this.pendingBytes += content.length;
+    const startedAt = performance.now();
     try {
       await sent;
+      this.metrics.confirmLatency.observe((performance.now() - startedAt) / 1000);
+      this.metrics.publishes.inc({ outcome: 'confirmed' });
     } catch (error) {
+      this.metrics.publishes.inc({ outcome: 'failed' });
       throw this.toPublishError(error, timeout);
     } finally {
       this.pending.delete(sent);

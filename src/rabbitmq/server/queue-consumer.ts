@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
+import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
@@ -26,6 +27,7 @@ export interface QueueConsumerDeps {
   flow: Pick<FlowControl, 'acquire' | 'release'>;
   /** Unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
   prefetch: number;
+  metrics: RabbitMetrics;
   logger: Logger;
 }
 
@@ -151,6 +153,7 @@ export class QueueConsumer {
       );
       for (const message of this.unsettled.keys()) {
         this.channel.nack(message, false, true);
+        this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
       }
       this.unsettled.clear();
     }
@@ -221,11 +224,15 @@ export class QueueConsumer {
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
+    const startedAt = performance.now();
     const outcome = await this.deps.processor.process(message);
+    this.deps.metrics.handlerDuration.observe({ queue: this.definition.queue }, (performance.now() - startedAt) / 1000);
     this.recordForKillSwitch(outcome);
     try {
       await this.settle(message, outcome, generation);
+      this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: outcome.kind.replace('-', '_') });
     } catch (error) {
+      this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
       // Settling failed (broker gone mid-way): the message stays unacked and comes back.
       this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
     }

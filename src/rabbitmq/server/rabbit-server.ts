@@ -4,6 +4,7 @@ import { JsonCodec } from '../codec/json.codec.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
+import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
@@ -33,6 +34,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
     private readonly connections: RabbitConnections,
     private readonly publisher: RabbitPublisher,
+    private readonly metrics: RabbitMetrics,
   ) {
     super();
     this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
@@ -88,6 +90,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             killSwitch: this.options.killSwitch,
             flow: this.flow,
             prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
+            metrics: this.metrics,
             logger: this.logger,
           }),
       );

@@ -1,0 +1,52 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { RabbitConnections } from '../connection/rabbit-connections.js';
+import { QueueDepthReader } from '../health/queue-depth-reader.js';
+import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+import { RabbitServer } from '../server/rabbit-server.js';
+import { RabbitMetrics } from './rabbitmq-metrics.js';
+
+const ROLES = ['publisher', 'consumer'] as const;
+
+/** Registers the gauges that are read from live state when Prometheus scrapes. */
+@Injectable()
+export class RabbitMetricsCollector implements OnModuleInit {
+  constructor(
+    private readonly metrics: RabbitMetrics,
+    private readonly connections: RabbitConnections,
+    private readonly server: RabbitServer,
+    private readonly publisher: RabbitPublisher,
+    private readonly depths: QueueDepthReader,
+  ) {}
+
+  onModuleInit(): void {
+    const { metrics } = this;
+    metrics.gauge('warren_connection_up', '1 when the connection of this role is open.', ['role'], (set) => {
+      for (const role of ROLES) set({ role }, this.connections.state(role).connected ? 1 : 0);
+    });
+    metrics.gauge('warren_connection_blocked', '1 while the broker blocks this connection (resource alarm).', ['role'], (set) => {
+      for (const role of ROLES) set({ role }, this.connections.state(role).blocked ? 1 : 0);
+    });
+    metrics.gauge('warren_connection_reconnects', 'Reconnects since start, by role.', ['role'], (set) => {
+      for (const role of ROLES) set({ role }, this.connections.state(role).reconnects);
+    });
+    metrics.gauge('warren_in_flight_messages', 'Deliveries being handled, by queue.', ['queue'], (set) => {
+      for (const status of this.server.consumerStatus()) set({ queue: status.queue }, status.inFlight);
+    });
+    metrics.gauge('warren_in_flight_bytes', 'Bytes of message bodies being handled, all queues.', [], (set) => {
+      set({}, this.server.flowStatus().inFlightBytes);
+    });
+    metrics.gauge('warren_consumer_paused', '1 while a queue takes no deliveries (flow control, kill switch, shutdown).', ['queue'], (set) => {
+      for (const status of this.server.consumerStatus()) set({ queue: status.queue }, status.pausedFor.length > 0 ? 1 : 0);
+    });
+    metrics.gauge('warren_queue_depth', 'Ready messages in each consumed queue (passive declare, cached).', ['queue'], async (set) => {
+      if (!this.connections.state('consumer').connected) return;
+      const depths = await this.depths.read(this.server.queues());
+      for (const [queue, depth] of Object.entries(depths)) {
+        if ('messages' in depth) set({ queue }, depth.messages);
+      }
+    });
+    metrics.gauge('warren_publish_pending', 'Publishes waiting for a broker confirm.', [], (set) => {
+      set({}, this.publisher.status().pending);
+    });
+  }
+}

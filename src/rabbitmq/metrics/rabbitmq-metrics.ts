@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How a delivery ended, as counted in `warren_messages_consumed_total{outcome}`. */
+export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter' | 'requeue';
+
+/** How a publish ended, as counted in `warren_publishes_total{outcome}`. */
+export type PublishOutcome = 'confirmed' | 'failed' | 'shed';
+
+/**
+ * The transport's Prometheus metrics, on a registry of its own (not prom-client's global one,
+ * so two apps in one process — tests — never share counters). State that already lives
+ * elsewhere (connections, flow, queue depth) is read at scrape time through `collect` callbacks
+ * registered by the providers that own it, instead of being copied on every change.
+ */
+@Injectable()
+export class RabbitMetrics {
+  readonly registry = new Registry();
+
+  readonly consumed = new Counter({
+    name: 'warren_messages_consumed_total',
+    help: 'Deliveries settled, by queue and outcome (ack, retry, dead_letter, requeue).',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handlerDuration = new Histogram({
+    name: 'warren_handler_duration_seconds',
+    help: 'Time from delivery to settlement decision, by queue.',
+    labelNames: ['queue'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly publishes = new Counter({
+    name: 'warren_publishes_total',
+    help: 'Publishes by outcome: confirmed by the broker, failed (timeout, nack), shed (buffer full).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly confirmLatency = new Histogram({
+    name: 'warren_publish_confirm_duration_seconds',
+    help: 'Time from publish to broker confirm.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** Registers a gauge whose value is read when Prometheus scrapes. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (set: (labels: Record<L, string>, value: number) => void) => void | Promise<void>,
+  ): void {
+    if (this.registry.getSingleMetric(name)) {
+      return;
+    }
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await collect((labels, value) => this.set(labels, value));
+      },
+    });
+  }
+}

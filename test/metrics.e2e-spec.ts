@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { BrokerProbe } from './support/broker.js';
+import { type DemoApp, startDemoApp } from './support/demo-app.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Value of one sample line of the Prometheus text format, e.g. `name{a="b"} 3`. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (wanted.every((pair) => line.includes(pair))) {
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return undefined;
+}
+
+describe('GET /metrics counts what happened', () => {
+  let demo: DemoApp;
+  let broker: BrokerProbe;
+
+  beforeAll(async () => {
+    demo = await startDemoApp('metrics');
+    broker = await BrokerProbe.open();
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await demo?.dispose();
+  });
+
+  it('matches the events the test published, acked and dead-lettered', async () => {
+    const queue = `${demo.config.serviceName}.notifications.user-registered`;
+    for (let i = 0; i < 3; i++) {
+      await request(demo.app.getHttpServer()).post('/users').send({ email: `m${i}@example.com`, name: 'M' }).expect(202);
+    }
+    broker.publish('', queue, '{not json', { contentType: 'application/json' });
+    await waitFor('3 mails', () => demo.mailer.sent.length === 3);
+
+    const scrape = async () => (await request(demo.app.getHttpServer()).get('/metrics').expect(200)).text;
+    const text = await waitFor('the dead-letter to be counted', async () => {
+      const body = await scrape();
+      return sample(body, 'warren_messages_consumed_total', { queue, outcome: 'dead_letter' }) === 1 ? body : undefined;
+    });
+    expect(sample(text, 'warren_messages_consumed_total', { queue, outcome: 'ack' })).toBe(3);
+    expect(sample(text, 'warren_publishes_total', { outcome: 'confirmed' })).toBe(3 + 1); // 3 events + 1 dead-letter copy
+    expect(sample(text, 'warren_publish_confirm_duration_seconds_count')).toBe(4);
+    expect(sample(text, 'warren_handler_duration_seconds_count', { queue })).toBe(4);
+    expect(sample(text, 'warren_connection_up', { role: 'publisher' })).toBe(1);
+    expect(sample(text, 'warren_connection_up', { role: 'consumer' })).toBe(1);
+    expect(sample(text, 'warren_connection_blocked', { role: 'publisher' })).toBe(0);
+    expect(sample(text, 'warren_queue_depth', { queue })).toBe(0);
+    expect(sample(text, 'warren_consumer_paused', { queue })).toBe(0);
+    expect(sample(text, 'warren_in_flight_bytes')).toBe(0);
+    // The default process metrics are there too.
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});

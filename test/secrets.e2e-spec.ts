@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { ServiceProcess } from './support/service-process.js';
+import { waitFor } from './support/wait-for.js';
+
+const PASSWORD = 'S3cr3t-Pa55-w0rd';
+
+describe('the AMQP password never appears in any output', () => {
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('is absent from logs, errors, health and metrics while the broker refuses the credentials', async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 10_000));
+    service = await ServiceProcess.startListening({
+      PORT: port,
+      AMQP_URL: `amqp://guest:${PASSWORD}@127.0.0.1:5672`,
+      SERVICE_NAME: `t-secret-${port}`,
+      EVENTS_EXCHANGE: `t-secret-${port}.events`,
+      PUBLISH_TIMEOUT_MS: '500',
+    });
+    // The broker refuses the login: the service keeps retrying and logging why.
+    await waitFor('a failed connection attempt to be logged', () => service!.logs.includes('could not connect'));
+    const base = `http://127.0.0.1:${port}`;
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(503);
+    const bodies = [
+      await ready.text(),
+      await (await fetch(`${base}/health/live`)).text(),
+      await (await fetch(`${base}/metrics`)).text(),
+      await (
+        await fetch(`${base}/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'a@example.com', name: 'A' }),
+        })
+      ).text(),
+    ];
+    expect(bodies[3]).toContain('event not accepted');
+    for (const output of [...bodies, service.logs]) {
+      expect(output).not.toContain(PASSWORD);
+    }
+    expect(service.logs).toContain('amqp://guest:***@127.0.0.1:5672');
+  });
+
+  it('is absent from the start-up error for an invalid configuration', async () => {
+    const failing = await ServiceProcess.run({ AMQP_URL: `amqp://guest:${PASSWORD}@127.0.0.1:5672`, PREFETCH: '0' });
+    expect(failing.code).toBe(1);
+    expect(failing.output).toContain('PREFETCH must be at least 1');
+    expect(failing.output).not.toContain(PASSWORD);
+  });
+});
