@@ -32,6 +32,8 @@ export class AppModule implements NestModule {
           memoryHighWatermarkBytes: config.memoryHighWatermarkBytes,
           maxPendingPublishes: config.maxPendingPublishes,
           publishFailFastMs: config.publishFailFastMs,
+          stuckConsumerMs: config.stuckConsumerMs,
+          readinessMaxQueueDepth: config.readinessMaxQueueDepth,
         }),
         OrdersModule,
         UsersModule,

@@ -8,7 +8,7 @@ import { redactText } from './rabbitmq/index.js';
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
-  installGracefulShutdown(app);
+  installGracefulShutdown(app, config.shutdownDelayMs);
   await startApp(app, config);
   new Logger('Bootstrap').log(`warren listening on port ${config.port} as '${config.serviceName}'`);
 }

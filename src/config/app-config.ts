@@ -11,6 +11,8 @@ export class AppConfig {
   maxMessageBytes!: number;
   publishTimeoutMs!: number;
   shutdownGraceMs!: number;
+  /** Time between readiness failing and HTTP closing on SIGTERM (lame-duck period). */
+  shutdownDelayMs!: number;
   httpBodyLimitBytes!: number;
   handlerTimeoutMs!: number;
   retryAttempts!: number;
@@ -21,5 +23,7 @@ export class AppConfig {
   memoryHighWatermarkBytes?: number;
   maxPendingPublishes!: number;
   publishFailFastMs!: number;
+  stuckConsumerMs!: number;
+  readinessMaxQueueDepth!: number;
   mailerDelayMs!: number;
 }

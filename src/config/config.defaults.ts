@@ -11,6 +11,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   MAX_MESSAGE_BYTES: String(1024 * 1024),
   PUBLISH_TIMEOUT_MS: '5000',
   SHUTDOWN_GRACE_MS: '10000',
+  SHUTDOWN_DELAY_MS: '0',
   HTTP_BODY_LIMIT_BYTES: String(256 * 1024),
   HANDLER_TIMEOUT_MS: '30000',
   RETRY_ATTEMPTS: '5',
@@ -20,6 +21,8 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   MEMORY_HIGH_WATERMARK_BYTES: '0',
   MAX_PENDING_PUBLISHES: '1000',
   PUBLISH_FAIL_FAST_MS: '250',
+  STUCK_CONSUMER_MS: '60000',
+  READINESS_MAX_QUEUE_DEPTH: '0',
   MAILER_DELAY_MS: '0',
 };
 
@@ -30,6 +33,7 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'MAX_MESSAGE_BYTES',
   'PUBLISH_TIMEOUT_MS',
   'SHUTDOWN_GRACE_MS',
+  'SHUTDOWN_DELAY_MS',
   'HTTP_BODY_LIMIT_BYTES',
   'HANDLER_TIMEOUT_MS',
   'RETRY_ATTEMPTS',
@@ -38,5 +42,7 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'MEMORY_HIGH_WATERMARK_BYTES',
   'MAX_PENDING_PUBLISHES',
   'PUBLISH_FAIL_FAST_MS',
+  'STUCK_CONSUMER_MS',
+  'READINESS_MAX_QUEUE_DEPTH',
   'MAILER_DELAY_MS',
 ]);

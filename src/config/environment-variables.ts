@@ -47,6 +47,10 @@ export class EnvironmentVariables {
   @Min(0, { message: 'SHUTDOWN_GRACE_MS must be at least 0' })
   SHUTDOWN_GRACE_MS!: number;
 
+  @IsInt({ message: 'SHUTDOWN_DELAY_MS must be an integer' })
+  @Min(0, { message: 'SHUTDOWN_DELAY_MS must be at least 0' })
+  SHUTDOWN_DELAY_MS!: number;
+
   @IsInt({ message: 'HTTP_BODY_LIMIT_BYTES must be an integer' })
   @Min(1024, { message: 'HTTP_BODY_LIMIT_BYTES must be at least 1024' })
   HTTP_BODY_LIMIT_BYTES!: number;
@@ -83,6 +87,14 @@ export class EnvironmentVariables {
   @IsInt({ message: 'PUBLISH_FAIL_FAST_MS must be an integer' })
   @Min(1, { message: 'PUBLISH_FAIL_FAST_MS must be at least 1' })
   PUBLISH_FAIL_FAST_MS!: number;
+
+  @IsInt({ message: 'STUCK_CONSUMER_MS must be an integer' })
+  @Min(1, { message: 'STUCK_CONSUMER_MS must be at least 1' })
+  STUCK_CONSUMER_MS!: number;
+
+  @IsInt({ message: 'READINESS_MAX_QUEUE_DEPTH must be an integer' })
+  @Min(0, { message: 'READINESS_MAX_QUEUE_DEPTH must be at least 0 (0 = no limit)' })
+  READINESS_MAX_QUEUE_DEPTH!: number;
 
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       maxMessageBytes: 1024 * 1024,
       publishTimeoutMs: 5000,
       shutdownGraceMs: 10000,
+      shutdownDelayMs: 0,
       httpBodyLimitBytes: 256 * 1024,
       handlerTimeoutMs: 30_000,
       retryAttempts: 5,
@@ -38,6 +39,8 @@ describe('loadConfig', () => {
       memoryHighWatermarkBytes: undefined,
       maxPendingPublishes: 1_000,
       publishFailFastMs: 250,
+      stuckConsumerMs: 60_000,
+      readinessMaxQueueDepth: 0,
       mailerDelayMs: 0,
     });
   });

@@ -35,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxMessageBytes: variables.MAX_MESSAGE_BYTES,
     publishTimeoutMs: variables.PUBLISH_TIMEOUT_MS,
     shutdownGraceMs: variables.SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: variables.SHUTDOWN_DELAY_MS,
     httpBodyLimitBytes: variables.HTTP_BODY_LIMIT_BYTES,
     handlerTimeoutMs: variables.HANDLER_TIMEOUT_MS,
     retryAttempts: variables.RETRY_ATTEMPTS,
@@ -44,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     memoryHighWatermarkBytes: variables.MEMORY_HIGH_WATERMARK_BYTES || undefined,
     maxPendingPublishes: variables.MAX_PENDING_PUBLISHES,
     publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
+    stuckConsumerMs: variables.STUCK_CONSUMER_MS,
+    readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
     mailerDelayMs: variables.MAILER_DELAY_MS,
   });
 }

@@ -90,6 +90,12 @@ export const DEFAULT_MAX_PENDING_PUBLISH_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_PUBLISH_FAIL_FAST_MS = 250;
 
+/**
+ * Readiness reports a consumer stuck when its queue has work, it is consuming, and nothing was
+ * settled for this long (handlers hung beyond their timeout, or settlement blocked).
+ */
+export const DEFAULT_STUCK_CONSUMER_MS = 60_000;
+
 /** Header names written on every dead-lettered copy (see DESIGN.md "wire conventions"). */
 export const HEADER_ERROR_TYPE = 'x-error-type';
 export const HEADER_ERROR_MESSAGE = 'x-error-message';

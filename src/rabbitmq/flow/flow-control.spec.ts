@@ -252,10 +252,12 @@ describe('FlowControl: event-loop delay', () => {
     started.push(flow);
     expect(changes).toEqual([]);
 
-    // Let the 10 ms sampler arm, then hold the loop for well over the limit.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Let the 10 ms sampler take its first ticks, then hold the loop for well over the limit.
+    // (The sampler is a libuv timer of Node's: it records the late tick on the next loop turn.
+    // With shorter waits on this loaded 2-core machine the late tick was missed ~1 run in 3.)
+    await new Promise((resolve) => setTimeout(resolve, 100));
     busyWait(400);
-    await new Promise((resolve) => setTimeout(resolve, 30)); // the sampler records the late tick
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the sampler records the late tick
     flow.check();
     expect(changes).toEqual([['event-loop', true]]);
     expect(flow.status().reasons).toEqual(['event-loop']);

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { RabbitLifecycle } from '../lifecycle/rabbit-lifecycle.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { RabbitServer } from '../server/rabbit-server.js';
 import { QueueDepthReader } from './queue-depth-reader.js';
 
@@ -27,6 +29,7 @@ export class RabbitMQHealthIndicator {
     private readonly server: RabbitServer,
     private readonly lifecycle: RabbitLifecycle,
     private readonly depths: QueueDepthReader,
+    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
   ) {}
 
   async isReady(key = 'rabbitmq') {
@@ -43,6 +46,7 @@ export class RabbitMQHealthIndicator {
     const detached = this.server.consumerStatus().filter((status) => !status.attached);
     if (detached.length > 0) problems.push(`consumers not attached: ${detached.map((status) => status.queue).join(', ')}`);
     const queues = consumer.connected ? await this.readDepths() : {};
+    problems.push(...this.queueProblems(queues));
     const details = {
       connections: {
         publisher: { connected: publisher.connected, blocked: publisher.blocked, reconnects: publisher.reconnects },
@@ -57,7 +61,28 @@ export class RabbitMQHealthIndicator {
     return problems.length === 0 ? indicator.up(details) : indicator.down({ ...details, reasons: problems });
   }
 
-  private async readDepths() {
+  /**
+   * A stuck consumer: its queue has work (ready or in flight), it is consuming, and nothing was
+   * settled for `stuckConsumerMs`. Also the optional depth limit per queue.
+   */
+  private queueProblems(queues: Record<string, { messages?: number }>): string[] {
+    const problems: string[] = [];
+    const now = Date.now();
+    for (const status of this.server.consumerStatus()) {
+      const ready = queues[status.queue]?.messages ?? 0;
+      const hasWork = ready > 0 || status.inFlight > 0;
+      const idleMs = now - status.lastProgressAt;
+      if (status.consuming && hasWork && idleMs > this.options.stuckConsumerMs) {
+        problems.push(`consumer of ${status.queue} stuck: ${status.inFlight} in flight, ${ready} ready, nothing settled for ${Math.round(idleMs / 1000)} s`);
+      }
+      if (this.options.readinessMaxQueueDepth > 0 && ready > this.options.readinessMaxQueueDepth) {
+        problems.push(`${status.queue} holds ${ready} messages, over the limit of ${this.options.readinessMaxQueueDepth}`);
+      }
+    }
+    return problems;
+  }
+
+  private async readDepths(): Promise<Record<string, { messages?: number; error?: string }>> {
     const timeout = new Promise<Record<string, { error: string }>>((resolve) =>
       setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref(),
     );

@@ -110,6 +110,16 @@ export interface RabbitMQModuleOptions {
    * @default 250
    */
   publishFailFastMs?: number;
+  /**
+   * Readiness fails when a consuming queue has work and nothing was settled for this long, in ms.
+   * @default 60000
+   */
+  stuckConsumerMs?: number;
+  /**
+   * Readiness fails when a consumed queue holds more ready messages than this; 0 = no limit.
+   * @default 0
+   */
+  readinessMaxQueueDepth?: number;
 }
 
 /** Pauses a queue whose handler keeps failing, so a dead downstream does not drain it into the DLQ. */

@@ -54,6 +54,8 @@ describe('resolveRabbitMQOptions', () => {
       maxPendingPublishes: 1_000,
       maxPendingPublishBytes: 16 * 1024 * 1024,
       publishFailFastMs: 250,
+      stuckConsumerMs: 60_000,
+      readinessMaxQueueDepth: 0,
     });
   });
 

@@ -20,6 +20,7 @@ import {
   DEFAULT_QUEUE_TYPE,
   DEFAULT_RECONNECT_SECONDS,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_STUCK_CONSUMER_MS,
   MAX_PREFETCH,
   MAX_TIMER_MS,
 } from '../rabbitmq.constants.js';
@@ -58,6 +59,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
     maxPendingPublishBytes: DEFAULT_MAX_PENDING_PUBLISH_BYTES,
     publishFailFastMs: DEFAULT_PUBLISH_FAIL_FAST_MS,
+    stuckConsumerMs: DEFAULT_STUCK_CONSUMER_MS,
+    readinessMaxQueueDepth: 0,
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -122,6 +125,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('maxPendingPublishes', resolved.maxPendingPublishes);
   requireInteger('maxPendingPublishBytes', resolved.maxPendingPublishBytes);
   requireInteger('publishFailFastMs', resolved.publishFailFastMs, 1, MAX_TIMER_MS);
+  requireInteger('stuckConsumerMs', resolved.stuckConsumerMs);
+  requireInteger('readinessMaxQueueDepth', resolved.readinessMaxQueueDepth, 0);
   return resolved;
 }
 

@@ -43,6 +43,8 @@ export interface QueueConsumerStatus {
   pausedFor: PauseReason[];
   killSwitch: KillSwitchState;
   inFlight: number;
+  /** Epoch ms of the last settlement, or of when consuming started if nothing was settled since. */
+  lastProgressAt: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export class QueueConsumer {
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
   private consumerTag?: string;
   private attached = false;
+  private lastProgressAt = Date.now();
   /** Serializes consume/cancel so pause and resume never race each other. */
   private transition: Promise<unknown> = Promise.resolve();
   private cooldown?: NodeJS.Timeout;
@@ -115,6 +118,7 @@ export class QueueConsumer {
       pausedFor: [...this.pauses],
       killSwitch: this.killSwitch.state,
       inFlight: this.unsettled.size,
+      lastProgressAt: this.lastProgressAt,
     };
   }
 
@@ -182,6 +186,7 @@ export class QueueConsumer {
           noAck: false,
         });
         this.consumerTag = consumerTag;
+        this.lastProgressAt = Date.now();
       } else if (!wanted && this.consumerTag !== undefined) {
         const tag = this.consumerTag;
         this.consumerTag = undefined;
@@ -230,6 +235,7 @@ export class QueueConsumer {
     this.recordForKillSwitch(outcome);
     try {
       await this.settle(message, outcome, generation);
+      this.lastProgressAt = Date.now();
       this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: outcome.kind.replace('-', '_') });
     } catch (error) {
       this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
