@@ -1,4 +1,4 @@
-import type { QueueType } from '../rabbitmq/index.js';
+import type { QueueType, TlsOptions } from '../rabbitmq/index.js';
 
 /** The validated configuration the rest of the app receives (by injection of AppConfig). */
 export class AppConfig {
@@ -25,5 +25,8 @@ export class AppConfig {
   publishFailFastMs!: number;
   stuckConsumerMs!: number;
   readinessMaxQueueDepth!: number;
+  reconnectBaseMs!: number;
+  reconnectMaxMs!: number;
+  tls!: TlsOptions;
   mailerDelayMs!: number;
 }

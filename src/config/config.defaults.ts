@@ -23,6 +23,12 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   PUBLISH_FAIL_FAST_MS: '250',
   STUCK_CONSUMER_MS: '60000',
   READINESS_MAX_QUEUE_DEPTH: '0',
+  RECONNECT_BASE_MS: '500',
+  RECONNECT_MAX_MS: '30000',
+  AMQP_TLS_CA_FILE: '',
+  AMQP_TLS_CERT_FILE: '',
+  AMQP_TLS_KEY_FILE: '',
+  AMQP_TLS_SERVERNAME: '',
   MAILER_DELAY_MS: '0',
 };
 
@@ -44,5 +50,7 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'PUBLISH_FAIL_FAST_MS',
   'STUCK_CONSUMER_MS',
   'READINESS_MAX_QUEUE_DEPTH',
+  'RECONNECT_BASE_MS',
+  'RECONNECT_MAX_MS',
   'MAILER_DELAY_MS',
 ]);

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
  * Every setting the service reads, named exactly as its environment variable so a validation
@@ -95,6 +95,27 @@ export class EnvironmentVariables {
   @IsInt({ message: 'READINESS_MAX_QUEUE_DEPTH must be an integer' })
   @Min(0, { message: 'READINESS_MAX_QUEUE_DEPTH must be at least 0 (0 = no limit)' })
   READINESS_MAX_QUEUE_DEPTH!: number;
+
+  @IsInt({ message: 'RECONNECT_BASE_MS must be an integer' })
+  @Min(1, { message: 'RECONNECT_BASE_MS must be at least 1' })
+  RECONNECT_BASE_MS!: number;
+
+  @IsInt({ message: 'RECONNECT_MAX_MS must be an integer' })
+  @Min(1, { message: 'RECONNECT_MAX_MS must be at least 1' })
+  RECONNECT_MAX_MS!: number;
+
+  // TLS files for amqps:// URLs; empty = not used (system CAs, no client certificate).
+  @IsString({ message: 'AMQP_TLS_CA_FILE must be a path' })
+  AMQP_TLS_CA_FILE!: string;
+
+  @IsString({ message: 'AMQP_TLS_CERT_FILE must be a path' })
+  AMQP_TLS_CERT_FILE!: string;
+
+  @IsString({ message: 'AMQP_TLS_KEY_FILE must be a path' })
+  AMQP_TLS_KEY_FILE!: string;
+
+  @IsString({ message: 'AMQP_TLS_SERVERNAME must be a host name' })
+  AMQP_TLS_SERVERNAME!: string;
 
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })

@@ -41,6 +41,9 @@ describe('loadConfig', () => {
       publishFailFastMs: 250,
       stuckConsumerMs: 60_000,
       readinessMaxQueueDepth: 0,
+      reconnectBaseMs: 500,
+      reconnectMaxMs: 30_000,
+      tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       mailerDelayMs: 0,
     });
   });

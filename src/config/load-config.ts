@@ -12,7 +12,7 @@ import { InvalidConfigError } from './invalid-config.error.js';
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
   for (const [name, fallback] of Object.entries(CONFIG_DEFAULTS)) {
-    const value = env[name] === undefined || env[name] === '' ? fallback : env[name];
+    const value = env[name] === undefined || (env[name] === '' && fallback !== '') ? fallback : env[name];
     raw[name] = INTEGER_VARIABLES.has(name as keyof EnvironmentVariables) ? parseInteger(value) : value;
   }
   const variables = plainToInstance(EnvironmentVariables, raw);
@@ -47,6 +47,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
     stuckConsumerMs: variables.STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
+    reconnectBaseMs: variables.RECONNECT_BASE_MS,
+    reconnectMaxMs: variables.RECONNECT_MAX_MS,
+    tls: {
+      caFile: variables.AMQP_TLS_CA_FILE || undefined,
+      certFile: variables.AMQP_TLS_CERT_FILE || undefined,
+      keyFile: variables.AMQP_TLS_KEY_FILE || undefined,
+      servername: variables.AMQP_TLS_SERVERNAME || undefined,
+    },
     mailerDelayMs: variables.MAILER_DELAY_MS,
   });
 }

@@ -36,8 +36,12 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 /** Heartbeats detect a dead TCP peer that never sends a FIN (frozen network, dead host). */
 export const DEFAULT_HEARTBEAT_SECONDS = 10;
 
-/** Wait between reconnect attempts, in seconds. */
-export const DEFAULT_RECONNECT_SECONDS = 1;
+/**
+ * Reconnect backoff: attempt n waits a random time in [0, min(max, base × 2^n)] ("full
+ * jitter"), so a fleet of pods that lost the broker together does not reconnect in lockstep.
+ */
+export const DEFAULT_RECONNECT_BASE_MS = 500;
+export const DEFAULT_RECONNECT_MAX_MS = 30_000;
 
 /** On shutdown, how long in-flight handlers may keep running before their messages are requeued. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

@@ -4,7 +4,9 @@ import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { connectionName } from '../topology/topology-names.js';
 import type { ConnectionState } from './connection-state.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
+import { tlsSocketOptions } from './tls-socket-options.js';
 
 export type ConnectionRole = 'publisher' | 'consumer';
 
@@ -65,13 +67,26 @@ export class RabbitConnections implements OnModuleInit {
     const name = connectionName(this.options.serviceName, role);
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
+    const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
+    const usesTls = this.options.urls.some((url) => url.startsWith('amqps://'));
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
-      reconnectTimeInSeconds: this.options.reconnectSeconds,
-      connectionOptions: { clientProperties: { connection_name: name } },
+      reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
+      connectionOptions: {
+        ...(usesTls ? tlsSocketOptions(this.options.tls) : {}),
+        clientProperties: { connection_name: name },
+      },
     });
+    // amqp-connection-manager waits `reconnectTimeInSeconds` after emitting 'disconnect' or
+    // 'connectFailed'; setting it in those listeners turns its fixed delay into our backoff.
+    const scheduleRetry = (): number => {
+      const delayMs = backoff.next();
+      manager.reconnectTimeInSeconds = delayMs / 1000;
+      return delayMs;
+    };
     let everConnected = false;
     manager.on('connect', ({ url }) => {
+      backoff.reset();
       state.connected = true;
       state.url = redactUrl(typeof url === 'string' ? url : String((url as { hostname?: string }).hostname));
       if (everConnected) {
@@ -84,12 +99,14 @@ export class RabbitConnections implements OnModuleInit {
       state.connected = false;
       state.blocked = false;
       state.lastError = redactText(String(err?.message ?? err));
-      this.logger.warn(`${name} disconnected: ${state.lastError}`);
+      const delayMs = scheduleRetry();
+      this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${delayMs} ms`);
     });
     manager.on('connectFailed', ({ err, url }) => {
       state.lastError = redactText(String(err?.message ?? err));
+      const delayMs = scheduleRetry();
       this.logger.warn(
-        `${name} could not connect to ${redactUrl(String(url ?? ''))}: ${state.lastError}; retrying in ${this.options.reconnectSeconds}s`,
+        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${backoff.attempts}): ${state.lastError}; retrying in ${delayMs} ms`,
       );
     });
     manager.on('blocked', ({ reason }) => {

@@ -42,10 +42,17 @@ export interface RabbitMQModuleOptions {
    */
   heartbeatSeconds?: number;
   /**
-   * Delay between reconnect attempts, in seconds.
-   * @default 1
+   * First reconnect backoff step, in ms; attempt n waits random(0, min(reconnectMaxMs, base × 2^n)).
+   * @default 500
    */
-  reconnectSeconds?: number;
+  reconnectBaseMs?: number;
+  /**
+   * Longest reconnect backoff, in ms.
+   * @default 30000
+   */
+  reconnectMaxMs?: number;
+  /** TLS for amqps:// URLs: CA, client certificate and key read from files. */
+  tls?: TlsOptions;
   /**
    * How long in-flight handlers may run on shutdown before their messages are requeued, in ms.
    * @default 10000
@@ -122,6 +129,18 @@ export interface RabbitMQModuleOptions {
   readinessMaxQueueDepth?: number;
 }
 
+/** TLS settings for `amqps://` URLs. The server certificate is always verified. */
+export interface TlsOptions {
+  /** PEM file of the CA that signed the broker's certificate (else the system CAs). */
+  caFile?: string;
+  /** PEM client certificate, for brokers that require one. */
+  certFile?: string;
+  /** PEM private key of the client certificate. */
+  keyFile?: string;
+  /** Name to verify the broker certificate against; defaults to the URL's host. */
+  servername?: string;
+}
+
 /** Pauses a queue whose handler keeps failing, so a dead downstream does not drain it into the DLQ. */
 export interface KillSwitchOptions {
   /**
@@ -147,6 +166,7 @@ export interface KillSwitchOptions {
 }
 
 /** Options after defaults are merged and validated. */
-export type ResolvedRabbitMQOptions = Required<Omit<RabbitMQModuleOptions, 'killSwitch'>> & {
+export type ResolvedRabbitMQOptions = Required<Omit<RabbitMQModuleOptions, 'killSwitch' | 'tls'>> & {
   killSwitch: Required<KillSwitchOptions>;
+  tls: TlsOptions;
 };

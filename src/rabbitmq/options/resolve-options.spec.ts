@@ -8,7 +8,8 @@ import {
   DEFAULT_PREFETCH,
   DEFAULT_PUBLISH_TIMEOUT_MS,
   DEFAULT_QUEUE_TYPE,
-  DEFAULT_RECONNECT_SECONDS,
+  DEFAULT_RECONNECT_BASE_MS,
+  DEFAULT_RECONNECT_MAX_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   MAX_PREFETCH,
 } from '../rabbitmq.constants.js';
@@ -40,7 +41,9 @@ describe('resolveRabbitMQOptions', () => {
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
       heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
-      reconnectSeconds: DEFAULT_RECONNECT_SECONDS,
+      reconnectBaseMs: DEFAULT_RECONNECT_BASE_MS,
+      reconnectMaxMs: DEFAULT_RECONNECT_MAX_MS,
+      tls: {},
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
       retry: DEFAULT_RETRY_POLICY,
       handlerTimeoutMs: 30_000,
@@ -78,7 +81,7 @@ describe('resolveRabbitMQOptions', () => {
       maxMessageBytes: 2048,
       publishTimeoutMs: 250,
       heartbeatSeconds: 30,
-      reconnectSeconds: 3,
+      reconnectBaseMs: 300,
       shutdownGraceMs: 1,
     });
     expect(resolved).toMatchObject({
@@ -90,7 +93,7 @@ describe('resolveRabbitMQOptions', () => {
       maxMessageBytes: 2048,
       publishTimeoutMs: 250,
       heartbeatSeconds: 30,
-      reconnectSeconds: 3,
+      reconnectBaseMs: 300,
       shutdownGraceMs: 1,
     });
   });
@@ -141,7 +144,8 @@ describe('resolveRabbitMQOptions', () => {
     ['publishTimeoutMs 0', 'publishTimeoutMs', { publishTimeoutMs: 0 }],
     ['maxMessageBytes -1', 'maxMessageBytes', { maxMessageBytes: -1 }],
     ['heartbeatSeconds 0.5', 'heartbeatSeconds', { heartbeatSeconds: 0.5 }],
-    ['reconnectSeconds 0', 'reconnectSeconds', { reconnectSeconds: 0 }],
+    ['reconnectBaseMs 0', 'reconnectBaseMs', { reconnectBaseMs: 0 }],
+    ['reconnectMaxMs below the base', 'reconnectMaxMs', { reconnectBaseMs: 1000, reconnectMaxMs: 999 }],
     ['shutdownGraceMs -1', 'shutdownGraceMs', { shutdownGraceMs: -1 }],
   ])('rejects %s with an error naming %s', (_case, option, overrides) => {
     const error = rejectionOf(overrides as Partial<RabbitMQModuleOptions>);

@@ -18,7 +18,8 @@ import {
   DEFAULT_PREFETCH,
   DEFAULT_PUBLISH_TIMEOUT_MS,
   DEFAULT_QUEUE_TYPE,
-  DEFAULT_RECONNECT_SECONDS,
+  DEFAULT_RECONNECT_BASE_MS,
+  DEFAULT_RECONNECT_MAX_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_STUCK_CONSUMER_MS,
   MAX_PREFETCH,
@@ -46,7 +47,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
     heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
-    reconnectSeconds: DEFAULT_RECONNECT_SECONDS,
+    reconnectBaseMs: DEFAULT_RECONNECT_BASE_MS,
+    reconnectMaxMs: DEFAULT_RECONNECT_MAX_MS,
+    tls: {},
     shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
     retry: DEFAULT_RETRY_POLICY,
     handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
@@ -93,7 +96,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('maxMessageBytes', resolved.maxMessageBytes);
   requireInteger('publishTimeoutMs', resolved.publishTimeoutMs, 1, MAX_TIMER_MS);
   requireInteger('heartbeatSeconds', resolved.heartbeatSeconds);
-  requireInteger('reconnectSeconds', resolved.reconnectSeconds);
+  requireInteger('reconnectBaseMs', resolved.reconnectBaseMs, 1, MAX_TIMER_MS);
+  requireInteger('reconnectMaxMs', resolved.reconnectMaxMs, resolved.reconnectBaseMs, MAX_TIMER_MS);
   // 0 is allowed: requeue in-flight messages at once on shutdown.
   requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0, MAX_TIMER_MS);
   if (resolved.retry === null || typeof resolved.retry !== 'object') {

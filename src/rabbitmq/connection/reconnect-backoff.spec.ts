@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { ReconnectBackoff } from './reconnect-backoff.js';
+
+describe('ReconnectBackoff', () => {
+  it('doubles the ceiling per attempt up to the cap (random = 1 shows the ceiling)', () => {
+    const backoff = new ReconnectBackoff(500, 4_000, () => 1);
+    expect([backoff.next(), backoff.next(), backoff.next(), backoff.next(), backoff.next()]).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
+  });
+
+  it('draws uniformly below the ceiling (full jitter)', () => {
+    const backoff = new ReconnectBackoff(1_000, 30_000, () => 0.25);
+    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([250, 500, 1_000]);
+  });
+
+  it('starts over from the base after reset()', () => {
+    const backoff = new ReconnectBackoff(100, 10_000, () => 1);
+    backoff.next();
+    backoff.next();
+    expect(backoff.attempts).toBe(2);
+    backoff.reset();
+    expect(backoff.attempts).toBe(0);
+    expect(backoff.next()).toBe(100);
+  });
+
+  it('never overflows after very many attempts', () => {
+    const backoff = new ReconnectBackoff(500, 30_000, () => 1);
+    for (let i = 0; i < 2_000; i++) backoff.next();
+    expect(backoff.next()).toBe(30_000);
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * Exponential backoff with full jitter: attempt n (0-based) waits a uniformly random time in
+ * [0, min(maxMs, baseMs × 2^n)]. Full jitter spreads a fleet's reconnects out instead of letting
+ * every pod hit a recovering broker at the same instant.
+ */
+export class ReconnectBackoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly baseMs: number,
+    private readonly maxMs: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Delay before the next attempt, in ms; each call counts one more failed attempt. */
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt += 1;
+    return Math.round(this.random() * ceiling);
+  }
+
+  /** A connection succeeded: start over from the base. */
+  reset(): void {
+    this.attempt = 0;
+  }
+
+  get attempts(): number {
+    return this.attempt;
+  }
+}
