@@ -9,6 +9,7 @@ import {
 import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from './dead-letter.constants.js';
 import { headerText } from './header-text.js';
 import { readDeaths } from './x-death.js';
+import { carriedProperties } from '../server/carried-properties.js';
 
 /**
  * Headers the broker writes about a message's previous life (dead-lettering, quorum delivery
@@ -54,16 +55,8 @@ export function replayCopyProperties(message: Message, queue: string, replayedAt
     headers[HEADER_ORIGINAL_ROUTING_KEY] = routingKey;
   }
   return {
-    contentType: properties.contentType,
-    contentEncoding: properties.contentEncoding,
-    correlationId: properties.correlationId,
-    messageId: properties.messageId,
-    timestamp: properties.timestamp,
-    type: properties.type,
-    appId: properties.appId,
-    priority: properties.priority,
+    ...carriedProperties(properties),
     replyTo: properties.replyTo,
-    persistent: true,
     // Unroutable (queue deleted meanwhile) must come back as basic.return, not vanish.
     mandatory: true,
     headers,

@@ -7,6 +7,7 @@ import {
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
 } from '../rabbitmq.constants.js';
+import { carriedProperties } from './carried-properties.js';
 import type { FailureDescription } from './failure-description.js';
 
 /**
@@ -21,15 +22,7 @@ export function failureCopyProperties(
 ): Options.Publish {
   const { properties } = message;
   return {
-    contentType: properties.contentType,
-    contentEncoding: properties.contentEncoding,
-    correlationId: properties.correlationId,
-    messageId: properties.messageId,
-    timestamp: properties.timestamp,
-    type: properties.type,
-    appId: properties.appId,
-    priority: properties.priority,
-    persistent: true,
+    ...carriedProperties(properties),
     headers: {
       ...(properties.headers ?? {}),
       [HEADER_ERROR_TYPE]: failure.type,
