@@ -180,6 +180,19 @@ describe('failure handling on the real broker', () => {
     expect(await broker.ready(queue)).toBe(0);
   });
 
+  it('parks a message over maxMessageBytes once, undecoded, instead of requeueing it forever', async () => {
+    const body = JSON.stringify({ blob: 'x'.repeat(1_500_000) }); // over the 1 MiB default
+    publish('poison.refused', body, { messageId: 'm-huge' });
+    const parked = await waitFor('the oversized message in the DLQ', () => broker.take(deadLetterQueueName(queueOf('refused'))), {
+      timeoutMs: 2_000,
+    });
+    expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'MessageTooLargeError' });
+    expect(parked.content.length).toBe(body.length);
+    expect(deliveries.of('refused')).toHaveLength(0);
+    expect(await broker.ready(queueOf('refused'))).toBe(0);
+    expect(await broker.ready(deadLetterQueueName(queueOf('refused')))).toBe(0); // exactly one copy
+  });
+
   it('dead-letters a message its queue has no handler for (an unrouted key) within 1 s', async () => {
     broker.publish('', queueOf('twice'), JSON.stringify({ stray: 1 }));
     const parked = await waitFor('the unrouted message in the DLQ', () => broker.take(deadLetterQueueName(queueOf('twice'))), {

@@ -49,6 +49,9 @@ export class RabbitPublisher {
   /** Publishes an event to the events exchange with routing key = pattern. */
   async publish(pattern: string, payload: unknown, options?: PublishOptions): Promise<PublishReceipt> {
     const content = this.codec.encode(payload);
+    if (content.length > this.options.maxMessageBytes) {
+      throw new MessageTooLargeError(content.length, this.options.maxMessageBytes);
+    }
     const properties = buildMessageProperties({
       pattern,
       contentType: this.codec.contentType,
@@ -62,7 +65,9 @@ export class RabbitPublisher {
 
   /**
    * Publishes raw bytes (an existing message, e.g. a dead-lettered copy) and waits for the
-   * confirm. `exchange` '' is the default exchange, where routing key = queue name.
+   * confirm. `exchange` '' is the default exchange, where routing key = queue name. No size
+   * limit here: the message is already in the broker, and refusing to park an oversized
+   * message would requeue it forever.
    */
   async publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
     await this.confirm(exchange, routingKey, content, properties);
@@ -97,12 +102,10 @@ export class RabbitPublisher {
     if (this.closed) {
       throw new PublisherClosedError('the publisher is shutting down; retry against another instance');
     }
-    if (content.length > this.options.maxMessageBytes) {
-      throw new MessageTooLargeError(content.length, this.options.maxMessageBytes);
-    }
     if (
       this.pending.size >= this.options.maxPendingPublishes ||
-      this.pendingBytes + content.length > this.options.maxPendingPublishBytes
+      // One message alone always fits, or a parked copy larger than the budget could never leave.
+      (this.pending.size > 0 && this.pendingBytes + content.length > this.options.maxPendingPublishBytes)
     ) {
       this.metrics.publishes.inc({ outcome: 'shed' });
       throw new PublishBufferFullError(

@@ -147,7 +147,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private cappedPrefetch(prefetch: number, queue: string): number {
     const fits = Math.max(1, Math.floor(this.options.maxInFlightBytes / this.options.maxMessageBytes));
     if (prefetch > fits) {
-      this.logger.log(`prefetch of ${queue} capped from ${prefetch} to ${fits}: maxInFlightBytes / maxMessageBytes`);
+      this.logger.warn(
+        `prefetch of ${queue} lowered from ${prefetch} to ${fits} so that ${fits} messages of the maximum size ` +
+          `(maxMessageBytes) fit maxInFlightBytes; raise maxInFlightBytes or lower maxMessageBytes to keep ${prefetch}`,
+      );
       return fits;
     }
     return prefetch;
