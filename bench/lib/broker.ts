@@ -19,7 +19,8 @@ export interface FillSpec {
   exchange: string;
   routingKey: string;
   count: number;
-  body: Buffer;
+  /** one body for all, or one per message (i = 0 … count−1) */
+  body: Buffer | ((i: number) => Buffer);
   properties?: Options.Publish;
   /** unconfirmed publishes allowed at once */
   window?: number;
@@ -73,9 +74,9 @@ export class BenchBroker {
     const channel = await this.connection.createChannel();
     channel.on('error', () => undefined);
     try {
-      return await work(channel);
+      return await withDeadline(work(channel), 120_000, 'broker operation');
     } finally {
-      await channel.close().catch(() => undefined);
+      await withDeadline(channel.close(), 10_000, 'closing a channel').catch(() => undefined);
     }
   }
 
@@ -127,6 +128,29 @@ export class BenchBroker {
   }
 
   /**
+   * One rabbitmqctl listing of a queue and its side queues (`<queue>.dlq`, `<queue>.retry.<ms>`,
+   * whatever warren adds under `<queue>.`), or undefined without rabbitmqctl.
+   */
+  async family(queue: string): Promise<Map<string, QueueDepth> | undefined> {
+    const rows = await this.listQueues();
+    if (!rows) {
+      return undefined;
+    }
+    const family = new Map<string, QueueDepth>();
+    for (const row of rows) {
+      if (row.name === queue || row.name.startsWith(`${queue}.`)) {
+        family.set(row.name, {
+          ready: row.messages_ready,
+          unacked: row.messages_unacknowledged,
+          consumers: row.consumers,
+          source: 'rabbitmqctl',
+        });
+      }
+    }
+    return family;
+  }
+
+  /**
    * Waits until nobody consumes the queue any more and its count is stable (the broker has
    * requeued what the dead consumer held), then returns the depth.
    */
@@ -148,10 +172,13 @@ export class BenchBroker {
    * Publishes `count` copies of `body` as persistent messages on a confirm channel, keeping at
    * most `window` unconfirmed, and waits for every confirm. Returns msg/s.
    */
-  async fill(spec: FillSpec, timeoutMs = 30 * 60_000): Promise<{ published: number; seconds: number; rate: number }> {
+  async fill(spec: FillSpec, timeoutMs?: number): Promise<{ published: number; seconds: number; rate: number }> {
     if (spec.count <= 0) {
       return { published: 0, seconds: 0, rate: 0 };
     }
+    // Bounded even when the broker blocks publishers (memory alarm): 2 min + 1 s per 2 MB.
+    const bodyBytes = typeof spec.body === 'function' ? spec.body(0).length : spec.body.length;
+    timeoutMs ??= 120_000 + Math.ceil((spec.count * bodyBytes) / 2_000);
     const channel: ConfirmChannel = await this.connection.createConfirmChannel();
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -186,7 +213,8 @@ export class BenchBroker {
           throw failure;
         }
         outstanding++;
-        const ok = channel.publish(spec.exchange, spec.routingKey, spec.body, properties, (error) => {
+        const body = typeof spec.body === 'function' ? spec.body(i) : spec.body;
+        const ok = channel.publish(spec.exchange, spec.routingKey, body, properties, (error) => {
           outstanding--;
           if (error) {
             failure ??= new Error(`publish nacked by the broker: ${String(error)}`);
@@ -208,7 +236,7 @@ export class BenchBroker {
     } finally {
       clearTimeout(timer);
       channel.removeAllListeners('close');
-      await channel.close().catch(() => undefined);
+      await withDeadline(channel.close(), 10_000, 'closing a channel').catch(() => undefined);
     }
     const seconds = (performance.now() - started) / 1000;
     return { published: spec.count, seconds, rate: spec.count / seconds };
@@ -267,6 +295,25 @@ export class BenchBroker {
       ...queues.filter((q) => q.name.startsWith(this.prefix)).map((q) => `queue ${q.name} (${q.messages_ready + q.messages_unacknowledged} msgs)`),
       ...exchanges.filter((e) => e.startsWith(this.prefix)).map((e) => `exchange ${e}`),
     ];
+  }
+
+  /** Names (any run) matching a pattern, for the sweep tool; undefined without rabbitmqctl. */
+  async leftoversMatching(pattern: RegExp): Promise<string[] | undefined> {
+    const queues = await this.listQueues();
+    const exchanges = await this.listExchanges();
+    if (!queues || !exchanges) {
+      return undefined;
+    }
+    return [
+      ...queues.filter((q) => pattern.test(q.name)).map((q) => `queue ${q.name} (${q.messages_ready + q.messages_unacknowledged} msgs, ${q.consumers} consumers)`),
+      ...exchanges.filter((e) => pattern.test(e)).map((e) => `exchange ${e}`),
+    ];
+  }
+
+  /** Queues of this run that still have consumers. */
+  async busyQueues(): Promise<string[]> {
+    const queues = (await this.listQueues()) ?? [];
+    return queues.filter((q) => q.name.startsWith(this.prefix) && q.consumers > 0).map((q) => q.name);
   }
 
   async close(): Promise<void> {

@@ -36,6 +36,8 @@ export interface SubjectOptions {
 }
 
 const live = new Set<Subject>();
+/** USER_HZ: 100 on every Linux this runs on */
+const CLOCK_TICKS = 100;
 
 /**
  * One benchmark subject: a plain `node` child process (never through npm, so its pid is the
@@ -48,6 +50,8 @@ export class Subject {
   /** true once 'heap out of memory' (V8's fatal OOM message) appeared on stderr */
   heapOutOfMemory = false;
   stderrTail = '';
+  /** first 64 KB of stdout + stderr (start-up logs: effective settings) */
+  outputHead = '';
   lastStatus?: SubjectMessage;
   exit?: ExitInfo;
   readonly logFile: string;
@@ -75,10 +79,19 @@ export class Subject {
     live.add(this);
     this.logStream.on('error', () => undefined);
     this.child.on('close', () => this.logStream.end());
-    this.child.stdout?.on('data', (chunk: Buffer) => this.logStream.write(chunk));
+    const keepHead = (chunk: Buffer): void => {
+      if (this.outputHead.length < 65_536) {
+        this.outputHead += chunk.toString('utf8').slice(0, 65_536 - this.outputHead.length);
+      }
+    };
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.logStream.write(chunk);
+      keepHead(chunk);
+    });
     let carry = '';
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.logStream.write(chunk);
+      keepHead(chunk);
       const text = carry + chunk.toString('utf8');
       if (/heap out of memory/i.test(text)) {
         this.heapOutOfMemory = true;
@@ -120,6 +133,22 @@ export class Subject {
 
   get lastRssMb(): number {
     return this.samples.at(-1)?.rssMb ?? 0;
+  }
+
+  /** CPU time (user + system) the process has used so far, in seconds; null once it is gone. */
+  cpuSeconds(): number | null {
+    const pid = this.child.pid;
+    if (pid === undefined || this.exit) {
+      return null;
+    }
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // fields after the parenthesised command name; utime and stime are fields 14 and 15
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return null;
+    }
   }
 
   stopSampling(): void {

@@ -1,0 +1,221 @@
+/**
+ * Scenario 1 — drain a backlog with a no-op handler, prefetch 100, one subject after another:
+ *  (a) raw amqplib, manual ack
+ *  (b) Nest built-in Transport.RMQ microservice, noAck:false, prefetchCount 100, handler acks
+ *      via context.getChannelRef().ack(context.getMessage()); fill in Nest's {pattern, data} shape
+ *  (c) warren (same minimal microservice, @OnEvent with prefetch 100), plain JSON via its exchange,
+ *      with maxInFlightBytes = 100 × maxMessageBytes so that its prefetch cap lets 100 apply
+ *  (d) warren as (c) with its default byte budget, which caps prefetch (to 64 today)
+ * Each subject: fill its own classic durable queue with N × 1 KB persistent messages (confirm
+ * channel), start the subject as a child process, time first delivery → N-th handled, let it
+ * close gracefully, check the queue is empty, delete it.
+ *
+ * `node bench/.build/bench/drain.js`; env BENCH_DRAIN_N (default 200000).
+ */
+import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
+import { onInterrupt } from './lib/child.js';
+import { writeReport } from './lib/report.js';
+import { declareWarrenTopology, effectivePrefetch, PATTERN, startSubject, waitForDone, warrenEnv } from './lib/subjects.js';
+import { builtPath, envInt, isMain, log, randomSuffix, ratio, round } from './lib/util.js';
+
+export const DRAIN_MESSAGE_BYTES = 1024;
+export const DRAIN_PREFETCH = 100;
+
+export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
+
+/** warren's default maxMessageBytes (1 MiB): its prefetch cap is maxInFlightBytes / this */
+const WARREN_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface DrainSubjectResult {
+  subject: DrainSubjectName;
+  label: string;
+  n: number;
+  /** prefetch the subject really used (warren caps it to fit its byte budget) */
+  prefetch: number | null;
+  fillRate: number | null;
+  msgPerSec: number | null;
+  /** first delivery → N-th message handled */
+  seconds: number | null;
+  peakRssMb: number | null;
+  /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
+  cpuMsPer1k: number | null;
+  /** messages still queued after the subject closed (should be 0) */
+  remaining: number | null;
+  error?: string;
+}
+
+export interface DrainResult {
+  n: number;
+  messageBytes: number;
+  prefetch: number;
+  queueType: 'classic';
+  subjects: DrainSubjectResult[];
+  ratios: {
+    warrenOverRaw: number | null;
+    warrenOverNest: number | null;
+    nestOverRaw: number | null;
+    defaultBudgetOverRaw: number | null;
+    defaultBudgetOverNest: number | null;
+  };
+}
+
+const LABELS: Record<DrainSubjectName, string> = {
+  raw: 'raw amqplib (prefetch 100, manual ack)',
+  nest: 'Nest Transport.RMQ (noAck:false, prefetch 100)',
+  warren: 'warren (prefetch 100; budget 100 MiB)',
+  'warren-default-budget': 'warren (prefetch 100 asked; default budget)',
+};
+
+export async function runDrain(
+  broker: BenchBroker,
+  n: number,
+  order: DrainSubjectName[] = ['raw', 'nest', 'warren', 'warren-default-budget'],
+): Promise<DrainResult> {
+  const subjects: DrainSubjectResult[] = [];
+  for (const name of order) {
+    log(`drain: ${LABELS[name]}, N=${n}`);
+    subjects.push(await drainOne(broker, name, n));
+  }
+  const by = (name: DrainSubjectName): number | null => subjects.find((s) => s.subject === name)?.msgPerSec ?? null;
+  return {
+    n,
+    messageBytes: DRAIN_MESSAGE_BYTES,
+    prefetch: DRAIN_PREFETCH,
+    queueType: 'classic',
+    subjects,
+    ratios: {
+      warrenOverRaw: ratio(by('warren'), by('raw')),
+      warrenOverNest: ratio(by('warren'), by('nest')),
+      nestOverRaw: ratio(by('nest'), by('raw')),
+      defaultBudgetOverRaw: ratio(by('warren-default-budget'), by('raw')),
+      defaultBudgetOverNest: ratio(by('warren-default-budget'), by('nest')),
+    },
+  };
+}
+
+async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number): Promise<DrainSubjectResult> {
+  const id = randomSuffix();
+  const queue = `${broker.prefix}-drain-${name}-${id}`;
+  const result: DrainSubjectResult = {
+    subject: name,
+    label: LABELS[name],
+    n,
+    prefetch: name === 'warren-default-budget' ? null : DRAIN_PREFETCH,
+    fillRate: null,
+    msgPerSec: null,
+    seconds: null,
+    peakRssMb: null,
+    cpuMsPer1k: null,
+    remaining: null,
+  };
+  const queuesToDelete = [queue];
+  const exchangesToDelete: string[] = [];
+  let subject: ReturnType<typeof startSubject> | undefined;
+  try {
+    let script: string;
+    let env: Record<string, string>;
+    if (name === 'warren' || name === 'warren-default-budget') {
+      const exchange = `${broker.prefix}-drain-${id}.events`;
+      const config = {
+        service: `${broker.prefix}-drain-${id}`,
+        exchange,
+        queue,
+        prefetch: DRAIN_PREFETCH,
+        // warren caps prefetch to maxInFlightBytes / maxMessageBytes (64 with its defaults):
+        // the headline subject gets a budget that lets prefetch 100 apply, like the other two.
+        maxInFlightBytes: name === 'warren' ? DRAIN_PREFETCH * WARREN_DEFAULT_MAX_MESSAGE_BYTES : undefined,
+      };
+      queuesToDelete.push(`${queue}.dlq`, `${exchange}.unrouted`);
+      exchangesToDelete.push(exchange, `${exchange}.unrouted`);
+      await declareWarrenTopology(broker, config, `drain-${name}`);
+      const fill = await broker.fill({
+        exchange,
+        routingKey: PATTERN,
+        count: n,
+        body: jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad })),
+      });
+      result.fillRate = round(fill.rate);
+      script = builtPath('bench/subjects/nest-microservice.js');
+      env = { ...warrenEnv(config), BENCH_EXPECT: String(n) };
+    } else {
+      await broker.declareClassicQueue(queue);
+      const body =
+        name === 'nest'
+          ? jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ pattern: PATTERN, data: { orderId: 'o-1', pad } }))
+          : jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad }));
+      const fill = await broker.fill({ exchange: '', routingKey: queue, count: n, body });
+      result.fillRate = round(fill.rate);
+      if (name === 'raw') {
+        script = builtPath('bench/subjects/raw-consumer.js');
+        env = { BENCH_QUEUE: queue, BENCH_PREFETCH: String(DRAIN_PREFETCH), BENCH_EXPECT: String(n) };
+      } else {
+        script = builtPath('bench/subjects/nest-microservice.js');
+        env = {
+          BENCH_TRANSPORT: 'nest',
+          BENCH_QUEUE: queue,
+          BENCH_PATTERN: PATTERN,
+          BENCH_NEST_NOACK: 'false',
+          BENCH_NEST_PREFETCH: String(DRAIN_PREFETCH),
+          BENCH_EXPECT: String(n),
+        };
+      }
+    }
+    log(`drain ${name}: filled ${n} in ${(n / (result.fillRate ?? 1)).toFixed(1)} s (${result.fillRate} msg/s)`);
+    subject = startSubject({ label: `drain-${name}`, script, env });
+    await subject.waitFor('ready', 60_000);
+    const cpuAtReady = subject.cpuSeconds();
+    const done = await waitForDone(subject, { totalMs: 120_000 + n * 2, stallMs: 30_000 });
+    const cpuAtDone = subject.cpuSeconds();
+    if (cpuAtReady != null && cpuAtDone != null) {
+      result.cpuMsPer1k = round(((cpuAtDone - cpuAtReady) * 1000 * 1000) / n, 1);
+    }
+    const ms = Number(done.firstToLastMs);
+    result.seconds = round(ms / 1000, 2);
+    result.msgPerSec = round(n / (ms / 1000));
+    await subject.exitOrKill(30_000);
+    result.peakRssMb = subject.peakRssMb;
+    if (name.startsWith('warren')) {
+      result.prefetch = effectivePrefetch(subject.outputHead, DRAIN_PREFETCH);
+    }
+    const depth = await broker.settledDepth(queue);
+    result.remaining = depth.ready + depth.unacked;
+    log(`drain ${name}: ${result.msgPerSec} msg/s (prefetch ${result.prefetch}), ${result.cpuMsPer1k} CPU ms / 1k msgs, ${result.remaining} left, peak RSS ${result.peakRssMb} MB`);
+  } catch (error) {
+    result.error = String(error instanceof Error ? error.message : error);
+    log(`drain ${name} failed: ${result.error}`);
+  } finally {
+    await subject?.kill('SIGKILL').catch(() => undefined);
+    for (const q of queuesToDelete) {
+      await broker.deleteQueue(q);
+    }
+    broker.track({ exchanges: exchangesToDelete });
+  }
+  return result;
+}
+
+if (isMain(import.meta.url)) {
+  const prefix = `bench-${randomSuffix()}`;
+  const broker = await BenchBroker.open(prefix);
+  const stopCleanup = onInterrupt(() => broker.cleanup());
+  let exitCode = 0;
+  try {
+    const drain = await runDrain(broker, envInt('BENCH_DRAIN_N', 200_000));
+    await writeReport({ drain, rabbitmqVersion: broker.serverVersion }, 'drain');
+    if (drain.subjects.some((s) => s.error)) {
+      exitCode = 1;
+    }
+  } catch (error) {
+    log(`drain failed: ${String(error)}`);
+    exitCode = 1;
+  } finally {
+    await broker.cleanup();
+    const left = await broker.leftovers();
+    if (left && left.length > 0) {
+      log(`LEFT ON THE BROKER: ${left.join(', ')}`);
+      exitCode = 1;
+    }
+    await broker.close();
+    stopCleanup();
+  }
+  process.exit(exitCode);
+}

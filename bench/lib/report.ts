@@ -1,0 +1,295 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CodecResult } from '../codec.js';
+import type { DrainResult } from '../drain.js';
+import type { HttpResult } from '../http-publish.js';
+import type { MemoryResult, MemoryScenarioResult } from '../memory.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { barChart, type LineSeries, lineChart, PALETTE } from './svg.js';
+import { RESULTS_DIR } from './util.js';
+
+export interface BenchResults {
+  machine?: MachineInfo;
+  rabbitmqVersion?: string;
+  command?: string;
+  startedAt?: string;
+  durationSeconds?: number;
+  settings?: Record<string, unknown>;
+  drain?: DrainResult;
+  http?: HttpResult;
+  memory?: MemoryResult;
+  codec?: CodecResult;
+}
+
+const SUBJECT_COLORS: Record<string, string> = {
+  warren: PALETTE[0],
+  demo: PALETTE[3],
+  'nest-default': PALETTE[1],
+  'nest-tuned': PALETTE[2],
+  'warren-default-budget': PALETTE[4],
+  nest: PALETTE[1],
+  raw: PALETTE[5],
+};
+
+/** Targets from the issues (#7 drain/HTTP, #4 memory), checked in the report. */
+export const TARGETS = {
+  drainWarrenOverRaw: 0.9,
+  drainWarrenOverNest: 1.15,
+  httpWarrenOverNest: 1.0,
+  memoryPeakMb: 150,
+};
+
+const n = (value: number | null | undefined, digits = 0): string =>
+  value == null || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const x = (value: number | null | undefined): string => (value == null ? '—' : `${value.toFixed(2)}×`);
+const check = (ok: boolean | null): string => (ok == null ? '' : ok ? ' ✅' : ' ❌');
+
+/** Chart file names: plain for the full run (`results`), prefixed for a single scenario's run. */
+export function chartName(base: string, chart: string): string {
+  return base === 'results' ? `${chart}.svg` : `${base}.${chart}.svg`;
+}
+
+export function markdown(results: BenchResults, base = 'results'): string {
+  const out: string[] = [];
+  out.push('# warren benchmarks', '');
+  if (results.command) {
+    out.push(`Command: \`${results.command}\`${results.durationSeconds ? ` — took ${Math.round(results.durationSeconds)} s` : ''}`, '');
+  }
+  const m = results.machine;
+  if (m) {
+    out.push('| machine | |', '|---|---|');
+    out.push(`| CPU | ${m.cpuModel} |`, `| cores | ${m.cores} |`, `| RAM | ${m.ramGb} GB |`, `| OS | ${m.os} |`);
+    out.push(`| Node.js | ${m.node} |`, `| RabbitMQ | ${m.rabbitmq} |`, `| date | ${m.date} |`, `| load average at the end | ${m.loadAverage.join(' / ')} |`, '');
+  }
+  out.push(
+    'Each subject runs as its own `node` child process, one after another, against the same broker in the same run; ' +
+      'absolute numbers drift between runs on a shared machine, the ratios measured side by side are what count.',
+    '',
+  );
+  if (results.drain) {
+    out.push(...drainSection(results.drain, base));
+  }
+  if (results.http) {
+    out.push(...httpSection(results.http, base));
+  }
+  if (results.drain || results.http) {
+    out.push(`![throughput](${chartName(base, 'throughput')})`, '');
+  }
+  if (results.memory) {
+    out.push(...memorySection(results.memory, base));
+  }
+  if (results.codec) {
+    out.push(...codecSection(results.codec));
+  }
+  return out.join('\n');
+}
+
+function drainSection(d: DrainResult, base: string): string[] {
+  const out: string[] = [];
+  out.push(`## 1. Drain ${n(d.n)} × 1 KB, no-op handler, prefetch ${d.prefetch} (${d.queueType} queues)`, '');
+  out.push(
+    '| subject | effective prefetch | msg/s | vs raw | drain time | CPU per 1k msgs | peak RSS | left in queue | fill rate |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  const raw = d.subjects.find((s) => s.subject === 'raw')?.msgPerSec ?? null;
+  for (const s of d.subjects) {
+    out.push(
+      `| ${s.label} | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.cpuMsPer1k, 1)} ms | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |`,
+    );
+  }
+  out.push('');
+  out.push(
+    `Ratios: **warren / raw = ${x(d.ratios.warrenOverRaw)}**${check(d.ratios.warrenOverRaw == null ? null : d.ratios.warrenOverRaw >= TARGETS.drainWarrenOverRaw)} (target ≥ ${TARGETS.drainWarrenOverRaw}), ` +
+      `**warren / Nest = ${x(d.ratios.warrenOverNest)}**${check(d.ratios.warrenOverNest == null ? null : d.ratios.warrenOverNest >= TARGETS.drainWarrenOverNest)} (target ≥ ${TARGETS.drainWarrenOverNest}), ` +
+      `Nest / raw = ${x(d.ratios.nestOverRaw)}; warren with its default byte budget: / raw = ${x(d.ratios.defaultBudgetOverRaw)}, / Nest = ${x(d.ratios.defaultBudgetOverNest)}.`,
+    '',
+    '"budget 100 MiB": maxInFlightBytes raised so that warren\'s prefetch cap (maxInFlightBytes / maxMessageBytes) lets prefetch 100 apply; ' +
+      '"default budget": `@OnEvent(..., { prefetch: 100 })` with warren\'s defaults, where the cap lowers it (effective prefetch column). ' +
+      'CPU per 1k msgs: user + system time of the subject process from ready to the N-th message (from /proc/<pid>/stat); ' +
+      'the broker shares the same cores, so msg/s is bounded by both.',
+    '',
+  );
+  return out;
+}
+
+function httpSection(h: HttpResult, base: string): string[] {
+  const out: string[] = [];
+  out.push(`## 2. HTTP POST /orders → confirmed persistent publish → 202 (autocannon, ${h.seconds} s per run after ${h.warmupSeconds} s warm-up)`, '');
+  out.push('| app | connections | req/s | p50 | p99 | max | non-2xx | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const app of h.apps) {
+    if (app.error && app.runs.length === 0) {
+      out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | |`);
+    }
+    for (const r of app.runs) {
+      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${n(r.maxMs)} ms | ${n(r.non2xx)} | ${n(r.errors)} |`);
+    }
+  }
+  out.push('');
+  out.push(
+    `Raw amqplib confirmed-publish ceiling (confirm channel, window ${h.rawCeiling.window}, persistent ${h.rawCeiling.messageBytes} B, ${h.rawCeiling.seconds} s): ` +
+      `**${h.rawCeiling.error ? `failed: ${h.rawCeiling.error}` : `${n(h.rawCeiling.msgPerSec)} msg/s`}**`,
+    '',
+  );
+  out.push('| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |', '|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of h.ratios) {
+    out.push(
+      `| ${r.connections} | ${x(r.warrenOverNest)}${check(r.warrenOverNest == null ? null : r.warrenOverNest >= TARGETS.httpWarrenOverNest)} | ${x(r.warrenP99OverNest)}${check(r.warrenP99OverNest == null ? null : r.warrenP99OverNest < 1)} | ${x(r.demoOverNest)} | ${x(r.demoP99OverNest)} | ${x(r.nestOverRaw)} | ${x(r.warrenOverRaw)} |`,
+    );
+  }
+  out.push('');
+  const stores = h.apps.filter((a) => a.stored != null);
+  if (stores.length > 0) {
+    out.push(
+      'Accepted vs stored (every 202 must be in the queue): ' +
+        stores.map((a) => `${a.label}: ${n(a.accepted)} answered 202, ${n(a.stored)} stored${(a.stored ?? 0) >= a.accepted ? ' ✅' : ' ❌'}`).join('; ') +
+        '.',
+      '',
+    );
+  }
+  out.push('The demo service also consumes its own events (inventory + notifications handlers) in the same process; the minimal apps only publish.', '');
+  return out;
+}
+
+function memorySection(mem: MemoryResult, base: string): string[] {
+  const out: string[] = [];
+  out.push(`## 3. Memory: backlog + hung handler, heap limit ${mem.heapLimitMb} MB, RSS sampled every ${mem.sampleEveryMs} ms`, '');
+  for (const s of mem.scenarios) {
+    out.push(`### Scenario ${s.id}: ${s.label} backlog, ${s.seconds} s per subject`, '');
+    if (s.error) {
+      out.push(`Scenario failed: ${s.error}`, '');
+    }
+    out.push(
+      '| subject | prefetch | peak RSS | RSS at end | crashed | handler calls | left in queue | in retry queues | dead-lettered | lost |',
+      '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    );
+    for (const r of s.subjects) {
+      const crash = r.crashed ? `**yes** at ${n(r.crashAtSeconds, 1)} s${r.heapOutOfMemory ? ' (heap OOM)' : ''}` : 'no';
+      const warrenish = r.subject === 'warren' || r.subject === 'demo';
+      const peakOk = warrenish && r.peakRssMb != null ? r.peakRssMb <= TARGETS.memoryPeakMb : null;
+      const lostOk = warrenish && r.lost != null ? r.lost === 0 : null;
+      out.push(
+        `| ${r.label} | ${r.prefetch == null ? 'none' : n(r.prefetch)} | ${n(r.peakRssMb)} MB${check(peakOk)} | ${n(r.endRssMb)} MB | ${crash} | ${n(r.handlerCalls)} | ${n(r.remaining)} | ${n(r.retrying)} | ${n(r.deadLettered)} | ${r.lost == null ? '—' : `**${n(r.lost)}**`}${check(lostOk)} |`,
+      );
+    }
+    out.push('');
+    const notes = s.subjects.flatMap((r) => [...r.notes.map((note) => `${r.label}: ${note}`), ...(r.error ? [`${r.label}: error: ${r.error}`] : [])]);
+    const demo = s.subjects.find((r) => r.inventory);
+    if (demo?.inventory) {
+      const i = demo.inventory;
+      notes.push(
+        `demo inventory handler (not hung): ${n(i.initial)} queued, ${n(i.remaining)} left, ${n(i.retrying)} in retry queues, ${n(i.deadLettered)} dead-lettered, ` +
+          `${n(i.followUps)} follow-up events published → ${n(i.unaccounted)} unaccounted (negative = redelivered after the kill, i.e. duplicates)`,
+      );
+    }
+    for (const note of notes) {
+      out.push(`- ${note}`);
+    }
+    if (notes.length > 0) {
+      out.push('');
+    }
+    out.push(`![RSS over time, scenario ${s.id}](${chartName(base, `memory-${s.id}`)})`, '');
+  }
+  out.push(
+    `Targets for warren (issue 4): peak RSS ≤ ${TARGETS.memoryPeakMb} MB in both scenarios, 0 lost, no crash; in the large-message scenario below the hand-tuned built-in. ` +
+      'lost = initial − (ready + unacked after the consumer is gone) − copies in warren\'s retry queues − dead-lettered − acked (0 with a hung handler). ' +
+      '"handler calls" counts handler invocations (redeliveries and retries included).',
+    '',
+  );
+  return out;
+}
+
+function codecSection(c: CodecResult): string[] {
+  const out: string[] = ['## 4. Codecs', ''];
+  if (c.skipped) {
+    out.push(`Skipped: ${c.reason}.`, '');
+    return out;
+  }
+  out.push('| payload | codec | content-type | JSON bytes | encoded bytes | size vs JSON | encode+decode |', '|---|---|---|---:|---:|---:|---:|');
+  for (const r of c.measures) {
+    out.push(`| ${r.payload} | ${r.codec} | ${r.contentType} | ${n(r.jsonBytes)} | ${n(r.encodedBytes)} | ${x(r.sizeRatio)} | ${n(r.encodeDecodeMicros, 1)} µs |`);
+  }
+  out.push('');
+  return out;
+}
+
+export function memoryChart(scenario: MemoryScenarioResult, heapLimitMb: number): string {
+  const series: LineSeries[] = scenario.subjects.map((r) => ({
+    name: r.label,
+    color: SUBJECT_COLORS[r.subject],
+    points: r.samples.map((s) => ({ x: s.t / 1000, y: s.rssMb })),
+    endMarker: r.crashed ? (r.heapOutOfMemory ? 'heap OOM' : 'crashed') : undefined,
+  }));
+  return lineChart({
+    title: `RSS with a hung handler — ${scenario.label} backlog`,
+    xLabel: 'seconds since process start',
+    yLabel: 'RSS (MB)',
+    series,
+    hLines: [
+      { y: heapLimitMb, label: `heap limit (--max-old-space-size=${heapLimitMb})` },
+      { y: TARGETS.memoryPeakMb, label: `target ${TARGETS.memoryPeakMb} MB` },
+    ],
+  });
+}
+
+export function throughputChart(results: BenchResults): string | undefined {
+  const groups = [];
+  if (results.drain) {
+    groups.push({
+      label: `Drain ${n(results.drain.n)} × 1 KB (msg/s)`,
+      bars: results.drain.subjects.map((s) => ({
+        name: s.label,
+        value: s.msgPerSec,
+        color: SUBJECT_COLORS[s.subject],
+        note: s.error ? 'failed' : undefined,
+      })),
+    });
+  }
+  if (results.http) {
+    for (const c of results.http.connections) {
+      groups.push({
+        label: `HTTP POST /orders, ${c} connections (req/s)`,
+        bars: results.http.apps.map((a) => ({
+          name: a.label,
+          value: a.runs.find((r) => r.connections === c)?.reqPerSec ?? null,
+          color: SUBJECT_COLORS[a.app],
+          note: a.error ? 'failed' : undefined,
+        })),
+      });
+    }
+    groups.push({
+      label: 'Raw amqplib confirmed publish, window 500 (msg/s)',
+      bars: [{ name: 'raw amqplib', value: results.http.rawCeiling.msgPerSec, color: SUBJECT_COLORS.raw }],
+    });
+  }
+  if (groups.length === 0) {
+    return undefined;
+  }
+  return barChart({ title: 'Throughput (higher is better), one run, same broker', unit: '/s', groups });
+}
+
+/**
+ * Writes `<base>.json`, `<base>.md` and the charts into bench/results/, prints the markdown to
+ * stdout. `base` is 'results' for the full run, the scenario name for a single scenario.
+ */
+export async function writeReport(results: BenchResults, base: string): Promise<BenchResults> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const full: BenchResults = {
+    ...results,
+    command: results.command ?? `node ${process.argv.slice(1).join(' ')}`,
+    machine: results.machine ?? (await machineInfo(results.rabbitmqVersion)),
+  };
+  writeFileSync(resolve(RESULTS_DIR, `${base}.json`), `${JSON.stringify(full, null, 2)}\n`);
+  const md = markdown(full, base);
+  writeFileSync(resolve(RESULTS_DIR, `${base}.md`), `${md}\n`);
+  if (full.memory) {
+    for (const scenario of full.memory.scenarios) {
+      writeFileSync(resolve(RESULTS_DIR, chartName(base, `memory-${scenario.id}`)), `${memoryChart(scenario, full.memory.heapLimitMb)}\n`);
+    }
+  }
+  const bars = throughputChart(full);
+  if (bars) {
+    writeFileSync(resolve(RESULTS_DIR, chartName(base, 'throughput')), `${bars}\n`);
+  }
+  process.stdout.write(`${md}\n`);
+  return full;
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: every scenario, side by side, in one run on the local broker — drain, HTTP
+ * publish, memory (moderate default: BENCH_MEMORY_N=200000 × 1 KB and 200 × 4 MB, 30 s per
+ * subject, so the whole run stays under ~15 minutes on a 2-core machine; `npm run bench:memory`
+ * runs the full 1,000,000 × 1 KB, 60 s version) and the codec hook. Writes
+ * bench/results/results.{json,md}, memory-A.svg, memory-B.svg, throughput.svg and prints the table.
+ *
+ * BENCH_SCENARIOS=drain,http,memory,codec selects scenarios; every scenario's own env applies.
+ */
+import { runCodec } from './codec.js';
+import { runDrain } from './drain.js';
+import { httpOptionsFromEnv, runHttp } from './http-publish.js';
+import { BenchBroker } from './lib/broker.js';
+import { onInterrupt } from './lib/child.js';
+import { machineInfo } from './lib/machine.js';
+import { type BenchResults, writeReport } from './lib/report.js';
+import { envInt, log, randomSuffix } from './lib/util.js';
+import { memoryOptionsFromEnv, runMemory } from './memory.js';
+
+export const RUN_ALL_MEMORY_N = 200_000;
+export const RUN_ALL_MEMORY_SECONDS = 30;
+
+const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,codec').split(',').map((s) => s.trim()));
+const prefix = `bench-${randomSuffix()}`;
+const started = Date.now();
+const broker = await BenchBroker.open(prefix);
+const stopCleanup = onInterrupt(() => broker.cleanup());
+const results: BenchResults = {
+  rabbitmqVersion: broker.serverVersion,
+  startedAt: new Date(started).toISOString(),
+  command: 'npm run bench',
+  settings: {},
+};
+let failed = false;
+try {
+  if (wanted.has('drain')) {
+    const n = envInt('BENCH_DRAIN_N', 200_000);
+    results.settings = { ...results.settings, drainN: n };
+    results.drain = await runDrain(broker, n);
+    failed ||= results.drain.subjects.some((s) => s.error);
+  }
+  if (wanted.has('http')) {
+    const options = httpOptionsFromEnv();
+    results.settings = { ...results.settings, http: options };
+    results.http = await runHttp(broker, options);
+    failed ||= results.http.apps.some((a) => a.error) || !!results.http.rawCeiling.error;
+  }
+  if (wanted.has('memory')) {
+    const options = memoryOptionsFromEnv({ n: RUN_ALL_MEMORY_N, seconds: RUN_ALL_MEMORY_SECONDS });
+    results.settings = { ...results.settings, memory: options };
+    results.memory = await runMemory(broker, options);
+    failed ||= results.memory.scenarios.some((s) => s.error || s.subjects.some((r) => r.error));
+  }
+  if (wanted.has('codec')) {
+    results.codec = await runCodec();
+  }
+} catch (error) {
+  log(`benchmark failed: ${String(error instanceof Error ? (error.stack ?? error.message) : error)}`);
+  failed = true;
+} finally {
+  await broker.cleanup();
+  const left = await broker.leftovers();
+  if (left && left.length > 0) {
+    log(`LEFT ON THE BROKER: ${left.join(', ')}`);
+    failed = true;
+  }
+  await broker.close();
+  stopCleanup();
+}
+results.durationSeconds = (Date.now() - started) / 1000;
+results.machine = await machineInfo(results.rabbitmqVersion);
+await writeReport(results, 'results');
+log(`done in ${Math.round(results.durationSeconds)} s${failed ? ' (with failures, see above)' : ''}`);
+process.exit(failed ? 1 : 0);
