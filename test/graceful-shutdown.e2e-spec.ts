@@ -3,6 +3,7 @@ import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
+import { freePort } from './support/free-port.js';
 
 const TOTAL = 200;
 const PREFETCH = 50;
@@ -18,7 +19,7 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     AMQP_URL: SHARED_AMQP_URL,
     SERVICE_NAME: names.serviceName,
     EVENTS_EXCHANGE: names.exchange,
-    PORT: String(20_000 + Math.floor(Math.random() * 10_000)),
+    PORT: await freePort(),
     PREFETCH: String(PREFETCH),
   };
   const broker = await BrokerProbe.open();

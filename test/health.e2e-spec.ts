@@ -6,6 +6,7 @@ import { removeTopology } from './support/demo-app.js';
 import { canStartDisposableBroker, DisposableBroker } from './support/disposable-broker.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
+import { freePort } from './support/free-port.js';
 
 const run = promisify(execFile);
 const HANDLER_QUEUES = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'];
@@ -20,10 +21,6 @@ async function readiness(port: string): Promise<Ready> {
   return { status: response.status, body: (await response.json()) as Ready['body'] };
 }
 
-function randomPort(): string {
-  return String(20_000 + Math.floor(Math.random() * 10_000));
-}
-
 describe('health probes of the service process', () => {
   const cleanups: (() => Promise<void>)[] = [];
 
@@ -34,7 +31,7 @@ describe('health probes of the service process', () => {
   /** A service on the shared broker with a hung mailer and a backlog of `backlog` events. */
   async function hungService(prefix: string, env: Record<string, string>, backlog: number) {
     const names = uniqueNames(prefix);
-    const port = randomPort();
+    const port = await freePort();
     const broker = await BrokerProbe.open();
     const services: ServiceProcess[] = [];
     cleanups.push(async () => {
@@ -115,7 +112,7 @@ const brokerAvailable = canStartDisposableBroker();
 
   it('goes down within seconds when the broker stops, liveness stays up, and it recovers', async () => {
     broker = await DisposableBroker.start({ name: 'health' });
-    const port = randomPort();
+    const port = await freePort();
     service = await ServiceProcess.start({ AMQP_URL: broker.url, PORT: port, SERVICE_NAME: 'health-probe' });
     await broker.stop();
     const stoppedAt = Date.now();

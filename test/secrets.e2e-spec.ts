@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
+import { freePort } from './support/free-port.js';
 
 const PASSWORD = 'S3cr3t-Pa55-w0rd';
 
@@ -12,7 +13,7 @@ describe('the AMQP password never appears in any output', () => {
   });
 
   it('is absent from logs, errors, health and metrics while the broker refuses the credentials', async () => {
-    const port = String(20_000 + Math.floor(Math.random() * 10_000));
+    const port = await freePort();
     service = await ServiceProcess.startListening({
       PORT: port,
       AMQP_URL: `amqp://guest:${PASSWORD}@127.0.0.1:5672`,

@@ -28,5 +28,7 @@ export class AppConfig {
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;
+  /** json: one JSON object per line with the correlation id; text: Nest's coloured console. */
+  logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
 }

@@ -29,6 +29,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   AMQP_TLS_CERT_FILE: '',
   AMQP_TLS_KEY_FILE: '',
   AMQP_TLS_SERVERNAME: '',
+  LOG_FORMAT: 'json',
   MAILER_DELAY_MS: '0',
 };
 

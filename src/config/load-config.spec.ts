@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       reconnectBaseMs: 500,
       reconnectMaxMs: 30_000,
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
+      logFormat: 'json',
       mailerDelayMs: 0,
     });
   });

@@ -55,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyFile: variables.AMQP_TLS_KEY_FILE || undefined,
       servername: variables.AMQP_TLS_SERVERNAME || undefined,
     },
+    logFormat: variables.LOG_FORMAT,
     mailerDelayMs: variables.MAILER_DELAY_MS,
   });
 }
