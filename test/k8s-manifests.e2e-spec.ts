@@ -1,0 +1,422 @@
+/**
+ * The Kubernetes manifests (k8s/) against Kubernetes and CRD schemas, and against the app they
+ * deploy: probe paths and port, environment variables, queue names for KEDA, shutdown timing,
+ * heap size. Needs no broker and no cluster; the kustomize rendering check needs kubectl on PATH
+ * (skipped without it).
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { parse as parseYaml } from 'yaml';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { discoverHandlerQueues } from '../src/cli/handler-queues.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { type AppRoute, appRoutes } from './support/app-routes.js';
+import {
+  hasKubectl,
+  type K8sObject,
+  kustomizationDirs,
+  kustomizedFiles,
+  loadKustomization,
+  loadManifests,
+  renderWithKubectl,
+  theOne,
+} from './support/k8s-manifests.js';
+import { quantityToBytes } from './support/k8s-quantity.js';
+import { schemaErrors } from './support/k8s-schemas.js';
+import type { RabbitmqClusterSpec } from './support/rabbitmq-cluster.schema.js';
+
+/** Shows only the shape; operators create the real Secret, so no kustomization may list it. */
+const EXAMPLE_SECRET_FILE = 'secret.example.yaml';
+
+/** Variables for Node itself, not the app's config: allowed in the Deployment's env. */
+const RUNTIME_VARIABLES = new Set(['NODE_OPTIONS']);
+
+/** App settings the manifests leave at their default on purpose, and why. */
+const DELIBERATELY_UNSET: Record<string, string> = {
+  MAILER_DELAY_MS: 'demo-only: simulates a slow downstream',
+  AMQP_TLS_CA_FILE: 'only with amqps:// and a CA mounted from a Secret',
+  AMQP_TLS_CERT_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
+  AMQP_TLS_KEY_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
+  AMQP_TLS_SERVERNAME: 'only with amqps:// to a host whose certificate names another',
+};
+
+/** An address nothing listens on: building the app must not need a broker. */
+const NO_BROKER_URL = 'amqp://guest:guest@127.0.0.1:1';
+
+const manifests = loadManifests();
+const kubectl = hasKubectl();
+
+type RabbitmqCluster = K8sObject & { spec: RabbitmqClusterSpec };
+
+const deployment = (): IDeployment & K8sObject => theOne<IDeployment>(manifests, 'Deployment', 'warren');
+const container = (): IContainer => {
+  const containers = deployment().spec!.template.spec!.containers;
+  expect(containers).toHaveLength(1);
+  return containers[0];
+};
+const configMap = (): IConfigMap & K8sObject => theOne<IConfigMap>(manifests, 'ConfigMap', 'warren-config');
+const exampleSecret = (): ISecret & K8sObject => theOne<ISecret>(manifests, 'Secret', 'warren-secrets');
+const scaledObject = (): IScaledObject & K8sObject => theOne<IScaledObject>(manifests, 'ScaledObject', 'warren');
+const rabbitmqCluster = (): RabbitmqCluster => theOne<RabbitmqCluster>(manifests, 'RabbitmqCluster');
+
+/** The container port a probe or Service names, by name or number. */
+function containerPort(port: string | number | undefined): number | undefined {
+  if (typeof port === 'number') return port;
+  return container().ports?.find((candidate) => candidate.name === port)?.containerPort;
+}
+
+/** Seconds of the preStop `sleep N` hook. */
+function preStopSleepSeconds(): number {
+  const command = container().lifecycle?.preStop?.exec?.command ?? [];
+  expect(command).toHaveLength(2);
+  expect(command[0]).toBe('sleep');
+  return Number(command[1]);
+}
+
+/** Names of the variables the Deployment puts in the container's environment. */
+function deploymentEnvironment(): Set<string> {
+  const names = new Set<string>();
+  for (const source of container().envFrom ?? []) {
+    const prefix = source.prefix ?? '';
+    if (source.configMapRef) {
+      const map = theOne<IConfigMap>(manifests, 'ConfigMap', source.configMapRef.name);
+      for (const name of Object.keys(map.data ?? {})) names.add(prefix + name);
+    }
+    if (source.secretRef) {
+      // The real Secret is created out of band; its example shows which keys it has.
+      const secret = theOne<ISecret>(manifests, 'Secret', source.secretRef.name);
+      for (const name of Object.keys({ ...secret.data, ...secret.stringData })) names.add(prefix + name);
+    }
+  }
+  for (const variable of container().env ?? []) names.add(variable.name);
+  return names;
+}
+
+describe('k8s manifests: schemas', () => {
+  it('finds the manifests', () => {
+    expect(manifests.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(manifests.map((manifest) => [`${manifest.file}: ${manifest.doc.kind} ${manifest.doc.metadata?.name}`, manifest.doc] as const))(
+    '%s is valid against its schema',
+    (_label, doc) => {
+      expect(schemaErrors(doc)).toEqual([]);
+    },
+  );
+
+  it('rejects what the API server would reject (the schema check is not vacuous)', () => {
+    const broken = (kind: string, mutate: (doc: any) => void): string[] => {
+      const doc = structuredClone(theOne(manifests, kind));
+      mutate(doc);
+      return schemaErrors(doc);
+    };
+    expect(broken('Deployment', (doc) => (doc.spec.template.spec.containers[0].ports[0].containerPort = '3000'))).not.toEqual([]);
+    expect(broken('Deployment', (doc) => delete doc.spec.selector)).not.toEqual([]);
+    expect(broken('Service', (doc) => (doc.spec.ports[0].protocol = 7))).not.toEqual([]);
+    expect(broken('HorizontalPodAutoscaler', (doc) => delete doc.spec.scaleTargetRef)).not.toEqual([]);
+    expect(broken('ScaledObject', (doc) => (doc.spec.triggers[0].metadata.value = 500))).not.toEqual([]);
+    expect(broken('TriggerAuthentication', (doc) => delete doc.spec.secretTargetRef[0].key)).not.toEqual([]);
+    expect(broken('RabbitmqCluster', (doc) => (doc.spec.replica = 3))).not.toEqual([]);
+    expect(broken('RabbitmqCluster', (doc) => (doc.spec.persistence.storage = 'twenty gigs'))).not.toEqual([]);
+    expect(broken('RabbitmqCluster', (doc) => (doc.spec.resources.limits = 'lots'))).not.toEqual([]);
+    expect(schemaErrors({ apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } })).not.toEqual([]);
+  });
+
+  it('kustomization.yaml pulls in every manifest except the example Secret, and only files that exist', () => {
+    const listed = kustomizedFiles();
+    const files = [...new Set(manifests.map((manifest) => manifest.file))];
+    expect([...listed].sort()).toEqual(files.filter((file) => file !== EXAMPLE_SECRET_FILE).sort());
+    expect(listed).not.toContain(EXAMPLE_SECRET_FILE);
+    // Every listed file is a resource of exactly one kustomization.
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  it('puts every namespaced object in the namespace it creates', () => {
+    const namespace = theOne(manifests, 'Namespace');
+    for (const { file, doc } of manifests.filter((manifest) => manifest.doc.kind !== 'Namespace')) {
+      expect({ file, namespace: doc.metadata.namespace }).toEqual({ file, namespace: namespace.metadata.name });
+    }
+  });
+
+  (kubectl ? it : it.skip)('kubectl kustomize renders valid objects, no example Secret, and one autoscaler for the Deployment', () => {
+    const rendered = renderWithKubectl();
+    for (const doc of rendered) {
+      expect({ object: `${doc.kind} ${doc.metadata.name}`, errors: schemaErrors(doc) }).toEqual({ object: `${doc.kind} ${doc.metadata.name}`, errors: [] });
+    }
+    expect(rendered.filter((doc) => doc.kind === 'Secret')).toEqual([]);
+    const autoscalers = rendered.filter(
+      (doc) =>
+        (doc.kind === 'HorizontalPodAutoscaler' || doc.kind === 'ScaledObject') &&
+        (doc as IHorizontalPodAutoscaler & K8sObject).spec?.scaleTargetRef.name === 'warren',
+    );
+    // Two autoscalers on one Deployment fight over its replicas (and KEDA's webhook rejects it).
+    expect(autoscalers.map((doc) => doc.kind)).toEqual(['ScaledObject']);
+    // Everything listed, less the HPA the keda component removes.
+    const expected = manifests
+      .filter((manifest) => manifest.file !== EXAMPLE_SECRET_FILE && manifest.doc.kind !== 'HorizontalPodAutoscaler')
+      .map((manifest) => `${manifest.doc.kind}/${manifest.doc.metadata.name}`);
+    expect(rendered.map((doc) => `${doc.kind}/${doc.metadata.name}`).sort()).toEqual(expected.sort());
+  });
+});
+
+describe('k8s manifests: the Deployment against the app', () => {
+  let config: AppConfig;
+  let routes: AppRoute[];
+
+  beforeAll(async () => {
+    // The ConfigMap's values through the app's own validation: a bad value fails here as it would at start-up.
+    config = loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL });
+    routes = await appRoutes(config);
+  });
+
+  const hasGetRoute = (path: string | undefined): boolean => routes.some((route) => route.method === 'GET' && route.path === path);
+
+  it("the ConfigMap and the example Secret pass the app's config validation", () => {
+    const amqpUrl = exampleSecret().stringData?.AMQP_URL;
+    expect(amqpUrl).toBeDefined();
+    expect(() => loadConfig({ ...configMap().data, AMQP_URL: amqpUrl })).not.toThrow();
+  });
+
+  it('sets only environment variables the app knows (no Service links injected either)', () => {
+    const known = new Set(Object.keys(CONFIG_DEFAULTS));
+    const unknown = [...deploymentEnvironment().keys()].filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name));
+    expect(unknown).toEqual([]);
+    expect(Object.keys(configMap().data ?? {}).filter((name) => !known.has(name))).toEqual([]);
+    expect(Object.keys(exampleSecret().stringData ?? {}).filter((name) => !known.has(name))).toEqual([]);
+    // Otherwise the kubelet adds <SERVICE>_HOST/_PORT variables for every Service in the namespace.
+    expect(deployment().spec!.template.spec!.enableServiceLinks).toBe(false);
+  });
+
+  it("sets every one of the app's settings, except those left at their default on purpose", () => {
+    const known = Object.keys(CONFIG_DEFAULTS);
+    const set = deploymentEnvironment();
+    expect(known.filter((name) => !set.has(name) && !(name in DELIBERATELY_UNSET))).toEqual([]);
+    // The exceptions must stay real settings, and really unset.
+    expect(Object.keys(DELIBERATELY_UNSET).filter((name) => !known.includes(name) || set.has(name))).toEqual([]);
+  });
+
+  it('takes AMQP_URL (it carries the password) from the Secret only', () => {
+    const amqpUrl = container().env?.find((variable) => variable.name === 'AMQP_URL');
+    expect(amqpUrl?.valueFrom?.secretKeyRef).toEqual({ name: exampleSecret().metadata.name, key: 'AMQP_URL' });
+    expect(configMap().data).not.toHaveProperty('AMQP_URL');
+  });
+
+  it("probes the app's health routes on its HTTP port: liveness never the broker, readiness the broker", () => {
+    const { startupProbe, livenessProbe, readinessProbe } = container();
+    expect(startupProbe?.httpGet?.path).toBe('/health/live');
+    expect(livenessProbe?.httpGet?.path).toBe('/health/live');
+    expect(readinessProbe?.httpGet?.path).toBe('/health/ready');
+    for (const probe of [startupProbe, livenessProbe, readinessProbe]) {
+      expect(hasGetRoute(probe?.httpGet?.path)).toBe(true);
+      expect(containerPort(probe?.httpGet?.port)).toBe(config.port);
+    }
+  });
+
+  it('the Service, the NetworkPolicy and the Prometheus annotations use the HTTP port and the /metrics route', () => {
+    const service = theOne<IService>(manifests, 'Service', 'warren');
+    expect(service.spec?.ports?.map((port) => containerPort(port.targetPort))).toEqual([config.port]);
+
+    const policy = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren');
+    expect(policy.spec?.ingress?.flatMap((rule) => rule.ports?.map((port) => containerPort(port.port)) ?? [])).toEqual([config.port]);
+
+    const annotations = deployment().spec!.template.metadata?.annotations ?? {};
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(Number(annotations['prometheus.io/port'])).toBe(config.port);
+    expect(annotations['prometheus.io/path']).toBe('/metrics');
+    expect(hasGetRoute(annotations['prometheus.io/path'])).toBe(true);
+  });
+
+  it('terminationGracePeriodSeconds outlasts preStop + lame-duck delay + drain + confirm flush', () => {
+    const grace = deployment().spec!.template.spec!.terminationGracePeriodSeconds!;
+    const preStop = preStopSleepSeconds();
+    expect(preStop).toBeGreaterThanOrEqual(3);
+    // What the app may spend after SIGTERM (src/shutdown, RabbitLifecycle): the lame-duck delay,
+    // consumers draining, then outstanding publish confirms (bounded by the publish timeout).
+    const shutdownMs = config.shutdownDelayMs + config.shutdownGraceMs + config.publishTimeoutMs;
+    expect(grace).toBeGreaterThan(preStop + shutdownMs / 1000);
+  });
+
+  it('sizes the V8 heap at about 75 % of the memory limit', () => {
+    const { requests, limits } = container().resources ?? {};
+    const limitBytes = quantityToBytes(limits?.memory as string);
+    expect(quantityToBytes(requests?.memory as string)).toBe(limitBytes);
+    const nodeOptions = container().env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value ?? '';
+    const flag = nodeOptions.split(/\s+/).find((option) => option.startsWith('--max-old-space-size='));
+    expect(flag).toBeDefined();
+    const heapBytes = Number(flag!.split('=')[1]) * 2 ** 20;
+    expect(heapBytes / limitBytes).toBeGreaterThanOrEqual(0.6);
+    expect(heapBytes / limitBytes).toBeLessThanOrEqual(0.8);
+    // An explicit pause watermark must sit below the limit (0 = derived from the cgroup limit).
+    expect(config.memoryHighWatermarkBytes ?? 0).toBeLessThan(limitBytes);
+  });
+
+  it('runs as non-root with a read-only root filesystem, no capabilities and the RuntimeDefault seccomp profile', () => {
+    const pod = deployment().spec!.template.spec!;
+    const security = container().securityContext!;
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(security.runAsNonRoot).toBe(true);
+    expect(security.readOnlyRootFilesystem).toBe(true);
+    expect(security.allowPrivilegeEscalation).toBe(false);
+    expect(security.capabilities?.drop).toEqual(['ALL']);
+    expect(security.capabilities?.add ?? []).toEqual([]);
+    expect(security.seccompProfile?.type).toBe('RuntimeDefault');
+    // The only writable path is a size-limited emptyDir at /tmp.
+    expect(container().volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes?.find((volume) => volume.name === 'tmp')?.emptyDir?.sizeLimit).toBeDefined();
+  });
+
+  it('rolls out without losing capacity and leaves the replica count to the autoscaler', () => {
+    const spec = deployment().spec!;
+    expect(spec.strategy?.type).toBe('RollingUpdate');
+    expect(spec.strategy?.rollingUpdate?.maxUnavailable).toBe(0);
+    expect(spec.replicas).toBeUndefined();
+  });
+
+  it('the Service, PodDisruptionBudget and NetworkPolicy select the pods of the Deployment', () => {
+    const podLabels = deployment().spec!.template.metadata!.labels!;
+    const matches = (selector: Record<string, string> | undefined): boolean =>
+      selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+    expect(matches(deployment().spec!.selector.matchLabels)).toBe(true);
+    expect(matches(theOne<IService>(manifests, 'Service', 'warren').spec?.selector)).toBe(true);
+    expect(matches(theOne<IPodDisruptionBudget>(manifests, 'PodDisruptionBudget', 'warren').spec?.selector?.matchLabels)).toBe(true);
+    expect(matches(theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren').spec!.podSelector.matchLabels)).toBe(true);
+  });
+
+  it('readiness settings suit replicas that share queues', () => {
+    // Every replica sees the same depth: a depth limit would take them all out of the Service at once.
+    expect(config.readinessMaxQueueDepth).toBe(0);
+    // A handler may legitimately run up to its timeout without settling anything.
+    expect(config.stuckConsumerMs).toBeGreaterThan(config.handlerTimeoutMs);
+  });
+});
+
+describe('k8s manifests: autoscaling', () => {
+  let queues: string[];
+
+  beforeAll(async () => {
+    // The queues the app declares for its @OnEvent handlers, named with the ConfigMap's SERVICE_NAME.
+    queues = await discoverHandlerQueues(loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL }));
+  });
+
+  it('KEDA has one rabbitmq QueueLength trigger per handler queue the app declares', () => {
+    expect(queues.length).toBeGreaterThan(0);
+    const triggers = scaledObject().spec.triggers.filter((trigger) => trigger.type === 'rabbitmq');
+    expect(triggers.map((trigger) => trigger.metadata.queueName).sort()).toEqual([...queues].sort());
+    for (const trigger of triggers) {
+      expect(trigger.metadata.mode).toBe('QueueLength');
+      expect(Number(trigger.metadata.value)).toBeGreaterThan(0);
+      expect(theOne(manifests, 'TriggerAuthentication', trigger.authenticationRef?.name)).toBeDefined();
+    }
+  });
+
+  it('KEDA reads the broker URL from the Secret key the app reads, and the example holds one URL', () => {
+    const auth = theOne<ITriggerAuthentication>(manifests, 'TriggerAuthentication', 'warren-rabbitmq');
+    const host = auth.spec.secretTargetRef?.find((ref) => ref.parameter === 'host');
+    const appRef = container().env?.find((variable) => variable.name === 'AMQP_URL')?.valueFrom?.secretKeyRef;
+    expect({ name: host?.name, key: host?.key }).toEqual({ name: appRef?.name, key: appRef?.key });
+    // The app accepts a comma-separated list; KEDA's scaler takes exactly one URL.
+    expect(exampleSecret().stringData?.[host!.key]).toMatch(/^amqps?:\/\/[^,]+$/);
+  });
+
+  it('the HPA and the ScaledObject scale the Deployment between the same bounds, with a CPU request to scale on', () => {
+    const hpa = theOne<IHorizontalPodAutoscaler>(manifests, 'HorizontalPodAutoscaler', 'warren');
+    const keda = scaledObject();
+    for (const target of [hpa.spec?.scaleTargetRef, keda.spec.scaleTargetRef]) {
+      expect({ kind: target?.kind ?? 'Deployment', name: target?.name }).toEqual({ kind: 'Deployment', name: 'warren' });
+    }
+    expect(hpa.spec?.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(keda.spec.minReplicaCount).toBe(hpa.spec?.minReplicas);
+    expect(keda.spec.maxReplicaCount).toBe(hpa.spec?.maxReplicas);
+    // CPU is kept when KEDA replaces the HPA; both need the container's CPU request.
+    expect(keda.spec.triggers.filter((trigger) => trigger.type === 'cpu')).toHaveLength(1);
+    expect(container().resources?.requests?.cpu).toBeDefined();
+  });
+
+  it('the keda component deletes the plain HPA, so only one autoscaler manages the Deployment', () => {
+    const hpa = theOne<IHorizontalPodAutoscaler>(manifests, 'HorizontalPodAutoscaler', 'warren');
+    const components = kustomizationDirs()
+      .map((dir) => loadKustomization(dir))
+      .filter((kustomization) => kustomization.kind === 'Component');
+    const withScaledObject = components.filter((component) =>
+      kustomizedFiles(component.dir).some((file) => manifests.some((m) => m.file === file && m.doc.kind === 'ScaledObject')),
+    );
+    expect(withScaledObject).toHaveLength(1);
+    const deletes = withScaledObject[0].patches
+      .map((patch) => patch.patch ?? '')
+      .filter((patch) => patch.includes('$patch: delete'))
+      .map((patch) => parseYaml(patch) as K8sObject);
+    expect(deletes).toContainEqual(
+      expect.objectContaining({ kind: 'HorizontalPodAutoscaler', metadata: expect.objectContaining({ name: hpa.metadata.name }) }),
+    );
+  });
+});
+
+describe('k8s manifests: the broker', () => {
+  it('RabbitmqCluster: 3 replicas with resources and persistent storage, and the app declares quorum queues', () => {
+    const cluster = rabbitmqCluster();
+    expect(cluster.spec.replicas).toBe(3);
+    const resources = cluster.spec.resources as { requests?: { memory?: string }; limits?: { memory?: string } };
+    expect(resources.limits?.memory).toBeDefined();
+    expect(resources.requests?.memory).toBe(resources.limits?.memory);
+    expect(quantityToBytes(cluster.spec.persistence?.storage ?? 0)).toBeGreaterThan(0);
+    expect(configMap().data?.QUEUE_TYPE).toBe('quorum');
+  });
+
+  it("AMQP_URL's example host, the NetworkPolicy's egress and the broker's PDB all point at the RabbitmqCluster", () => {
+    const cluster = rabbitmqCluster();
+    const url = new URL(exampleSecret().stringData!.AMQP_URL);
+    // The operator's Service is named after the cluster.
+    expect(url.hostname).toBe(`${cluster.metadata.name}.${cluster.metadata.namespace}.svc`);
+
+    const egress = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren').spec!.egress ?? [];
+    const amqp = egress.find((rule) => rule.ports?.some((port) => port.port === 5672));
+    // The operator labels the cluster's pods app.kubernetes.io/name=<cluster name>.
+    expect(amqp?.to?.map((peer) => peer.podSelector?.matchLabels)).toEqual([{ 'app.kubernetes.io/name': cluster.metadata.name }]);
+    expect(amqp?.ports?.map((port) => port.port).sort()).toEqual([5671, 5672]);
+    const dns = egress.find((rule) => rule.ports?.some((port) => port.port === 53));
+    expect(dns?.ports?.map((port) => port.protocol).sort()).toEqual(['TCP', 'UDP']);
+
+    const pdb = theOne<IPodDisruptionBudget>(manifests, 'PodDisruptionBudget', cluster.metadata.name);
+    expect(pdb.spec?.selector?.matchLabels).toEqual({ 'app.kubernetes.io/name': cluster.metadata.name });
+    expect(pdb.spec?.maxUnavailable).toBe(1);
+  });
+});
+
+describe('k8s manifests: the image', () => {
+  /** Instructions of the Dockerfile's last (runtime) stage, continuation lines joined. */
+  const runtimeStage = (): { instruction: string; args: string }[] => {
+    const text = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').replace(/\\\r?\n/g, ' ');
+    const lines = text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => {
+        const [instruction, ...rest] = line.split(/\s+/);
+        return { instruction: instruction.toUpperCase(), args: rest.join(' ') };
+      });
+    const lastFrom = lines.map((line) => line.instruction).lastIndexOf('FROM');
+    return lines.slice(lastFrom);
+  };
+
+  it("runs as the Deployment's user and exposes its port", () => {
+    const stage = runtimeStage();
+    const user = stage.filter((line) => line.instruction === 'USER').at(-1)?.args;
+    expect(user?.split(':')[0]).toBe(String(deployment().spec!.template.spec!.securityContext!.runAsUser));
+    const exposed = stage.filter((line) => line.instruction === 'EXPOSE').flatMap((line) => line.args.split(/\s+/));
+    expect(exposed).toContain(String(container().ports![0].containerPort));
+  });
+});
