@@ -9,6 +9,11 @@ export class AppConfig {
   prefetch!: number;
   queueType!: QueueType;
   maxMessageBytes!: number;
+  /** Codec of published events; consumers follow each message's content-type. */
+  codec!: 'json' | 'msgpack';
+  /** Compression of published bodies of at least compressThresholdBytes. */
+  compression!: 'gzip' | 'deflate' | 'none';
+  compressThresholdBytes!: number;
   publishTimeoutMs!: number;
   shutdownGraceMs!: number;
   /** Time between readiness failing and HTTP closing on SIGTERM (lame-duck period). */

@@ -38,6 +38,16 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'MAX_MESSAGE_BYTES must be at least 1024' })
   MAX_MESSAGE_BYTES!: number;
 
+  @IsIn(['json', 'msgpack'], { message: "CODEC must be 'json' or 'msgpack'" })
+  CODEC!: 'json' | 'msgpack';
+
+  @IsIn(['gzip', 'deflate', 'none'], { message: "COMPRESSION must be 'gzip', 'deflate' or 'none'" })
+  COMPRESSION!: 'gzip' | 'deflate' | 'none';
+
+  @IsInt({ message: 'COMPRESS_THRESHOLD_BYTES must be an integer' })
+  @Min(1, { message: 'COMPRESS_THRESHOLD_BYTES must be at least 1' })
+  COMPRESS_THRESHOLD_BYTES!: number;
+
   @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
   @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
   @Max(60_000, { message: 'PUBLISH_TIMEOUT_MS must be at most 60000' })

@@ -27,6 +27,9 @@ describe('loadConfig', () => {
       prefetch: 50,
       queueType: 'quorum',
       maxMessageBytes: 1024 * 1024,
+      codec: 'json',
+      compression: 'gzip',
+      compressThresholdBytes: 64 * 1024,
       publishTimeoutMs: 5000,
       shutdownGraceMs: 10000,
       shutdownDelayMs: 0,
@@ -95,6 +98,13 @@ describe('loadConfig', () => {
     expect(config.mailerDelayMs).toBe(15);
   });
 
+  it('reads the codec and compression settings', () => {
+    const config = loadConfig({ CODEC: 'msgpack', COMPRESSION: 'deflate', COMPRESS_THRESHOLD_BYTES: '4096' });
+    expect(config.codec).toBe('msgpack');
+    expect(config.compression).toBe('deflate');
+    expect(config.compressThresholdBytes).toBe(4096);
+  });
+
   it('splits a comma-separated AMQP_URL into trimmed URLs', () => {
     const config = loadConfig({ AMQP_URL: 'amqp://u:p@node-1:5672, amqps://u:p@node-2:5671,amqp://node-3' });
     expect(config.amqpUrls).toEqual(['amqp://u:p@node-1:5672', 'amqps://u:p@node-2:5671', 'amqp://node-3']);
@@ -122,6 +132,9 @@ describe('loadConfig', () => {
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['HTTP_BODY_LIMIT_BYTES', 'big'],
     ['MAILER_DELAY_MS', '-5'],
+    ['CODEC', 'protobuf'],
+    ['COMPRESSION', 'brotli'],
+    ['COMPRESS_THRESHOLD_BYTES', '0'],
   ])('rejects a bad %s and names it', (name, value) => {
     const error = rejectionOf({ [name]: value });
     expect(error.message).toContain(name);

@@ -41,7 +41,7 @@ export type { KillSwitchOptions } from './options/rabbitmq-options.interface.js'
 export type { QueueConsumerStatus, PauseReason } from './server/queue-consumer.js';
 export type { KillSwitchState } from './server/kill-switch.js';
 export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
-export { PublishBufferFullError } from './errors/publish.errors.js';
+export { PublishBufferFullError, PublisherBlockedError } from './errors/publish.errors.js';
 export type { FlowStatus, FlowPauseReason } from './flow/flow-control.js';
 export {
   DeadLetterAdmin,
@@ -66,3 +66,9 @@ export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.co
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 export { QueueDepthReader, type QueueDepth } from './health/queue-depth-reader.js';
 export { RabbitMetrics, type ConsumeOutcome, type PublishOutcome } from './metrics/rabbitmq-metrics.js';
+export { JsonCodec } from './codec/json.codec.js';
+export { MsgpackCodec } from './codec/msgpack.codec.js';
+export type { CodecName } from './codec/codec-registry.js';
+export type { Compression } from './codec/compression.js';
+export { UnknownCodecError } from './codec/unknown-codec.error.js';
+export { JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE, MSGPACK_LEGACY_CONTENT_TYPE } from './rabbitmq.constants.js';

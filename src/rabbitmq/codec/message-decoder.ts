@@ -1,52 +1,47 @@
 import type { ConsumeMessage } from 'amqplib';
 import { DecodeError } from '../errors/decode.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
+import { CodecRegistry, mediaType } from './codec-registry.js';
+import { decompress, isSupportedEncoding, normalizeEncoding } from './compression.js';
 import type { MessageCodec } from './message-codec.interface.js';
 
-const IDENTITY_ENCODINGS = new Set(['', 'identity']);
-
 /**
- * Chooses the codec from `content-type` (JSON when absent, as plain AMQP clients often omit it)
- * and decodes. Unknown types and encodings are decode errors: a message we cannot read must be
- * dead-lettered, never guessed at and never crash the consumer.
+ * Chooses the codec from `content-type` (JSON when absent, as plain AMQP clients often omit it),
+ * undoes a gzip/deflate `content-encoding`, and decodes. Unknown types and encodings are decode
+ * errors: a message we cannot read must be dead-lettered, never guessed at and never crash the
+ * consumer. `maxMessageBytes` bounds both the bytes on the wire and the decompressed body.
  */
 export class MessageDecoder {
-  private readonly codecs: Map<string, MessageCodec>;
+  private readonly codecs: CodecRegistry;
 
   constructor(
-    codecs: MessageCodec[],
+    codecs: readonly MessageCodec[] | CodecRegistry,
     private readonly defaultContentType: string,
     private readonly maxMessageBytes: number,
   ) {
-    this.codecs = new Map(codecs.map((codec) => [codec.contentType, codec]));
+    this.codecs = codecs instanceof CodecRegistry ? codecs : new CodecRegistry(codecs);
   }
 
-  decode(message: ConsumeMessage): unknown {
+  async decode(message: ConsumeMessage): Promise<unknown> {
     // Checked before decoding: a huge body must not be parsed into an even larger object graph.
     if (message.content.length > this.maxMessageBytes) {
       throw new MessageTooLargeError(message.content.length, this.maxMessageBytes);
     }
-    const encoding = String(message.properties.contentEncoding ?? '').toLowerCase();
-    if (!IDENTITY_ENCODINGS.has(encoding)) {
+    const encoding = normalizeEncoding(message.properties.contentEncoding);
+    if (!isSupportedEncoding(encoding)) {
       throw new DecodeError(`unsupported content-encoding '${encoding}'`);
     }
     const contentType = mediaType(message.properties.contentType) ?? this.defaultContentType;
-    const codec = this.codecs.get(contentType);
+    const codec = this.codecs.find(contentType);
     if (!codec) {
       throw new DecodeError(`unsupported content-type '${contentType}'`);
     }
+    // Only now, for a message we can read: decompression bounded by the same limit.
+    const body = await decompress(message.content, encoding, this.maxMessageBytes);
     try {
-      return codec.decode(message.content);
+      return codec.decode(body);
     } catch (error) {
       throw new DecodeError(`body is not valid ${contentType}: ${(error as Error).message}`);
     }
   }
-}
-
-/** `application/json; charset=utf-8` → `application/json`. */
-function mediaType(contentType: unknown): string | undefined {
-  if (typeof contentType !== 'string' || contentType.trim() === '') {
-    return undefined;
-  }
-  return contentType.split(';')[0].trim().toLowerCase();
 }

@@ -37,3 +37,11 @@ export class PublisherClosedError extends PublishError {
 export class PublishBufferFullError extends PublishError {
   override readonly name = 'PublishBufferFullError';
 }
+
+/**
+ * The broker blocks publishers (memory or disk alarm): refused before anything is written, so
+ * the 503 is truthful — the event was not sent and a retry cannot duplicate it.
+ */
+export class PublisherBlockedError extends PublishError {
+  override readonly name = 'PublisherBlockedError';
+}

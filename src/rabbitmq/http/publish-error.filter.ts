@@ -5,7 +5,8 @@ import { PublishError } from '../errors/publish.errors.js';
 
 /**
  * Maps publish failures to honest HTTP answers: 503 + Retry-After when the broker did not
- * confirm (the client must retry, nothing was accepted), 413 when the event is over the limit.
+ * confirm (the client must retry; the event was not accepted — though after a timeout it may
+ * still arrive, which is why handlers de-duplicate by messageId), 413 when it is over the limit.
  * Register with `app.useGlobalFilters(new PublishErrorFilter())`.
  */
 @Catch(PublishError, MessageTooLargeError)

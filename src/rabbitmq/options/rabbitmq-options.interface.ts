@@ -1,4 +1,7 @@
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { CodecName } from '../codec/codec-registry.js';
+import type { Compression } from '../codec/compression.js';
+import type { MessageCodec } from '../codec/message-codec.interface.js';
 
 /** Queue type for handler queues. */
 export type QueueType = 'quorum' | 'classic';
@@ -127,6 +130,31 @@ export interface RabbitMQModuleOptions {
    * @default 0
    */
   readinessMaxQueueDepth?: number;
+  /**
+   * Codec of published messages: 'json', 'msgpack', or the content type of a codec in `codecs`.
+   * A publish may choose another (`publish(pattern, data, { codec })`). Consuming does not
+   * depend on it: each message is decoded by its own content-type.
+   * @default 'json'
+   */
+  codec?: CodecName | (string & {});
+  /**
+   * Extra codecs (e.g. protobuf), known by their content type for publishing and consuming. One
+   * with the content type of a built-in (JSON, MessagePack) replaces it.
+   * @default []
+   */
+  codecs?: MessageCodec[];
+  /**
+   * How bodies of at least `compressThresholdBytes` are compressed on publish, marked with
+   * `content-encoding`; 'none' never compresses. Consumers undo gzip and deflate whatever this says.
+   * @default 'gzip'
+   */
+  compression?: Compression;
+  /**
+   * Encoded bodies at least this large are compressed (when `compression` is not 'none').
+   * `maxMessageBytes` applies to the body before compression as well as on the wire.
+   * @default 65536 (64 KiB)
+   */
+  compressThresholdBytes?: number;
 }
 
 /** TLS settings for `amqps://` URLs. The server certificate is always verified. */

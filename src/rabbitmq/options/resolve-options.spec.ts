@@ -59,6 +59,10 @@ describe('resolveRabbitMQOptions', () => {
       publishFailFastMs: 250,
       stuckConsumerMs: 60_000,
       readinessMaxQueueDepth: 0,
+      codec: 'json',
+      codecs: [],
+      compression: 'gzip',
+      compressThresholdBytes: 64 * 1024,
     });
   });
 

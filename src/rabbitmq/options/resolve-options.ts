@@ -28,7 +28,11 @@ import {
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
 import { defaultMemoryLimitBytes } from '../flow/memory-limit.js';
+import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../rabbitmq.constants.js';
+import { CodecRegistry } from '../codec/codec-registry.js';
+import { COMPRESSIONS } from '../codec/compression.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
+import type { MessageCodec } from '../codec/message-codec.interface.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -64,6 +68,10 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     publishFailFastMs: DEFAULT_PUBLISH_FAIL_FAST_MS,
     stuckConsumerMs: DEFAULT_STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: 0,
+    codec: DEFAULT_CODEC,
+    codecs: [],
+    compression: DEFAULT_COMPRESSION,
+    compressThresholdBytes: DEFAULT_COMPRESS_THRESHOLD_BYTES,
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -131,7 +139,51 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('publishFailFastMs', resolved.publishFailFastMs, 1, MAX_TIMER_MS);
   requireInteger('stuckConsumerMs', resolved.stuckConsumerMs);
   requireInteger('readinessMaxQueueDepth', resolved.readinessMaxQueueDepth, 0);
+  validateCodecs(resolved);
   return resolved;
+}
+
+/** codecs must be MessageCodecs, codec one of them (or a built-in name), compression known. */
+function validateCodecs(resolved: ResolvedRabbitMQOptions): void {
+  if (!Array.isArray(resolved.codecs)) {
+    throw new InvalidRabbitMQOptionsError('codecs must be an array of MessageCodec');
+  }
+  const seen = new Set<string>();
+  resolved.codecs.forEach((codec, index) => {
+    const candidate = codec as Partial<MessageCodec> | null;
+    if (
+      !candidate ||
+      typeof candidate.contentType !== 'string' ||
+      !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(candidate.contentType.trim()) ||
+      typeof candidate.encode !== 'function' ||
+      typeof candidate.decode !== 'function'
+    ) {
+      throw new InvalidRabbitMQOptionsError(
+        `codecs[${index}] must be a MessageCodec: a contentType such as 'application/x-protobuf', encode() and decode()`,
+      );
+    }
+    const type = candidate.contentType.trim().toLowerCase();
+    if (seen.has(type)) {
+      throw new InvalidRabbitMQOptionsError(`codecs[${index}] repeats the content type '${type}'`);
+    }
+    seen.add(type);
+  });
+  if (typeof resolved.codec !== 'string') {
+    throw new InvalidRabbitMQOptionsError(`codec must be 'json', 'msgpack' or the content type of a codec in codecs, got ${String(resolved.codec)}`);
+  }
+  try {
+    CodecRegistry.withBuiltins(resolved.codecs).resolve(resolved.codec);
+  } catch {
+    throw new InvalidRabbitMQOptionsError(
+      `codec must be 'json', 'msgpack' or the content type of a codec in codecs, got '${resolved.codec}'`,
+    );
+  }
+  if (!COMPRESSIONS.includes(resolved.compression)) {
+    throw new InvalidRabbitMQOptionsError(
+      `compression must be ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got '${String(resolved.compression)}'`,
+    );
+  }
+  requireInteger('compressThresholdBytes', resolved.compressThresholdBytes);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -14,6 +14,11 @@ describe('buildMessageProperties', () => {
     expect(properties.appId).toBe('orders');
   });
 
+  it('sets content-encoding only for a compressed body', () => {
+    expect(buildMessageProperties(BASE)).not.toHaveProperty('contentEncoding');
+    expect(buildMessageProperties({ ...BASE, contentEncoding: 'gzip' }).contentEncoding).toBe('gzip');
+  });
+
   it('gives each event a new UUID messageId unless one is given', () => {
     const first = buildMessageProperties(BASE);
     const second = buildMessageProperties(BASE);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
+import type { CodecName } from '../codec/codec-registry.js';
+import type { Compression } from '../codec/compression.js';
 
 /** What a caller may set per publish. */
 export interface PublishOptions {
@@ -8,6 +10,10 @@ export interface PublishOptions {
   /** Defaults to the current request's correlation id. */
   correlationId?: string;
   headers?: Record<string, unknown>;
+  /** Codec of this message: 'json', 'msgpack' or a registered content type; defaults to the module's `codec`. */
+  codec?: CodecName | (string & {});
+  /** Compression of this message if it reaches `compressThresholdBytes`; defaults to the module's `compression`. */
+  compression?: Compression;
 }
 
 /**
@@ -17,6 +23,8 @@ export interface PublishOptions {
 export function buildMessageProperties(input: {
   pattern: string;
   contentType: string;
+  /** Set when the body is compressed (gzip, deflate). */
+  contentEncoding?: string;
   appId: string;
   correlationId?: string;
   options?: PublishOptions;
@@ -27,6 +35,7 @@ export function buildMessageProperties(input: {
     timestamp: Math.floor(Date.now() / 1000),
     type: input.pattern,
     contentType: input.contentType,
+    ...(input.contentEncoding ? { contentEncoding: input.contentEncoding } : {}),
     appId: input.appId,
     correlationId: input.options?.correlationId ?? input.correlationId,
     headers: { ...(input.options?.headers ?? {}) },

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
-import { JsonCodec } from '../codec/json.codec.js';
-import type { MessageCodec } from '../codec/message-codec.interface.js';
+import { CodecRegistry } from '../codec/codec-registry.js';
+import { MessageEncoder } from '../codec/message-encoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
-import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import {
   PublishBufferFullError,
+  PublisherBlockedError,
   PublishError,
   PublishRejectedError,
   PublishTimeoutError,
@@ -33,28 +33,37 @@ import type { PublishReceipt } from './publish-receipt.js';
 @Injectable()
 export class RabbitPublisher {
   private readonly logger = new Logger(RabbitPublisher.name);
-  private readonly codec: MessageCodec = new JsonCodec();
+  private readonly encoder: MessageEncoder;
   private channel?: ChannelWrapper;
   private closed = false;
   private closing?: Promise<void>;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Rejecters of pending publishes, cut short when the broker starts blocking us. */
+  private readonly cutoffs = new Set<(error: PublishError) => void>();
   private pendingBytes = 0;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
     private readonly connections: RabbitConnections,
     private readonly metrics: RabbitMetrics,
-  ) {}
+  ) {
+    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+  }
 
-  /** Publishes an event to the events exchange with routing key = pattern. */
+  /**
+   * Publishes an event to the events exchange with routing key = pattern, encoded with the
+   * module's codec (or `options.codec`) and compressed above the threshold.
+   */
   async publish(pattern: string, payload: unknown, options?: PublishOptions): Promise<PublishReceipt> {
-    const content = this.codec.encode(payload);
-    if (content.length > this.options.maxMessageBytes) {
-      throw new MessageTooLargeError(content.length, this.options.maxMessageBytes);
-    }
+    // Throws MessageTooLargeError for an encoded body over maxMessageBytes.
+    const { content, contentType, contentEncoding } = await this.encoder.encode(payload, {
+      codec: options?.codec,
+      compression: options?.compression,
+    });
     const properties = buildMessageProperties({
       pattern,
-      contentType: this.codec.contentType,
+      contentType,
+      contentEncoding,
       appId: this.options.serviceName,
       correlationId: currentCorrelationId(),
       options,
@@ -113,19 +122,31 @@ export class RabbitPublisher {
       );
     }
     const state = this.connections.state('publisher');
-    const timeout = state.connected && !state.blocked ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
-    const sent = this.getChannel().publish(exchange, routingKey, content, { ...properties, timeout });
+    if (state.blocked) {
+      // Written now, it would sit in the socket and reach the broker when the alarm clears,
+      // after the caller was told 503: refuse before sending instead.
+      this.metrics.publishes.inc({ outcome: 'shed' });
+      throw new PublisherBlockedError(`the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'}); the event was not sent`);
+    }
+    const timeout = state.connected ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    const channel = this.getChannel();
+    const sent = channel.publish(exchange, routingKey, content, { ...properties, timeout });
+    let cut: (error: PublishError) => void = () => undefined;
+    const cutoff = new Promise<never>((_, reject) => (cut = reject));
+    this.cutoffs.add(cut);
+    sent.catch(() => undefined); // when the cutoff wins, a later rejection of `sent` is expected
     this.pending.add(sent);
     this.pendingBytes += content.length;
     const startedAt = performance.now();
     try {
-      await sent;
+      await Promise.race([sent, cutoff]);
       this.metrics.confirmLatency.observe((performance.now() - startedAt) / 1000);
       this.metrics.publishes.inc({ outcome: 'confirmed' });
     } catch (error) {
       this.metrics.publishes.inc({ outcome: 'failed' });
       throw this.toPublishError(error, timeout);
     } finally {
+      this.cutoffs.delete(cut);
       this.pending.delete(sent);
       this.pendingBytes -= content.length;
     }
@@ -159,6 +180,16 @@ export class RabbitPublisher {
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     channel.on('error', (error: Error) => {
       this.logger.error(`publish channel failed: ${redactText(error.message)}`);
+    });
+    // Publishes already waiting when the broker starts blocking would otherwise wait the full
+    // confirm timeout: give them publishFailFastMs more, then answer.
+    this.connections.get('publisher').on('blocked', () => {
+      const waiting = [...this.cutoffs];
+      setTimeout(() => {
+        for (const cut of waiting) {
+          cut(new PublishTimeoutError(`the broker started blocking publishers; no confirm within ${this.options.publishFailFastMs} ms after that`));
+        }
+      }, this.options.publishFailFastMs).unref();
     });
     this.channel = channel;
     return channel;

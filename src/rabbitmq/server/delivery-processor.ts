@@ -32,7 +32,7 @@ export class DeliveryProcessor {
     let data: unknown;
     let pattern: string;
     try {
-      const envelope = readEnvelope(this.decoder.decode(message));
+      const envelope = readEnvelope(await this.decoder.decode(message));
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
       if (!this.handles(pattern)) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import { JsonCodec } from '../codec/json.codec.js';
+import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
@@ -38,7 +38,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
-    this.decoder = new MessageDecoder([new JsonCodec()], JSON_CONTENT_TYPE, options.maxMessageBytes);
+    // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
+    this.decoder = new MessageDecoder(CodecRegistry.withBuiltins(options.codecs), JSON_CONTENT_TYPE, options.maxMessageBytes);
     this.flow = new FlowControl(
       {
         maxInFlightBytes: options.maxInFlightBytes,
@@ -141,14 +142,17 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Prefetch bounds the count of unacked messages, not their bytes: 50 × 4 MB is 200 MB. A
-   * queue's prefetch is capped so that even messages of the maximum size fit the byte budget.
+   * Prefetch bounds the count of unacked messages, not their bytes: 50 × 4 MB is 200 MB. Each
+   * queue's prefetch is capped so that, with every queue's window full of messages of the
+   * maximum size, the total still fits the byte budget.
    */
   private cappedPrefetch(prefetch: number, queue: string): number {
-    const fits = Math.max(1, Math.floor(this.options.maxInFlightBytes / this.options.maxMessageBytes));
+    // Every queue can fill its window at once: the budget is shared between them.
+    const queues = Math.max(1, this.registry.all().length);
+    const fits = Math.max(1, Math.floor(this.options.maxInFlightBytes / this.options.maxMessageBytes / queues));
     if (prefetch > fits) {
-      this.logger.warn(
-        `prefetch of ${queue} lowered from ${prefetch} to ${fits} so that ${fits} messages of the maximum size ` +
+      this.logger.log(
+        `prefetch of ${queue} lowered from ${prefetch} to ${fits}: ${queues} queue(s) × ${fits} messages of the maximum size ` +
           `(maxMessageBytes) fit maxInFlightBytes; raise maxInFlightBytes or lower maxMessageBytes to keep ${prefetch}`,
       );
       return fits;

@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import type { MessageCodec } from '../codec/message-codec.interface.js';
+import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
+import { DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../rabbitmq.constants.js';
+import type { RabbitMQModuleOptions } from './rabbitmq-options.interface.js';
+import { resolveRabbitMQOptions } from './resolve-options.js';
+
+const REQUIRED: RabbitMQModuleOptions = { urls: ['amqp://guest:guest@127.0.0.1:5672'], serviceName: 'orders' };
+
+/** A stand-in for a team's protobuf codec: bytes are the UTF-8 of the string form. */
+class TextCodec implements MessageCodec {
+  constructor(readonly contentType = 'application/x-protobuf') {}
+  encode(payload: unknown): Buffer {
+    return Buffer.from(String(payload));
+  }
+  decode(body: Buffer): unknown {
+    return body.toString();
+  }
+}
+
+function messageOf(overrides: Partial<RabbitMQModuleOptions>): string {
+  try {
+    resolveRabbitMQOptions({ ...REQUIRED, ...overrides } as RabbitMQModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidRabbitMQOptionsError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
+}
+
+describe('resolveRabbitMQOptions: codecs and compression', () => {
+  it('defaults to JSON, no extra codecs, gzip above 64 KiB', () => {
+    const resolved = resolveRabbitMQOptions(REQUIRED);
+    expect(resolved.codec).toBe('json');
+    expect(resolved.codecs).toEqual([]);
+    expect(resolved.compression).toBe('gzip');
+    expect(resolved.compressThresholdBytes).toBe(DEFAULT_COMPRESS_THRESHOLD_BYTES);
+    expect(DEFAULT_COMPRESS_THRESHOLD_BYTES).toBe(65_536);
+  });
+
+  it('keeps the given codec, compression and threshold', () => {
+    const resolved = resolveRabbitMQOptions({ ...REQUIRED, codec: 'msgpack', compression: 'deflate', compressThresholdBytes: 1 });
+    expect(resolved).toMatchObject({ codec: 'msgpack', compression: 'deflate', compressThresholdBytes: 1 });
+    expect(resolveRabbitMQOptions({ ...REQUIRED, compression: 'none' }).compression).toBe('none');
+  });
+
+  it('accepts a registered codec, by its content type, as the publishing codec', () => {
+    const protobuf = new TextCodec();
+    const resolved = resolveRabbitMQOptions({ ...REQUIRED, codecs: [protobuf], codec: 'application/x-protobuf' });
+    expect(resolved.codecs).toEqual([protobuf]);
+    expect(resolved.codec).toBe('application/x-protobuf');
+  });
+
+  it('accepts built-in content types as the codec too', () => {
+    expect(resolveRabbitMQOptions({ ...REQUIRED, codec: 'application/msgpack' }).codec).toBe('application/msgpack');
+  });
+
+  it.each([
+    ['an unknown codec name', 'codec', { codec: 'protobuf' }],
+    ['a content type no codec has', 'codec', { codec: 'application/x-protobuf' }],
+    ['a codec that is not a string', 'codec', { codec: 42 }],
+    ["compression 'br'", 'compression', { compression: 'br' }],
+    ['compressThresholdBytes 0', 'compressThresholdBytes', { compressThresholdBytes: 0 }],
+    ['compressThresholdBytes 1.5', 'compressThresholdBytes', { compressThresholdBytes: 1.5 }],
+    ['codecs that is not an array', 'codecs', { codecs: new TextCodec() }],
+    ['a codec without decode', 'codecs\\[0\\]', { codecs: [{ contentType: 'application/x-a', encode: () => Buffer.alloc(0) }] }],
+    ['a codec with a malformed content type', 'codecs\\[0\\]', { codecs: [new TextCodec('protobuf')] }],
+    ['a null codec', 'codecs\\[1\\]', { codecs: [new TextCodec(), null] }],
+    ['two codecs of one content type', 'codecs\\[1\\]', { codecs: [new TextCodec(), new TextCodec('Application/X-Protobuf')] }],
+  ])('rejects %s with an error naming %s', (_case, option, overrides) => {
+    expect(messageOf(overrides as Partial<RabbitMQModuleOptions>)).toMatch(new RegExp(`^${option}(?![A-Za-z])`));
+  });
+
+  it('lists the accepted codecs when rejecting one', () => {
+    const message = messageOf({ codec: 'protobuf' });
+    expect(message).toContain("'json'");
+    expect(message).toContain("'msgpack'");
+    expect(message).toContain("'protobuf'");
+  });
+});
