@@ -64,7 +64,7 @@ export {
 } from './dlq/dead-letter.errors.js';
 export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
-export { QueueDepthReader, type QueueDepth } from './health/queue-depth-reader.js';
+export { QueueDepthReader, type QueueDepth, type QueueDepthResult } from './health/queue-depth-reader.js';
 export { RabbitMetrics, type ConsumeOutcome, type PublishOutcome } from './metrics/rabbitmq-metrics.js';
 export { JsonCodec } from './codec/json.codec.js';
 export { MsgpackCodec } from './codec/msgpack.codec.js';

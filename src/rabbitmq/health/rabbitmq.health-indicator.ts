@@ -86,6 +86,8 @@ export class RabbitMQHealthIndicator {
     const timeout = new Promise<Record<string, { error: string }>>((resolve) =>
       setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref(),
     );
-    return Promise.race([this.depths.read(this.server.queues()), timeout]);
+    // Only queues whose consumer is attached exist for sure (declared by its channel's setup).
+    const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+    return Promise.race([this.depths.read(attached), timeout]);
   }
 }

@@ -40,7 +40,8 @@ export class RabbitMetricsCollector implements OnModuleInit {
     });
     metrics.gauge('warren_queue_depth', 'Ready messages in each consumed queue (passive declare, cached).', ['queue'], async (set) => {
       if (!this.connections.state('consumer').connected) return;
-      const depths = await this.depths.read(this.server.queues());
+      const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+      const depths = await this.depths.read(attached);
       for (const [queue, depth] of Object.entries(depths)) {
         if ('messages' in depth) set({ queue }, depth.messages);
       }
