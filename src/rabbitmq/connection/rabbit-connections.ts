@@ -11,6 +11,16 @@ import { tlsSocketOptions } from './tls-socket-options.js';
 export type ConnectionRole = 'publisher' | 'consumer';
 
 /**
+ * Longest a connection attempt (TCP connect + TLS + AMQP handshake) may stay silent before it
+ * counts as failed and the next URL is tried. amqplib has no such deadline by default: a node
+ * that accepts TCP but never answers (hung broker, load balancer without a backend, a network
+ * that black-holes the new flow) would hold the attempt forever, and amqp-connection-manager
+ * never tries another URL while one attempt is pending. It is an idle timeout on the socket,
+ * cleared once the connection is open (heartbeats take over from there).
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
  * The two long-lived connections of the process, one per role. Publishing and consuming are
  * kept apart because the broker applies flow control per connection: a publisher throttled by
  * a memory alarm must not stall the acks that would relieve it.
@@ -74,6 +84,7 @@ export class RabbitConnections implements OnModuleInit {
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
       connectionOptions: {
         ...(usesTls ? tlsSocketOptions(this.options.tls) : {}),
+        timeout: CONNECT_TIMEOUT_MS,
         clientProperties: { connection_name: name },
       },
     });

@@ -175,7 +175,7 @@ export class RabbitPublisher {
       confirm: true,
       json: false,
       publishTimeout: this.options.publishTimeoutMs,
-      setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange),
+      setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
     });
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     channel.on('error', (error: Error) => {

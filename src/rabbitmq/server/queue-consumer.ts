@@ -202,7 +202,7 @@ export class QueueConsumer {
   private async setup(channel: Channel): Promise<void> {
     this.generation += 1;
     this.declaredRetryQueues.clear();
-    await declareEventsExchange(channel, this.deps.exchange);
+    await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
     await declareHandlerQueue(channel, {
       exchange: this.deps.exchange,
       queue: this.definition.queue,

@@ -6,10 +6,12 @@ import { deadLetterQueueName, retryQueueName, unroutedExchangeName, unroutedQueu
  * Declares the events exchange and its alternate exchange + queue. Idempotent: run on every
  * (re)connect by both connections, so either one can come up first.
  */
-export async function declareEventsExchange(channel: Channel, exchange: string): Promise<void> {
+export async function declareEventsExchange(channel: Channel, exchange: string, queueType: QueueType): Promise<void> {
   const unrouted = unroutedExchangeName(exchange);
   await channel.assertExchange(unrouted, 'fanout', { durable: true });
-  await channel.assertQueue(unroutedQueueName(exchange), { durable: true });
+  // Replicated like the handler queues: a classic queue lives on one node, and while that node
+  // is down every (re)declare of it fails — which would stop the service connecting at all.
+  await channel.assertQueue(unroutedQueueName(exchange), { durable: true, arguments: { 'x-queue-type': queueType } });
   await channel.bindQueue(unroutedQueueName(exchange), unrouted, '');
   await channel.assertExchange(exchange, 'topic', {
     durable: true,
