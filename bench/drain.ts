@@ -17,6 +17,7 @@ import { onInterrupt } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, startSubject, waitForDone, warrenEnv } from './lib/subjects.js';
 import { builtPath, envInt, isMain, log, randomSuffix, ratio, round } from './lib/util.js';
+import { finishRun } from './lib/finish-run.js';
 
 export const DRAIN_MESSAGE_BYTES = 1024;
 export const DRAIN_PREFETCH = 100;
@@ -207,15 +208,6 @@ if (isMain(import.meta.url)) {
   } catch (error) {
     log(`drain failed: ${String(error)}`);
     exitCode = 1;
-  } finally {
-    await broker.cleanup();
-    const left = await broker.leftovers();
-    if (left && left.length > 0) {
-      log(`LEFT ON THE BROKER: ${left.join(', ')}`);
-      exitCode = 1;
-    }
-    await broker.close();
-    stopCleanup();
   }
-  process.exit(exitCode);
+  await finishRun(broker, stopCleanup, exitCode);
 }

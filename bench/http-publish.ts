@@ -20,6 +20,7 @@ import { onInterrupt, type Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { startSubject } from './lib/subjects.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
+import { finishRun } from './lib/finish-run.js';
 
 export type HttpAppName = 'nest' | 'warren' | 'demo';
 
@@ -359,15 +360,6 @@ if (isMain(import.meta.url)) {
   } catch (error) {
     log(`http benchmark failed: ${String(error)}`);
     exitCode = 1;
-  } finally {
-    await broker.cleanup();
-    const left = await broker.leftovers();
-    if (left && left.length > 0) {
-      log(`LEFT ON THE BROKER: ${left.join(', ')}`);
-      exitCode = 1;
-    }
-    await broker.close();
-    stopCleanup();
   }
-  process.exit(exitCode);
+  await finishRun(broker, stopCleanup, exitCode);
 }

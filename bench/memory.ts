@@ -27,6 +27,7 @@ import { writeReport } from './lib/report.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, warrenEnv, type WarrenSubjectConfig } from './lib/subjects.js';
 import { DEFAULT_PREFETCH as WARREN_DEFAULT_PREFETCH } from '../src/rabbitmq/rabbitmq.constants.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, round, sleep } from './lib/util.js';
+import { finishRun } from './lib/finish-run.js';
 
 export const HEAP_LIMIT_MB = 512;
 export const SAMPLE_EVERY_MS = 250;
@@ -567,15 +568,6 @@ if (isMain(import.meta.url)) {
   } catch (error) {
     log(`memory benchmark failed: ${String(error)}`);
     exitCode = 1;
-  } finally {
-    await broker.cleanup();
-    const left = await broker.leftovers();
-    if (left && left.length > 0) {
-      log(`LEFT ON THE BROKER: ${left.join(', ')}`);
-      exitCode = 1;
-    }
-    await broker.close();
-    stopCleanup();
   }
-  process.exit(exitCode);
+  await finishRun(broker, stopCleanup, exitCode);
 }
