@@ -319,16 +319,7 @@ async function observe(subject: Subject, result: MemorySubjectResult, seconds: n
     await Promise.race([subject.exited, sleep(remainingMs)]);
   }
   result.handlerCalls = subject.lastStatus ? Number(subject.lastStatus.received ?? 0) : null;
-  const crashed = subject.exit !== undefined && !subject.exit.killedByHarness;
-  subject.stopSampling();
-  const exit = await subject.kill('SIGKILL');
-  result.crashed = crashed;
-  result.heapOutOfMemory = subject.heapOutOfMemory;
-  result.exit = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-  result.crashAtSeconds = crashed ? round(exit.atMs / 1000, 2) : null;
-  result.samples = subject.samples;
-  result.peakRssMb = subject.peakRssMb;
-  result.endRssMb = subject.lastRssMb;
+  const crashed = await stopAndRecord(subject, result);
   if (crashed) {
     result.notes.push(`exited by itself after ${result.crashAtSeconds} s (${result.exit})${subject.heapOutOfMemory ? ': JavaScript heap out of memory' : ''}`);
     if (!subject.heapOutOfMemory) {
@@ -507,16 +498,7 @@ async function runDemoSubject(
     const remainingMs = seconds * 1000 - subject.elapsedMs();
     await Promise.race([subject.exited, sleep(Math.max(0, remainingMs))]);
     await readyWatch;
-    const crashed = subject.exit !== undefined && !subject.exit.killedByHarness;
-    subject.stopSampling();
-    const exit = await subject.kill('SIGKILL');
-    result.crashed = crashed;
-    result.heapOutOfMemory = subject.heapOutOfMemory;
-    result.exit = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-    result.crashAtSeconds = crashed ? round(exit.atMs / 1000, 2) : null;
-    result.samples = subject.samples;
-    result.peakRssMb = subject.peakRssMb;
-    result.endRssMb = subject.lastRssMb;
+    const crashed = await stopAndRecord(subject, result);
     result.prefetch = effectivePrefetch(subject.outputHead, WARREN_DEFAULT_PREFETCH, notifications);
     if (crashed) {
       result.notes.push(`exited by itself after ${result.crashAtSeconds} s (${result.exit})`);
@@ -552,6 +534,24 @@ async function runDemoSubject(
     `memory ${scenario.id} demo: peak ${result.peakRssMb} MB, end ${result.endRssMb} MB, crashed ${result.crashed}, lost ${result.lost}, inventory ${JSON.stringify(result.inventory)}`,
   );
   return result;
+}
+
+/**
+ * Ends a subject that ran its course (or died): did it exit on its own before the harness
+ * killed it, how, and its RSS samples. Shared by the transport subjects and the demo service.
+ */
+async function stopAndRecord(subject: Subject, result: MemorySubjectResult): Promise<boolean> {
+  const crashed = subject.exit !== undefined && !subject.exit.killedByHarness;
+  subject.stopSampling();
+  const exit = await subject.kill('SIGKILL');
+  result.crashed = crashed;
+  result.heapOutOfMemory = subject.heapOutOfMemory;
+  result.exit = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+  result.crashAtSeconds = crashed ? round(exit.atMs / 1000, 2) : null;
+  result.samples = subject.samples;
+  result.peakRssMb = subject.peakRssMb;
+  result.endRssMb = subject.lastRssMb;
+  return crashed;
 }
 
 if (isMain(import.meta.url)) {
