@@ -8,6 +8,7 @@ import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.i
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
+import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
 import { failureCopyProperties } from './failure-copy.js';
@@ -61,7 +62,9 @@ export class QueueConsumer {
    * redelivers those messages anyway.
    */
   private generation = 0;
-  private readonly unsettled = new Map<ConsumeMessage, Promise<void>>();
+  /** Each delivery being handled, with the generation of the channel it came on. */
+  private readonly unsettled = new Map<ConsumeMessage, { generation: number; done: Promise<void> }>();
+  private readonly settlements: AckBatcher;
   private readonly pauses = new Set<PauseReason>();
   private readonly killSwitch: KillSwitch;
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
@@ -84,6 +87,7 @@ export class QueueConsumer {
       json: false,
       setup: (channel: Channel) => this.setup(channel),
     });
+    this.settlements = new AckBatcher(this.channel);
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
@@ -155,12 +159,15 @@ export class QueueConsumer {
       this.deps.logger.warn(
         `${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`,
       );
-      for (const message of this.unsettled.keys()) {
-        this.channel.nack(message, false, true);
+      for (const [message, { generation }] of this.unsettled) {
+        if (generation === this.generation) {
+          this.settlements.nack(message, true);
+        }
         this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
       }
       this.unsettled.clear();
     }
+    this.settlements.flush();
     this.generation += 1;
     try {
       await this.channel.close();
@@ -172,7 +179,7 @@ export class QueueConsumer {
   /** Resolves once nothing is in flight, including deliveries that arrive while waiting. */
   private async whenAllSettled(): Promise<void> {
     while (this.unsettled.size > 0) {
-      await Promise.allSettled([...this.unsettled.values()]);
+      await Promise.allSettled([...this.unsettled.values()].map((entry) => entry.done));
     }
   }
 
@@ -201,6 +208,7 @@ export class QueueConsumer {
 
   private async setup(channel: Channel): Promise<void> {
     this.generation += 1;
+    this.settlements.reset();
     this.declaredRetryQueues.clear();
     await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
     await declareHandlerQueue(channel, {
@@ -215,17 +223,18 @@ export class QueueConsumer {
   private onMessage(message: ConsumeMessage): void {
     if (this.stopping) {
       // Sent by the broker before it processed our cancel: hand it straight back, unprocessed.
-      this.channel.nack(message, false, true);
+      this.settlements.nack(message, true);
       return;
     }
     const generation = this.generation;
+    this.settlements.delivered(message);
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);
     const done = this.handle(message, generation).finally(() => {
       this.unsettled.delete(message);
       this.deps.flow.release(bytes);
     });
-    this.unsettled.set(message, done);
+    this.unsettled.set(message, { generation, done });
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
@@ -255,13 +264,13 @@ export class QueueConsumer {
         // Neither retried nor parked, so it must not be acked: requeue it; the quorum delivery
         // limit stops a loop if publishing keeps failing.
         if (generation === this.generation) {
-          this.channel.nack(message, false, true);
+          this.settlements.nack(message, true);
         }
         throw error;
       }
     }
     if (generation === this.generation) {
-      this.channel.ack(message);
+      this.settlements.ack(message);
     }
   }
 
