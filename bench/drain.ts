@@ -4,7 +4,7 @@
  *  (b) Nest built-in Transport.RMQ microservice, noAck:false, prefetchCount 100, handler acks
  *      via context.getChannelRef().ack(context.getMessage()); fill in Nest's {pattern, data} shape
  *  (c) warren (same minimal microservice, @OnEvent with prefetch 100), plain JSON via its exchange,
- *      with maxInFlightBytes = 100 × maxMessageBytes so that its prefetch cap lets 100 apply
+ *      with maxInFlightBytes = 100 × maxMessageBytes (25 MiB) so that its prefetch cap lets 100 apply
  *  (d) warren as (c) with its default byte budget, which caps prefetch (to 64 today)
  * Each subject: fill its own classic durable queue with N × 1 KB persistent messages (confirm
  * channel), start the subject as a child process, time first delivery → N-th handled, let it
@@ -24,8 +24,8 @@ export const DRAIN_PREFETCH = 100;
 
 export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
 
-/** warren's default maxMessageBytes (1 MiB): its prefetch cap is maxInFlightBytes / this */
-const WARREN_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** warren's default maxMessageBytes (256 KiB): its prefetch cap is maxInFlightBytes / this */
+const WARREN_DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 
 export interface DrainSubjectResult {
   subject: DrainSubjectName;
@@ -63,7 +63,7 @@ export interface DrainResult {
 const LABELS: Record<DrainSubjectName, string> = {
   raw: 'raw amqplib (prefetch 100, manual ack)',
   nest: 'Nest Transport.RMQ (noAck:false, prefetch 100)',
-  warren: 'warren (prefetch 100; budget 100 MiB)',
+  warren: 'warren (prefetch 100; budget 25 MiB)',
   'warren-default-budget': 'warren (prefetch 100 asked; default budget)',
 };
 

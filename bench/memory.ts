@@ -115,14 +115,15 @@ function describeSize(bytes: number): string {
 }
 
 /**
- * Over warren's default 1 MiB limit warren would dead-letter every message, so the large-message
+ * Over warren's default 256 KiB limit warren would dead-letter every message, so the large-message
  * scenario raises it to the next whole MiB above the message size (5 MiB for 4 MiB messages) —
  * what an operator would configure. It matters: warren caps prefetch so that
  * prefetch × maxMessageBytes fits its in-flight byte budget.
  */
 function maxBytesFor(messageBytes: number): number | undefined {
   const mib = 1024 * 1024;
-  return messageBytes > mib - 4096 ? (Math.floor(messageBytes / mib) + 1) * mib : undefined;
+  const warrenDefault = 256 * 1024;
+  return messageBytes > warrenDefault - 4096 ? (Math.floor(messageBytes / mib) + 1) * mib : undefined;
 }
 
 function fillWindow(messageBytes: number): number {

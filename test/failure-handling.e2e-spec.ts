@@ -181,7 +181,7 @@ describe('failure handling on the real broker', () => {
   });
 
   it('parks a message over maxMessageBytes once, undecoded, instead of requeueing it forever', async () => {
-    const body = JSON.stringify({ blob: 'x'.repeat(1_500_000) }); // over the 1 MiB default
+    const body = JSON.stringify({ blob: 'x'.repeat(1_500_000) }); // over the 256 KiB default
     publish('poison.refused', body, { messageId: 'm-huge' });
     const parked = await waitFor('the oversized message in the DLQ', () => broker.take(deadLetterQueueName(queueOf('refused'))), {
       timeoutMs: 2_000,

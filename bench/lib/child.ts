@@ -70,6 +70,8 @@ export class Subject {
     const nodeArgs = [
       ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
       '--enable-source-maps',
+      // BENCH_CPU_PROF=<dir>: every subject writes a V8 CPU profile there (for finding hot paths).
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       options.script,
     ];
     this.child = spawn(process.execPath, nodeArgs, {

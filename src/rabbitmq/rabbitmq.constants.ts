@@ -23,9 +23,10 @@ export const DEFAULT_QUEUE_TYPE = 'quorum';
 
 /**
  * Largest message body we publish or accept. RabbitMQ's own default max is 128 MiB; a message
- * that large in a Node process is an outage, so we refuse far earlier.
+ * that large in a Node process is an outage, so we refuse far earlier: 256 KiB, the limit of
+ * SQS, SNS and EventBridge, is plenty for an event (and equals the HTTP body limit).
  */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * How long a publish may wait for the broker's confirm (including time spent waiting for a
@@ -68,9 +69,12 @@ export const DEFAULT_KILL_SWITCH_COOLDOWN_MS = 30_000;
 /**
  * Bytes of message bodies in flight (delivered, not yet settled) across all queues of the
  * process. Prefetch bounds the count; this bounds the bytes, which is what kills a process
- * when messages are large (200 × 4 MB with prefetch 50 is 800 MB).
+ * when messages are large (200 × 4 MB with prefetch 50 is 800 MB). A message in flight costs
+ * about 3× its body in RSS (the body, its decoded copy, and the transient frames and string of
+ * decoding), so 16 MiB of bodies is ~50 MB of memory at worst; with the default
+ * maxMessageBytes it still allows a prefetch of 64 on one queue.
  */
-export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** Consumption pauses when RSS passes this share of the memory limit (container or heap)... */
 export const MEMORY_HIGH_WATERMARK_RATIO = 0.7;

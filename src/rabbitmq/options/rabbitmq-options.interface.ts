@@ -31,7 +31,7 @@ export interface RabbitMQModuleOptions {
   queueType?: QueueType;
   /**
    * Largest body published or consumed, in bytes.
-   * @default 1048576
+   * @default 262144 (256 KiB)
    */
   maxMessageBytes?: number;
   /**
@@ -81,8 +81,9 @@ export interface RabbitMQModuleOptions {
   killSwitch?: KillSwitchOptions;
   /**
    * Bytes of message bodies in flight across all queues; consumption pauses above it, and each
-   * queue's prefetch is capped so that prefetch × maxMessageBytes fits in it.
-   * @default 67108864 (64 MiB)
+   * queue's prefetch is capped so that prefetch × maxMessageBytes fits in it. Each byte of
+   * body in flight costs about 3 bytes of RSS once decoded.
+   * @default 16777216 (16 MiB)
    */
   maxInFlightBytes?: number;
   /**
