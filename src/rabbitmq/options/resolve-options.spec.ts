@@ -49,7 +49,7 @@ describe('resolveRabbitMQOptions', () => {
       handlerTimeoutMs: 30_000,
       deliveryLimit: 20,
       killSwitch: { window: 20, failureRatio: 0.5, cooldownMs: 30_000, enabled: true },
-      maxInFlightBytes: 64 * 1024 * 1024,
+      maxInFlightBytes: 16 * 1024 * 1024,
       memoryHighWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.7),
       memoryLowWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.55),
       eventLoopDelayLimitMs: 1_000,
@@ -71,7 +71,7 @@ describe('resolveRabbitMQOptions', () => {
     expect(resolved.prefetch).toBe(50);
     expect(resolved.exchange).toBe('warren.events');
     expect(resolved.queueType).toBe('quorum');
-    expect(resolved.maxMessageBytes).toBe(1024 * 1024);
+    expect(resolved.maxMessageBytes).toBe(256 * 1024);
     expect(resolved.publishTimeoutMs).toBe(5000);
   });
 
