@@ -68,5 +68,15 @@ export function mediaType(contentType: unknown): string | undefined {
   if (typeof contentType !== 'string' || contentType.trim() === '') {
     return undefined;
   }
-  return contentType.split(';')[0].trim().toLowerCase();
+  let type = MEDIA_TYPES.get(contentType);
+  if (type === undefined) {
+    type = contentType.split(';')[0]!.trim().toLowerCase();
+    // Every message carries one of a handful of content types: remember them, boundedly.
+    if (MEDIA_TYPES.size < 64) {
+      MEDIA_TYPES.set(contentType, type);
+    }
+  }
+  return type;
 }
+
+const MEDIA_TYPES = new Map<string, string>();

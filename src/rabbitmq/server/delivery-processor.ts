@@ -59,16 +59,21 @@ export class DeliveryProcessor {
    * A handler still running at the deadline is abandoned: its delivery is settled as a failure
    * now (freeing its prefetch slot) and whatever it does later is ignored.
    */
-  private async invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
+    // One promise and one timer per message (not a deadline promise raced against the handler).
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+      this.invoke(data, context).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      await Promise.race([this.invoke(data, context), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Runs the handler and waits until it settles, whatever it returns (value, Promise, Observable). */

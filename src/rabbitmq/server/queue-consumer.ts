@@ -3,7 +3,8 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
-import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
+import { QueueMetrics } from '../metrics/queue-metrics.js';
+import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
@@ -65,6 +66,7 @@ export class QueueConsumer {
   /** Each delivery being handled, with the generation of the channel it came on. */
   private readonly unsettled = new Map<ConsumeMessage, { generation: number; done: Promise<void> }>();
   private readonly settlements: AckBatcher;
+  private readonly metrics: QueueMetrics;
   private readonly pauses = new Set<PauseReason>();
   private readonly killSwitch: KillSwitch;
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
@@ -81,6 +83,7 @@ export class QueueConsumer {
     private readonly deps: QueueConsumerDeps,
   ) {
     this.killSwitch = new KillSwitch(deps.killSwitch);
+    this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -163,7 +166,7 @@ export class QueueConsumer {
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
-        this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
+        this.metrics.settled('requeue');
       }
       this.unsettled.clear();
     }
@@ -240,14 +243,14 @@ export class QueueConsumer {
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
     const startedAt = performance.now();
     const outcome = await this.deps.processor.process(message);
-    this.deps.metrics.handlerDuration.observe({ queue: this.definition.queue }, (performance.now() - startedAt) / 1000);
+    this.metrics.handled((performance.now() - startedAt) / 1000);
     this.recordForKillSwitch(outcome);
     try {
       await this.settle(message, outcome, generation);
       this.lastProgressAt = Date.now();
-      this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: outcome.kind.replace('-', '_') });
+      this.metrics.settled(outcome.kind.replace('-', '_') as ConsumeOutcome);
     } catch (error) {
-      this.deps.metrics.consumed.inc({ queue: this.definition.queue, outcome: 'requeue' });
+      this.metrics.settled('requeue');
       // Settling failed (broker gone mid-way): the message stays unacked and comes back.
       this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
     }
