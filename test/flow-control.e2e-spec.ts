@@ -225,7 +225,8 @@ describe('flow control on the real broker: memory watermark', () => {
       const status = probeApp.server.flowStatus();
       return status.paused && status.reasons.includes('memory') ? status : undefined;
     });
-    expect(flow.rssBytes).toBeGreaterThan(HIGH_WATERMARK);
+    expect(flow.memoryMeasure).toBe('rss');
+    expect(flow.memoryBytes).toBeGreaterThan(HIGH_WATERMARK);
     const consumers = probeApp.server.consumerStatus();
     expect(consumers).toHaveLength(1);
     // Attached (queue declared, channel open) but not consuming.

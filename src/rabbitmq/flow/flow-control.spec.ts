@@ -8,6 +8,7 @@ const SETTINGS: FlowControlSettings = {
   maxInFlightBytes: 1000,
   memoryHighWatermarkBytes: 100 * MiB,
   memoryLowWatermarkBytes: 60 * MiB,
+  memoryMeasure: 'rss',
   eventLoopDelayLimitMs: 1000,
   // Never fires within a test: check() is driven by hand, and start() is only used in one test
   // that stops it again.
@@ -135,23 +136,34 @@ describe('FlowControl: in-flight byte budget', () => {
 });
 
 describe('FlowControl: memory watermarks', () => {
+  it('names what it measures: the used heap when the watermarks come from the heap limit', () => {
+    const { flow, setRss, warnings, infos } = harness({ memoryMeasure: 'heap' });
+    setRss(100 * MiB);
+    flow.check();
+    expect(flow.status()).toMatchObject({ paused: true, memoryMeasure: 'heap', memoryBytes: 100 * MiB });
+    expect(warnings.at(-1)).toContain('used heap 100 MiB over the high watermark 100 MiB');
+    setRss(10 * MiB);
+    flow.check();
+    expect(infos.at(-1)).toContain('used heap 10 MiB under the low watermark 60 MiB');
+  });
+
   it('pauses at the high watermark, stays paused between the marks, resumes below the low one', () => {
     const { flow, changes, setRss, warnings, infos } = harness();
     setRss(100 * MiB - 1);
     flow.check();
     expect(changes).toEqual([]);
-    expect(flow.status()).toMatchObject({ paused: false, rssBytes: 100 * MiB - 1 });
+    expect(flow.status()).toMatchObject({ paused: false, memoryBytes: 100 * MiB - 1 });
 
     setRss(100 * MiB); // exactly the high watermark
     flow.check();
     expect(changes).toEqual([['memory', true]]);
-    expect(flow.status()).toMatchObject({ paused: true, reasons: ['memory'], rssBytes: 100 * MiB });
+    expect(flow.status()).toMatchObject({ paused: true, reasons: ['memory'], memoryBytes: 100 * MiB });
     expect(warnings.at(-1)).toContain('RSS 100 MiB over the high watermark 100 MiB');
 
     for (const mib of [150, 99, 80, 61, 60]) {
       setRss(mib * MiB); // over, or between the marks, or exactly the low one: no change
       flow.check();
-      expect(flow.status()).toMatchObject({ paused: true, reasons: ['memory'], rssBytes: mib * MiB });
+      expect(flow.status()).toMatchObject({ paused: true, reasons: ['memory'], memoryBytes: mib * MiB });
     }
     expect(changes).toEqual([['memory', true]]);
 
@@ -194,12 +206,12 @@ describe('FlowControl: memory watermarks', () => {
 
   it('samples RSS only on check(): status() reports the last sample', () => {
     const { flow, setRss } = harness({}, 42 * MiB);
-    expect(flow.status().rssBytes).toBe(0);
+    expect(flow.status().memoryBytes).toBe(0);
     flow.check();
     setRss(43 * MiB);
-    expect(flow.status().rssBytes).toBe(42 * MiB);
+    expect(flow.status().memoryBytes).toBe(42 * MiB);
     flow.check();
-    expect(flow.status().rssBytes).toBe(43 * MiB);
+    expect(flow.status().memoryBytes).toBe(43 * MiB);
   });
 });
 
@@ -209,7 +221,7 @@ describe('FlowControl: several reasons at once', () => {
     setRss(150 * MiB);
     flow.check();
     flow.acquire(1200);
-    expect(flow.status()).toMatchObject({ paused: true, inFlightBytes: 1200, rssBytes: 150 * MiB });
+    expect(flow.status()).toMatchObject({ paused: true, inFlightBytes: 1200, memoryBytes: 150 * MiB });
     expect([...flow.status().reasons].sort()).toEqual(['in-flight-bytes', 'memory']);
 
     setRss(10 * MiB); // memory clears, bytes still over
@@ -223,7 +235,7 @@ describe('FlowControl: several reasons at once', () => {
 
     setRss(10 * MiB);
     flow.check();
-    expect(flow.status()).toMatchObject({ paused: false, reasons: [], inFlightBytes: 0, rssBytes: 10 * MiB });
+    expect(flow.status()).toMatchObject({ paused: false, reasons: [], inFlightBytes: 0, memoryBytes: 10 * MiB });
     // onChange is per reason: the server pauses each consumer for each reason and resumes it
     // only once its last reason is gone.
     expect(changes).toEqual([

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type MemoryMeasure, memoryReader } from './memory-limit.js';
 
 /** Why consumption is paused process-wide. */
 export type FlowPauseReason = 'memory' | 'event-loop' | 'in-flight-bytes';
@@ -8,6 +9,7 @@ export interface FlowControlSettings {
   maxInFlightBytes: number;
   memoryHighWatermarkBytes: number;
   memoryLowWatermarkBytes: number;
+  memoryMeasure: MemoryMeasure;
   eventLoopDelayLimitMs: number;
   checkIntervalMs: number;
 }
@@ -16,21 +18,23 @@ export interface FlowStatus {
   paused: boolean;
   reasons: FlowPauseReason[];
   inFlightBytes: number;
-  rssBytes: number;
+  /** The last reading of `memoryMeasure` (RSS or used heap). */
+  memoryBytes: number;
+  memoryMeasure: MemoryMeasure;
   eventLoopDelayMs: number;
 }
 
 /**
- * Decides when the whole process must stop taking deliveries: too many bytes in flight, RSS over
+ * Decides when the whole process must stop taking deliveries: too many bytes in flight, memory over
  * the high watermark, or an event loop too late to keep up. Each reason clears with hysteresis
- * (bytes below half the budget, RSS below the low watermark, delay below a fifth of the limit),
+ * (bytes below half the budget, memory below the low watermark, delay below a fifth of the limit),
  * so consumption does not flap. The server cancels consumers on a pause (channels stay open so
  * in-flight messages can still be acked) and consumes again when no reason is left.
  */
 export class FlowControl {
   private readonly reasons = new Set<FlowPauseReason>();
   private inFlight = 0;
-  private rss = 0;
+  private memory = 0;
   private loopDelayMs = 0;
   private timer?: NodeJS.Timeout;
   private histogram?: IntervalHistogram;
@@ -39,7 +43,7 @@ export class FlowControl {
     private readonly settings: FlowControlSettings,
     private readonly logger: Logger,
     private readonly onChange: (reason: FlowPauseReason, paused: boolean) => void,
-    private readonly readRss: () => number = () => process.memoryUsage.rss(),
+    private readonly readMemory: () => number = memoryReader(settings.memoryMeasure),
   ) {}
 
   start(): void {
@@ -76,18 +80,20 @@ export class FlowControl {
       paused: this.reasons.size > 0,
       reasons: [...this.reasons],
       inFlightBytes: this.inFlight,
-      rssBytes: this.rss,
+      memoryBytes: this.memory,
+      memoryMeasure: this.settings.memoryMeasure,
       eventLoopDelayMs: this.loopDelayMs,
     };
   }
 
   /** Samples memory and event-loop delay; public so tests can drive it. */
   check(): void {
-    this.rss = this.readRss();
-    if (this.rss >= this.settings.memoryHighWatermarkBytes) {
-      this.set('memory', true, `RSS ${mib(this.rss)} over the high watermark ${mib(this.settings.memoryHighWatermarkBytes)}`);
-    } else if (this.rss < this.settings.memoryLowWatermarkBytes) {
-      this.set('memory', false, `RSS ${mib(this.rss)} under the low watermark ${mib(this.settings.memoryLowWatermarkBytes)}`);
+    this.memory = this.readMemory();
+    const measured = this.settings.memoryMeasure === 'heap' ? 'used heap' : 'RSS';
+    if (this.memory >= this.settings.memoryHighWatermarkBytes) {
+      this.set('memory', true, `${measured} ${mib(this.memory)} over the high watermark ${mib(this.settings.memoryHighWatermarkBytes)}`);
+    } else if (this.memory < this.settings.memoryLowWatermarkBytes) {
+      this.set('memory', false, `${measured} ${mib(this.memory)} under the low watermark ${mib(this.settings.memoryLowWatermarkBytes)}`);
     }
     if (this.histogram) {
       this.loopDelayMs = Math.round(this.histogram.percentile(99) / 1e6);

@@ -2,6 +2,7 @@ import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { CodecName } from '../codec/codec-registry.js';
 import type { Compression } from '../codec/compression.js';
 import type { MessageCodec } from '../codec/message-codec.interface.js';
+import type { MemoryMeasure } from '../flow/memory-limit.js';
 
 /** Queue type for handler queues. */
 export type QueueType = 'quorum' | 'classic';
@@ -87,15 +88,20 @@ export interface RabbitMQModuleOptions {
    */
   maxInFlightBytes?: number;
   /**
-   * RSS above which consumption pauses.
+   * Memory (see `memoryMeasure`) above which consumption pauses.
    * @default 70% of the container memory limit (process.constrainedMemory()) or else of the V8 heap limit
    */
   memoryHighWatermarkBytes?: number;
   /**
-   * RSS below which paused consumption resumes.
+   * Memory (see `memoryMeasure`) below which paused consumption resumes.
    * @default 55% of the same limit
    */
   memoryLowWatermarkBytes?: number;
+  /**
+   * What the memory watermarks are compared with: 'rss', or 'heap' (V8's used heap).
+   * @default 'heap' when the watermarks derive from the V8 heap limit (no container limit, none given); else 'rss'
+   */
+  memoryMeasure?: MemoryMeasure;
   /**
    * Event-loop delay (p99 over a check interval) above which consumption pauses, in ms.
    * @default 1000

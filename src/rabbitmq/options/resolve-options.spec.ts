@@ -1,4 +1,4 @@
-import { defaultMemoryLimitBytes } from '../flow/memory-limit.js';
+import { defaultMemoryLimit } from '../flow/memory-limit.js';
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import {
@@ -50,8 +50,9 @@ describe('resolveRabbitMQOptions', () => {
       deliveryLimit: 20,
       killSwitch: { window: 20, failureRatio: 0.5, cooldownMs: 30_000, enabled: true },
       maxInFlightBytes: 16 * 1024 * 1024,
-      memoryHighWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.7),
-      memoryLowWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * 0.55),
+      memoryHighWatermarkBytes: Math.floor(defaultMemoryLimit().bytes * 0.7),
+      memoryLowWatermarkBytes: Math.floor(defaultMemoryLimit().bytes * 0.55),
+      memoryMeasure: defaultMemoryLimit().measure,
       eventLoopDelayLimitMs: 1_000,
       flowCheckIntervalMs: 250,
       maxPendingPublishes: 1_000,
@@ -64,6 +65,20 @@ describe('resolveRabbitMQOptions', () => {
       compression: 'gzip',
       compressThresholdBytes: 64 * 1024,
     });
+  });
+
+  it('compares watermarks given in bytes with RSS, unless memoryMeasure says otherwise', () => {
+    expect(resolveRabbitMQOptions({ ...REQUIRED, memoryHighWatermarkBytes: 200 * 1024 * 1024 }).memoryMeasure).toBe('rss');
+    expect(resolveRabbitMQOptions({ ...REQUIRED, memoryLowWatermarkBytes: 1024 * 1024 }).memoryMeasure).toBe('rss');
+    expect(
+      resolveRabbitMQOptions({ ...REQUIRED, memoryHighWatermarkBytes: 200 * 1024 * 1024, memoryMeasure: 'heap' }).memoryMeasure,
+    ).toBe('heap');
+  });
+
+  it('refuses an unknown memoryMeasure, naming it', () => {
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED, memoryMeasure: 'vsz' as never })).toThrow(
+      "memoryMeasure must be 'rss' or 'heap', got 'vsz'",
+    );
   });
 
   it('has the documented default values', () => {

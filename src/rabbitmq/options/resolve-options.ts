@@ -27,7 +27,7 @@ import {
 } from '../rabbitmq.constants.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
-import { defaultMemoryLimitBytes } from '../flow/memory-limit.js';
+import { defaultMemoryLimit } from '../flow/memory-limit.js';
 import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../rabbitmq.constants.js';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { COMPRESSIONS } from '../codec/compression.js';
@@ -44,6 +44,7 @@ function requireInteger(name: string, value: number, min = 1, max = Number.MAX_S
 
 /** Merges defaults once and validates; every message names the offending option. */
 export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): ResolvedRabbitMQOptions {
+  const memoryLimit = defaultMemoryLimit();
   const resolved: ResolvedRabbitMQOptions = {
     exchange: DEFAULT_EVENTS_EXCHANGE,
     prefetch: DEFAULT_PREFETCH,
@@ -59,8 +60,11 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
     deliveryLimit: DEFAULT_DELIVERY_LIMIT,
     maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
-    memoryHighWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * MEMORY_HIGH_WATERMARK_RATIO),
-    memoryLowWatermarkBytes: Math.floor(defaultMemoryLimitBytes() * MEMORY_LOW_WATERMARK_RATIO),
+    memoryHighWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_HIGH_WATERMARK_RATIO),
+    memoryLowWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_LOW_WATERMARK_RATIO),
+    // Watermarks given in bytes are RSS unless said otherwise; derived ones go with their limit.
+    memoryMeasure:
+      options.memoryHighWatermarkBytes === undefined && options.memoryLowWatermarkBytes === undefined ? memoryLimit.measure : 'rss',
     eventLoopDelayLimitMs: DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
     flowCheckIntervalMs: DEFAULT_FLOW_CHECK_INTERVAL_MS,
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
@@ -132,6 +136,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     );
   }
   requireInteger('memoryLowWatermarkBytes', resolved.memoryLowWatermarkBytes, 1, resolved.memoryHighWatermarkBytes - 1);
+  if (resolved.memoryMeasure !== 'rss' && resolved.memoryMeasure !== 'heap') {
+    throw new InvalidRabbitMQOptionsError(`memoryMeasure must be 'rss' or 'heap', got '${String(resolved.memoryMeasure)}'`);
+  }
   requireInteger('eventLoopDelayLimitMs', resolved.eventLoopDelayLimitMs, 1, MAX_TIMER_MS);
   requireInteger('flowCheckIntervalMs', resolved.flowCheckIntervalMs, 1, MAX_TIMER_MS);
   requireInteger('maxPendingPublishes', resolved.maxPendingPublishes);

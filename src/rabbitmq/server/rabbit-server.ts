@@ -45,6 +45,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
         maxInFlightBytes: options.maxInFlightBytes,
         memoryHighWatermarkBytes: options.memoryHighWatermarkBytes,
         memoryLowWatermarkBytes: options.memoryLowWatermarkBytes,
+        memoryMeasure: options.memoryMeasure,
         eventLoopDelayLimitMs: options.eventLoopDelayLimitMs,
         checkIntervalMs: options.flowCheckIntervalMs,
       },
