@@ -27,8 +27,10 @@ import type { PublishReceipt } from './publish-receipt.js';
  * PublishError instead of hanging: within `publishTimeoutMs` normally, within
  * `publishFailFastMs` while the connection is down or blocked. At most `maxPendingPublishes`
  * messages / `maxPendingPublishBytes` bytes wait for confirms; beyond that a publish is refused
- * at once. While disconnected, amqp-connection-manager holds the (bounded) pending messages and
- * re-sends unconfirmed ones after a reconnect. After a nack, publishing moves to a fresh channel
+ * at once. While disconnected, amqp-connection-manager holds the (bounded) publishes not yet
+ * written and sends them after a reconnect; those already written when the connection dies are
+ * answered "channel closed" (amqplib fails their confirms before the wrapper learns of the
+ * disconnect), so they fail (503) although the broker may have stored them. After a nack, publishing moves to a fresh channel
  * (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum queue leader change can leave a channel that
  * nacks every publish); the old one closes once its last confirm is in.
  */
