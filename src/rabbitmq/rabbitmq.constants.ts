@@ -99,6 +99,18 @@ export const DEFAULT_MAX_PENDING_PUBLISH_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_PUBLISH_FAIL_FAST_MS = 250;
 
 /**
+ * After the broker nacks a publish, the publisher moves to a fresh confirm channel — at most
+ * once per this interval. Why a new channel: RabbitMQ 3.10 keeps per-channel state for each
+ * quorum queue a channel publishes to, and a channel that first publishes to a queue while the
+ * queue's recorded leader is on a node that just died keeps aiming at that node: every publish
+ * to that queue is nacked, long after a new leader took over (rabbit_fifo_client:enqueue/3
+ * returns `{badrpc, nodedown}` as reject_publish and keeps its state). A new channel starts from
+ * the current leader. The interval bounds the churn when nacks have another cause (a queue at its
+ * length limit with `reject-publish`), and lets a leader election finish before the next try.
+ */
+export const PUBLISH_CHANNEL_RENEW_INTERVAL_MS = 1_000;
+
+/**
  * Readiness reports a consumer stuck when its queue has work, it is consuming, and nothing was
  * settled for this long (handlers hung beyond their timeout, or settlement blocked).
  */

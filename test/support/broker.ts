@@ -103,6 +103,15 @@ export async function listConnectionNames(): Promise<string[]> {
   return rows.map((row) => connectionNameOf(row.client_properties)).filter((name): name is string => !!name);
 }
 
+/** Open channels of the connection named `name` (connection_name), with rabbitmqctl; 0 if it is not there. */
+export async function channelCount(name: string): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'client_properties', 'channels', '--formatter', 'json'], {
+    timeout: 15_000,
+  });
+  const rows = JSON.parse(stdout) as { client_properties: unknown; channels: number }[];
+  return rows.filter((row) => connectionNameOf(row.client_properties) === name).reduce((sum, row) => sum + row.channels, 0);
+}
+
 /** rabbitmqctl's JSON renders client_properties as [name, type, value] triples. */
 function connectionNameOf(properties: unknown): string | undefined {
   if (!Array.isArray(properties)) {

@@ -408,6 +408,8 @@ export function clusterNodeKill() {
     const newPort = /127\.0\.0\.1:(\d+)/.exec(reconnected.line)?.[1];
     const after = await waitForLeader(survivor, queue, victim);
     const firstAccepted = run.load.firstAcceptedAfter(killedAt)!;
+    // The publisher's answer to a channel left nacking every publish by the leader change.
+    const renewals = run.service().linesWith('publishing on a new channel').length;
     return {
       recoveryMs: [reconnected.at + recovered.recoveryMs - killedAt],
       firstAcceptedMs: firstAccepted - killedAt,
@@ -415,6 +417,7 @@ export function clusterNodeKill() {
         `killed ${victim} (consumer${publisherNode === victim ? ' and publisher' : ''} on it); consumer moved to ${newPort ? nodeOfPort(Number(newPort)) : '?'}`,
         `queue ${before?.type ?? '?'}, ${before?.members.length ?? 0} members; leader ${before?.leader ?? '?'} → ${after?.leader ?? '?'}`,
         unroutedNote,
+        `publish channel renewed ${renewals} time(s) after nacks`,
       ],
       extra: { victim, publisherNode, queueBefore: before, queueAfter: after, reconnectedTo: newPort ? nodeOfPort(Number(newPort)) : undefined },
     };
@@ -459,5 +462,7 @@ export function resultsTable(results: ScenarioResult[]): string {
 
 /** A one-line summary of a result (for test output). */
 export function summary(r: ScenarioResult): string {
-  return `${r.fault}: accepted ${r.accepted}, 503 ${r.unavailable}, no answer ${r.failed}, processed ${r.processed} (${r.processedNotAccepted} of them not accepted), lost ${r.lost}, duplicates ${r.duplicates}, recovery ${fmtMs(r.recoveryMs)}; ${r.notes.join('; ')}`;
+  return `${r.fault}: accepted ${r.accepted}, 503 ${r.unavailable}, no answer ${r.failed}, processed ${r.processed} (${r.processedNotAccepted} of them not accepted), lost ${r.lost}, duplicates ${r.duplicates}, recovery ${fmtMs(r.recoveryMs)}${
+    r.firstAcceptedMs === undefined ? '' : `, first 202 after ${(r.firstAcceptedMs / 1000).toFixed(2)} s`
+  }; ${r.notes.join('; ')}`;
 }

@@ -39,6 +39,12 @@ export class RabbitMetrics {
     registers: [this.registry],
   });
 
+  readonly publishChannelRenewals = new Counter({
+    name: 'warren_publish_channel_renewals_total',
+    help: 'Publish channels replaced by a fresh one after the broker nacked a publish.',
+    registers: [this.registry],
+  });
+
   readonly confirmLatency = new Histogram({
     name: 'warren_publish_confirm_duration_seconds',
     help: 'Time from publish to broker confirm.',

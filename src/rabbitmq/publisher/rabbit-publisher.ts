@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageEncoder } from '../codec/message-encoder.js';
@@ -16,9 +15,10 @@ import {
 } from '../errors/publish.errors.js';
 import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { declareEventsExchange } from '../topology/topology.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
+import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
 
 /**
@@ -27,14 +27,22 @@ import type { PublishReceipt } from './publish-receipt.js';
  * PublishError instead of hanging: within `publishTimeoutMs` normally, within
  * `publishFailFastMs` while the connection is down or blocked. At most `maxPendingPublishes`
  * messages / `maxPendingPublishBytes` bytes wait for confirms; beyond that a publish is refused
- * at once. While disconnected, amqp-connection-manager holds the (bounded) pending messages and
- * re-sends unconfirmed ones after a reconnect.
+ * at once. While disconnected, amqp-connection-manager holds the (bounded) publishes not yet
+ * written and sends them after a reconnect; those already written when the connection dies are
+ * answered "channel closed" (amqplib fails their confirms before the wrapper learns of the
+ * disconnect), so they fail (503) although the broker may have stored them. After a nack, publishing moves to a fresh channel
+ * (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum queue leader change can leave a channel that
+ * nacks every publish); the old one closes once its last confirm is in.
  */
 @Injectable()
 export class RabbitPublisher {
   private readonly logger = new Logger(RabbitPublisher.name);
   private readonly encoder: MessageEncoder;
-  private channel?: ChannelWrapper;
+  private channel?: PublishChannel;
+  /** Replaced channels, each closing once its last publish has settled. */
+  private readonly retiring = new Set<Promise<void>>();
+  private lastRenewalAt = Number.NEGATIVE_INFINITY;
+  private watchingBlocked = false;
   private closed = false;
   private closing?: Promise<void>;
   private readonly pending = new Set<Promise<unknown>>();
@@ -99,10 +107,11 @@ export class RabbitPublisher {
       this.closed = true;
       await Promise.allSettled([...this.pending]);
       try {
-        await this.channel?.close();
+        await this.channel?.wrapper.close();
       } catch (error) {
         this.logger.warn(`closing the publish channel failed: ${redactText(String(error))}`);
       }
+      await Promise.allSettled([...this.retiring]);
     })();
     return this.closing;
   }
@@ -144,6 +153,9 @@ export class RabbitPublisher {
       this.metrics.publishes.inc({ outcome: 'confirmed' });
     } catch (error) {
       this.metrics.publishes.inc({ outcome: 'failed' });
+      if (isNack(error)) {
+        this.renewChannel(channel);
+      }
       throw this.toPublishError(error, timeout);
     } finally {
       this.cutoffs.delete(cut);
@@ -166,11 +178,14 @@ export class RabbitPublisher {
     return new PublishRejectedError(`the broker did not accept the publish: ${message}`, 1, { cause: error });
   }
 
-  private getChannel(): ChannelWrapper {
-    if (this.channel) {
-      return this.channel;
-    }
-    const channel = this.connections.get('publisher').createChannel({
+  private getChannel(): PublishChannel {
+    this.channel ??= this.openChannel();
+    return this.channel;
+  }
+
+  private openChannel(): PublishChannel {
+    this.watchBlocked();
+    const wrapper = this.connections.get('publisher').createChannel({
       name: 'publish',
       confirm: true,
       json: false,
@@ -178,11 +193,43 @@ export class RabbitPublisher {
       setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
     });
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
-    channel.on('error', (error: Error) => {
+    wrapper.on('error', (error: Error) => {
       this.logger.error(`publish channel failed: ${redactText(error.message)}`);
     });
-    // Publishes already waiting when the broker starts blocking would otherwise wait the full
-    // confirm timeout: give them publishFailFastMs more, then answer.
+    return new PublishChannel(wrapper);
+  }
+
+  /**
+   * The broker nacked a publish on `nacked`: later publishes go to a new channel (at most once
+   * per PUBLISH_CHANNEL_RENEW_INTERVAL_MS), and the old one closes when its last confirm is in.
+   * A nack from a channel already replaced changes nothing.
+   */
+  private renewChannel(nacked: PublishChannel): void {
+    const now = performance.now();
+    if (this.closed || nacked !== this.channel || now - this.lastRenewalAt < PUBLISH_CHANNEL_RENEW_INTERVAL_MS) {
+      return;
+    }
+    this.lastRenewalAt = now;
+    this.channel = undefined;
+    this.metrics.publishChannelRenewals.inc();
+    this.logger.warn('the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)');
+    const retired = nacked
+      .retire()
+      .catch((error: unknown) => this.logger.warn(`closing a replaced publish channel failed: ${redactText(String(error))}`))
+      .finally(() => this.retiring.delete(retired));
+    this.retiring.add(retired);
+  }
+
+  /**
+   * Publishes already waiting when the broker starts blocking would otherwise wait the full
+   * confirm timeout: give them publishFailFastMs more, then answer. Registered once, whatever
+   * the number of channels over time.
+   */
+  private watchBlocked(): void {
+    if (this.watchingBlocked) {
+      return;
+    }
+    this.watchingBlocked = true;
     this.connections.get('publisher').on('blocked', () => {
       const waiting = [...this.cutoffs];
       setTimeout(() => {
@@ -191,7 +238,5 @@ export class RabbitPublisher {
         }
       }, this.options.publishFailFastMs).unref();
     });
-    this.channel = channel;
-    return channel;
   }
 }
