@@ -12,9 +12,7 @@ export default {
   },
   setupFiles: ['reflect-metadata'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-  // The 3-node cluster failover test is not part of `npm test` (see README, "Tests"): it does
-  // not pass reliably yet. Run it with `npm run test:cluster`.
-  testPathIgnorePatterns: process.env.WARREN_CLUSTER_TESTS ? ['/node_modules/'] : ['/node_modules/', '/test/cluster\\.e2e-spec\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/'],
   // e2e suites talk to one real broker; a test that waits for a delivery must not starve.
   testTimeout: 30000,
 };
