@@ -340,7 +340,7 @@ async function runMinimalSubject(
   const initial = before.main + before.retrying + before.deadLettered;
   const result = emptyResult(name, initial);
   if (name === 'warren' && config.maxMessageBytes) {
-    result.notes.push(`maxMessageBytes raised to ${describeSize(config.maxMessageBytes)} (default 1 MB would dead-letter every message)`);
+    result.notes.push(`maxMessageBytes raised to ${describeSize(config.maxMessageBytes)} (the 256 KB default would dead-letter every message)`);
   }
   const env: Record<string, string> =
     name === 'warren'

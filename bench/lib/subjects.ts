@@ -38,11 +38,11 @@ export function warrenEnv(config: WarrenSubjectConfig): Record<string, string> {
 
 /**
  * The prefetch warren really used: it caps a handler's prefetch so that prefetch × maxMessageBytes
- * fits its in-flight byte budget, and logs `prefetch of <queue> capped from A to B` when it does.
+ * fits its in-flight byte budget, and logs `prefetch of <queue> lowered from A to B` when it does.
  */
 export function effectivePrefetch(startupOutput: string, requested: number | undefined, queue?: string): number | null {
   const plain = startupOutput.replace(/\x1b\[[0-9;]*m/g, '');
-  const match = [...plain.matchAll(/prefetch of (\S+) capped from (\d+) to (\d+)/g)].find(
+  const match = [...plain.matchAll(/prefetch of (\S+) lowered from (\d+) to (\d+)/g)].find(
     (m) => queue === undefined || m[1] === queue,
   );
   if (match) {
