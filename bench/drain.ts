@@ -13,11 +13,10 @@
  * `node bench/.build/bench/drain.js`; env BENCH_DRAIN_N (default 200000).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
-import { onInterrupt } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, startSubject, waitForDone, warrenEnv } from './lib/subjects.js';
 import { builtPath, envInt, isMain, log, randomSuffix, ratio, round } from './lib/util.js';
-import { finishRun } from './lib/finish-run.js';
+import { runStandalone } from './lib/bench-run.js';
 
 export const DRAIN_MESSAGE_BYTES = 1024;
 export const DRAIN_PREFETCH = 100;
@@ -194,20 +193,15 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
   return result;
 }
 
+/** A subject failed (an error, not a slow result). */
+export function drainFailed(drain: DrainResult): boolean {
+  return drain.subjects.some((s) => !!s.error);
+}
+
 if (isMain(import.meta.url)) {
-  const prefix = `bench-${randomSuffix()}`;
-  const broker = await BenchBroker.open(prefix);
-  const stopCleanup = onInterrupt(() => broker.cleanup());
-  let exitCode = 0;
-  try {
+  await runStandalone('drain', async (broker) => {
     const drain = await runDrain(broker, envInt('BENCH_DRAIN_N', 200_000));
     await writeReport({ drain, rabbitmqVersion: broker.serverVersion }, 'drain');
-    if (drain.subjects.some((s) => s.error)) {
-      exitCode = 1;
-    }
-  } catch (error) {
-    log(`drain failed: ${String(error)}`);
-    exitCode = 1;
-  }
-  await finishRun(broker, stopCleanup, exitCode);
+    return drainFailed(drain);
+  });
 }

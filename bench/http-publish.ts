@@ -16,11 +16,11 @@
  */
 import autocannon from 'autocannon';
 import { BenchBroker } from './lib/broker.js';
-import { onInterrupt, type Subject } from './lib/child.js';
+import type { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { startSubject } from './lib/subjects.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
-import { finishRun } from './lib/finish-run.js';
+import { runStandalone } from './lib/bench-run.js';
 
 export type HttpAppName = 'nest' | 'warren' | 'demo';
 
@@ -346,20 +346,15 @@ export function httpOptionsFromEnv(): { connections: number[]; seconds: number; 
   };
 }
 
+/** An app or the raw ceiling failed (an error, not a slow result). */
+export function httpFailed(http: HttpResult): boolean {
+  return http.apps.some((a) => !!a.error) || !!http.rawCeiling.error;
+}
+
 if (isMain(import.meta.url)) {
-  const prefix = `bench-${randomSuffix()}`;
-  const broker = await BenchBroker.open(prefix);
-  const stopCleanup = onInterrupt(() => broker.cleanup());
-  let exitCode = 0;
-  try {
+  await runStandalone('http', async (broker) => {
     const http = await runHttp(broker, httpOptionsFromEnv());
     await writeReport({ http, rabbitmqVersion: broker.serverVersion }, 'http');
-    if (http.apps.some((a) => a.error) || http.rawCeiling.error) {
-      exitCode = 1;
-    }
-  } catch (error) {
-    log(`http benchmark failed: ${String(error)}`);
-    exitCode = 1;
-  }
-  await finishRun(broker, stopCleanup, exitCode);
+    return httpFailed(http);
+  });
 }

@@ -22,12 +22,12 @@
  * BENCH_MEMORY_SUBJECTS (warren,nest-default,nest-tuned,demo).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
-import { onInterrupt, type RssSample, Subject } from './lib/child.js';
+import { type RssSample, Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, warrenEnv, type WarrenSubjectConfig } from './lib/subjects.js';
 import { DEFAULT_PREFETCH as WARREN_DEFAULT_PREFETCH } from '../src/rabbitmq/rabbitmq.constants.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, round, sleep } from './lib/util.js';
-import { finishRun } from './lib/finish-run.js';
+import { runStandalone } from './lib/bench-run.js';
 
 export const HEAP_LIMIT_MB = 512;
 export const SAMPLE_EVERY_MS = 250;
@@ -555,20 +555,15 @@ async function stopAndRecord(subject: Subject, result: MemorySubjectResult): Pro
   return crashed;
 }
 
+/** A scenario or a subject failed (an error; a crash of a Nest subject is a result, not a failure). */
+export function memoryFailed(memory: MemoryResult): boolean {
+  return memory.scenarios.some((s) => !!s.error || s.subjects.some((x) => !!x.error));
+}
+
 if (isMain(import.meta.url)) {
-  const prefix = `bench-${randomSuffix()}`;
-  const broker = await BenchBroker.open(prefix);
-  const stopCleanup = onInterrupt(() => broker.cleanup());
-  let exitCode = 0;
-  try {
+  await runStandalone('memory', async (broker) => {
     const memory = await runMemory(broker, memoryOptionsFromEnv());
     await writeReport({ memory, rabbitmqVersion: broker.serverVersion }, 'memory');
-    if (memory.scenarios.some((s) => s.error || s.subjects.some((x) => x.error))) {
-      exitCode = 1;
-    }
-  } catch (error) {
-    log(`memory benchmark failed: ${String(error)}`);
-    exitCode = 1;
-  }
-  await finishRun(broker, stopCleanup, exitCode);
+    return memoryFailed(memory);
+  });
 }

@@ -8,23 +8,21 @@
  * BENCH_SCENARIOS=drain,http,memory,codec selects scenarios; every scenario's own env applies.
  */
 import { runCodec } from './codec.js';
-import { runDrain } from './drain.js';
-import { httpOptionsFromEnv, runHttp } from './http-publish.js';
-import { BenchBroker } from './lib/broker.js';
-import { onInterrupt } from './lib/child.js';
+import { drainFailed, runDrain } from './drain.js';
+import { httpFailed, httpOptionsFromEnv, runHttp } from './http-publish.js';
+import { closeRun, openRun } from './lib/bench-run.js';
 import { machineInfo } from './lib/machine.js';
 import { type BenchResults, writeReport } from './lib/report.js';
-import { envInt, log, randomSuffix } from './lib/util.js';
-import { memoryOptionsFromEnv, runMemory } from './memory.js';
+import { envInt, log } from './lib/util.js';
+import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
 
 export const RUN_ALL_MEMORY_N = 200_000;
 export const RUN_ALL_MEMORY_SECONDS = 30;
 
 const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,codec').split(',').map((s) => s.trim()));
-const prefix = `bench-${randomSuffix()}`;
 const started = Date.now();
-const broker = await BenchBroker.open(prefix);
-const stopCleanup = onInterrupt(() => broker.cleanup());
+const run = await openRun();
+const { broker } = run;
 const results: BenchResults = {
   rabbitmqVersion: broker.serverVersion,
   startedAt: new Date(started).toISOString(),
@@ -37,19 +35,19 @@ try {
     const n = envInt('BENCH_DRAIN_N', 200_000);
     results.settings = { ...results.settings, drainN: n };
     results.drain = await runDrain(broker, n);
-    failed ||= results.drain.subjects.some((s) => s.error);
+    failed ||= drainFailed(results.drain);
   }
   if (wanted.has('http')) {
     const options = httpOptionsFromEnv();
     results.settings = { ...results.settings, http: options };
     results.http = await runHttp(broker, options);
-    failed ||= results.http.apps.some((a) => a.error) || !!results.http.rawCeiling.error;
+    failed ||= httpFailed(results.http);
   }
   if (wanted.has('memory')) {
     const options = memoryOptionsFromEnv({ n: RUN_ALL_MEMORY_N, seconds: RUN_ALL_MEMORY_SECONDS });
     results.settings = { ...results.settings, memory: options };
     results.memory = await runMemory(broker, options);
-    failed ||= results.memory.scenarios.some((s) => s.error || s.subjects.some((r) => r.error));
+    failed ||= memoryFailed(results.memory);
   }
   if (wanted.has('codec')) {
     results.codec = await runCodec();
@@ -58,14 +56,8 @@ try {
   log(`benchmark failed: ${String(error instanceof Error ? (error.stack ?? error.message) : error)}`);
   failed = true;
 } finally {
-  await broker.cleanup();
-  const left = await broker.leftovers();
-  if (left && left.length > 0) {
-    log(`LEFT ON THE BROKER: ${left.join(', ')}`);
-    failed = true;
-  }
-  await broker.close();
-  stopCleanup();
+  const clean = await closeRun(run);
+  failed ||= !clean;
 }
 results.durationSeconds = (Date.now() - started) / 1000;
 results.machine = await machineInfo(results.rabbitmqVersion);
