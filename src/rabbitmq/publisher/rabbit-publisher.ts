@@ -30,9 +30,10 @@ import type { PublishReceipt } from './publish-receipt.js';
  * at once. While disconnected, amqp-connection-manager holds the (bounded) publishes not yet
  * written and sends them after a reconnect; those already written when the connection dies are
  * answered "channel closed" (amqplib fails their confirms before the wrapper learns of the
- * disconnect), so they fail (503) although the broker may have stored them. After a nack, publishing moves to a fresh channel
- * (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum queue leader change can leave a channel that
- * nacks every publish); the old one closes once its last confirm is in.
+ * disconnect), so they fail (503) although the broker may have stored them. After a nack,
+ * publishing moves to a fresh channel (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum queue
+ * leader change can leave a channel that nacks every publish); the old one closes once its last
+ * confirm is in.
  */
 @Injectable()
 export class RabbitPublisher {
