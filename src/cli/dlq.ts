@@ -8,12 +8,10 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { loadConfig } from '../config/load-config.js';
 // Deep imports, not the library's index: the index loads Nest, which only `list` needs (lazily).
 import { redactText } from '../rabbitmq/connection/redact-url.js';
+import { socketOptions } from '../rabbitmq/connection/socket-options.js';
 import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
 import { DLQ_USAGE, DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
-
-/** A dead broker must fail the command quickly, not leave the operator waiting. */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -38,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig();
-  const connection = await connectToAny(config.amqpUrls, `${config.serviceName}-dlq-cli`);
+  const connection = await connectToAny(config.amqpUrls, socketOptions({ urls: config.amqpUrls, tls: config.tls }, `${config.serviceName}-dlq-cli`));
   try {
     return await runDlqCommand(command, {
       admin: new DeadLetterAdmin(connection),
@@ -52,15 +50,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Tries the configured URLs in order (a cluster lists several), like the service does. */
-async function connectToAny(urls: string[], connectionName: string): Promise<ChannelModel> {
+/**
+ * Tries the configured URLs in order (a cluster lists several), like the service does, with the
+ * service's socket options: its TLS settings, and a connect deadline so that a dead broker fails
+ * the command quickly instead of leaving the operator waiting.
+ */
+async function connectToAny(urls: string[], options: Record<string, unknown>): Promise<ChannelModel> {
   let lastError: unknown;
   for (const url of urls) {
     try {
-      const connection = await amqp.connect(url, {
-        timeout: CONNECT_TIMEOUT_MS,
-        clientProperties: { connection_name: connectionName },
-      });
+      const connection = await amqp.connect(url, options);
       // Failures surface through the operation in progress; unhandled, 'error' would crash.
       connection.on('error', () => undefined);
       return connection;

@@ -6,19 +6,9 @@ import { connectionName } from '../topology/topology-names.js';
 import type { ConnectionState } from './connection-state.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
-import { tlsSocketOptions } from './tls-socket-options.js';
+import { socketOptions } from './socket-options.js';
 
 export type ConnectionRole = 'publisher' | 'consumer';
-
-/**
- * Longest a connection attempt (TCP connect + TLS + AMQP handshake) may stay silent before it
- * counts as failed and the next URL is tried. amqplib has no such deadline by default: a node
- * that accepts TCP but never answers (hung broker, load balancer without a backend, a network
- * that black-holes the new flow) would hold the attempt forever, and amqp-connection-manager
- * never tries another URL while one attempt is pending. It is an idle timeout on the socket,
- * cleared once the connection is open (heartbeats take over from there).
- */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The two long-lived connections of the process, one per role. Publishing and consuming are
@@ -78,15 +68,10 @@ export class RabbitConnections implements OnModuleInit {
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
     const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
-    const usesTls = this.options.urls.some((url) => url.startsWith('amqps://'));
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
-      connectionOptions: {
-        ...(usesTls ? tlsSocketOptions(this.options.tls) : {}),
-        timeout: CONNECT_TIMEOUT_MS,
-        clientProperties: { connection_name: name },
-      },
+      connectionOptions: socketOptions(this.options, name),
     });
     // amqp-connection-manager waits `reconnectTimeInSeconds` after emitting 'disconnect' or
     // 'connectFailed'; setting it in those listeners turns its fixed delay into our backoff.
