@@ -13,7 +13,7 @@ import {
   PublishTimeoutError,
   PublisherClosedError,
 } from '../errors/publish.errors.js';
-import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
+import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { declareEventsExchange } from '../topology/topology.js';
@@ -50,6 +50,8 @@ export class RabbitPublisher {
   /** Rejecters of pending publishes, cut short when the broker starts blocking us. */
   private readonly cutoffs = new Set<(error: PublishError) => void>();
   private pendingBytes = 0;
+  /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
+  private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
@@ -57,6 +59,11 @@ export class RabbitPublisher {
     private readonly metrics: RabbitMetrics,
   ) {
     this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.outcomes = {
+      confirmed: metrics.publishes.labels('confirmed'),
+      failed: metrics.publishes.labels('failed'),
+      shed: metrics.publishes.labels('shed'),
+    };
   }
 
   /**
@@ -126,7 +133,7 @@ export class RabbitPublisher {
       // One message alone always fits, or a parked copy larger than the budget could never leave.
       (this.pending.size > 0 && this.pendingBytes + content.length > this.options.maxPendingPublishBytes)
     ) {
-      this.metrics.publishes.inc({ outcome: 'shed' });
+      this.outcomes.shed.inc();
       throw new PublishBufferFullError(
         `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}`,
       );
@@ -135,25 +142,28 @@ export class RabbitPublisher {
     if (state.blocked) {
       // Written now, it would sit in the socket and reach the broker when the alarm clears,
       // after the caller was told 503: refuse before sending instead.
-      this.metrics.publishes.inc({ outcome: 'shed' });
+      this.outcomes.shed.inc();
       throw new PublisherBlockedError(`the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'}); the event was not sent`);
     }
     const timeout = state.connected ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
     const channel = this.getChannel();
     const sent = channel.publish(exchange, routingKey, content, { ...properties, timeout });
-    let cut: (error: PublishError) => void = () => undefined;
-    const cutoff = new Promise<never>((_, reject) => (cut = reject));
+    // The broker's answer — or an earlier failure when the broker starts blocking us (watchBlocked).
+    let cut!: (error: PublishError) => void;
+    const answered = new Promise<unknown>((resolve, reject) => {
+      cut = reject;
+      sent.then(resolve, reject);
+    });
     this.cutoffs.add(cut);
-    sent.catch(() => undefined); // when the cutoff wins, a later rejection of `sent` is expected
     this.pending.add(sent);
     this.pendingBytes += content.length;
     const startedAt = performance.now();
     try {
-      await Promise.race([sent, cutoff]);
+      await answered;
       this.metrics.confirmLatency.observe((performance.now() - startedAt) / 1000);
-      this.metrics.publishes.inc({ outcome: 'confirmed' });
+      this.outcomes.confirmed.inc();
     } catch (error) {
-      this.metrics.publishes.inc({ outcome: 'failed' });
+      this.outcomes.failed.inc();
       if (isNack(error)) {
         this.renewChannel(channel);
       }
