@@ -1,7 +1,8 @@
 /**
  * Scenario 2 — HTTP POST /orders → confirmed persistent publish → 202, under autocannon at fixed
  * connection counts (each app its own child process; all started first, then loaded in turn at
- * each connection count so compared runs are close in time):
+ * each connection count, BENCH_HTTP_ROUNDS runs each, so that compared runs are close in time
+ * and a slow spell of the shared machine falls on both; the demo, not compared, runs once):
  *  - nest:   minimal Nest app, built-in ClientRMQ `await lastValueFrom(client.emit(...))`
  *  - warren: the same minimal app with warren's RabbitClient.publish (no consumers) — the
  *            apples-to-apples comparison
@@ -9,9 +10,10 @@
  *            its own events (inventory + notifications handlers) in the same process
  * plus the raw amqplib confirmed-publish ceiling (confirm channel, window 500, persistent 1 KB).
  * Every queue is classic (the demo runs with QUEUE_TYPE=classic), so the broker work is alike.
- * After each load run the app's queue depth is compared with the 202s it answered.
+ * After each load run the app's queue depth is compared with the 202s it answered, and the CPU
+ * the app and the (local) broker spent is divided by those 202s.
  *
- * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_CONNECTIONS (10,50),
+ * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_APPS (nest,warren,demo), BENCH_HTTP_CONNECTIONS (10,50),
  * BENCH_HTTP_SECONDS (10), BENCH_HTTP_WARMUP_SECONDS (2), BENCH_PUBLISH_SECONDS (10).
  */
 import autocannon from 'autocannon';
@@ -24,6 +26,19 @@ import { runStandalone } from './lib/bench-run.js';
 
 export type HttpAppName = 'nest' | 'warren' | 'demo';
 
+/** One autocannon run of one app. */
+export interface HttpRound {
+  seconds: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * One app at one connection count, over its rounds: req/s = all 2xx / all seconds; p50 and p99
+ * = the median of the rounds' (autocannon reports percentiles per run, not samples to pool);
+ * max = the largest; counts and CPU summed over the rounds.
+ */
 export interface HttpRun {
   connections: number;
   seconds: number;
@@ -32,10 +47,15 @@ export interface HttpRun {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  rounds: HttpRound[];
   ok2xx: number;
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU (user + system) of the app process during the run, per 2xx answer; null if unreadable */
+  appCpuUsPerRequest: number | null;
+  /** CPU of the broker during the run, per 2xx answer; null when the broker is not local */
+  brokerCpuUsPerRequest: number | null;
 }
 
 export interface HttpAppResult {
@@ -49,9 +69,20 @@ export interface HttpAppResult {
   error?: string;
 }
 
+export interface HttpOptions {
+  connections: number[];
+  /** length of one measured run */
+  seconds: number;
+  /** measured runs per app and connection count, the apps taking turns (the demo runs once) */
+  rounds: number;
+  warmupSeconds: number;
+  publishSeconds: number;
+}
+
 export interface HttpResult {
   connections: number[];
   seconds: number;
+  rounds: number;
   warmupSeconds: number;
   apps: HttpAppResult[];
   rawCeiling: { msgPerSec: number | null; window: number; messageBytes: number; seconds: number; error?: string };
@@ -81,11 +112,13 @@ interface AppHandle {
   countedQueues: string[];
   /** true when the app consumes its own queues (depth is not a store count) */
   consumesItself: boolean;
+  /** queues the app consumes itself, emptied before the next app is loaded */
+  consumedQueues: string[];
 }
 
 export async function runHttp(
   broker: BenchBroker,
-  options: { connections: number[]; seconds: number; warmupSeconds: number; publishSeconds: number },
+  options: HttpOptions,
   order: HttpAppName[] = ['nest', 'warren', 'demo'],
 ): Promise<HttpResult> {
   const apps = await runApps(broker, order, options);
@@ -95,6 +128,7 @@ export async function runHttp(
   return {
     connections: options.connections,
     seconds: options.seconds,
+    rounds: options.rounds,
     warmupSeconds: options.warmupSeconds,
     apps,
     rawCeiling,
@@ -121,7 +155,7 @@ async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Prom
       env: { BENCH_TRANSPORT: 'nest', BENCH_PORT: String(port), BENCH_QUEUE: queue },
     });
     await subject.waitFor('ready', 60_000);
-    return { subject, port, countedQueues: [queue], consumesItself: false };
+    return { subject, port, countedQueues: [queue], consumesItself: false, consumedQueues: [] };
   }
   if (app === 'warren') {
     const service = `${broker.prefix}-http-warren-${id}`;
@@ -143,7 +177,7 @@ async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Prom
     });
     await broker.declareClassicQueue(queue);
     await broker.bindQueue(queue, exchange, 'order.created');
-    return { subject, port, countedQueues: [queue, `${exchange}.unrouted`], consumesItself: false };
+    return { subject, port, countedQueues: [queue, `${exchange}.unrouted`], consumesItself: false, consumedQueues: [] };
   }
   const service = `${broker.prefix}-http-demo-${id}`;
   const exchange = `${service}.events`;
@@ -181,7 +215,13 @@ async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Prom
     },
     { timeoutMs: 60_000, what: 'demo service listening' },
   );
-  return { subject, port, countedQueues: [], consumesItself: true };
+  return {
+    subject,
+    port,
+    countedQueues: [],
+    consumesItself: true,
+    consumedQueues: [`${service}.inventory.order-created`, `${service}.notifications.order-created`],
+  };
 }
 
 /** One POST that must answer 202 before any load is applied. */
@@ -221,7 +261,7 @@ async function cannon(port: number, connections: number, seconds: number): Promi
 async function runApps(
   broker: BenchBroker,
   order: HttpAppName[],
-  options: { connections: number[]; seconds: number; warmupSeconds: number },
+  options: HttpOptions,
 ): Promise<HttpAppResult[]> {
   const results = new Map<HttpAppName, HttpAppResult>();
   const handles = new Map<HttpAppName, AppHandle>();
@@ -245,42 +285,45 @@ async function runApps(
       }
     }
     for (const connections of options.connections) {
-      for (const app of order) {
-        const handle = handles.get(app);
-        const result = results.get(app);
-        if (!handle || !result || result.error) {
-          continue;
-        }
-        try {
-          if (options.warmupSeconds > 0) {
-            const warm = await cannon(handle.port, connections, options.warmupSeconds);
-            result.accepted += warm['2xx'];
+      const measured = new Map<HttpAppName, MeasuredRound[]>();
+      for (let roundIndex = 0; roundIndex < options.rounds; roundIndex++) {
+        for (const app of order) {
+          // The demo is shown, not compared: one run, after the others' last round.
+          if (app === 'demo' && roundIndex < options.rounds - 1) {
+            continue;
           }
-          const r = await cannon(handle.port, connections, options.seconds);
-          result.accepted += r['2xx'];
-          const run: HttpRun = {
-            connections,
-            seconds: r.duration,
-            reqPerSec: round(r['2xx'] / r.duration),
-            p50Ms: r.latency.p50,
-            p99Ms: r.latency.p99,
-            maxMs: r.latency.max,
-            ok2xx: r['2xx'],
-            non2xx: r.non2xx,
-            errors: r.errors,
-            timeouts: r.timeouts,
-          };
-          result.runs.push(run);
-          log(`http ${app} c=${connections}: ${run.reqPerSec} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non2xx ${run.non2xx}, errors ${run.errors}`);
-          // Count what the broker stored, then purge so every run starts on an empty queue.
-          for (const queue of handle.countedQueues) {
-            stored.set(app, (stored.get(app) ?? 0) + (await broker.check(queue)).ready);
-            await broker.purgeQueue(queue);
+          const handle = handles.get(app);
+          const result = results.get(app);
+          if (!handle || !result || result.error) {
+            continue;
           }
-        } catch (error) {
-          result.error = String(error instanceof Error ? error.message : error);
-          log(`http ${app} c=${connections} failed: ${result.error}`);
+          try {
+            if (options.warmupSeconds > 0 && !measured.has(app)) {
+              const warm = await cannon(handle.port, connections, options.warmupSeconds);
+              result.accepted += warm['2xx'];
+            }
+            const one = await measureRound(broker, handle, connections, options.seconds);
+            result.accepted += one.ok2xx;
+            measured.set(app, [...(measured.get(app) ?? []), one]);
+            log(
+              `http ${app} c=${connections} round ${roundIndex + 1}: ${one.round.reqPerSec} req/s, p50 ${one.round.p50Ms} ms, p99 ${one.round.p99Ms} ms, ` +
+                `CPU/req app ${cpuPerRequest(one.appCpuSeconds, one.ok2xx)} µs broker ${cpuPerRequest(one.brokerCpuSeconds, one.ok2xx)} µs, non2xx ${one.non2xx}, errors ${one.errors}`,
+            );
+            // Count what the broker stored, then purge so every run starts on an empty queue.
+            for (const queue of handle.countedQueues) {
+              stored.set(app, (stored.get(app) ?? 0) + (await broker.check(queue)).ready);
+              await broker.purgeQueue(queue);
+            }
+            // An app that consumes its own events must finish them before the next app is loaded.
+            await waitUntilConsumed(broker, handle.consumedQueues);
+          } catch (error) {
+            result.error = String(error instanceof Error ? error.message : error);
+            log(`http ${app} c=${connections} failed: ${result.error}`);
+          }
         }
+      }
+      for (const [app, rounds] of measured) {
+        results.get(app)?.runs.push(combineRounds(connections, rounds));
       }
     }
     for (const [app, handle] of handles) {
@@ -300,6 +343,88 @@ async function runApps(
     await broker.cleanup();
   }
   return order.map((app) => results.get(app)).filter((r): r is HttpAppResult => r !== undefined);
+}
+
+interface MeasuredRound {
+  round: HttpRound;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  maxMs: number;
+  /** CPU used during the run by the app and by the broker (null when it cannot be read) */
+  appCpuSeconds: number | null;
+  brokerCpuSeconds: number | null;
+}
+
+/** One measured autocannon run against one app, with the CPU the app and the broker spent on it. */
+async function measureRound(broker: BenchBroker, handle: AppHandle, connections: number, seconds: number): Promise<MeasuredRound> {
+  const before = { app: handle.subject.cpuSeconds(), broker: await broker.cpuSeconds() };
+  const r = await cannon(handle.port, connections, seconds);
+  const after = { app: handle.subject.cpuSeconds(), broker: await broker.cpuSeconds() };
+  const spent = (from: number | null, to: number | null): number | null => (from === null || to === null ? null : to - from);
+  return {
+    round: { seconds: r.duration, reqPerSec: round(r['2xx'] / r.duration), p50Ms: r.latency.p50, p99Ms: r.latency.p99 },
+    ok2xx: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    maxMs: r.latency.max,
+    appCpuSeconds: spent(before.app, after.app),
+    brokerCpuSeconds: spent(before.broker, after.broker),
+  };
+}
+
+/** Rounds of one app at one connection count, summed (counts, CPU) or as the median (percentiles). */
+function combineRounds(connections: number, rounds: MeasuredRound[]): HttpRun {
+  const sum = (pick: (r: MeasuredRound) => number): number => rounds.reduce((total, r) => total + pick(r), 0);
+  const cpu = (pick: (r: MeasuredRound) => number | null): number | null =>
+    rounds.some((r) => pick(r) === null) ? null : cpuPerRequest(sum((r) => pick(r) ?? 0), sum((r) => r.ok2xx));
+  const seconds = sum((r) => r.round.seconds);
+  return {
+    connections,
+    seconds,
+    reqPerSec: round(sum((r) => r.ok2xx) / seconds),
+    p50Ms: median(rounds.map((r) => r.round.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.round.p99Ms)),
+    maxMs: Math.max(...rounds.map((r) => r.maxMs)),
+    rounds: rounds.map((r) => r.round),
+    ok2xx: sum((r) => r.ok2xx),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    appCpuUsPerRequest: cpu((r) => r.appCpuSeconds),
+    brokerCpuUsPerRequest: cpu((r) => r.brokerCpuSeconds),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** CPU seconds in µs per request (null when unreadable or nothing was answered). */
+function cpuPerRequest(cpuSeconds: number | null, requests: number): number | null {
+  return cpuSeconds === null || requests === 0 ? null : Math.round((cpuSeconds * 1e6) / requests);
+}
+
+/** Waits (at most 60 s) until the app's own queues hold no ready messages. */
+async function waitUntilConsumed(broker: BenchBroker, queues: string[]): Promise<void> {
+  if (queues.length === 0) {
+    return;
+  }
+  await pollUntil(
+    async () => {
+      for (const queue of queues) {
+        if ((await broker.check(queue)).ready > 0) {
+          return undefined;
+        }
+      }
+      return true;
+    },
+    { timeoutMs: 60_000, what: `the app's own queues (${queues.join(', ')}) consumed` },
+  );
 }
 
 async function runRawCeiling(broker: BenchBroker, seconds: number): Promise<HttpResult['rawCeiling']> {
@@ -333,7 +458,17 @@ async function runRawCeiling(broker: BenchBroker, seconds: number): Promise<Http
   return result;
 }
 
-export function httpOptionsFromEnv(): { connections: number[]; seconds: number; warmupSeconds: number; publishSeconds: number } {
+/** BENCH_HTTP_APPS (nest,warren,demo): which apps to load, in that order. */
+export function httpAppsFromEnv(): HttpAppName[] {
+  const names = (process.env.BENCH_HTTP_APPS ?? 'nest,warren,demo').split(',').map((a) => a.trim());
+  const unknown = names.filter((a) => !(a in LABELS));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_HTTP_APPS: unknown app ${unknown.join(', ')} (use ${Object.keys(LABELS).join(', ')})`);
+  }
+  return names as HttpAppName[];
+}
+
+export function httpOptionsFromEnv(): HttpOptions {
   const connections = (process.env.BENCH_HTTP_CONNECTIONS ?? '10,50')
     .split(',')
     .map((c) => Number(c.trim()))
@@ -341,6 +476,7 @@ export function httpOptionsFromEnv(): { connections: number[]; seconds: number; 
   return {
     connections,
     seconds: envInt('BENCH_HTTP_SECONDS', 10),
+    rounds: envInt('BENCH_HTTP_ROUNDS', 3),
     warmupSeconds: process.env.BENCH_HTTP_WARMUP_SECONDS === '0' ? 0 : envInt('BENCH_HTTP_WARMUP_SECONDS', 2),
     publishSeconds: envInt('BENCH_PUBLISH_SECONDS', 10),
   };
@@ -353,7 +489,7 @@ export function httpFailed(http: HttpResult): boolean {
 
 if (isMain(import.meta.url)) {
   await runStandalone('http', async (broker) => {
-    const http = await runHttp(broker, httpOptionsFromEnv());
+    const http = await runHttp(broker, httpOptionsFromEnv(), httpAppsFromEnv());
     await writeReport({ http, rabbitmqVersion: broker.serverVersion }, 'http');
     return httpFailed(http);
   });

@@ -9,7 +9,7 @@
  */
 import { runCodec } from './codec.js';
 import { drainFailed, runDrain } from './drain.js';
-import { httpFailed, httpOptionsFromEnv, runHttp } from './http-publish.js';
+import { httpAppsFromEnv, httpFailed, httpOptionsFromEnv, runHttp } from './http-publish.js';
 import { closeRun, openRun } from './lib/bench-run.js';
 import { machineInfo } from './lib/machine.js';
 import { type BenchResults, writeReport } from './lib/report.js';
@@ -40,7 +40,7 @@ try {
   if (wanted.has('http')) {
     const options = httpOptionsFromEnv();
     results.settings = { ...results.settings, http: options };
-    results.http = await runHttp(broker, options);
+    results.http = await runHttp(broker, options, httpAppsFromEnv());
     failed ||= httpFailed(results.http);
   }
   if (wanted.has('memory')) {

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import { processCpuSeconds } from './child.js';
 import { AMQP_URL, log, pollUntil, withDeadline } from './util.js';
 
 const run = promisify(execFile);
@@ -35,6 +37,8 @@ export class BenchBroker {
   private readonly queues = new Set<string>();
   private readonly exchanges = new Set<string>();
   private rabbitmqctlWorks: boolean | undefined;
+  /** the broker's OS process when it runs on this machine (null: remote, in a container, unknown) */
+  private localPid: Promise<number | null> | undefined;
 
   private constructor(
     private readonly connection: ChannelModel,
@@ -314,6 +318,24 @@ export class BenchBroker {
   async busyQueues(): Promise<string[]> {
     const queues = (await this.listQueues()) ?? [];
     return queues.filter((q) => q.name.startsWith(this.prefix) && q.consumers > 0).map((q) => q.name);
+  }
+
+  /**
+   * CPU time (user + system) the broker's Erlang VM has used so far, in seconds, when it runs on
+   * this machine; null otherwise. The pid comes from the node itself (`os:getpid()`) and counts
+   * only if that /proc entry is a beam process — in a container the node sees another pid space.
+   */
+  async cpuSeconds(): Promise<number | null> {
+    this.localPid ??= (async () => {
+      const pid = Number((await this.rabbitmqctl(['eval', 'os:getpid().']))?.replace(/\D/g, ''));
+      if (!Number.isInteger(pid) || pid <= 0) {
+        return null;
+      }
+      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+      return comm.startsWith('beam') ? pid : null;
+    })();
+    const pid = await this.localPid;
+    return pid === null ? null : processCpuSeconds(pid);
   }
 
   async close(): Promise<void> {

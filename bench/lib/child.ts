@@ -39,6 +39,18 @@ const live = new Set<Subject>();
 /** USER_HZ: 100 on every Linux this runs on */
 const CLOCK_TICKS = 100;
 
+/** CPU time (user + system) a local process has used so far, in seconds; null if it cannot be read. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name; utime and stime are fields 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * One benchmark subject: a plain `node` child process (never through npm, so its pid is the
  * process we measure), its RSS sampled from the outside via /proc/<pid>/status, its stdout and
@@ -140,17 +152,7 @@ export class Subject {
   /** CPU time (user + system) the process has used so far, in seconds; null once it is gone. */
   cpuSeconds(): number | null {
     const pid = this.child.pid;
-    if (pid === undefined || this.exit) {
-      return null;
-    }
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // fields after the parenthesised command name; utime and stime are fields 14 and 15
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      return null;
-    }
+    return pid === undefined || this.exit ? null : processCpuSeconds(pid);
   }
 
   stopSampling(): void {

@@ -42,6 +42,7 @@ export const TARGETS = {
 const n = (value: number | null | undefined, digits = 0): string =>
   value == null || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const x = (value: number | null | undefined): string => (value == null ? '—' : `${value.toFixed(2)}×`);
+const us = (value: number | null | undefined): string => (value == null ? '—' : `${n(value)} µs`);
 const check = (ok: boolean | null): string => (ok == null ? '' : ok ? ' ✅' : ' ❌');
 
 /** Chart file names: plain for the full run (`results`), prefixed for a single scenario's run. */
@@ -114,14 +115,22 @@ function drainSection(d: DrainResult, base: string): string[] {
 
 function httpSection(h: HttpResult, base: string): string[] {
   const out: string[] = [];
-  out.push(`## 2. HTTP POST /orders → confirmed persistent publish → 202 (autocannon, ${h.seconds} s per run after ${h.warmupSeconds} s warm-up)`, '');
-  out.push('| app | connections | req/s | p50 | p99 | max | non-2xx | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  const rounds = h.rounds ?? 1;
+  out.push(
+    `## 2. HTTP POST /orders → confirmed persistent publish → 202 (autocannon; per app and connection count ${h.warmupSeconds} s warm-up, then ` +
+      `${rounds > 1 ? `${rounds} runs of ${h.seconds} s, the apps taking turns (the demo runs once)` : `one run of ${h.seconds} s`})`,
+    '',
+  );
+  out.push(
+    '| app | connections | req/s | p50 | p99 | p99 of each run | max | CPU/req app | CPU/req broker | non-2xx | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
   for (const app of h.apps) {
     if (app.error && app.runs.length === 0) {
-      out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | |`);
+      out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | | | | |`);
     }
     for (const r of app.runs) {
-      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${n(r.maxMs)} ms | ${n(r.non2xx)} | ${n(r.errors)} |`);
+      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${(r.rounds ?? []).map((one) => n(one.p99Ms)).join(' / ') || '—'} | ${n(r.maxMs)} ms | ${us(r.appCpuUsPerRequest)} | ${us(r.brokerCpuUsPerRequest)} | ${n(r.non2xx)} | ${n(r.errors)} |`);
     }
   }
   out.push('');
@@ -146,6 +155,12 @@ function httpSection(h: HttpResult, base: string): string[] {
       '',
     );
   }
+  out.push(
+    'req/s: all 2xx answers over all runs; p50 and p99: the median of the runs\' (autocannon reports percentiles per run). ' +
+      'CPU/req: user + system time of the app process (/proc/<pid>/stat) and of the broker (its beam process, when local) during the measured run, divided by the 202s. ' +
+      'autocannon, the app and the broker share the same cores, so req/s is bounded by all three.',
+    '',
+  );
   out.push('The demo service also consumes its own events (inventory + notifications handlers) in the same process; the minimal apps only publish.', '');
   return out;
 }
