@@ -21,7 +21,8 @@ import { BenchBroker } from './lib/broker.js';
 import type { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import { startSubject } from './lib/subjects.js';
-import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
+import { builtPath, envInt, freePort, isMain, log, median, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
+import { type PublishShapes, runPublishShapes } from './lib/publish-shapes.js';
 import { runStandalone } from './lib/bench-run.js';
 
 export type HttpAppName = 'nest' | 'warren' | 'demo';
@@ -77,6 +78,8 @@ export interface HttpOptions {
   rounds: number;
   warmupSeconds: number;
   publishSeconds: number;
+  /** length of one run of each message shape on raw amqplib; 0 skips them */
+  shapeSeconds: number;
 }
 
 export interface HttpResult {
@@ -86,6 +89,8 @@ export interface HttpResult {
   warmupSeconds: number;
   apps: HttpAppResult[];
   rawCeiling: { msgPerSec: number | null; window: number; messageBytes: number; seconds: number; error?: string };
+  /** the broker's confirm throughput and latency for each client's message shape (raw amqplib, no HTTP) */
+  brokerShapes?: PublishShapes;
   ratios: {
     connections: number;
     warrenOverNest: number | null;
@@ -102,6 +107,9 @@ const LABELS: Record<HttpAppName, string> = {
   warren: 'warren RabbitClient.publish (minimal app)',
   demo: 'warren demo service (node src/main.js)',
 };
+
+/** Runs of each message shape (they vary less than the HTTP runs, and the whole bench must stay under 15 min). */
+const SHAPE_ROUNDS = 2;
 
 const ORDER_BODY = JSON.stringify({ customerId: 'c1', items: [{ sku: 'a', quantity: 1 }] });
 
@@ -123,6 +131,8 @@ export async function runHttp(
 ): Promise<HttpResult> {
   const apps = await runApps(broker, order, options);
   const rawCeiling = await runRawCeiling(broker, options.publishSeconds);
+  const brokerShapes =
+    options.shapeSeconds > 0 ? await runPublishShapes(broker, { seconds: options.shapeSeconds, rounds: SHAPE_ROUNDS, inFlight: 50 }) : undefined;
   const runOf = (app: HttpAppName, c: number): HttpRun | undefined =>
     apps.find((a) => a.app === app)?.runs.find((r) => r.connections === c);
   return {
@@ -132,6 +142,7 @@ export async function runHttp(
     warmupSeconds: options.warmupSeconds,
     apps,
     rawCeiling,
+    brokerShapes,
     ratios: options.connections.map((c) => ({
       connections: c,
       warrenOverNest: ratio(runOf('warren', c)?.reqPerSec, runOf('nest', c)?.reqPerSec),
@@ -398,12 +409,6 @@ function combineRounds(connections: number, rounds: MeasuredRound[]): HttpRun {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /** CPU seconds in µs per request (null when unreadable or nothing was answered). */
 function cpuPerRequest(cpuSeconds: number | null, requests: number): number | null {
   return cpuSeconds === null || requests === 0 ? null : Math.round((cpuSeconds * 1e6) / requests);
@@ -479,12 +484,13 @@ export function httpOptionsFromEnv(): HttpOptions {
     rounds: envInt('BENCH_HTTP_ROUNDS', 3),
     warmupSeconds: process.env.BENCH_HTTP_WARMUP_SECONDS === '0' ? 0 : envInt('BENCH_HTTP_WARMUP_SECONDS', 2),
     publishSeconds: envInt('BENCH_PUBLISH_SECONDS', 10),
+    shapeSeconds: process.env.BENCH_SHAPE_SECONDS === '0' ? 0 : envInt('BENCH_SHAPE_SECONDS', 5),
   };
 }
 
 /** An app or the raw ceiling failed (an error, not a slow result). */
 export function httpFailed(http: HttpResult): boolean {
-  return http.apps.some((a) => !!a.error) || !!http.rawCeiling.error;
+  return http.apps.some((a) => !!a.error) || !!http.rawCeiling.error || !!http.brokerShapes?.shapes.some((s) => !!s.error);
 }
 
 if (isMain(import.meta.url)) {

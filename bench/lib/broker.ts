@@ -84,6 +84,11 @@ export class BenchBroker {
     }
   }
 
+  /** Runs declarations on a channel of the harness connection (names must be tracked by the caller). */
+  async withTopology(work: (channel: amqp.Channel) => Promise<void>): Promise<void> {
+    await this.withChannel(work);
+  }
+
   async declareClassicQueue(queue: string, options: Options.AssertQueue = {}): Promise<void> {
     this.track({ queues: [queue] });
     await this.withChannel((channel) => channel.assertQueue(queue, { durable: true, ...options }).then(() => undefined));

@@ -139,6 +139,24 @@ function httpSection(h: HttpResult, base: string): string[] {
       `**${h.rawCeiling.error ? `failed: ${h.rawCeiling.error}` : `${n(h.rawCeiling.msgPerSec)} msg/s`}**`,
     '',
   );
+  const shapes = h.brokerShapes;
+  if (shapes) {
+    out.push(
+      `The broker's part, without HTTP or either client library: raw amqplib keeps ${shapes.inFlight} persistent publishes waiting for confirms (like ${shapes.inFlight} connections each waiting for its 202), ` +
+        `in each client's message shape, ${shapes.shapes[0]?.runs.length ?? 0} runs of ${shapes.seconds} s each, taking turns:`,
+      '',
+      '| message shape | confirms/s | confirm p50 | confirm p99 | p99 of each run |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const shape of shapes.shapes) {
+      out.push(
+        shape.error
+          ? `| ${shape.label} | failed: ${shape.error.slice(0, 120)} | | | |`
+          : `| ${shape.label} | ${n(shape.msgPerSec)} | ${n(shape.p50Ms, 1)} ms | ${n(shape.p99Ms, 1)} ms | ${shape.runs.map((r) => n(r.p99Ms)).join(' / ')} |`,
+      );
+    }
+    out.push('');
+  }
   out.push('| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |', '|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of h.ratios) {
     out.push(
