@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
@@ -10,12 +7,10 @@ import { DeadLetterQueueNotFoundError } from '../src/rabbitmq/dlq/dead-letter.er
 import { DeadLetterAdmin } from '../src/rabbitmq/dlq/dead-letter-admin.js';
 import { deadLetterQueueName, OnEvent, type QueueType, RabbitContext, Retry } from '../src/rabbitmq/index.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
+import { DLQ_CLI, runDlqCli } from './support/dlq-cli.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
 
-const run = promisify(execFile);
-/** The compiled CLI, as operators run it (`npm run build` first; `pretest` does it in CI). */
-const CLI = fileURLToPath(new URL('../dist/cli/dlq.js', import.meta.url));
 const IDS = ['r-1', 'r-2', 'r-3', 'r-4', 'r-5'];
 
 class DownstreamUnavailableError extends Error {
@@ -58,20 +53,6 @@ class ReplayHandlers {
     if (failing) {
       throw new DownstreamUnavailableError('inventory service unavailable');
     }
-  }
-}
-
-/** Runs the compiled CLI as a child process and returns its exit code and output. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') {
-      throw error;
-    }
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
 }
 
@@ -143,8 +124,8 @@ describe.each<[QueueType]>([['quorum'], ['classic']])('DLQ replay round trip on 
   });
 
   it('CLI: peek prints every messageId with its reason; purge without --yes exits 2 and keeps them; list shows the depth', async () => {
-    expect(existsSync(CLI)).toBe(true); // if not: run `npm run build` before the e2e tests
-    const peek = await cli(['peek', queue], cliEnv);
+    expect(existsSync(DLQ_CLI)).toBe(true); // if not: run `npm run build` before the e2e tests
+    const peek = await runDlqCli(['peek', queue], cliEnv);
     expect(peek.code).toBe(0);
     for (const id of IDS) {
       expect(peek.stdout).toContain(`messageId: ${id}`);
@@ -152,11 +133,11 @@ describe.each<[QueueType]>([['quorum'], ['classic']])('DLQ replay round trip on 
     expect(peek.stdout).toContain('x-error-type: DownstreamUnavailableError');
     expect(peek.stdout).toContain('x-original-routing-key: dlq.replay');
 
-    const purge = await cli(['purge', queue], cliEnv);
+    const purge = await runDlqCli(['purge', queue], cliEnv);
     expect(purge.code).toBe(2);
     expect(purge.stderr).toContain(`${dlq} holds 5 message(s)`);
 
-    const list = await cli(['list', queue], cliEnv);
+    const list = await runDlqCli(['list', queue], cliEnv);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`^${escape(queue)}\\s+${escape(dlq)}\\s+5$`, 'm'));
     expect(list.stdout).toContain(`${probeApp.exchange} (unrouted)`);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { canStartDisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
+import { runDlqCli } from './support/dlq-cli.js';
 import { freePort } from './support/free-port.js';
 import { holdsFor } from './support/holds-for.js';
 import { messageOf } from './support/service-log-watch.js';
@@ -29,22 +27,6 @@ interface Ready {
 async function readiness(port: string): Promise<Ready> {
   const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
   return { status: response.status, body: (await response.json()) as Ready['body'] };
-}
-
-const DLQ_CLI = fileURLToPath(new URL('../dist/cli/dlq.js', import.meta.url));
-
-/** Runs the compiled dlq CLI; its exit code and output, whether it failed or not. */
-async function dlqCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [DLQ_CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') {
-      throw error;
-    }
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
 }
 
 (canStartDisposableBroker() ? describe : describe.skip)('amqps:// with a CA from files, verified against the server name (disposable node)', () => {
@@ -125,11 +107,11 @@ async function dlqCli(args: string[], env: Record<string, string>): Promise<{ co
     const vars = await env({ AMQP_TLS_CA_FILE: certs!.caFile });
     services.push(await ServiceProcess.start(vars, 45_000));
     const queue = `${vars.SERVICE_NAME}.notifications.user-registered`;
-    const listed = await dlqCli(['list', queue], vars);
+    const listed = await runDlqCli(['list', queue], vars);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toMatch(new RegExp(`^${queue.replace(/\./g, '\\.')}\\s+${queue.replace(/\./g, '\\.')}\\.dlq\\s+0$`, 'm'));
     const { AMQP_TLS_CA_FILE: _ca, ...withoutCa } = vars;
-    const refused = await dlqCli(['list', queue], withoutCa);
+    const refused = await runDlqCli(['list', queue], withoutCa);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('self-signed certificate in certificate chain');
   }, 90_000);
