@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { assertLibraryOptions } from './config/library-options.check.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 
@@ -11,7 +12,10 @@ import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
  * tests share this, so the tests run the same wiring as production.
  */
 export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  const appModule = AppModule.register(config);
+  // Before Nest builds anything: a bad option becomes one line naming the variable, not a stack.
+  assertLibraryOptions(appModule);
+  const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bodyParser: false,
     logger: logger ?? (config.logFormat === 'json' ? new JsonLogger() : undefined),
   });

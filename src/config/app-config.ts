@@ -36,4 +36,13 @@ export class AppConfig {
   /** json: one JSON object per line with the correlation id; text: Nest's coloured console. */
   logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
+  /** HTTP JSON bodies: deepest nesting and most members of one array or object (checked before parsing). */
+  httpBodyMaxDepth!: number;
+  httpBodyMaxMembers!: number;
+  /** Node HTTP server timeouts (keep-alive idle, whole header block, whole request). */
+  httpKeepAliveTimeoutMs!: number;
+  httpHeadersTimeoutMs!: number;
+  httpRequestTimeoutMs!: number;
+  /** Port of the separate Prometheus endpoint (GET /metrics); 0 = any free port. */
+  metricsPort!: number;
 }

@@ -34,6 +34,14 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   AMQP_TLS_SERVERNAME: '',
   LOG_FORMAT: 'json',
   MAILER_DELAY_MS: '0',
+  HTTP_BODY_MAX_DEPTH: '32',
+  HTTP_BODY_MAX_MEMBERS: '10000',
+  // Above the idle timeouts of common load balancers (AWS ALB 60 s): the balancer, not the
+  // service, must close an idle connection, or a request sent on it as it closes gets a 502.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+  HTTP_HEADERS_TIMEOUT_MS: '10000',
+  HTTP_REQUEST_TIMEOUT_MS: '30000',
+  METRICS_PORT: '9464',
 };
 
 /** Variables parsed as integers before validation. */
@@ -58,4 +66,10 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'RECONNECT_BASE_MS',
   'RECONNECT_MAX_MS',
   'MAILER_DELAY_MS',
+  'HTTP_BODY_MAX_DEPTH',
+  'HTTP_BODY_MAX_MEMBERS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'METRICS_PORT',
 ]);

@@ -1,4 +1,6 @@
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, Validate, ValidateBy } from 'class-validator';
+import { AmqpUrlListConstraint } from './amqp-url-list.constraint.js';
+import { MAX_TIMER_MS, MIN_MEMORY_HIGH_WATERMARK_BYTES, timerBoundMessage } from './config-bounds.js';
 
 /**
  * Every setting the service reads, named exactly as its environment variable so a validation
@@ -10,10 +12,8 @@ export class EnvironmentVariables {
   @Max(65535, { message: 'PORT must be at most 65535' })
   PORT!: number;
 
-  // The message must never echo the value: it carries the broker password.
-  @Matches(/^amqps?:\/\/[^\s,]+(\s*,\s*amqps?:\/\/[^\s,]+)*$/, {
-    message: 'AMQP_URL must be one or more comma-separated amqp:// or amqps:// URLs',
-  })
+  // Each URL parsed completely (scheme, host, port, vhost); messages mask the password.
+  @Validate(AmqpUrlListConstraint)
   AMQP_URL!: string;
 
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
@@ -55,10 +55,12 @@ export class EnvironmentVariables {
 
   @IsInt({ message: 'SHUTDOWN_GRACE_MS must be an integer' })
   @Min(0, { message: 'SHUTDOWN_GRACE_MS must be at least 0' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('SHUTDOWN_GRACE_MS') })
   SHUTDOWN_GRACE_MS!: number;
 
   @IsInt({ message: 'SHUTDOWN_DELAY_MS must be an integer' })
   @Min(0, { message: 'SHUTDOWN_DELAY_MS must be at least 0' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('SHUTDOWN_DELAY_MS') })
   SHUTDOWN_DELAY_MS!: number;
 
   @IsInt({ message: 'HTTP_BODY_LIMIT_BYTES must be an integer' })
@@ -67,6 +69,7 @@ export class EnvironmentVariables {
 
   @IsInt({ message: 'HANDLER_TIMEOUT_MS must be an integer' })
   @Min(1, { message: 'HANDLER_TIMEOUT_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('HANDLER_TIMEOUT_MS') })
   HANDLER_TIMEOUT_MS!: number;
 
   @IsInt({ message: 'RETRY_ATTEMPTS must be an integer' })
@@ -85,9 +88,15 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'MAX_IN_FLIGHT_BYTES must be at least 1024' })
   MAX_IN_FLIGHT_BYTES!: number;
 
-  // 0 = derive from the container or heap limit.
+  // 0 = derive from the container or heap limit. A Node.js process alone holds tens of MB of
+  // RSS, so a mark below MIN_MEMORY_HIGH_WATERMARK_BYTES would pause consumption for good.
   @IsInt({ message: 'MEMORY_HIGH_WATERMARK_BYTES must be an integer' })
-  @Min(0, { message: 'MEMORY_HIGH_WATERMARK_BYTES must be at least 0' })
+  @ValidateBy(
+    { name: 'isWatermark', validator: { validate: (value: unknown) => value === 0 || (value as number) >= MIN_MEMORY_HIGH_WATERMARK_BYTES } },
+    {
+      message: `MEMORY_HIGH_WATERMARK_BYTES must be 0 (derived from the memory limit) or at least ${MIN_MEMORY_HIGH_WATERMARK_BYTES} (64 MiB): the process alone uses tens of MB, so a lower mark would pause consumption for good`,
+    },
+  )
   MEMORY_HIGH_WATERMARK_BYTES!: number;
 
   @IsInt({ message: 'MAX_PENDING_PUBLISHES must be an integer' })
@@ -96,10 +105,12 @@ export class EnvironmentVariables {
 
   @IsInt({ message: 'PUBLISH_FAIL_FAST_MS must be an integer' })
   @Min(1, { message: 'PUBLISH_FAIL_FAST_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('PUBLISH_FAIL_FAST_MS') })
   PUBLISH_FAIL_FAST_MS!: number;
 
   @IsInt({ message: 'STUCK_CONSUMER_MS must be an integer' })
   @Min(1, { message: 'STUCK_CONSUMER_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('STUCK_CONSUMER_MS') })
   STUCK_CONSUMER_MS!: number;
 
   @IsInt({ message: 'READINESS_MAX_QUEUE_DEPTH must be an integer' })
@@ -108,10 +119,12 @@ export class EnvironmentVariables {
 
   @IsInt({ message: 'RECONNECT_BASE_MS must be an integer' })
   @Min(1, { message: 'RECONNECT_BASE_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('RECONNECT_BASE_MS') })
   RECONNECT_BASE_MS!: number;
 
   @IsInt({ message: 'RECONNECT_MAX_MS must be an integer' })
   @Min(1, { message: 'RECONNECT_MAX_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('RECONNECT_MAX_MS') })
   RECONNECT_MAX_MS!: number;
 
   // TLS files for amqps:// URLs; empty = not used (system CAs, no client certificate).
@@ -132,5 +145,36 @@ export class EnvironmentVariables {
 
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('MAILER_DELAY_MS') })
   MAILER_DELAY_MS!: number;
+
+  @IsInt({ message: 'HTTP_BODY_MAX_DEPTH must be an integer' })
+  @Min(1, { message: 'HTTP_BODY_MAX_DEPTH must be at least 1' })
+  @Max(1000, { message: 'HTTP_BODY_MAX_DEPTH must be at most 1000 (deeper bodies overflow recursive validation)' })
+  HTTP_BODY_MAX_DEPTH!: number;
+
+  @IsInt({ message: 'HTTP_BODY_MAX_MEMBERS must be an integer' })
+  @Min(1, { message: 'HTTP_BODY_MAX_MEMBERS must be at least 1' })
+  HTTP_BODY_MAX_MEMBERS!: number;
+
+  @IsInt({ message: 'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer' })
+  @Min(1, { message: 'HTTP_KEEP_ALIVE_TIMEOUT_MS must be at least 1' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('HTTP_KEEP_ALIVE_TIMEOUT_MS') })
+  HTTP_KEEP_ALIVE_TIMEOUT_MS!: number;
+
+  @IsInt({ message: 'HTTP_HEADERS_TIMEOUT_MS must be an integer' })
+  @Min(1000, { message: 'HTTP_HEADERS_TIMEOUT_MS must be at least 1000' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('HTTP_HEADERS_TIMEOUT_MS') })
+  HTTP_HEADERS_TIMEOUT_MS!: number;
+
+  @IsInt({ message: 'HTTP_REQUEST_TIMEOUT_MS must be an integer' })
+  @Min(1000, { message: 'HTTP_REQUEST_TIMEOUT_MS must be at least 1000' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('HTTP_REQUEST_TIMEOUT_MS') })
+  HTTP_REQUEST_TIMEOUT_MS!: number;
+
+  // 0 = a free port chosen by the OS (tests run many apps side by side).
+  @IsInt({ message: 'METRICS_PORT must be an integer' })
+  @Min(0, { message: 'METRICS_PORT must be at least 0 (0 = any free port)' })
+  @Max(65535, { message: 'METRICS_PORT must be at most 65535' })
+  METRICS_PORT!: number;
 }

@@ -49,6 +49,12 @@ describe('loadConfig', () => {
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
       mailerDelayMs: 0,
+      httpBodyMaxDepth: 32,
+      httpBodyMaxMembers: 10_000,
+      httpKeepAliveTimeoutMs: 65_000,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      metricsPort: 9464,
     });
   });
 
@@ -169,9 +175,91 @@ describe('loadConfig', () => {
 
   it('names a non-amqp AMQP_URL without echoing its password', () => {
     const error = rejectionOf({ AMQP_URL: 'http://user:s3cretPass@x' });
-    expect(error.message).toContain('AMQP_URL');
+    expect(error.message).toBe("invalid configuration: AMQP_URL 'http://user:***@x' must start with amqp:// or amqps://");
     expect(error.message).not.toContain('s3cretPass');
-    expect(error.message).not.toContain('user');
+  });
+
+  it.each([
+    ['amqp://u:s3cretPass@h:99999', 'port that is not a number from 1 to 65535'],
+    ['amqp://u:s3cretPass@h:abc', 'port that is not a number from 1 to 65535'],
+    ['amqp://u:s3cretPass@h:0', 'port that is not a number from 1 to 65535'],
+    ['amqp://u:s3cretPass@[::1', "IPv6 host without its closing ']'"],
+    ['amqp://[::1', "IPv6 host without its closing ']'"],
+    ['amqp://u:s3cretPass@:5672', 'has no host'],
+    ['amqp://u:s3cretPass@h/a/b', "vhost with a raw '/'"],
+    ['amqp://u:s3cretPass@h/%zz', 'vhost with a bad %-escape'],
+    ['amqp://u:s3cret%zz@h', 'bad %-escape'],
+    ['amqp://u:s3cretPass@h^x', 'is not a valid URL'],
+  ])('rejects AMQP_URL=%s at start-up, naming AMQP_URL with the password masked', (url, reason) => {
+    const error = rejectionOf({ AMQP_URL: url });
+    expect(error.message).toMatch(/^invalid configuration: AMQP_URL '/);
+    expect(error.message).toContain(reason);
+    expect(error.message).not.toMatch(/s3cret/);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('says which URL of a list is bad', () => {
+    const error = rejectionOf({ AMQP_URL: 'amqp://u:pw1@a:5672,amqp://u:pw2@b:70000' });
+    expect(error.message).toBe("invalid configuration: AMQP_URL (URL 2 of 2) 'amqp://u:***@b:70000' has a port that is not a number from 1 to 65535");
+  });
+
+  it.each(['amqp://h', 'amqps://u:p@h:5671/%2F', 'amqp://u:p%40x@[::1]:5672/vhost?heartbeat=10', 'amqp://u:p@h.example:1/v'])(
+    'accepts the usable AMQP_URL %s',
+    (url) => {
+      expect(loadConfig({ AMQP_URL: url }).amqpUrls).toEqual([url]);
+    },
+  );
+
+  it.each([
+    'SHUTDOWN_GRACE_MS',
+    'SHUTDOWN_DELAY_MS',
+    'HANDLER_TIMEOUT_MS',
+    'PUBLISH_FAIL_FAST_MS',
+    'STUCK_CONSUMER_MS',
+    'RECONNECT_BASE_MS',
+    'MAILER_DELAY_MS',
+    'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  ])('rejects %s beyond what a Node timer holds (2^31-1 ms), naming it', (name) => {
+    expect(rejectionOf({ [name]: '99999999999' }).message).toBe(
+      `invalid configuration: ${name} must be at most 2147483647 (about 24.8 days, the longest timer Node.js accepts)`,
+    );
+    expect(() => loadConfig({ [name]: String(2 ** 31 - 1), RECONNECT_MAX_MS: String(2 ** 31 - 1) })).not.toThrow();
+  });
+
+  it('rejects RECONNECT_MAX_MS below RECONNECT_BASE_MS naming both', () => {
+    expect(rejectionOf({ RECONNECT_MAX_MS: '100' }).message).toBe(
+      'invalid configuration: RECONNECT_MAX_MS (100) must be at least RECONNECT_BASE_MS (500): it caps the growing backoff',
+    );
+  });
+
+  it('rejects a tiny MEMORY_HIGH_WATERMARK_BYTES with a message that says why', () => {
+    const message = rejectionOf({ MEMORY_HIGH_WATERMARK_BYTES: '1' }).message;
+    expect(message).toContain('MEMORY_HIGH_WATERMARK_BYTES must be 0 (derived from the memory limit) or at least 67108864');
+    expect(message).not.toMatch(/from 1 to 0/);
+    expect(loadConfig({ MEMORY_HIGH_WATERMARK_BYTES: String(64 * 2 ** 20) }).memoryHighWatermarkBytes).toBe(64 * 2 ** 20);
+  });
+
+  it('reads the HTTP hardening settings and checks them against each other', () => {
+    const config = loadConfig({
+      HTTP_BODY_MAX_DEPTH: '8',
+      HTTP_BODY_MAX_MEMBERS: '100',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '75000',
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_REQUEST_TIMEOUT_MS: '6000',
+      METRICS_PORT: '0',
+    });
+    expect(config).toMatchObject({
+      httpBodyMaxDepth: 8,
+      httpBodyMaxMembers: 100,
+      httpKeepAliveTimeoutMs: 75_000,
+      httpHeadersTimeoutMs: 5_000,
+      httpRequestTimeoutMs: 6_000,
+      metricsPort: 0,
+    });
+    expect(rejectionOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toContain('HTTP_HEADERS_TIMEOUT_MS (40000) must be at most HTTP_REQUEST_TIMEOUT_MS (30000)');
+    expect(rejectionOf({ METRICS_PORT: '3000' }).message).toContain('METRICS_PORT (3000) must differ from PORT');
+    expect(rejectionOf({ HTTP_BODY_MAX_DEPTH: '0' }).message).toContain('HTTP_BODY_MAX_DEPTH');
+    expect(rejectionOf({ METRICS_PORT: '70000' }).message).toContain('METRICS_PORT');
   });
 
   it('never puts the password of any URL of a list in the error', () => {

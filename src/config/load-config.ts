@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config.js';
 import { CONFIG_DEFAULTS, INTEGER_VARIABLES } from './config.defaults.js';
+import { inconsistencies } from './config-consistency.js';
 import { EnvironmentVariables } from './environment-variables.js';
 import { InvalidConfigError } from './invalid-config.error.js';
 
@@ -24,6 +25,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       return constraints.isInt ? [constraints.isInt] : Object.values(constraints);
     });
     throw new InvalidConfigError(`invalid configuration: ${messages.join('; ')}`);
+  }
+  const problems = inconsistencies(variables);
+  if (problems.length > 0) {
+    throw new InvalidConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return Object.assign(new AppConfig(), {
     port: variables.PORT,
@@ -60,6 +65,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     logFormat: variables.LOG_FORMAT,
     mailerDelayMs: variables.MAILER_DELAY_MS,
+    httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,
+    httpBodyMaxMembers: variables.HTTP_BODY_MAX_MEMBERS,
+    httpKeepAliveTimeoutMs: variables.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpHeadersTimeoutMs: variables.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: variables.HTTP_REQUEST_TIMEOUT_MS,
+    metricsPort: variables.METRICS_PORT,
   });
 }
 

@@ -1,5 +1,6 @@
 /** Public API of the warren RabbitMQ library. Feature code imports from here only. */
 export { RabbitMQModule } from './rabbitmq.module.js';
+export { RABBITMQ_MODULE_OPTIONS } from './rabbitmq-module-definition.js';
 export type { RabbitMQModuleOptions, ResolvedRabbitMQOptions, QueueType, TlsOptions } from './options/rabbitmq-options.interface.js';
 export { resolveRabbitMQOptions } from './options/resolve-options.js';
 export { RabbitClient } from './client/rabbit-client.js';

@@ -135,7 +135,14 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
       (resolved.memoryHighWatermarkBytes * MEMORY_LOW_WATERMARK_RATIO) / MEMORY_HIGH_WATERMARK_RATIO,
     );
   }
-  requireInteger('memoryLowWatermarkBytes', resolved.memoryLowWatermarkBytes, 1, resolved.memoryHighWatermarkBytes - 1);
+  const low = resolved.memoryLowWatermarkBytes;
+  if (!Number.isInteger(low) || low < 1 || low >= resolved.memoryHighWatermarkBytes) {
+    // Not "from 1 to 0": say which mark is wrong and why (the low mark is where consumption resumes).
+    throw new InvalidRabbitMQOptionsError(
+      `memoryHighWatermarkBytes (${resolved.memoryHighWatermarkBytes}) must be above memoryLowWatermarkBytes (${String(low)}), ` +
+        'and the low mark at least 1; a high mark this small would pause consumption for good',
+    );
+  }
   if (resolved.memoryMeasure !== 'rss' && resolved.memoryMeasure !== 'heap') {
     throw new InvalidRabbitMQOptionsError(`memoryMeasure must be 'rss' or 'heap', got '${String(resolved.memoryMeasure)}'`);
   }

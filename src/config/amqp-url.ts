@@ -1,0 +1,104 @@
+/**
+ * Start-up check of one AMQP URL, complete enough that the connection code never meets a URL it
+ * cannot use: a bad port or host used to pass the old pattern check and the service then retried
+ * "Invalid URL" forever. Messages show the URL with its password masked.
+ */
+
+const SCHEME = /^amqps?:\/\//;
+
+/** Why `url` cannot be used as a broker URL, or undefined when it can. */
+export function amqpUrlProblem(url: string): string | undefined {
+  if (url === '') {
+    return 'is empty (check for a stray comma)';
+  }
+  if (!SCHEME.test(url)) {
+    return 'must start with amqp:// or amqps://';
+  }
+  if (/\s/.test(url)) {
+    return 'must not contain spaces';
+  }
+  const authorityProblem = portOrHostProblem(url);
+  if (authorityProblem) {
+    return authorityProblem;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a valid URL (expected amqp://user:password@host:port/vhost)';
+  }
+  if (parsed.hostname === '') {
+    return 'has no host';
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    return 'has a user name or password with a bad %-escape (encode reserved characters, e.g. %40 for @)';
+  }
+  return vhostProblem(parsed.pathname);
+}
+
+/** The port (1–65535) and the bracketed IPv6 host, read from the raw text so the message can be precise. */
+function portOrHostProblem(url: string): string | undefined {
+  const afterScheme = url.slice(url.indexOf('//') + 2);
+  const authorityEnd = afterScheme.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? afterScheme : afterScheme.slice(0, authorityEnd);
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  let port: string | undefined;
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    if (close < 0) {
+      return "has an IPv6 host without its closing ']'";
+    }
+    const rest = hostPort.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) {
+      return "has text after the IPv6 host's ']' that is not a :port";
+    }
+    port = rest === '' ? undefined : rest.slice(1);
+  } else {
+    const colon = hostPort.lastIndexOf(':');
+    port = colon < 0 ? undefined : hostPort.slice(colon + 1);
+    if ((colon < 0 ? hostPort : hostPort.slice(0, colon)) === '') {
+      return 'has no host';
+    }
+  }
+  if (port !== undefined && port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    return 'has a port that is not a number from 1 to 65535';
+  }
+  return undefined;
+}
+
+/** The path is the vhost: empty (the broker's default "/") or one segment, '/' inside it written %2F. */
+function vhostProblem(pathname: string): string | undefined {
+  if (pathname === '' || pathname === '/') {
+    return undefined;
+  }
+  const vhost = pathname.slice(1);
+  if (vhost.includes('/')) {
+    return "has a vhost with a raw '/' (write it %2F, e.g. amqp://host/%2F for the vhost \"/\")";
+  }
+  try {
+    decodeURIComponent(vhost);
+  } catch {
+    return 'has a vhost with a bad %-escape';
+  }
+  return undefined;
+}
+
+/**
+ * Masks the password of a URL of any scheme, well-formed or not, for messages: everything from
+ * the first ':' after "//" to the last '@' (a raw '@' inside the password must not end it early).
+ */
+export function maskUrlPassword(url: string): string {
+  const start = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  if (start < 0 || at < start) {
+    return url;
+  }
+  const colon = url.indexOf(':', start + 2);
+  if (colon < 0 || colon > at) {
+    return url;
+  }
+  return `${url.slice(0, colon + 1)}***${url.slice(at)}`;
+}

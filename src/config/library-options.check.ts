@@ -1,0 +1,90 @@
+import type { DynamicModule, Provider } from '@nestjs/common';
+import {
+  InvalidRabbitMQOptionsError,
+  RABBITMQ_MODULE_OPTIONS,
+  type RabbitMQModuleOptions,
+  resolveRabbitMQOptions,
+} from '../rabbitmq/index.js';
+import { InvalidConfigError } from './invalid-config.error.js';
+
+/**
+ * The environment variable behind each RabbitMQModule option (src/app.module.ts passes them).
+ * Longest names first, so `retry.delaysMs` wins over `retry`.
+ */
+const OPTION_VARIABLES: ReadonlyArray<readonly [option: string, variable: string]> = [
+  ['urls', 'AMQP_URL'],
+  ['serviceName', 'SERVICE_NAME'],
+  ['exchange', 'EVENTS_EXCHANGE'],
+  ['prefetch', 'PREFETCH'],
+  ['queueType', 'QUEUE_TYPE'],
+  ['maxMessageBytes', 'MAX_MESSAGE_BYTES'],
+  ['codec', 'CODEC'],
+  ['compression', 'COMPRESSION'],
+  ['compressThresholdBytes', 'COMPRESS_THRESHOLD_BYTES'],
+  ['publishTimeoutMs', 'PUBLISH_TIMEOUT_MS'],
+  ['shutdownGraceMs', 'SHUTDOWN_GRACE_MS'],
+  ['handlerTimeoutMs', 'HANDLER_TIMEOUT_MS'],
+  ['retry.attempts', 'RETRY_ATTEMPTS'],
+  ['retry.delaysMs', 'RETRY_DELAYS_MS'],
+  ['retry', 'RETRY_ATTEMPTS/RETRY_DELAYS_MS'],
+  ['deliveryLimit', 'DELIVERY_LIMIT'],
+  ['maxInFlightBytes', 'MAX_IN_FLIGHT_BYTES'],
+  // The low mark is derived from the high one when only that is set, as the app does.
+  ['memoryHighWatermarkBytes', 'MEMORY_HIGH_WATERMARK_BYTES'],
+  ['memoryLowWatermarkBytes', 'MEMORY_HIGH_WATERMARK_BYTES'],
+  ['maxPendingPublishes', 'MAX_PENDING_PUBLISHES'],
+  ['publishFailFastMs', 'PUBLISH_FAIL_FAST_MS'],
+  ['stuckConsumerMs', 'STUCK_CONSUMER_MS'],
+  ['readinessMaxQueueDepth', 'READINESS_MAX_QUEUE_DEPTH'],
+  ['reconnectBaseMs', 'RECONNECT_BASE_MS'],
+  ['reconnectMaxMs', 'RECONNECT_MAX_MS'],
+  ['tls', 'AMQP_TLS_*'],
+];
+
+/**
+ * Validates the RabbitMQModule options the app module was built with, before Nest instantiates
+ * anything: inside Nest, an invalid option is logged with a stack naming internal option names
+ * (`handlerTimeoutMs`), and the process aborts. Here it becomes one InvalidConfigError naming
+ * the environment variable, which main.ts prints as one line before exiting 1.
+ */
+export function assertLibraryOptions(appModule: DynamicModule): void {
+  const options = findModuleOptions(appModule);
+  if (options === undefined) {
+    return;
+  }
+  try {
+    resolveRabbitMQOptions(options);
+  } catch (error) {
+    if (error instanceof InvalidRabbitMQOptionsError) {
+      throw new InvalidConfigError(`invalid configuration: ${toVariableMessage(error.message)}`);
+    }
+    throw error;
+  }
+}
+
+/** "handlerTimeoutMs must be …" → "HANDLER_TIMEOUT_MS must be …" (the option names only what the code calls it). */
+export function toVariableMessage(message: string): string {
+  const match = [...OPTION_VARIABLES]
+    .sort(([a], [b]) => b.length - a.length)
+    .find(([option]) => message.startsWith(option) && /^[\s([]/.test(message.slice(option.length)));
+  return match ? `${match[1]}${message.slice(match[0].length)}` : message;
+}
+
+/** The options given to RabbitMQModule.forRoot, found among the (nested) imports. */
+function findModuleOptions(module: DynamicModule): RabbitMQModuleOptions | undefined {
+  for (const provider of module.providers ?? []) {
+    const candidate = provider as Provider & { provide?: unknown; useValue?: unknown };
+    if (candidate.provide === RABBITMQ_MODULE_OPTIONS && candidate.useValue !== undefined) {
+      return candidate.useValue as RabbitMQModuleOptions;
+    }
+  }
+  for (const imported of module.imports ?? []) {
+    if (imported && typeof imported === 'object' && 'module' in imported) {
+      const found = findModuleOptions(imported as DynamicModule);
+      if (found) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
