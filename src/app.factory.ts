@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { assertLibraryOptions } from './config/library-options.check.js';
+import { applyHttpHardening } from './http/http-hardening.js';
+import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 
@@ -24,9 +26,8 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
 
 /** Applies what createApp applies, to an app made elsewhere (e.g. a testing module). */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
-  const expressApp = app as NestExpressApplication;
-  // Over the limit, body-parser answers 413 before any code of ours runs.
-  expressApp.useBodyParser('json', { limit: config.httpBodyLimitBytes });
+  // Request id, security headers, 415, body size (413) and structure (400) limits, before routing.
+  applyHttpHardening(app, config);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new PublishErrorFilter());
   // inheritAppConfig: handlers get the same global pipes and filters as HTTP routes.
@@ -37,5 +38,10 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
 /** Starts consumers, then HTTP. */
 export async function startApp(app: INestApplication, config: AppConfig): Promise<void> {
   await app.startAllMicroservices();
+  applyHttpServerTimeouts(app.getHttpServer(), {
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  });
   await app.listen(config.port);
 }

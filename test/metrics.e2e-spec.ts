@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { MetricsServer } from '../src/metrics/metrics-server.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -38,7 +39,7 @@ describe('GET /metrics counts what happened', () => {
     broker.publish('', queue, '{not json', { contentType: 'application/json' });
     await waitFor('3 mails', () => demo.mailer.sent.length === 3);
 
-    const scrape = async () => (await request(demo.app.getHttpServer()).get('/metrics').expect(200)).text;
+    const scrape = async () => (await request(`http://127.0.0.1:${demo.app.get(MetricsServer).port}`).get('/metrics').expect(200)).text;
     const text = await waitFor('the dead-letter to be counted', async () => {
       const body = await scrape();
       return sample(body, 'warren_messages_consumed_total', { queue, outcome: 'dead_letter' }) === 1 ? body : undefined;
@@ -55,5 +56,15 @@ describe('GET /metrics counts what happened', () => {
     expect(sample(text, 'warren_in_flight_bytes')).toBe(0);
     // The default process metrics are there too.
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('serves /metrics on METRICS_PORT only, never on the API port', async () => {
+    const port = demo.app.get(MetricsServer).port;
+    expect(port).toBeGreaterThan(0);
+    const metrics = await request(`http://127.0.0.1:${port}`).get('/metrics').expect(200);
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(metrics.text).toContain('warren_connection_up');
+    await request(`http://127.0.0.1:${port}`).get('/health/live').expect(404);
+    await request(demo.app.getHttpServer()).get('/metrics').expect(404);
   });
 });

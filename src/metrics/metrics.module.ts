@@ -1,9 +1,10 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics } from 'prom-client';
 import { RabbitMetrics } from '../rabbitmq/index.js';
-import { MetricsController } from './metrics.controller.js';
+import { MetricsServer } from './metrics-server.js';
 
-@Module({ controllers: [MetricsController] })
+/** Prometheus metrics, served by MetricsServer on METRICS_PORT (not on the API port). */
+@Module({ providers: [MetricsServer], exports: [MetricsServer] })
 export class MetricsModule implements OnModuleInit {
   constructor(private readonly metrics: RabbitMetrics) {}
 

@@ -33,6 +33,8 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     AMQP_URL: SHARED_AMQP_URL,
     SERVICE_NAME: names.serviceName,
     EVENTS_EXCHANGE: names.exchange,
+    // Any free port: suites (and other test runs on the machine) start many apps side by side.
+    METRICS_PORT: '0',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
