@@ -21,6 +21,7 @@ import { discoverHandlerQueues } from '../src/cli/handler-queues.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { METRICS_PATH } from '../src/metrics/metrics-server.js';
 import { type AppRoute, appRoutes } from './support/app-routes.js';
 import {
   hasKubectl,
@@ -223,18 +224,30 @@ describe('k8s manifests: the Deployment against the app', () => {
     }
   });
 
-  it('the Service, the NetworkPolicy and the Prometheus annotations use the HTTP port and the /metrics route', () => {
+  it('the Service exposes the HTTP port only; the NetworkPolicy admits it from anywhere and the metrics port from monitoring only', () => {
     const service = theOne<IService>(manifests, 'Service', 'warren');
     expect(service.spec?.ports?.map((port) => containerPort(port.targetPort))).toEqual([config.port]);
 
     const policy = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren');
-    expect(policy.spec?.ingress?.flatMap((rule) => rule.ports?.map((port) => containerPort(port.port)) ?? [])).toEqual([config.port]);
+    const rules = (policy.spec?.ingress ?? []).map((rule) => ({
+      ports: rule.ports?.map((port) => containerPort(port.port)),
+      from: rule.from?.map((peer) => ({ namespaces: peer.namespaceSelector?.matchLabels, pods: peer.podSelector?.matchLabels, ipBlock: peer.ipBlock })),
+    }));
+    expect(rules).toEqual([
+      { ports: [config.port], from: undefined },
+      { ports: [config.metricsPort], from: [{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: undefined, ipBlock: undefined }] },
+    ]);
+    expect(config.metricsPort).not.toBe(config.port);
+  });
 
+  it('the Prometheus annotations name the metrics port and path the app serves, a container port of its own', () => {
     const annotations = deployment().spec!.template.metadata?.annotations ?? {};
     expect(annotations['prometheus.io/scrape']).toBe('true');
-    expect(Number(annotations['prometheus.io/port'])).toBe(config.port);
-    expect(annotations['prometheus.io/path']).toBe('/metrics');
-    expect(hasGetRoute(annotations['prometheus.io/path'])).toBe(true);
+    expect(Number(annotations['prometheus.io/port'])).toBe(config.metricsPort);
+    expect(containerPort('metrics')).toBe(config.metricsPort);
+    expect(annotations['prometheus.io/path']).toBe(METRICS_PATH);
+    // Not a route of the API port: MetricsServer serves it on METRICS_PORT.
+    expect(hasGetRoute(METRICS_PATH)).toBe(false);
   });
 
   it('terminationGracePeriodSeconds outlasts preStop + lame-duck delay + drain + confirm flush', () => {
