@@ -4,11 +4,13 @@
 # k8s/deployment.yaml's read-only root filesystem.
 
 # Node >= 20.19 (package.json engines); bookworm-slim is glibc, which the prebuilt binaries of
-# the build tools' native add-ons expect.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# the build tools' native add-ons expect. Pinned by digest (node:20-bookworm-slim): a tag can be
+# moved to another image, a digest cannot. One FROM line, so that .github/dependabot.yml (which
+# reads FROM lines, not ARG defaults) proposes new digests for all three stages at once.
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS base
 
 # --- build: all dependencies, compile TypeScript to dist/ -----------------------------------
-FROM ${NODE_IMAGE} AS build
+FROM base AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is cached until package*.json change.
 COPY package.json package-lock.json ./
@@ -18,7 +20,7 @@ COPY src ./src
 RUN npm run build
 
 # --- prod-deps: production dependencies only ------------------------------------------------
-FROM ${NODE_IMAGE} AS prod-deps
+FROM base AS prod-deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
@@ -27,9 +29,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 
 # --- runtime ----------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM base AS runtime
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    METRICS_PORT=9464
 WORKDIR /app
 # Owned by root and not writable by the app user: the code cannot be changed at run time.
 # package.json is needed at run time: its "type": "module" makes Node load dist/*.js as ESM.
@@ -38,7 +41,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The base image's "node" user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
-EXPOSE 3000
+# The API (and probes) on 3000; GET /metrics on 9464.
+EXPOSE 3000 9464
 # Liveness for plain Docker (Kubernetes ignores this and uses the Deployment's probes).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
