@@ -8,8 +8,9 @@ describe('parseDlqArguments', () => {
     [['peek', 'q'], { command: 'peek', queue: 'q', limit: 10 }],
     [['peek', 'q', '--limit', '3'], { command: 'peek', queue: 'q', limit: 3 }],
     [['peek', '--limit=3', 'q'], { command: 'peek', queue: 'q', limit: 3 }],
-    [['replay', 'q'], { command: 'replay', queue: 'q' }],
-    [['replay', 'q.dlq', '--limit', '100'], { command: 'replay', queue: 'q.dlq', limit: 100 }],
+    [['replay', 'q'], { command: 'replay', queue: 'q', force: false }],
+    [['replay', 'q.dlq', '--limit', '100'], { command: 'replay', queue: 'q.dlq', limit: 100, force: false }],
+    [['replay', 'q.dlq', '--force'], { command: 'replay', queue: 'q.dlq', force: true }],
     [['purge', 'q'], { command: 'purge', queue: 'q', yes: false }],
     [['purge', 'q', '--yes'], { command: 'purge', queue: 'q', yes: true }],
     [['purge', '-y', 'q'], { command: 'purge', queue: 'q', yes: true }],
@@ -31,7 +32,8 @@ describe('parseDlqArguments', () => {
     [['purge', 'q', '--limit', '5'], /'purge' takes no --limit/],
     [['list', '--limit', '5'], /'list' takes no --limit/],
     [['replay', 'q', '--yes'], /'replay' takes no --yes/],
-    [['peek', 'q', '--force'], /unknown option '--force'/],
+    [['purge', 'q', '--yes', '--force'], /'purge' takes no --force/],
+    [['peek', 'q', '--force'], /'peek' takes no --force/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseDlqArguments(argv)).toThrow(DlqUsageError);
     expect(() => parseDlqArguments(argv)).toThrow(message);

@@ -4,7 +4,7 @@ import { DEFAULT_PEEK_LIMIT } from '../rabbitmq/dlq/dead-letter.constants.js';
 export type DlqCommand =
   | { command: 'list'; queues: string[] }
   | { command: 'peek'; queue: string; limit: number }
-  | { command: 'replay'; queue: string; limit?: number }
+  | { command: 'replay'; queue: string; limit?: number; force: boolean }
   | { command: 'purge'; queue: string; yes: boolean }
   | { command: 'help' };
 
@@ -19,8 +19,10 @@ commands:
   list [queue...]             depth of the service's dead-letter queues (and of any queue named)
   peek <queue> [--limit N]    show up to N parked messages (default ${DEFAULT_PEEK_LIMIT}) with their reason headers;
                               nothing is removed
-  replay <queue> [--limit N]  move parked messages back into <queue>, attempt count reset;
-                              each is confirmed by the broker before it leaves the DLQ
+  replay <queue> [--limit N] [--force]
+                              move parked messages back into <queue>, attempt count reset;
+                              each is confirmed by the broker before it leaves the DLQ.
+                              Only a dead-letter queue of this service's handlers, unless --force
   purge <queue> --yes         delete every parked message (without --yes: only say how many)
 
 <queue> is a handler queue (orders.audit) or its DLQ (orders.audit.dlq).
@@ -33,6 +35,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
   const positional: string[] = [];
   let limit: number | undefined;
   let yes = false;
+  let force = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
@@ -40,6 +43,8 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
     }
     if (arg === '--yes' || arg === '-y') {
       yes = true;
+    } else if (arg === '--force') {
+      force = true;
     } else if (arg === '--limit' || arg.startsWith('--limit=')) {
       const value = arg === '--limit' ? argv[++i] : arg.slice('--limit='.length);
       limit = parseLimit(value);
@@ -63,6 +68,9 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
   if (yes && command !== 'purge') {
     throw new DlqUsageError(`'${command}' takes no --yes`);
   }
+  if (force && command !== 'replay') {
+    throw new DlqUsageError(`'${command}' takes no --force`);
+  }
   if (command === 'list') {
     return { command, queues };
   }
@@ -74,7 +82,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
     return { command, queue, limit: limit ?? DEFAULT_PEEK_LIMIT };
   }
   if (command === 'replay') {
-    return limit === undefined ? { command, queue } : { command, queue, limit };
+    return limit === undefined ? { command, queue, force } : { command, queue, limit, force };
   }
   return { command: 'purge', queue, yes };
 }

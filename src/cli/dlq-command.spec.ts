@@ -44,10 +44,32 @@ describe('runDlqCommand', () => {
     expect(out).toEqual(['purged 4 message(s) from q.dlq']);
   });
 
+  it("replay refuses a queue that is not one of the service's DLQs, says why, and moves nothing", async () => {
+    const admin = fakeAdmin();
+    const { context: ctx, err, out } = context(admin, ['svc.a', 'svc.b']);
+    expect(await runDlqCommand({ command: 'replay', queue: 'other.dlq', force: false }, ctx)).toBe(EXIT_USAGE);
+    expect(admin.replay).not.toHaveBeenCalled();
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain("refusing to replay other.dlq: it is not a dead-letter queue of this service's handlers");
+    expect(err[0]).toContain('svc.a.dlq, svc.b.dlq');
+    expect(err[0]).toContain('--force');
+  });
+
+  it("replay takes the service's own DLQ by either name, and any queue with --force", async () => {
+    const admin = fakeAdmin();
+    const { context: ctx } = context(admin, ['svc.a']);
+    expect(await runDlqCommand({ command: 'replay', queue: 'svc.a.dlq', force: false }, ctx)).toBe(EXIT_OK);
+    expect(await runDlqCommand({ command: 'replay', queue: 'svc.a', force: false }, ctx)).toBe(EXIT_OK);
+    expect(await runDlqCommand({ command: 'replay', queue: 'other', force: true }, ctx)).toBe(EXIT_OK);
+    expect(admin.replay).toHaveBeenCalledTimes(3);
+    expect(admin.replay).toHaveBeenLastCalledWith('other', { limit: undefined });
+  });
+
   it('replay passes the limit and prints the count', async () => {
     const admin = fakeAdmin();
-    const { context: ctx, out } = context(admin);
-    expect(await runDlqCommand({ command: 'replay', queue: 'q', limit: 3 }, ctx)).toBe(EXIT_OK);
+    const { context: ctx, out } = context(admin, ['q']);
+    expect(await runDlqCommand({ command: 'replay', queue: 'q', limit: 3, force: false }, ctx)).toBe(EXIT_OK);
     expect(admin.replay).toHaveBeenCalledWith('q', { limit: 3 });
     expect(out).toEqual(['replayed 3 message(s) from q.dlq to q']);
   });

@@ -1,4 +1,5 @@
 import type { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
+import { resolveDeadLetterTarget } from '../rabbitmq/dlq/dead-letter-names.js';
 import type { DlqCommand } from './dlq-arguments.js';
 import { formatListing, formatPeek } from './dlq-output.js';
 
@@ -36,6 +37,11 @@ export async function runDlqCommand(command: Exclude<DlqCommand, { command: 'hel
       return EXIT_OK;
     }
     case 'replay': {
+      const refusal = command.force ? undefined : await replayRefusal(command.queue, context);
+      if (refusal !== undefined) {
+        err(refusal);
+        return EXIT_USAGE;
+      }
       const result = await admin.replay(command.queue, { limit: command.limit });
       out(`replayed ${result.replayed} message(s) from ${result.dlq} to ${result.queue}`);
       return EXIT_OK;
@@ -51,4 +57,24 @@ export async function runDlqCommand(command: Exclude<DlqCommand, { command: 'hel
       return EXIT_OK;
     }
   }
+}
+
+/**
+ * Why `replay` must not touch `name`, or undefined when it is a dead-letter queue of one of this
+ * service's handlers. Any other `<x>.dlq` was not filled by warren: its messages carry none of our
+ * reason headers and may belong to another application, and "replaying" them into `<x>` (which
+ * may not even be consumed, or by something else) moves data nobody asked to move.
+ */
+async function replayRefusal(name: string, context: DlqCommandContext): Promise<string | undefined> {
+  const target = resolveDeadLetterTarget(name);
+  const own = await context.handlerQueues();
+  if (own.includes(target.queue)) {
+    return undefined;
+  }
+  const known = own.length > 0 ? own.map((queue) => `${queue}.dlq`).join(', ') : 'none';
+  return (
+    `refusing to replay ${target.dlq}: it is not a dead-letter queue of this service's handlers (SERVICE_NAME's are: ${known}), ` +
+    `so warren did not park its messages and cannot tell they belong in ${target.queue}; nothing moved. ` +
+    `Check SERVICE_NAME, or re-run with --force to move them into ${target.queue} anyway`
+  );
 }
