@@ -14,8 +14,10 @@ describe('the AMQP password never appears in any output', () => {
 
   it('is absent from logs, errors, health and metrics while the broker refuses the credentials', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     service = await ServiceProcess.startListening({
       PORT: port,
+      METRICS_PORT: metricsPort,
       AMQP_URL: `amqp://guest:${PASSWORD}@127.0.0.1:5672`,
       SERVICE_NAME: `t-secret-${port}`,
       EVENTS_EXCHANGE: `t-secret-${port}.events`,
@@ -29,7 +31,7 @@ describe('the AMQP password never appears in any output', () => {
     const bodies = [
       await ready.text(),
       await (await fetch(`${base}/health/live`)).text(),
-      await (await fetch(`${base}/metrics`)).text(),
+      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
       await (
         await fetch(`${base}/users`, {
           method: 'POST',
@@ -38,6 +40,7 @@ describe('the AMQP password never appears in any output', () => {
         })
       ).text(),
     ];
+    expect(bodies[2]).toContain('warren_connection_up');
     expect(bodies[3]).toContain('event not accepted');
     for (const output of [...bodies, service.logs]) {
       expect(output).not.toContain(PASSWORD);
