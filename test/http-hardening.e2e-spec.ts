@@ -132,8 +132,8 @@ describe('HTTP hardening of the real service', () => {
     // Before the guard: 9.5 s per normal POST and liveness timing out. Here the median is well
     // under a second; the worst gets some slack for this shared 2-core machine.
     expect(orderMs.sort((a, b) => a - b)[Math.floor(orderMs.length / 2)]).toBeLessThan(500);
-    expect(Math.max(...orderMs)).toBeLessThan(2_000);
-    expect(Math.max(...liveMs)).toBeLessThan(2_000);
+    expect(Math.max(...orderMs)).toBeLessThan(3_000);
+    expect(Math.max(...liveMs)).toBeLessThan(3_000);
 
     // At most one short line per bad request, and never a stack trace.
     const flooded = service.logs.slice(logBefore).split('\n');
@@ -185,6 +185,24 @@ describe('HTTP hardening of the real service', () => {
     const kept = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
     expect(kept.status).toBe('HTTP/1.1 200 OK');
     expect(kept.headers['keep-alive']).toBe('timeout=65');
+
+    // An idle keep-alive connection outlives the (short) headers timeout: only a request being
+    // sent is held to it, so a load balancer's pooled connection is not cut under it.
+    const idle: Socket = connect(Number(port), '127.0.0.1');
+    let idleText = '';
+    let idleClosed = false;
+    idle.on('data', (chunk) => (idleText += chunk.toString('latin1')));
+    idle.on('close', () => (idleClosed = true));
+    idle.on('error', () => undefined);
+    const request = 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n';
+    idle.write(request);
+    await waitFor('the first answer', () => idleText.includes('\r\n\r\n'));
+    // The idle period is the scenario itself: twice HTTP_HEADERS_TIMEOUT_MS plus the check interval.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(idleClosed).toBe(false);
+    idle.write(request);
+    await waitFor('the second answer on the same connection', () => idleText.split('HTTP/1.1 200 OK').length === 3);
+    idle.destroy();
 
     // Slowloris: one header line per 500 ms, never finishing. HTTP_HEADERS_TIMEOUT_MS is 2 s here.
     const socket: Socket = connect(Number(port), '127.0.0.1');
