@@ -5,14 +5,16 @@ import { redactText } from '../connection/redact-url.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
+import { PublishError } from '../errors/publish.errors.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
-import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
+import type { DeliveryProcessor } from './delivery-processor.js';
 import { failureCopyProperties } from './failure-copy.js';
+import { messageIdOf, originalRoutingKey } from './message-identity.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
 import { readRetryCount } from './rabbit-context.js';
@@ -261,15 +263,25 @@ export class QueueConsumer {
       return; // stale delivery tag: the broker has already requeued this message
     }
     if (outcome.kind !== 'ack') {
+      let kept: 'copied' | 'not-copied';
       try {
-        await this.publishFailureCopy(message, outcome);
+        kept = await this.keepFailedMessage(message, outcome);
       } catch (error) {
-        // Neither retried nor parked, so it must not be acked: requeue it; the quorum delivery
-        // limit stops a loop if publishing keeps failing.
+        // The broker could not take the copy now (down, blocked, slow): neither retried nor
+        // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
+        // publishing keeps failing.
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
         throw error;
+      }
+      if (kept === 'not-copied') {
+        // No copy of ours could be made: the broker dead-letters the message itself, to
+        // <queue>.dlq through the queue's x-dead-letter-exchange; the queue moves on.
+        if (generation === this.generation) {
+          this.settlements.nack(message, false);
+        }
+        return;
       }
     }
     if (generation === this.generation) {
@@ -277,8 +289,53 @@ export class QueueConsumer {
     }
   }
 
-  private async publishFailureCopy(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>): Promise<void> {
-    const id = message.properties.messageId ?? '(no id)';
+  /**
+   * Publishes the retry or dead-letter copy. Failures caused by the message itself (a copy that
+   * cannot be built, declared or encoded) must never requeue it, or it would loop: the copy is
+   * tried again with a minimal header set in the DLQ, and if even that fails the caller lets the
+   * broker dead-letter the original. Only the broker's refusals (PublishError: down, blocked,
+   * timed out, nacked) are thrown, as they say nothing about the message.
+   */
+  private async keepFailedMessage(
+    message: ConsumeMessage,
+    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
+  ): Promise<'copied' | 'not-copied'> {
+    const id = messageIdOf(message);
+    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
+    try {
+      await this.publishFailureCopy(message, outcome, false);
+      return 'copied';
+    } catch (error) {
+      if (error instanceof PublishError) {
+        throw error;
+      }
+      this.deps.logger.error(
+        `the ${outcome.kind} copy of message ${id} of ${this.definition.queue} could not be published ` +
+          `(${redactText(String(error))}): parking it with a minimal header set`,
+      );
+    }
+    const parked: DeliveryOutcome = { kind: 'dead-letter', failure: outcome.failure, retryable: false };
+    try {
+      await this.publishFailureCopy(message, parked, true);
+      return 'copied';
+    } catch (error) {
+      if (error instanceof PublishError) {
+        throw error;
+      }
+      this.deps.logger.error(
+        `message ${id} of ${this.definition.queue} could not be parked by warren (${redactText(String(error))}): ` +
+          `rejected to the broker's dead-letter route (${deadLetterQueueName(this.definition.queue)}, without reason headers); ${reason}`,
+      );
+      return 'not-copied';
+    }
+  }
+
+  private async publishFailureCopy(
+    message: ConsumeMessage,
+    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
+    minimal: boolean,
+  ): Promise<void> {
+    const id = messageIdOf(message);
     const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
     let target: string;
     let retryCount: number;
@@ -291,16 +348,13 @@ export class QueueConsumer {
       retryCount = readRetryCount(message);
       this.deps.logger.warn(`dead-lettering message ${id} of ${this.definition.queue} after ${retryCount} retries: ${reason}`);
     }
-    await this.deps.publisher.publishRaw(
-      '',
-      target,
-      message.content,
-      failureCopyProperties(message, outcome.failure, {
-        handler: this.definition.handlerName,
-        originalRoutingKey: originalRoutingKey(message),
-        retryCount,
-      }),
+    const properties = failureCopyProperties(
+      message,
+      outcome.failure,
+      { handler: this.definition.handlerName, originalRoutingKey: originalRoutingKey(message), retryCount },
+      { minimal },
     );
+    await this.deps.publisher.publishRaw('', target, message.content, properties);
   }
 
   /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */
