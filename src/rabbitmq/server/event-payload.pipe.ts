@@ -1,0 +1,52 @@
+import { type ArgumentMetadata, BadRequestException, HttpException, Injectable, ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
+import { describeFailure } from './failure-description.js';
+
+/**
+ * The validation pipe for event handlers: a tolerant reader. Events evolve by adding fields, so a
+ * field the handler's DTO does not declare is stripped, never a reason to reject (HTTP input stays
+ * strict with its own `forbidNonWhitelisted` pipe). What a handler cannot work with is rejected as
+ * a `BadRequestException`, which the transport parks at once as a non-retryable `ValidationError`
+ * with the field messages in `x-error-message`:
+ * - a payload that is not a JSON object (`"str"`, `42`, `[]`, `null`) for a parameter typed as a class;
+ * - a DTO's failed constraints (a missing or mistyped required field);
+ * - any error raised while transforming or validating (e.g. a stack overflow on a deep payload):
+ *   the same input fails the same way on every attempt.
+ *
+ * `@OnEvent` binds it to every handler; bind it yourself to a plain `@EventPattern` handler with
+ * `@UsePipes(new EventPayloadPipe())`. Connect the transport with `inheritAppConfig: false`: a global
+ * HTTP pipe with `forbidNonWhitelisted` would run first and reject what this one strips.
+ */
+@Injectable()
+export class EventPayloadPipe extends ValidationPipe {
+  /** `options` are ValidationPipe's; `whitelist` is always on and `forbidNonWhitelisted` always off. */
+  constructor(options: ValidationPipeOptions = {}) {
+    super({ transform: true, ...options, whitelist: true, forbidNonWhitelisted: false });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // toValidate: a class (a DTO), not String/Number/Object/Array/…, and not a custom decorator.
+    if (this.toValidate(metadata) && !isJsonObject(value)) {
+      throw new BadRequestException([`payload must be a JSON object (${metadata.metatype!.name}), got ${kindOf(value)}`]);
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof HttpException) {
+        throw error;
+      }
+      const { type, message } = describeFailure(error);
+      throw new BadRequestException([`payload could not be validated: ${type}: ${message}`], { cause: error });
+    }
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
