@@ -163,12 +163,12 @@ describe('a retry copy of a message with 120 KiB of headers', () => {
   });
 
   afterAll(async () => {
-    await broker?.close();
     const queue = probe?.server.queues()[0];
     await probe?.dispose();
     if (queue) {
-      await broker.remove({ queues: [retryQueueName(queue, 200)] }).catch(() => undefined);
+      await broker?.remove({ queues: [retryQueueName(queue, 200)] });
     }
+    await broker?.close();
   });
 
   it('is published with the headers that fit and comes back for its retry, once', async () => {
