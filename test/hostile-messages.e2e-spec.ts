@@ -191,3 +191,59 @@ describe('a retry copy of a message with 120 KiB of headers', () => {
     expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
   });
 });
+
+@Injectable()
+class Calls {
+  count = 0;
+}
+
+@Controller()
+class AlwaysFailingHandler {
+  constructor(private readonly calls: Calls) {}
+
+  @OnEvent('hostile.conflict')
+  @Retry({ attempts: 3, delaysMs: [250] })
+  onConflict(): void {
+    this.calls.count += 1;
+    throw new Error('downstream unavailable');
+  }
+}
+
+describe('a retry copy that cannot be made (its retry queue exists with other arguments)', () => {
+  let probe: ProbeApp;
+  let broker: BrokerProbe;
+  let conflicting: string;
+
+  beforeAll(async () => {
+    probe = await startProbeApp('hostile-conflict', [AlwaysFailingHandler], {}, [Calls]);
+    broker = await BrokerProbe.open();
+    // Left behind by someone else with another TTL and type: the broker refuses our declare (406).
+    conflicting = retryQueueName(probe.server.queues()[0]!, 250);
+    await broker.channel.assertQueue(conflicting, { durable: true, arguments: { 'x-message-ttl': 999 } });
+  });
+
+  afterAll(async () => {
+    await probe?.dispose();
+    await broker?.remove({ queues: [conflicting] });
+    await broker?.close();
+  });
+
+  it('parks the message once with the reason instead of requeueing it forever', async () => {
+    const queue = probe.server.queues()[0]!;
+    broker.publish(probe.exchange, 'hostile.conflict', '{"n":1}', { messageId: 'conflict-1', headers: { tenant: 'acme' } });
+    const parked = await waitFor('the parked message', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 20_000 });
+    const headers = parked.properties.headers!;
+    expect(parked.properties.messageId).toBe('conflict-1');
+    expect(headers[HEADER_ERROR_TYPE]).toBe('Error');
+    expect(headers[HEADER_ERROR_MESSAGE]).toContain('downstream unavailable');
+    expect(headers[HEADER_ERROR_MESSAGE]).toContain('the original headers were left out');
+    expect(headers).not.toHaveProperty('tenant');
+    const calls = probe.app.get(Calls);
+    await holdsFor('one delivery, nothing left to loop on', async () => calls.count === 1 && (await broker.ready(queue)) === 0, {
+      durationMs: 1_500,
+      intervalMs: 150,
+    });
+    expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
+    expect(probe.server.consumerStatus()[0]).toMatchObject({ consuming: true, attached: true });
+  });
+});

@@ -54,7 +54,7 @@ export function failureCopyProperties(
   if (carried.dropped.length > 0) {
     errorMessage += ` [${droppedNote(carried.dropped)}]`;
   } else if (minimal) {
-    errorMessage += ' [the original headers were left out: a copy carrying them could not be published]';
+    errorMessage += ' [the original headers were left out: the first copy of this message could not be made]';
   }
   return {
     ...carriedProperties(properties),

@@ -361,11 +361,30 @@ export class QueueConsumer {
   private retryQueue(delayMs: number): Promise<string> {
     let declared = this.declaredRetryQueues.get(delayMs);
     if (!declared) {
-      declared = declareRetryQueue(this.channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
+      declared = this.declareOnOwnChannel(delayMs);
       declared.catch(() => this.declaredRetryQueues.delete(delayMs));
       this.declaredRetryQueues.set(delayMs, declared);
     }
     return declared;
+  }
+
+  /**
+   * On a short-lived channel of its own: a declare the broker refuses (a retry queue left with
+   * other arguments: 406) closes the channel it ran on, and on the consumer's channel that would
+   * drop every delivery in flight and redeliver this one — to fail the same way, in a loop.
+   */
+  private async declareOnOwnChannel(delayMs: number): Promise<string> {
+    const connection = this.deps.connection.connection;
+    if (!connection) {
+      throw new PublishError('the consumer connection is down: the retry queue cannot be declared now');
+    }
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // the refusal is thrown by the declare itself
+    try {
+      return await declareRetryQueue(channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** Only retryable failures count: poison messages say nothing about the downstream. */
