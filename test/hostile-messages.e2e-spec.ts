@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
@@ -7,9 +7,11 @@ import {
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_RETRY_COUNT,
+  NonRetryableError,
   OnEvent,
   RabbitClient,
   RabbitContext,
+  RabbitPublisher,
   Retry,
   retryQueueName,
 } from '../src/rabbitmq/index.js';
@@ -245,5 +247,48 @@ describe('a retry copy that cannot be made (its retry queue exists with other ar
     });
     expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
     expect(probe.server.consumerStatus()[0]).toMatchObject({ consuming: true, attached: true });
+  });
+});
+
+@Controller()
+class RefusingHandler {
+  constructor(private readonly calls: Calls) {}
+
+  @OnEvent('hostile.refused')
+  onRefused(): void {
+    this.calls.count += 1;
+    throw new NonRetryableError('customer unknown');
+  }
+}
+
+describe('when no copy of ours can be published at all', () => {
+  let probe: ProbeApp;
+  let broker: BrokerProbe;
+
+  beforeAll(async () => {
+    probe = await startProbeApp('hostile-nocopy', [RefusingHandler], {}, [Calls]);
+    broker = await BrokerProbe.open();
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await probe?.dispose();
+    await broker?.close();
+  });
+
+  it("rejects the message into the queue's broker-side dead-letter route: kept, and the queue moves on", async () => {
+    const queue = probe.server.queues()[0]!;
+    // Only the copies fail (as an unencodable one would), with an error that is not the broker's.
+    const publisher = probe.app.get(RabbitPublisher);
+    const publishRaw = jest.spyOn(publisher, 'publishRaw').mockRejectedValue(new TypeError('cannot encode this copy'));
+    broker.publish(probe.exchange, 'hostile.refused', '{"n":1}', { messageId: 'no-copy-1', headers: { tenant: 'acme' } });
+    const parked = await waitFor('the message in the DLQ', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 20_000 });
+    expect(publishRaw).toHaveBeenCalledTimes(2); // the bounded copy, then the minimal one
+    expect(parked.properties.messageId).toBe('no-copy-1');
+    expect(parked.properties.headers!.tenant).toBe('acme');
+    const deaths = parked.properties.headers!['x-death'] as { reason: string; queue: string }[];
+    expect(deaths[0]).toMatchObject({ reason: 'rejected', queue });
+    const calls = probe.app.get(Calls);
+    await holdsFor('one delivery only', async () => calls.count === 1 && (await broker.ready(queue)) === 0, { durationMs: 1_000, intervalMs: 150 });
   });
 });
