@@ -5,19 +5,15 @@ import { redactText } from '../connection/redact-url.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
-import { PublishError } from '../errors/publish.errors.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { deadLetterQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
+import { declareEventsExchange, declareHandlerQueue } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
-import { failureCopyProperties } from './failure-copy.js';
-import { messageIdOf, originalRoutingKey } from './message-identity.js';
+import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
-import { readRetryCount } from './rabbit-context.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -71,7 +67,7 @@ export class QueueConsumer {
   private readonly metrics: QueueMetrics;
   private readonly pauses = new Set<PauseReason>();
   private readonly killSwitch: KillSwitch;
-  private readonly declaredRetryQueues = new Map<number, Promise<string>>();
+  private readonly keeper: FailedMessageKeeper;
   private consumerTag?: string;
   private attached = false;
   private lastProgressAt = Date.now();
@@ -86,6 +82,7 @@ export class QueueConsumer {
   ) {
     this.killSwitch = new KillSwitch(deps.killSwitch);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
+    this.keeper = new FailedMessageKeeper(definition, deps);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -214,7 +211,7 @@ export class QueueConsumer {
   private async setup(channel: Channel): Promise<void> {
     this.generation += 1;
     this.settlements.reset();
-    this.declaredRetryQueues.clear();
+    this.keeper.forgetDeclaredQueues();
     await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
     await declareHandlerQueue(channel, {
       exchange: this.deps.exchange,
@@ -248,9 +245,9 @@ export class QueueConsumer {
     this.metrics.handled((performance.now() - startedAt) / 1000);
     this.recordForKillSwitch(outcome);
     try {
-      await this.settle(message, outcome, generation);
+      const settled = await this.settle(message, outcome, generation);
       this.lastProgressAt = Date.now();
-      this.metrics.settled(outcome.kind.replace('-', '_') as ConsumeOutcome);
+      this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
     } catch (error) {
       this.metrics.settled('requeue');
       // Settling failed (broker gone mid-way): the message stays unacked and comes back.
@@ -258,14 +255,16 @@ export class QueueConsumer {
     }
   }
 
-  private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<void> {
+  /** Settles the delivery; returns what really happened (a retry may end up parked). */
+  private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<DeliveryOutcome['kind']> {
     if (generation !== this.generation) {
-      return; // stale delivery tag: the broker has already requeued this message
+      return outcome.kind; // stale delivery tag: the broker has already requeued this message
     }
+    let settled: DeliveryOutcome['kind'] = outcome.kind;
     if (outcome.kind !== 'ack') {
-      let kept: 'copied' | 'not-copied';
+      let kept: DeliveryOutcome['kind'] | 'not-copied';
       try {
-        kept = await this.keepFailedMessage(message, outcome);
+        kept = await this.keeper.keep(message, outcome);
       } catch (error) {
         // The broker could not take the copy now (down, blocked, slow): neither retried nor
         // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
@@ -281,110 +280,14 @@ export class QueueConsumer {
         if (generation === this.generation) {
           this.settlements.nack(message, false);
         }
-        return;
+        return 'dead-letter';
       }
+      settled = kept;
     }
     if (generation === this.generation) {
       this.settlements.ack(message);
     }
-  }
-
-  /**
-   * Publishes the retry or dead-letter copy. Failures caused by the message itself (a copy that
-   * cannot be built, declared or encoded) must never requeue it, or it would loop: the copy is
-   * tried again with a minimal header set in the DLQ, and if even that fails the caller lets the
-   * broker dead-letter the original. Only the broker's refusals (PublishError: down, blocked,
-   * timed out, nacked) are thrown, as they say nothing about the message.
-   */
-  private async keepFailedMessage(
-    message: ConsumeMessage,
-    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
-  ): Promise<'copied' | 'not-copied'> {
-    const id = messageIdOf(message);
-    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
-    try {
-      await this.publishFailureCopy(message, outcome, false);
-      return 'copied';
-    } catch (error) {
-      if (error instanceof PublishError) {
-        throw error;
-      }
-      this.deps.logger.error(
-        `the ${outcome.kind} copy of message ${id} of ${this.definition.queue} could not be published ` +
-          `(${redactText(String(error))}): parking it with a minimal header set`,
-      );
-    }
-    const parked: DeliveryOutcome = { kind: 'dead-letter', failure: outcome.failure, retryable: false };
-    try {
-      await this.publishFailureCopy(message, parked, true);
-      return 'copied';
-    } catch (error) {
-      if (error instanceof PublishError) {
-        throw error;
-      }
-      this.deps.logger.error(
-        `message ${id} of ${this.definition.queue} could not be parked by warren (${redactText(String(error))}): ` +
-          `rejected to the broker's dead-letter route (${deadLetterQueueName(this.definition.queue)}, without reason headers); ${reason}`,
-      );
-      return 'not-copied';
-    }
-  }
-
-  private async publishFailureCopy(
-    message: ConsumeMessage,
-    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
-    minimal: boolean,
-  ): Promise<void> {
-    const id = messageIdOf(message);
-    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
-    let target: string;
-    let retryCount: number;
-    if (outcome.kind === 'retry') {
-      target = await this.retryQueue(outcome.delayMs);
-      retryCount = outcome.retry;
-      this.deps.logger.warn(`retry ${outcome.retry} of message ${id} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason}`);
-    } else {
-      target = deadLetterQueueName(this.definition.queue);
-      retryCount = readRetryCount(message);
-      this.deps.logger.warn(`dead-lettering message ${id} of ${this.definition.queue} after ${retryCount} retries: ${reason}`);
-    }
-    const properties = failureCopyProperties(
-      message,
-      outcome.failure,
-      { handler: this.definition.handlerName, originalRoutingKey: originalRoutingKey(message), retryCount },
-      { minimal },
-    );
-    await this.deps.publisher.publishRaw('', target, message.content, properties);
-  }
-
-  /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */
-  private retryQueue(delayMs: number): Promise<string> {
-    let declared = this.declaredRetryQueues.get(delayMs);
-    if (!declared) {
-      declared = this.declareOnOwnChannel(delayMs);
-      declared.catch(() => this.declaredRetryQueues.delete(delayMs));
-      this.declaredRetryQueues.set(delayMs, declared);
-    }
-    return declared;
-  }
-
-  /**
-   * On a short-lived channel of its own: a declare the broker refuses (a retry queue left with
-   * other arguments: 406) closes the channel it ran on, and on the consumer's channel that would
-   * drop every delivery in flight and redeliver this one — to fail the same way, in a loop.
-   */
-  private async declareOnOwnChannel(delayMs: number): Promise<string> {
-    const connection = this.deps.connection.connection;
-    if (!connection) {
-      throw new PublishError('the consumer connection is down: the retry queue cannot be declared now');
-    }
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined); // the refusal is thrown by the declare itself
-    try {
-      return await declareRetryQueue(channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
-    } finally {
-      await channel.close().catch(() => undefined);
-    }
+    return settled;
   }
 
   /** Only retryable failures count: poison messages say nothing about the downstream. */
