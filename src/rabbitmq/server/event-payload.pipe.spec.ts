@@ -63,10 +63,11 @@ describe('EventPayloadPipe', () => {
   });
 
   it('passes payloads of parameters typed as a primitive, an interface or the context untouched', async () => {
-    expect(await pipe.transform('str', payload(String))).toBe('str');
-    expect(await pipe.transform([1], payload(Object))).toEqual([1]);
-    expect(await pipe.transform(null, payload(undefined))).toBeNull();
-    expect(await pipe.transform(7, { type: 'custom', metatype: OrderEventDto, data: undefined })).toBe(7);
+    // Synchronously: no promise per message for what is not validated.
+    expect(pipe.transform('str', payload(String))).toBe('str');
+    expect(pipe.transform([1], payload(Object))).toEqual([1]);
+    expect(pipe.transform(null, payload(undefined))).toBeNull();
+    expect(pipe.transform(7, { type: 'custom', metatype: OrderEventDto, data: undefined })).toBe(7);
   });
 
   it('turns an error raised while transforming (a stack overflow) into a ValidationError', async () => {

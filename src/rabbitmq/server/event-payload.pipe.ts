@@ -1,8 +1,16 @@
-import { type ArgumentMetadata, BadRequestException, HttpException, Injectable, ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  BadRequestException,
+  HttpException,
+  Injectable,
+  type PipeTransform,
+  ValidationPipe,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
 import { describeFailure } from './failure-description.js';
 
 /**
- * The validation pipe for event handlers: a tolerant reader. Events evolve by adding fields, so a
+ * The validation pipe for event handlers (a ValidationPipe inside): a tolerant reader. Events evolve by adding fields, so a
  * field the handler's DTO does not declare is stripped, never a reason to reject (HTTP input stays
  * strict with its own `forbidNonWhitelisted` pipe). What a handler cannot work with is rejected as
  * a `BadRequestException`, which the transport parks at once as a non-retryable `ValidationError`
@@ -17,19 +25,31 @@ import { describeFailure } from './failure-description.js';
  * HTTP pipe with `forbidNonWhitelisted` would run first and reject what this one strips.
  */
 @Injectable()
-export class EventPayloadPipe extends ValidationPipe {
+export class EventPayloadPipe implements PipeTransform {
+  private readonly validation: ValidationPipe;
+
   /** `options` are ValidationPipe's; `whitelist` is always on and `forbidNonWhitelisted` always off. */
   constructor(options: ValidationPipeOptions = {}) {
-    super({ transform: true, ...options, whitelist: true, forbidNonWhitelisted: false });
+    this.validation = new ValidationPipe({ transform: true, ...options, whitelist: true, forbidNonWhitelisted: false });
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // toValidate: a class (a DTO), not String/Number/Object/Array/…, and not a custom decorator.
-    if (this.toValidate(metadata) && !isJsonObject(value)) {
+  /**
+   * Synchronous for what it does not validate (a payload typed `unknown` or as an interface, the
+   * context): the consume path pays no promise for them.
+   */
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (!expectsClassInstance(metadata)) {
+      return value;
+    }
+    if (!isJsonObject(value)) {
       throw new BadRequestException([`payload must be a JSON object (${metadata.metatype!.name}), got ${kindOf(value)}`]);
     }
+    return this.validate(value, metadata);
+  }
+
+  private async validate(value: Record<string, unknown>, metadata: ArgumentMetadata): Promise<unknown> {
     try {
-      return await super.transform(value, metadata);
+      return await this.validation.transform(value, metadata);
     } catch (error) {
       if (error instanceof HttpException) {
         throw error;
@@ -38,6 +58,14 @@ export class EventPayloadPipe extends ValidationPipe {
       throw new BadRequestException([`payload could not be validated: ${type}: ${message}`], { cause: error });
     }
   }
+}
+
+/** Types ValidationPipe leaves alone: they are no DTO. */
+const NOT_DTO_TYPES: readonly unknown[] = [String, Boolean, Number, Array, Object, Buffer, Date];
+
+/** The payload parameter is typed as a class (a DTO), as ValidationPipe decides what to validate. */
+function expectsClassInstance({ type, metatype }: ArgumentMetadata): boolean {
+  return type !== 'custom' && typeof metatype === 'function' && !NOT_DTO_TYPES.includes(metatype);
 }
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
