@@ -120,17 +120,24 @@ export class FailedMessageKeeper {
   /**
    * On a short-lived channel of its own: a declare the broker refuses (a retry queue left with
    * other arguments: 406) closes the channel it ran on, and on the consumer's channel that would
-   * drop every delivery in flight and redeliver this one — to fail the same way, in a loop.
+   * drop every delivery in flight and redeliver this one — to fail the same way, in a loop. Such a
+   * refusal is thrown as is (the message is then parked); a connection that is merely down is a
+   * PublishError (the message is requeued and retried later).
    */
   private async declareOnOwnChannel(delayMs: number): Promise<string> {
-    const connection = this.deps.connection.connection;
-    if (!connection) {
+    const channel = await this.deps.connection.connection?.createChannel().catch(() => undefined);
+    if (!channel) {
       throw new PublishError('the consumer connection is down: the retry queue cannot be declared now');
     }
-    const channel = await connection.createChannel();
     channel.on('error', () => undefined); // the refusal is thrown by the declare itself
     try {
       return await declareRetryQueue(channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
+    } catch (error) {
+      // A refusal by the broker carries its reply code (406, 403…); anything else is the connection.
+      if (typeof (error as { code?: unknown }).code === 'number') {
+        throw error;
+      }
+      throw new PublishError(`the retry queue could not be declared now: ${redactText(String(error))}`, 1, { cause: error });
     } finally {
       await channel.close().catch(() => undefined);
     }
