@@ -26,6 +26,7 @@ export class AppModule implements NestModule {
           codec: config.codec,
           compression: config.compression,
           compressThresholdBytes: config.compressThresholdBytes,
+          maxJsonDepth: config.maxJsonDepth,
           publishTimeoutMs: config.publishTimeoutMs,
           shutdownGraceMs: config.shutdownGraceMs,
           handlerTimeoutMs: config.handlerTimeoutMs,

@@ -14,6 +14,8 @@ export class AppConfig {
   /** Compression of published bodies of at least compressThresholdBytes. */
   compression!: 'gzip' | 'deflate' | 'none';
   compressThresholdBytes!: number;
+  /** Deepest nesting of a consumed JSON event; deeper ones are parked as DecodeError. */
+  maxJsonDepth!: number;
   publishTimeoutMs!: number;
   shutdownGraceMs!: number;
   /** Time between readiness failing and HTTP closing on SIGTERM (lame-duck period). */

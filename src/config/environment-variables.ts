@@ -48,6 +48,11 @@ export class EnvironmentVariables {
   @Min(1, { message: 'COMPRESS_THRESHOLD_BYTES must be at least 1' })
   COMPRESS_THRESHOLD_BYTES!: number;
 
+  @IsInt({ message: 'MAX_JSON_DEPTH must be an integer' })
+  @Min(1, { message: 'MAX_JSON_DEPTH must be at least 1' })
+  @Max(10_000, { message: 'MAX_JSON_DEPTH must be at most 10000' })
+  MAX_JSON_DEPTH!: number;
+
   @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
   @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
   @Max(60_000, { message: 'PUBLISH_TIMEOUT_MS must be at most 60000' })

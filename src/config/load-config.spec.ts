@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       codec: 'json',
       compression: 'gzip',
       compressThresholdBytes: 64 * 1024,
+      maxJsonDepth: 64,
       publishTimeoutMs: 5000,
       shutdownGraceMs: 10000,
       shutdownDelayMs: 0,
@@ -141,6 +142,8 @@ describe('loadConfig', () => {
     ['CODEC', 'protobuf'],
     ['COMPRESSION', 'brotli'],
     ['COMPRESS_THRESHOLD_BYTES', '0'],
+    ['MAX_JSON_DEPTH', '0'],
+    ['MAX_JSON_DEPTH', '10001'],
   ])('rejects a bad %s and names it', (name, value) => {
     const error = rejectionOf({ [name]: value });
     expect(error.message).toContain(name);

@@ -41,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     codec: variables.CODEC,
     compression: variables.COMPRESSION,
     compressThresholdBytes: variables.COMPRESS_THRESHOLD_BYTES,
+    maxJsonDepth: variables.MAX_JSON_DEPTH,
     publishTimeoutMs: variables.PUBLISH_TIMEOUT_MS,
     shutdownGraceMs: variables.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: variables.SHUTDOWN_DELAY_MS,

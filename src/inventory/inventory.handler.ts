@@ -1,6 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ORDER_CREATED, type OrderCreatedEvent } from '../orders/events/order-created.event.js';
+// Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
+import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { OnEvent, RabbitClient } from '../rabbitmq/index.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
 import { StockLedger } from './stock-ledger.js';

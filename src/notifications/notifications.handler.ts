@@ -1,8 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ORDER_CREATED, type OrderCreatedEvent } from '../orders/events/order-created.event.js';
+// Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
+import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { OnEvent } from '../rabbitmq/index.js';
-import { USER_REGISTERED, type UserRegisteredEvent } from '../users/events/user-registered.event.js';
+import { USER_REGISTERED, UserRegisteredEvent } from '../users/events/user-registered.event.js';
 import { Mailer } from './mailer.port.js';
 
 /** Sends the emails of the demo: welcome on registration, confirmation on order. */

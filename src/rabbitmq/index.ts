@@ -6,6 +6,7 @@ export { resolveRabbitMQOptions } from './options/resolve-options.js';
 export { RabbitClient } from './client/rabbit-client.js';
 export { RabbitServer } from './server/rabbit-server.js';
 export { RabbitContext } from './server/rabbit-context.js';
+export { EventPayloadPipe } from './server/event-payload.pipe.js';
 export { RabbitConnections } from './connection/rabbit-connections.js';
 export type { ConnectionState } from './connection/connection-state.js';
 export { RabbitPublisher } from './publisher/rabbit-publisher.js';

@@ -129,6 +129,14 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
+/**
+ * Deepest nesting of arrays and objects a consumed JSON body may have (the top-level value is
+ * depth 1). Checked by one iterative scan before JSON.parse: class-transformer, class-validator
+ * and most handler code walk payloads recursively, and a 256 KiB body can nest 131,000 levels,
+ * which overflows their stack. Real events nest a handful of levels.
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
 /** Content type warren writes for MessagePack (msgpackr) bodies. */
 export const MSGPACK_CONTENT_TYPE = 'application/msgpack';
 /** The older, unregistered name many MessagePack clients still send; accepted on consume. */

@@ -1,5 +1,5 @@
 import { JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE } from '../rabbitmq.constants.js';
-import { JsonCodec } from './json.codec.js';
+import { JsonCodec, type JsonDecodeLimits } from './json.codec.js';
 import type { MessageCodec } from './message-codec.interface.js';
 import { MsgpackCodec } from './msgpack.codec.js';
 import { UnknownCodecError } from './unknown-codec.error.js';
@@ -31,9 +31,12 @@ export class CodecRegistry {
     }
   }
 
-  /** JSON and MessagePack, plus the given codecs (which replace a built-in of the same type). */
-  static withBuiltins(extra: readonly MessageCodec[] = []): CodecRegistry {
-    return new CodecRegistry([new JsonCodec(), new MsgpackCodec(), ...extra]);
+  /**
+   * JSON and MessagePack, plus the given codecs (which replace a built-in of the same type).
+   * `json` bounds what the JSON codec accepts on consume (nesting depth).
+   */
+  static withBuiltins(extra: readonly MessageCodec[] = [], json: JsonDecodeLimits = {}): CodecRegistry {
+    return new CodecRegistry([new JsonCodec(json), new MsgpackCodec(), ...extra]);
   }
 
   /** The codec for a `content-type` header value (parameters and case ignored), if any. */

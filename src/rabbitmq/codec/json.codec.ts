@@ -1,15 +1,50 @@
-import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
+import { DEFAULT_MAX_JSON_DEPTH, JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
+import { jsonStructureViolation, type JsonStructureLimits } from './json-structure-guard.js';
 import type { MessageCodec } from './message-codec.interface.js';
 
-/** The default codec: what any AMQP client (Go, Python, the CLI) can produce and read. */
+/** Bounds a consumed JSON body must keep before it is parsed. */
+export interface JsonDecodeLimits {
+  /** Deepest nesting of arrays and objects (the top-level value is depth 1). @default 64 */
+  maxDepth?: number;
+}
+
+/**
+ * The default codec: what any AMQP client (Go, Python, the CLI) can produce and read. Decoding is
+ * strict where a lenient reader would corrupt or crash: invalid UTF-8 is refused (not replaced by
+ * U+FFFD, which would silently change an `orderId`), and so is nesting beyond `maxDepth`, found by
+ * one iterative pass before `JSON.parse` or any recursive code sees the payload.
+ */
 export class JsonCodec implements MessageCodec {
   readonly contentType = JSON_CONTENT_TYPE;
+  private readonly limits: JsonStructureLimits;
+  // fatal: throw on the first invalid byte sequence instead of replacing it.
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(limits: JsonDecodeLimits = {}) {
+    // Members are not bounded here: maxMessageBytes already bounds them, and nothing after the
+    // parse walks a wide array recursively.
+    this.limits = { maxDepth: limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, maxMembers: Number.POSITIVE_INFINITY };
+  }
 
   encode(payload: unknown): Buffer {
     return Buffer.from(JSON.stringify(payload) ?? 'null', 'utf8');
   }
 
+  /** Throws on invalid UTF-8, on nesting deeper than `maxDepth`, and on text that is not JSON. */
   decode(body: Buffer): unknown {
-    return JSON.parse(body.toString('utf8'));
+    let text: string;
+    try {
+      text = this.utf8.decode(body);
+    } catch {
+      throw new Error('invalid UTF-8');
+    }
+    // A text shorter than the limit cannot nest deeper than it: skip the scan for tiny bodies.
+    if (text.length > this.limits.maxDepth) {
+      const violation = jsonStructureViolation(text, this.limits);
+      if (violation !== undefined) {
+        throw new Error(violation);
+      }
+    }
+    return JSON.parse(text);
   }
 }

@@ -104,6 +104,13 @@ describe('MessageDecoder', () => {
     expect(error.message).toContain('application/xml');
   });
 
+  it('refuses invalid UTF-8 and deep nesting with a DecodeError saying which', async () => {
+    const invalid = Buffer.concat([Buffer.from('{"orderId":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect((await decodeErrorOf(delivery(invalid))).message).toBe('body is not valid application/json: invalid UTF-8');
+    const deep = `${'['.repeat(500)}${']'.repeat(500)}`;
+    expect((await decodeErrorOf(delivery(deep))).message).toContain('nests deeper than 64 levels');
+  });
+
   it('uses the default content type only when none is given', async () => {
     // text/plain is not JSON even if the body happens to be valid JSON.
     await expect(decoder().decode(delivery('{"a":1}', { contentType: 'text/plain' }))).rejects.toThrow(DecodeError);

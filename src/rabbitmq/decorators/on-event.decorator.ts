@@ -1,7 +1,11 @@
-import { UseInterceptors } from '@nestjs/common';
+import { UseInterceptors, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { RetryPolicyInterceptor } from '../retry/retry-policy.interceptor.js';
+import { EventPayloadPipe } from '../server/event-payload.pipe.js';
 import type { HandlerExtras } from '../server/handler-extras.js';
+
+/** Stateless, so one instance serves every handler. */
+const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
 
 /** Per-handler options of `@OnEvent`. */
 export interface OnEventOptions {
@@ -18,7 +22,10 @@ export interface OnEventOptions {
  * gets its own durable queue, named after its class and method (`NotificationsHandler.
  * onOrderCreated` → `<service>.notifications.order-created`), so two handlers of the same event
  * each see every event and fail or retry independently. Failures are retried per `@Retry` or
- * the module's `retry` option.
+ * the module's `retry` option. The payload is read tolerantly by EventPayloadPipe: fields its DTO
+ * does not declare are stripped, a wrong shape is parked at once as a ValidationError. (A global
+ * pipe of the app runs before it: connect the transport with `inheritAppConfig: false` so HTTP's
+ * strict pipe does not reject events.)
  */
 export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
@@ -28,6 +35,7 @@ export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDe
     };
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
     UseInterceptors(RetryPolicyInterceptor)(target, key, descriptor);
+    UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }
 

@@ -123,6 +123,15 @@ describe('replayCopyProperties', () => {
     expect(copy.headers?.['x-last-error-type']).toBe('DecodeError');
   });
 
+  it('leaves out headers over the carried-headers budget, so the copy can be encoded', () => {
+    const headers = replayCopyProperties(parked({ ...REASON, tenant: 'acme', blob: 'x'.repeat(120 * 1024) }), 'orders.audit', REPLAYED_AT)
+      .headers!;
+    expect(headers.tenant).toBe('acme');
+    expect(headers).not.toHaveProperty('blob');
+    expect(headers['x-retry-count']).toBe(0);
+    expect(headers['x-original-routing-key']).toBe('order.created');
+  });
+
   it('adds no routing key header when none can be recovered', () => {
     const copy = replayCopyProperties(parked(undefined), 'orders.audit', REPLAYED_AT);
     expect(copy.headers).toEqual({ 'x-retry-count': 0, 'x-replayed-at': '2025-01-02T03:04:05.678Z' });

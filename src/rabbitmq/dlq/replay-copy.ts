@@ -9,6 +9,7 @@ import {
 import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from './dead-letter.constants.js';
 import { headerText } from './header-text.js';
 import { readDeaths } from './x-death.js';
+import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from '../server/bounded-headers.js';
 import { carriedProperties } from '../server/carried-properties.js';
 
 /**
@@ -40,10 +41,13 @@ const BROKER_HISTORY_HEADERS = [
 export function replayCopyProperties(message: Message, queue: string, replayedAt: Date): Options.Publish {
   const { properties } = message;
   const parked: MessagePropertyHeaders = properties.headers ?? {};
-  const headers: MessagePropertyHeaders = { ...parked };
-  for (const name of [HEADER_ERROR_TYPE, HEADER_ERROR_MESSAGE, HEADER_FAILED_AT, ...BROKER_HISTORY_HEADERS]) {
-    delete headers[name];
-  }
+  // Within the budget the consumer keeps too: a message the broker dead-lettered by itself may
+  // carry a header table amqplib cannot encode (over 64 KiB), and the replay must not fail on it.
+  const headers: MessagePropertyHeaders = boundHeaders(
+    parked,
+    CARRIED_HEADERS_BUDGET_BYTES,
+    new Set([HEADER_ERROR_TYPE, HEADER_ERROR_MESSAGE, HEADER_FAILED_AT, ...BROKER_HISTORY_HEADERS]),
+  ).headers;
   headers[HEADER_RETRY_COUNT] = 0;
   headers[HEADER_REPLAYED_AT] = replayedAt.toISOString();
   const lastErrorType = headerText(parked[HEADER_ERROR_TYPE]) ?? headerText(parked['x-first-death-reason']) ?? headerText(parked[HEADER_LAST_ERROR_TYPE]);

@@ -162,6 +162,12 @@ export interface RabbitMQModuleOptions {
    * @default 65536 (64 KiB)
    */
   compressThresholdBytes?: number;
+  /**
+   * Deepest nesting of arrays and objects a consumed JSON body may have; a deeper one is parked at
+   * once as a DecodeError, before any recursive code (validation, handlers) could overflow the stack.
+   * @default 64
+   */
+  maxJsonDepth?: number;
 }
 
 /** TLS settings for `amqps://` URLs. The server certificate is always verified. */

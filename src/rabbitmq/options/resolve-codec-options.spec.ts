@@ -62,6 +62,8 @@ describe('resolveRabbitMQOptions: codecs and compression', () => {
     ["compression 'br'", 'compression', { compression: 'br' }],
     ['compressThresholdBytes 0', 'compressThresholdBytes', { compressThresholdBytes: 0 }],
     ['compressThresholdBytes 1.5', 'compressThresholdBytes', { compressThresholdBytes: 1.5 }],
+    ['maxJsonDepth 0', 'maxJsonDepth', { maxJsonDepth: 0 }],
+    ['maxJsonDepth 10001', 'maxJsonDepth', { maxJsonDepth: 10_001 }],
     ['codecs that is not an array', 'codecs', { codecs: new TextCodec() }],
     ['a codec without decode', 'codecs\\[0\\]', { codecs: [{ contentType: 'application/x-a', encode: () => Buffer.alloc(0) }] }],
     ['a codec with a malformed content type', 'codecs\\[0\\]', { codecs: [new TextCodec('protobuf')] }],

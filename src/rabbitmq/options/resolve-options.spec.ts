@@ -64,6 +64,7 @@ describe('resolveRabbitMQOptions', () => {
       codecs: [],
       compression: 'gzip',
       compressThresholdBytes: 64 * 1024,
+      maxJsonDepth: 64,
     });
   });
 

@@ -28,7 +28,7 @@ import {
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
-import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../rabbitmq.constants.js';
+import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../rabbitmq.constants.js';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { COMPRESSIONS } from '../codec/compression.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
@@ -76,6 +76,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     codecs: [],
     compression: DEFAULT_COMPRESSION,
     compressThresholdBytes: DEFAULT_COMPRESS_THRESHOLD_BYTES,
+    maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -154,6 +155,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('stuckConsumerMs', resolved.stuckConsumerMs);
   requireInteger('readinessMaxQueueDepth', resolved.readinessMaxQueueDepth, 0);
   validateCodecs(resolved);
+  // Above ~10,000 the recursive walkers the limit protects overflow anyway.
+  requireInteger('maxJsonDepth', resolved.maxJsonDepth, 1, 10_000);
   return resolved;
 }
 

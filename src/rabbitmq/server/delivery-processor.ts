@@ -1,17 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
 import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { DecodeError } from '../errors/decode.error.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
+import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { decideOnFailure } from './failure-decision.js';
+import { describeFailure } from './failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { readEnvelope } from './nest-envelope.js';
+import { originalRoutingKey } from './message-identity.js';
 import { RabbitContext, readRetryCount } from './rabbit-context.js';
 
 /**
@@ -41,10 +43,10 @@ export class DeliveryProcessor {
         );
       }
     } catch (error) {
-      return decideOnFailure(error, this.defaultPolicy, retries);
+      return decideOnFailure(asDecodeFailure(error), this.defaultPolicy, retries);
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
-    const correlationId = message.properties.correlationId ?? message.properties.messageId ?? randomUUID();
+    const correlationId = message.properties.correlationId ?? context.getMessageId();
     try {
       await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
       return { kind: 'ack' };
@@ -90,8 +92,14 @@ export class DeliveryProcessor {
   }
 }
 
-/** Routing key the event was first published with (retries re-route via the default exchange). */
-export function originalRoutingKey(message: ConsumeMessage): string {
-  const header = message.properties.headers?.[HEADER_ORIGINAL_ROUTING_KEY];
-  return typeof header === 'string' ? header : message.fields.routingKey;
+/**
+ * Whatever goes wrong while reading a message (a codec's own exception, a stack overflow in a
+ * team's codec) is about these bytes and happens again on every attempt: a DecodeError.
+ */
+function asDecodeFailure(error: unknown): unknown {
+  if (error instanceof DecodeError || error instanceof MessageTooLargeError || error instanceof NoHandlerError) {
+    return error;
+  }
+  const { type, message } = describeFailure(error);
+  return new DecodeError(`could not decode the message: ${type}: ${message}`, { cause: error });
 }

@@ -63,6 +63,20 @@ describe('isRetryable', () => {
     expect(isRetryable(new HttpException('first 4xx', 400))).toBe(false);
   });
 
+  it('does not retry a stack overflow: the same input overflows again', () => {
+    const overflow = (depth: number): number => (depth === 0 ? 0 : 1 + overflow(depth - 1));
+    let thrown: unknown;
+    try {
+      overflow(10_000_000);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RangeError);
+    expect(isRetryable(thrown)).toBe(false);
+    // Other RangeErrors are ordinary failures.
+    expect(isRetryable(new RangeError('Invalid array length'))).toBe(true);
+  });
+
   it('classifies by class, not by name: an Error merely named DecodeError is retried', () => {
     const impostor = new Error('looks like a decode error');
     impostor.name = 'DecodeError';

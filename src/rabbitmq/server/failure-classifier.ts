@@ -5,8 +5,8 @@ import { NoHandlerError } from '../errors/no-handler.error.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
 
 /**
- * Poison never loops: a message that cannot be read, fails validation, has no handler, or
- * whose handler said retrying is pointless goes to the DLQ at once. Everything else (a
+ * Poison never loops: a message that cannot be read, fails validation, has no handler, overflows
+ * the stack, or whose handler said retrying is pointless goes to the DLQ at once. Everything else (a
  * downstream timeout, a refused connection, a bug that a deploy may fix) is retried.
  */
 export function isRetryable(error: unknown): boolean {
@@ -24,5 +24,15 @@ export function isRetryable(error: unknown): boolean {
     const status = error.getStatus();
     return status < 400 || status >= 500;
   }
+  // A stack overflow comes from the input's shape (deep nesting met by recursive code): the same
+  // message overflows the same way on every attempt.
+  if (isStackOverflow(error)) {
+    return false;
+  }
   return true;
+}
+
+/** V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }

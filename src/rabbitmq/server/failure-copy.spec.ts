@@ -124,4 +124,27 @@ describe('failureCopyProperties', () => {
     expect(copy.expiration).toBeUndefined();
     expect(copy.userId).toBeUndefined();
   });
+
+  it('stamps a derived messageId on the copy of a message that had none, the same on every failure', () => {
+    const withoutId = message();
+    withoutId.properties.messageId = undefined;
+    const first = failureCopyProperties(withoutId, FAILURE, CONTEXT).messageId;
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8/);
+    expect(failureCopyProperties(withoutId, FAILURE, CONTEXT).messageId).toBe(first);
+  });
+
+  it('leaves out headers over the budget and names them in x-error-message', () => {
+    const headers = { tenant: 'acme', huge: 'x'.repeat(120 * 1024) };
+    const copy = failureCopyProperties(message(headers), FAILURE, CONTEXT).headers!;
+    expect(copy.tenant).toBe('acme');
+    expect(copy).not.toHaveProperty('huge');
+    expect(copy[HEADER_ERROR_MESSAGE]).toMatch(/^ECONNREFUSED \[1 header\(s\) left out of this copy, over the 16384-byte budget .*: huge\]$/);
+  });
+
+  it('carries no original header in the minimal form, and says so', () => {
+    const copy = failureCopyProperties(message({ tenant: 'acme' }), FAILURE, CONTEXT, { minimal: true }).headers!;
+    expect(copy).not.toHaveProperty('tenant');
+    expect(copy[HEADER_ERROR_TYPE]).toBe('Error');
+    expect(copy[HEADER_ERROR_MESSAGE]).toContain('the original headers were left out');
+  });
 });

@@ -7,15 +7,13 @@ import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { deadLetterQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
+import { declareEventsExchange, declareHandlerQueue } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
-import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
-import { failureCopyProperties } from './failure-copy.js';
+import type { DeliveryProcessor } from './delivery-processor.js';
+import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
-import { readRetryCount } from './rabbit-context.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -69,7 +67,7 @@ export class QueueConsumer {
   private readonly metrics: QueueMetrics;
   private readonly pauses = new Set<PauseReason>();
   private readonly killSwitch: KillSwitch;
-  private readonly declaredRetryQueues = new Map<number, Promise<string>>();
+  private readonly keeper: FailedMessageKeeper;
   private consumerTag?: string;
   private attached = false;
   private lastProgressAt = Date.now();
@@ -84,6 +82,7 @@ export class QueueConsumer {
   ) {
     this.killSwitch = new KillSwitch(deps.killSwitch);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
+    this.keeper = new FailedMessageKeeper(definition, deps);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -212,7 +211,7 @@ export class QueueConsumer {
   private async setup(channel: Channel): Promise<void> {
     this.generation += 1;
     this.settlements.reset();
-    this.declaredRetryQueues.clear();
+    this.keeper.forgetDeclaredQueues();
     await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
     await declareHandlerQueue(channel, {
       exchange: this.deps.exchange,
@@ -246,9 +245,9 @@ export class QueueConsumer {
     this.metrics.handled((performance.now() - startedAt) / 1000);
     this.recordForKillSwitch(outcome);
     try {
-      await this.settle(message, outcome, generation);
+      const settled = await this.settle(message, outcome, generation);
       this.lastProgressAt = Date.now();
-      this.metrics.settled(outcome.kind.replace('-', '_') as ConsumeOutcome);
+      this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
     } catch (error) {
       this.metrics.settled('requeue');
       // Settling failed (broker gone mid-way): the message stays unacked and comes back.
@@ -256,62 +255,39 @@ export class QueueConsumer {
     }
   }
 
-  private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<void> {
+  /** Settles the delivery; returns what really happened (a retry may end up parked). */
+  private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<DeliveryOutcome['kind']> {
     if (generation !== this.generation) {
-      return; // stale delivery tag: the broker has already requeued this message
+      return outcome.kind; // stale delivery tag: the broker has already requeued this message
     }
+    let settled: DeliveryOutcome['kind'] = outcome.kind;
     if (outcome.kind !== 'ack') {
+      let kept: DeliveryOutcome['kind'] | 'not-copied';
       try {
-        await this.publishFailureCopy(message, outcome);
+        kept = await this.keeper.keep(message, outcome);
       } catch (error) {
-        // Neither retried nor parked, so it must not be acked: requeue it; the quorum delivery
-        // limit stops a loop if publishing keeps failing.
+        // The broker could not take the copy now (down, blocked, slow): neither retried nor
+        // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
+        // publishing keeps failing.
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
         throw error;
       }
+      if (kept === 'not-copied') {
+        // No copy of ours could be made: the broker dead-letters the message itself, to
+        // <queue>.dlq through the queue's x-dead-letter-exchange; the queue moves on.
+        if (generation === this.generation) {
+          this.settlements.nack(message, false);
+        }
+        return 'dead-letter';
+      }
+      settled = kept;
     }
     if (generation === this.generation) {
       this.settlements.ack(message);
     }
-  }
-
-  private async publishFailureCopy(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>): Promise<void> {
-    const id = message.properties.messageId ?? '(no id)';
-    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
-    let target: string;
-    let retryCount: number;
-    if (outcome.kind === 'retry') {
-      target = await this.retryQueue(outcome.delayMs);
-      retryCount = outcome.retry;
-      this.deps.logger.warn(`retry ${outcome.retry} of message ${id} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason}`);
-    } else {
-      target = deadLetterQueueName(this.definition.queue);
-      retryCount = readRetryCount(message);
-      this.deps.logger.warn(`dead-lettering message ${id} of ${this.definition.queue} after ${retryCount} retries: ${reason}`);
-    }
-    await this.deps.publisher.publishRaw(
-      '',
-      target,
-      message.content,
-      failureCopyProperties(message, outcome.failure, {
-        handler: this.definition.handlerName,
-        originalRoutingKey: originalRoutingKey(message),
-        retryCount,
-      }),
-    );
-  }
-
-  /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */
-  private retryQueue(delayMs: number): Promise<string> {
-    let declared = this.declaredRetryQueues.get(delayMs);
-    if (!declared) {
-      declared = declareRetryQueue(this.channel, { queue: this.definition.queue, delayMs, queueType: this.deps.queueType });
-      declared.catch(() => this.declaredRetryQueues.delete(delayMs));
-      this.declaredRetryQueues.set(delayMs, declared);
-    }
-    return declared;
+    return settled;
   }
 
   /** Only retryable failures count: poison messages say nothing about the downstream. */

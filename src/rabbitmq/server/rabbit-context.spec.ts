@@ -90,9 +90,10 @@ describe('RabbitContext', () => {
     expect(context.getCorrelationId()).toBe('corr-7');
   });
 
-  it('returns undefined ids when the publisher set none', () => {
+  it('derives a stable message id when the publisher set none; no correlation id', () => {
     const context = new RabbitContext([message(), 'p', 'q']);
-    expect(context.getMessageId()).toBeUndefined();
+    expect(context.getMessageId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new RabbitContext([message(), 'p', 'q']).getMessageId()).toBe(context.getMessageId());
     expect(context.getCorrelationId()).toBeUndefined();
   });
 

@@ -2,6 +2,7 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import { messageIdOf } from './message-identity.js';
 
 type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: string];
 
@@ -12,6 +13,7 @@ type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: strin
 export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   private captured?: { error: unknown };
   private policy?: RetryPolicy;
+  private messageId?: string;
 
   /** The raw AMQP message (properties, headers, fields). */
   getMessage(): ConsumeMessage {
@@ -28,9 +30,14 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
     return this.args[2];
   }
 
-  /** Stable id for de-duplication: retries and redeliveries keep it. */
-  getMessageId(): string | undefined {
-    return this.getMessage().properties.messageId;
+  /**
+   * Stable id for de-duplication: retries and redeliveries keep it. The producer's `message_id`,
+   * or, when it set none, an id derived from the routing key, timestamp, type, app id and body
+   * (see `messageIdOf`), which every retry copy then carries as its `message_id`.
+   */
+  getMessageId(): string {
+    this.messageId ??= messageIdOf(this.getMessage());
+    return this.messageId;
   }
 
   getCorrelationId(): string | undefined {

@@ -39,7 +39,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     super();
     this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
-    this.decoder = new MessageDecoder(CodecRegistry.withBuiltins(options.codecs), JSON_CONTENT_TYPE, options.maxMessageBytes);
+    this.decoder = new MessageDecoder(
+      CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
+      JSON_CONTENT_TYPE,
+      options.maxMessageBytes,
+    );
     this.flow = new FlowControl(
       {
         maxInFlightBytes: options.maxInFlightBytes,
