@@ -3,6 +3,7 @@ import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
 import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { isSafeCorrelationId } from '../correlation/correlation-id.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
@@ -44,7 +45,10 @@ export class DeliveryProcessor {
       return decideOnFailure(error, this.defaultPolicy, retries);
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
-    const correlationId = message.properties.correlationId ?? message.properties.messageId ?? randomUUID();
+    // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
+    // onward events or log lines; the messageId stands in if it is plain, else a fresh id.
+    const { correlationId: offered, messageId } = message.properties;
+    const correlationId = [offered, messageId].find(isSafeCorrelationId) ?? randomUUID();
     try {
       await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
       return { kind: 'ack' };

@@ -90,6 +90,12 @@ describe('RabbitContext', () => {
     expect(context.getCorrelationId()).toBe('corr-7');
   });
 
+  it('drops a correlation id that is not a plain id (CR/LF, over 128 characters)', () => {
+    const forged = `x\r\nFORGED ${'a'.repeat(240)}`;
+    expect(new RabbitContext([message({ correlationId: forged }), 'p', 'q']).getCorrelationId()).toBeUndefined();
+    expect(new RabbitContext([message({ correlationId: 'a'.repeat(129) }), 'p', 'q']).getCorrelationId()).toBeUndefined();
+  });
+
   it('returns undefined ids when the publisher set none', () => {
     const context = new RabbitContext([message(), 'p', 'q']);
     expect(context.getMessageId()).toBeUndefined();
