@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { JsonLogger } from './logging/json-logger.js';
+import { AppLogger } from './logging/app-logger.js';
 import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 
 /**
@@ -13,7 +13,7 @@ import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
-    logger: logger ?? (config.logFormat === 'json' ? new JsonLogger() : undefined),
+    logger: logger ?? new AppLogger({ format: config.logFormat }),
   });
   return configureApp(app, config);
 }
