@@ -27,8 +27,13 @@ function captureOutput(): { text: () => string; restore: () => void } {
 describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
   // Colours are escapes too: off here, as in the e2e tests, so any escape found is a leak.
   const noColor = process.env.NO_COLOR;
-  beforeAll(() => (process.env.NO_COLOR = '1'));
-  afterAll(() => (noColor === undefined ? delete process.env.NO_COLOR : (process.env.NO_COLOR = noColor)));
+  beforeAll(() => {
+    process.env.NO_COLOR = '1';
+  });
+  afterAll(() => {
+    if (noColor === undefined) delete process.env.NO_COLOR;
+    else process.env.NO_COLOR = noColor;
+  });
   /** What a reader of the log sees: the message field of a JSON record, or the text line. */
   const shown = (line: string): string => (format === 'json' ? (JSON.parse(line) as { message: string }).message : line);
   let capture: ReturnType<typeof captureOutput>;

@@ -7,7 +7,9 @@ describe('RepeatedWarningsLimiter', () => {
     jest.useFakeTimers();
     emitted = [];
   });
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   function limiter(maxReasons = 1000): RepeatedWarningsLimiter {
     return new RepeatedWarningsLimiter({ intervalMs: 10_000, maxReasons, emit: (text, context) => emitted.push({ text, context }) });
