@@ -33,7 +33,7 @@ export class AppConfig {
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;
-  /** json: one JSON object per line with the correlation id; text: Nest's coloured console. */
+  /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
 }

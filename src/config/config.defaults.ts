@@ -32,7 +32,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   AMQP_TLS_CERT_FILE: '',
   AMQP_TLS_KEY_FILE: '',
   AMQP_TLS_SERVERNAME: '',
-  LOG_FORMAT: 'json',
+  LOG_FORMAT: 'auto',
   MAILER_DELAY_MS: '0',
 };
 
