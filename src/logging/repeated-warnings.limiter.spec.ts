@@ -32,6 +32,18 @@ describe('RepeatedWarningsLimiter', () => {
     expect(emitted).toHaveLength(2);
   });
 
+  it('loses no count when a warning comes after the interval but before its timer ran (busy event loop)', () => {
+    const limits = limiter();
+    limits.admit('r', () => 'first', undefined);
+    limits.admit('r', () => 'second', undefined);
+    // Time passes without timers running, as when the event loop is busy with I/O.
+    jest.setSystemTime(Date.now() + 10_500);
+    expect(limits.admit('r', () => 'late', undefined)).toBe(false);
+    expect(emitted.map((e) => e.text)).toEqual(['second (repeated 1 time in the last 11 s)']);
+    jest.advanceTimersByTime(10_000);
+    expect(emitted.map((e) => e.text)).toEqual(['second (repeated 1 time in the last 11 s)', 'late (repeated 1 time in the last 10 s)']);
+  });
+
   it('keeps reasons apart and remembers a bounded number of them', () => {
     const limits = limiter(10);
     expect(limits.admit('a', () => 'a', undefined)).toBe(true);

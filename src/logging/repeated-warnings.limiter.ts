@@ -44,7 +44,13 @@ export class RepeatedWarningsLimiter {
    */
   admit(reason: string, text: () => string, context: string | undefined): boolean {
     const now = Date.now();
-    const window = this.windows.get(reason);
+    let window = this.windows.get(reason);
+    if (window && window.suppressed > 0 && now - window.startedAt >= this.intervalMs) {
+      // The interval is over but its timer has not run yet (a busy event loop): write its count
+      // now; the summary starts the next interval, which this warning then belongs to.
+      this.flush(reason);
+      window = this.windows.get(reason);
+    }
     if (window && now - window.startedAt < this.intervalMs) {
       window.suppressed += 1;
       window.last = text;
@@ -70,6 +76,7 @@ export class RepeatedWarningsLimiter {
   }
 
   private open(reason: string, now: number, context: string | undefined, last: () => string): void {
+    clearTimeout(this.windows.get(reason)?.timer); // a stale timer must not cut the new interval short
     this.windows.delete(reason); // re-inserted last: the Map's first entry is the oldest reason
     while (this.windows.size >= this.maxReasons) {
       const [oldest, window] = this.windows.entries().next().value as [string, ReasonWindow];
