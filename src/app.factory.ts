@@ -13,7 +13,7 @@ import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
-    logger: logger ?? new AppLogger({ format: config.logFormat }),
+    logger: logger ?? new AppLogger({ format: config.logFormat, flushOnExit: true }),
   });
   return configureApp(app, config);
 }

@@ -90,6 +90,26 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
   });
 });
 
+describe('AppLogger exit hook', () => {
+  it('writes the pending repeated-warning counts when the process exits', () => {
+    const before = process.listeners('exit');
+    const capture = captureOutput();
+    try {
+      const logger = new AppLogger({ format: 'json', flushOnExit: true });
+      const hook = process.listeners('exit').find((listener) => !before.includes(listener))!;
+      logger.warn('blocked (1)', 'Ctx');
+      logger.warn('blocked (2)', 'Ctx');
+      logger.warn('blocked (3)', 'Ctx');
+      process.removeListener('exit', hook);
+      hook(0);
+    } finally {
+      capture.restore();
+    }
+    const messages = capture.text().trim().split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
+    expect(messages).toEqual(['blocked (1)', 'blocked (3) (repeated 2 times in the last 1 s)']);
+  });
+});
+
 describe('AppLogger (json)', () => {
   it('adds the current correlation id to each record', () => {
     const capture = captureOutput();

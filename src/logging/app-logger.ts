@@ -13,6 +13,12 @@ export interface AppLoggerOptions {
   format: 'json' | 'text';
   /** How repeated warnings are limited (interval, bound); defaults in repeated-warnings.limiter.ts. */
   repeatedWarnings?: Omit<RepeatedWarningsOptions, 'emit'>;
+  /**
+   * Write the pending "repeated N times" lines when the process exits, so the count of the last
+   * interval of an outage is not lost on shutdown (stdout to a pipe or file is synchronous on Linux).
+   * @default false (the service's logger sets it; loggers made in tests do not add exit hooks)
+   */
+  flushOnExit?: boolean;
 }
 
 /**
@@ -32,6 +38,9 @@ export class AppLogger extends ConsoleLogger {
       ...options.repeatedWarnings,
       emit: (text, context) => (context === undefined ? super.warn(text) : super.warn(text, context)),
     });
+    if (options.flushOnExit) {
+      process.once('exit', () => this.flushRepeatedWarnings());
+    }
   }
 
   override warn(message: unknown, ...optionalParams: unknown[]): void {
