@@ -78,6 +78,11 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
     expect(capture.text()).toContain('another reason');
   });
 
+  it('never holds back connection state changes (paced by the reconnect backoff, and their times matter)', () => {
+    for (let round = 1; round <= 5; round++) logger.warn(`warren-consumer disconnected: CONNECTION_FORCED round ${round}`, 'RabbitConnections');
+    expect(capture.text().split('\n').filter((line) => line.includes('CONNECTION_FORCED'))).toHaveLength(5);
+  });
+
   it('is what Nest Logger instances write through', () => {
     Logger.overrideLogger(logger);
     try {

@@ -8,11 +8,20 @@ type JsonLogObject = ReturnType<ConsoleLogger['getJsonLogObject']>;
 /** Longest context name written (contexts come from code, but a caller may pass any string). */
 const MAX_CONTEXT_CHARS = 128;
 
+/**
+ * Contexts whose warnings are never held back: RabbitConnections logs connection state changes
+ * (disconnected, could not connect, blocked), already paced by the reconnect backoff, and the
+ * moment of each one is what an operator (and the recovery tests) read to time an outage.
+ */
+export const UNLIMITED_WARNING_CONTEXTS: readonly string[] = ['RabbitConnections'];
+
 export interface AppLoggerOptions {
   /** json: one JSON object per line with the correlation id; text: Nest's console lines. */
   format: 'json' | 'text';
   /** How repeated warnings are limited (interval, bound); defaults in repeated-warnings.limiter.ts. */
   repeatedWarnings?: Omit<RepeatedWarningsOptions, 'emit'>;
+  /** @default UNLIMITED_WARNING_CONTEXTS */
+  unlimitedContexts?: readonly string[];
   /**
    * Write the pending "repeated N times" lines when the process exits, so the count of the last
    * interval of an outage is not lost on shutdown (stdout to a pipe or file is synchronous on Linux).
@@ -31,9 +40,11 @@ export interface AppLoggerOptions {
  */
 export class AppLogger extends ConsoleLogger {
   private readonly repeats: RepeatedWarningsLimiter;
+  private readonly unlimited: ReadonlySet<string>;
 
   constructor(options: AppLoggerOptions) {
     super({ json: options.format === 'json' });
+    this.unlimited = new Set(options.unlimitedContexts ?? UNLIMITED_WARNING_CONTEXTS);
     this.repeats = new RepeatedWarningsLimiter({
       ...options.repeatedWarnings,
       emit: (text, context) => (context === undefined ? super.warn(text) : super.warn(text, context)),
@@ -49,6 +60,10 @@ export class AppLogger extends ConsoleLogger {
     }
     const last = optionalParams.at(-1);
     const context = typeof last === 'string' ? last : this.context;
+    if (context !== undefined && this.unlimited.has(context)) {
+      super.warn(message, ...optionalParams);
+      return;
+    }
     const reason = warningReason(context, message instanceof Error ? `${message.name}: ${message.message}` : String(message));
     if (this.repeats.admit(reason, () => logText(this.resolveMessage(message)), context)) {
       super.warn(message, ...optionalParams);
