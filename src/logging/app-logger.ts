@@ -64,8 +64,10 @@ export class AppLogger extends ConsoleLogger {
       super.warn(message, ...optionalParams);
       return;
     }
-    const reason = warningReason(context, message instanceof Error ? `${message.name}: ${message.message}` : String(message));
-    if (this.repeats.admit(reason, () => logText(this.resolveMessage(message)), context)) {
+    const resolved: unknown = this.resolveMessage(message);
+    const text = typeof resolved === 'string' ? resolved : resolved instanceof Error ? `${resolved.name}: ${resolved.message}` : logText(resolved);
+    const reason = warningReason(context, text);
+    if (this.repeats.admit(reason, () => logText(resolved), context)) {
       super.warn(message, ...optionalParams);
     }
   }
