@@ -68,7 +68,7 @@ export class AppLogger extends ConsoleLogger {
     const text = typeof resolved === 'string' ? resolved : resolved instanceof Error ? `${resolved.name}: ${resolved.message}` : logText(resolved);
     const reason = warningReason(context, text);
     if (this.repeats.admit(reason, () => logText(resolved), context)) {
-      super.warn(message, ...optionalParams);
+      super.warn(resolved, ...optionalParams); // resolved: a lazy message function runs once
     }
   }
 
