@@ -6,7 +6,7 @@ import type { AppConfig } from './config/app-config.js';
 import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
-import { JsonLogger } from './logging/json-logger.js';
+import { AppLogger } from './logging/app-logger.js';
 import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
 
 /**
@@ -19,7 +19,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   assertLibraryOptions(appModule);
   const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bodyParser: false,
-    logger: logger ?? (config.logFormat === 'json' ? new JsonLogger() : undefined),
+    logger: logger ?? new AppLogger({ format: config.logFormat, flushOnExit: true }),
   });
   return configureApp(app, config);
 }

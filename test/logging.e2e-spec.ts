@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
@@ -39,4 +41,31 @@ describe('structured logs', () => {
       expect(() => JSON.parse(l)).not.toThrow();
     }
   });
+
+  it('are text lines when stdout is a terminal and LOG_FORMAT is not set', async () => {
+    const port = await freePort();
+    const tty = uniqueNames('logs-tty');
+    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    // util-linux `script` runs the service on a pseudo-terminal, as a developer's shell would.
+    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], {
+      env: { ...process.env, LOG_FORMAT: '', NO_COLOR: '1', AMQP_URL: SHARED_AMQP_URL, PORT: port, SERVICE_NAME: tty.serviceName, EVENTS_EXCHANGE: tty.exchange },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor('the service to say it listens', () => output.includes('warren listening on port'), { timeoutMs: 30_000 });
+      const line = output.split(/\r?\n/).find((l) => l.includes('warren listening on port'))!;
+      expect(line).toMatch(/^\[Nest\] \d+ {2}- .* LOG \[Bootstrap\] warren listening on port/);
+      expect(output).not.toContain('{"level"');
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL'); // script and the service it runs
+      await removeTopology(
+        tty.exchange,
+        ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map((h) => `${tty.serviceName}.${h}`),
+      );
+    }
+  }, 60_000);
 });

@@ -35,7 +35,7 @@ export class AppConfig {
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;
-  /** json: one JSON object per line with the correlation id; text: Nest's coloured console. */
+  /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
   /** HTTP JSON bodies: deepest nesting and most members of one array or object (checked before parsing). */

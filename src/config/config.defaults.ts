@@ -33,7 +33,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   AMQP_TLS_CERT_FILE: '',
   AMQP_TLS_KEY_FILE: '',
   AMQP_TLS_SERVERNAME: '',
-  LOG_FORMAT: 'json',
+  LOG_FORMAT: 'auto',
   MAILER_DELAY_MS: '0',
   HTTP_BODY_MAX_DEPTH: '32',
   HTTP_BODY_MAX_MEMBERS: '10000',

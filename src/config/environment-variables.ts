@@ -145,8 +145,8 @@ export class EnvironmentVariables {
   @IsString({ message: 'AMQP_TLS_SERVERNAME must be a host name' })
   AMQP_TLS_SERVERNAME!: string;
 
-  @IsIn(['json', 'text'], { message: "LOG_FORMAT must be 'json' or 'text'" })
-  LOG_FORMAT!: 'json' | 'text';
+  @IsIn(['auto', 'json', 'text'], { message: "LOG_FORMAT must be 'auto', 'json' or 'text'" })
+  LOG_FORMAT!: 'auto' | 'json' | 'text';
 
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })

@@ -17,7 +17,7 @@ function rejectionOf(env: NodeJS.ProcessEnv): InvalidConfigError {
 
 describe('loadConfig', () => {
   it('applies the defaults when nothing is set', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, { stdoutIsTty: false });
     expect(config).toBeInstanceOf(AppConfig);
     expect({ ...config }).toEqual({
       port: 3000,
@@ -57,6 +57,15 @@ describe('loadConfig', () => {
       httpRequestTimeoutMs: 30_000,
       metricsPort: 9464,
     });
+  });
+
+  it('logs text on a terminal and JSON otherwise unless LOG_FORMAT says which', () => {
+    expect(loadConfig({}, { stdoutIsTty: true }).logFormat).toBe('text');
+    expect(loadConfig({}, { stdoutIsTty: false }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'auto' }, { stdoutIsTty: true }).logFormat).toBe('text');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'text' }, { stdoutIsTty: false }).logFormat).toBe('text');
+    expect(rejectionOf({ LOG_FORMAT: 'yaml' }).message).toContain("LOG_FORMAT must be 'auto', 'json' or 'text'");
   });
 
   it('treats an empty variable as unset', () => {

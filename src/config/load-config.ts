@@ -9,8 +9,13 @@ import { InvalidConfigError } from './invalid-config.error.js';
 /**
  * Reads the environment once, applies defaults, validates with class-validator and returns the
  * typed config. Throws InvalidConfigError listing every bad variable; the caller exits non-zero.
+ * `stdoutIsTty` decides `LOG_FORMAT=auto` (the default): text for a person at a terminal, JSON
+ * for a log collector (a pod, a pipe, a file).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  { stdoutIsTty = process.stdout.isTTY === true }: { stdoutIsTty?: boolean } = {},
+): AppConfig {
   const raw: Record<string, unknown> = {};
   for (const [name, fallback] of Object.entries(CONFIG_DEFAULTS)) {
     const value = env[name] === undefined || (env[name] === '' && fallback !== '') ? fallback : env[name];
@@ -64,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyFile: variables.AMQP_TLS_KEY_FILE || undefined,
       servername: variables.AMQP_TLS_SERVERNAME || undefined,
     },
-    logFormat: variables.LOG_FORMAT,
+    logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
     mailerDelayMs: variables.MAILER_DELAY_MS,
     httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,
     httpBodyMaxMembers: variables.HTTP_BODY_MAX_MEMBERS,

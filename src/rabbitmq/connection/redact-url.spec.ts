@@ -65,6 +65,12 @@ describe('redactText', () => {
     expect(redacted).toBe('amqp://a:***@h1,amqp://b:***@h2');
   });
 
+  it("masks passwords holding quotes, commas and '@' (any character but whitespace)", () => {
+    expect(redactText(`failed: amqp://u:pa'ss"w@rd,x@h:5672 refused`)).toBe('failed: amqp://u:***@h:5672 refused');
+    expect(redactText(`"amqp://u:se"cret@h"`)).toBe('"amqp://u:***@h"');
+    expect(redactText("url='amqp://u:it's@h'")).toBe("url='amqp://u:***@h'");
+  });
+
   it('leaves text without credentials unchanged', () => {
     const text = 'could not connect to amqp://node-1:5672 (user guest): timeout at 12:30 @ node-2';
     expect(redactText(text)).toBe(text);

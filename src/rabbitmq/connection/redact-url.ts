@@ -1,4 +1,9 @@
-const URL_IN_TEXT = /amqps?:\/\/[^\s,'"]+/gi;
+/**
+ * An AMQP URL inside free text: from its scheme up to the next whitespace or the next AMQP URL.
+ * Quotes, commas and '@' do not end it, because a password may hold any of them; redactUrl then
+ * masks up to the last '@', so trailing text (a closing quote, a comma) is kept.
+ */
+const URL_IN_TEXT = /amqps?:\/\/(?:(?!amqps?:\/\/)\S)*/gi;
 
 /**
  * Removes the password from an AMQP URL so it can be logged or reported. The password runs

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
 import { runWithCorrelationId } from '../correlation/correlation-context.js';
 import { DecodeError } from '../errors/decode.error.js';
+import { isSafeCorrelationId } from '../correlation/correlation-id.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
@@ -46,7 +48,9 @@ export class DeliveryProcessor {
       return decideOnFailure(asDecodeFailure(error), this.defaultPolicy, retries);
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
-    const correlationId = message.properties.correlationId ?? context.getMessageId();
+    // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
+    // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
+    const correlationId = [message.properties.correlationId, context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID();
     try {
       await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
       return { kind: 'ack' };

@@ -90,6 +90,12 @@ describe('RabbitContext', () => {
     expect(context.getCorrelationId()).toBe('corr-7');
   });
 
+  it('drops a correlation id that is not a plain id (CR/LF, over 128 characters)', () => {
+    const forged = `x\r\nFORGED ${'a'.repeat(240)}`;
+    expect(new RabbitContext([message({ correlationId: forged }), 'p', 'q']).getCorrelationId()).toBeUndefined();
+    expect(new RabbitContext([message({ correlationId: 'a'.repeat(129) }), 'p', 'q']).getCorrelationId()).toBeUndefined();
+  });
+
   it('derives a stable message id when the publisher set none; no correlation id', () => {
     const context = new RabbitContext([message(), 'p', 'q']);
     expect(context.getMessageId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
+import { isSafeCorrelationId } from '../correlation/correlation-id.js';
 import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { messageIdOf } from './message-identity.js';
@@ -40,8 +41,13 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
     return this.messageId;
   }
 
+  /**
+   * The producer's correlation id, if it is a plain id (the X-Request-Id rule); undefined for a
+   * missing or unsafe one (CR/LF, escapes, over 128 characters), so it cannot be copied onwards.
+   */
   getCorrelationId(): string | undefined {
-    return this.getMessage().properties.correlationId;
+    const { correlationId } = this.getMessage().properties;
+    return isSafeCorrelationId(correlationId) ? correlationId : undefined;
   }
 
   /** True when the broker delivered this message before (a crash or requeue happened). */

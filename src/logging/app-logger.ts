@@ -1,0 +1,108 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { currentCorrelationId } from '../rabbitmq/index.js';
+import { logText, sanitizeLogText, sanitizeLogValue, sanitizeStack } from './log-sanitizer.js';
+import { RepeatedWarningsLimiter, type RepeatedWarningsOptions, warningReason } from './repeated-warnings.limiter.js';
+
+type JsonLogObject = ReturnType<ConsoleLogger['getJsonLogObject']>;
+
+/** Longest context name written (contexts come from code, but a caller may pass any string). */
+const MAX_CONTEXT_CHARS = 128;
+
+/**
+ * Contexts whose warnings are never held back: RabbitConnections logs connection state changes
+ * (disconnected, could not connect, blocked), already paced by the reconnect backoff, and the
+ * moment of each one is what an operator (and the recovery tests) read to time an outage.
+ */
+export const UNLIMITED_WARNING_CONTEXTS: readonly string[] = ['RabbitConnections'];
+
+export interface AppLoggerOptions {
+  /** json: one JSON object per line with the correlation id; text: Nest's console lines. */
+  format: 'json' | 'text';
+  /** How repeated warnings are limited (interval, bound); defaults in repeated-warnings.limiter.ts. */
+  repeatedWarnings?: Omit<RepeatedWarningsOptions, 'emit'>;
+  /** @default UNLIMITED_WARNING_CONTEXTS */
+  unlimitedContexts?: readonly string[];
+  /**
+   * Write the pending "repeated N times" lines when the process exits, so the count of the last
+   * interval of an outage is not lost on shutdown (stdout to a pipe or file is synchronous on Linux).
+   * @default false (the service's logger sets it; loggers made in tests do not add exit hooks)
+   */
+  flushOnExit?: boolean;
+}
+
+/**
+ * The service's logger: Nest's ConsoleLogger in either format, and the one place every log
+ * value passes through, so no call site has to remember to clean what it logs:
+ * - every message, context, parameter, stack and error object is sanitised (AMQP passwords
+ *   masked, control characters and ANSI escapes escaped, length capped; see log-sanitizer.ts);
+ * - in JSON, the correlation id of the request or message being handled is added;
+ * - repeated identical warnings are limited to one line per reason per interval, with a count.
+ */
+export class AppLogger extends ConsoleLogger {
+  private readonly repeats: RepeatedWarningsLimiter;
+  private readonly unlimited: ReadonlySet<string>;
+
+  constructor(options: AppLoggerOptions) {
+    super({ json: options.format === 'json' });
+    this.unlimited = new Set(options.unlimitedContexts ?? UNLIMITED_WARNING_CONTEXTS);
+    this.repeats = new RepeatedWarningsLimiter({
+      ...options.repeatedWarnings,
+      emit: (text, context) => (context === undefined ? super.warn(text) : super.warn(text, context)),
+    });
+    if (options.flushOnExit) {
+      process.once('exit', () => this.flushRepeatedWarnings());
+    }
+  }
+
+  override warn(message: unknown, ...optionalParams: unknown[]): void {
+    if (!this.isLevelEnabled('warn')) {
+      return;
+    }
+    const last = optionalParams.at(-1);
+    const context = typeof last === 'string' ? last : this.context;
+    if (context !== undefined && this.unlimited.has(context)) {
+      super.warn(message, ...optionalParams);
+      return;
+    }
+    const resolved: unknown = this.resolveMessage(message);
+    const text = typeof resolved === 'string' ? resolved : resolved instanceof Error ? `${resolved.name}: ${resolved.message}` : logText(resolved);
+    const reason = warningReason(context, text);
+    if (this.repeats.admit(reason, () => logText(resolved), context)) {
+      super.warn(resolved, ...optionalParams); // resolved: a lazy message function runs once
+    }
+  }
+
+  /** Writes the pending "repeated N times" lines now (the process is about to exit). */
+  flushRepeatedWarnings(): void {
+    this.repeats.flushAll();
+  }
+
+  protected override printMessages(
+    messages: unknown[],
+    context = '',
+    logLevel?: LogLevel,
+    writeStreamType?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+    params?: Record<string, unknown>,
+  ): void {
+    const safeContext = sanitizeLogText(context, MAX_CONTEXT_CHARS);
+    if (this.options.json) {
+      // JSON records are sanitised whole in getJsonLogObject (errors are extracted before that).
+      super.printMessages(messages, safeContext, logLevel, writeStreamType, errorStack, params);
+      return;
+    }
+    const lines = messages.map((message) => logText(this.resolveMessage(message)));
+    const safeParams = params && (sanitizeLogValue(params) as Record<string, unknown>);
+    super.printMessages(lines, safeContext, logLevel, writeStreamType, errorStack, safeParams);
+  }
+
+  protected override printStackTrace(stack: string): void {
+    super.printStackTrace(typeof stack === 'string' ? sanitizeStack(stack) : stack);
+  }
+
+  protected override getJsonLogObject(message: unknown, options: Parameters<ConsoleLogger['getJsonLogObject']>[1]): JsonLogObject {
+    const record = sanitizeLogValue(super.getJsonLogObject(message, options)) as JsonLogObject;
+    const correlationId = currentCorrelationId();
+    return correlationId ? { ...record, correlationId: sanitizeLogText(correlationId, MAX_CONTEXT_CHARS) } : record;
+  }
+}
