@@ -20,8 +20,8 @@
  *
  * Run: `tsc -p bench/tsconfig.json && node bench/.build/bench/recovery.js` (package.json:
  * `npm run bench:recovery`). Env: RECOVERY_SCENARIOS (comma list, default all of the above),
- * RECOVERY_LOAD_RATE (50), RECOVERY_DRAIN_TIMEOUT_MS (60000). Writes bench/results/recovery.md
- * and recovery.json; exits 1 when anything was lost or a scenario failed. ~6 min on 2 cores.
+ * RECOVERY_LOAD_RATE (50), RECOVERY_DRAIN_TIMEOUT_MS (60000), RECOVERY_RESULTS_DIR (bench/results).
+ * Writes recovery.md and recovery.json there; exits 1 when anything was lost or a scenario failed. ~6 min on 2 cores.
  */
 import { existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,7 +49,8 @@ type Scenario = (typeof ALL)[number];
 /** bench/.build/bench/recovery.js → bench/.build */
 const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = resolve(BUILD_DIR, '..');
-const RESULTS_DIR = join(BENCH_DIR, 'results');
+// RECOVERY_RESULTS_DIR: where the table goes instead (npm run drill keeps the committed figures untouched).
+const RESULTS_DIR = process.env.RECOVERY_RESULTS_DIR ? resolve(process.env.RECOVERY_RESULTS_DIR) : join(BENCH_DIR, 'results');
 
 /**
  * test/support/service-process.ts runs `../../dist/main.js` from where it is: in this compiled

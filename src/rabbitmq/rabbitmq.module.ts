@@ -6,6 +6,7 @@ import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 import { QueueDepthReader } from './health/queue-depth-reader.js';
 import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 import { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
+import { FlowMetricsCollector } from './metrics/flow-metrics.collector.js';
 import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js';
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
@@ -37,6 +38,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMQHealthIndicator,
     RabbitMetrics,
     RabbitMetricsCollector,
+    FlowMetricsCollector,
     RetryPolicyInterceptor,
   ],
   exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle, RabbitMQHealthIndicator, QueueDepthReader, RabbitMetrics],

@@ -1,4 +1,6 @@
+import { AnalysisTemplate, Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Ajv } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -10,7 +12,8 @@ import { RABBITMQ_CLUSTER_SCHEMA, type RabbitmqClusterSpec } from './rabbitmq-cl
 /**
  * Validates one manifest against the schema of its apiVersion and kind and returns what is wrong
  * (empty when valid). Core kinds and KEDA's use the published models (`kubernetes-models`,
- * `@kubernetes-models/keda`: the Kubernetes 1.27 OpenAPI and KEDA CRD schemas compiled to ajv
+ * `@kubernetes-models/keda`, `@kubernetes-models/prometheus-operator`, `@kubernetes-models/argo-rollouts`:
+ * the Kubernetes 1.27 OpenAPI and the KEDA, prometheus-operator and Argo Rollouts CRD schemas compiled to ajv
  * validators); RabbitmqCluster uses `rabbitmq-cluster.schema.ts`. A kind with no schema here is
  * an error, so no manifest goes unchecked.
  */
@@ -66,4 +69,9 @@ const VALIDATORS: Record<string, Validator> = {
   'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
   'keda.sh/v1alpha1/TriggerAuthentication': model(TriggerAuthentication),
   'rabbitmq.com/v1beta1/RabbitmqCluster': validateRabbitmqCluster,
+  // The CRD schemas of prometheus-operator and Argo Rollouts, from their published models.
+  'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': model(PrometheusRule),
+  'argoproj.io/v1alpha1/Rollout': model(Rollout),
+  'argoproj.io/v1alpha1/AnalysisTemplate': model(AnalysisTemplate),
 };
