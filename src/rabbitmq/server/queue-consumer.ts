@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import { AdaptivePrefetch } from '../flow/adaptive-prefetch.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
@@ -27,8 +28,10 @@ export interface QueueConsumerDeps {
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
-  /** Unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
+  /** Most unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
   prefetch: number;
+  /** Bodies over this size shrink the prefetch window to 1 (see AdaptivePrefetch). */
+  maxMessageBytes: number;
   metrics: RabbitMetrics;
   logger: Logger;
 }
@@ -38,7 +41,10 @@ export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
+  /** The largest window: the handler's prefetch capped by the byte budget. */
   prefetch: number;
+  /** The window now: starts at 1, grows to `prefetch` while bodies stay within maxMessageBytes. */
+  window: number;
   /** The channel is open with the topology declared (and the consumer attached unless paused). */
   attached: boolean;
   consuming: boolean;
@@ -71,6 +77,11 @@ export class QueueConsumer {
   private readonly killSwitch: KillSwitch;
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
   private consumerTag?: string;
+  private readonly window: AdaptivePrefetch;
+  /** Prefetch of the consumer started last; 0 before the first. */
+  private consumedWith = 0;
+  /** A new window waits for the deliveries sent under the old one to be settled. */
+  private awaitingSettlement = false;
   private attached = false;
   private lastProgressAt = Date.now();
   /** Serializes consume/cancel so pause and resume never race each other. */
@@ -83,6 +94,7 @@ export class QueueConsumer {
     private readonly deps: QueueConsumerDeps,
   ) {
     this.killSwitch = new KillSwitch(deps.killSwitch);
+    this.window = new AdaptivePrefetch(deps.prefetch, deps.maxMessageBytes);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
@@ -120,6 +132,7 @@ export class QueueConsumer {
     return {
       queue: this.definition.queue,
       prefetch: this.deps.prefetch,
+      window: this.window.current,
       attached: this.isAttached(),
       consuming: this.isAttached() && this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
@@ -186,21 +199,33 @@ export class QueueConsumer {
     }
   }
 
-  /** Consumes when no pause reason holds, cancels otherwise; one transition at a time. */
+  /**
+   * Consumes when no pause reason holds, cancels otherwise; one transition at a time. A consumer's
+   * prefetch is fixed when it starts (RabbitMQ applies `basic.qos` to later consumers only), so a
+   * new window means cancelling and consuming again.
+   */
   private updateConsuming(): Promise<void> {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
-      if (wanted && this.consumerTag === undefined) {
-        const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: this.deps.prefetch,
-          noAck: false,
-        });
-        this.consumerTag = consumerTag;
-        this.lastProgressAt = Date.now();
-      } else if (!wanted && this.consumerTag !== undefined) {
+      const window = this.window.current;
+      if (this.consumerTag !== undefined && (!wanted || window !== this.consumedWith)) {
         const tag = this.consumerTag;
         this.consumerTag = undefined;
         await this.channel.cancel(tag);
+      }
+      // The broker counts a new consumer's window from zero: consuming while deliveries sent under
+      // the old window are unsettled would let both be in flight at once. (After cancel-ok no more
+      // of them arrive, so an empty map here stays empty.)
+      const newWindowMustWait = window !== this.consumedWith && this.unsettled.size > 0;
+      this.awaitingSettlement = wanted && this.consumerTag === undefined && newWindowMustWait;
+      if (wanted && this.consumerTag === undefined && !newWindowMustWait) {
+        const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
+          prefetch: window,
+          noAck: false,
+        });
+        this.consumerTag = consumerTag;
+        this.consumedWith = window;
+        this.lastProgressAt = Date.now();
       }
     });
     this.transition = next.catch((error: unknown) => {
@@ -233,11 +258,35 @@ export class QueueConsumer {
     this.settlements.delivered(message);
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);
+    if (this.window.observe(bytes)) {
+      this.windowChanged(bytes);
+    }
     const done = this.handle(message, generation).finally(() => {
       this.unsettled.delete(message);
       this.deps.flow.release(bytes);
+      if (this.awaitingSettlement && this.unsettled.size === 0) {
+        this.awaitingSettlement = false;
+        void this.updateConsuming();
+      }
     });
     this.unsettled.set(message, { generation, done });
+  }
+
+  /**
+   * Applies a new window: the consumer is cancelled at once, so settling the deliveries already
+   * sent frees no slot for another (possibly large) one; the new consumer starts once they are settled.
+   */
+  private windowChanged(bytes: number): void {
+    const window = this.window.current;
+    if (window === 1 && bytes > this.deps.maxMessageBytes) {
+      this.deps.logger.warn(
+        `prefetch window of ${this.definition.queue} cut to 1: a delivery of ${bytes} bytes is over maxMessageBytes ` +
+          `(${this.deps.maxMessageBytes}); it grows back to ${this.deps.prefetch} while bodies stay within it`,
+      );
+    } else {
+      this.deps.logger.debug(`prefetch window of ${this.definition.queue} grown to ${window}`);
+    }
+    void this.updateConsuming();
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
