@@ -162,12 +162,12 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     const statuses = probeApp.server.consumerStatus();
     expect(statuses.map((s) => s.queue).sort()).toEqual([...queues()].sort());
     for (const status of statuses) {
-      expect(status).toMatchObject({ prefetch: CAPPED_PREFETCH, window: 1, consuming: true, pausedFor: [] });
+      expect(status).toMatchObject({ prefetch: CAPPED_PREFETCH, window: 1, consumerPrefetch: 1, consuming: true, pausedFor: [] });
     }
     expect(CAPPED_PREFETCH).toBe(3);
 
-    // The window starts at 1 and grows to the cap once bodies within maxMessageBytes have come
-    // (1 → 2 after one delivery, → 3 after two more): warm it up with the gate open.
+    // The window starts at 1 and opens to the cap at the first body within maxMessageBytes; once
+    // nothing is in flight the consumer runs with the whole window. Warm it up with the gate open.
     const warmUp = 2 * CAPPED_PREFETCH;
     gate.openForGood();
     for (const pattern of PATTERNS) {
@@ -176,11 +176,11 @@ describe('flow control on the real broker: in-flight byte budget across queues',
         broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), { messageId: id, persistent: true, contentType: 'application/json' });
       }
     }
-    await waitFor('every window grown to the cap', async () => {
-      const windows = probeApp.server.consumerStatus().map((status) => status.window);
-      return gate.deliveries.size === PATTERNS.length * warmUp && windows.every((window) => window === CAPPED_PREFETCH) && (await readyTotal()) === 0;
+    await waitFor('every consumer running with the whole window', async () => {
+      const statuses = probeApp.server.consumerStatus();
+      const full = statuses.every((status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming);
+      return full && gate.deliveries.size === PATTERNS.length * warmUp && (await readyTotal()) === 0;
     });
-    await waitFor('consuming with the grown window', () => probeApp.server.consumerStatus().every((status) => status.consuming));
     gate.closeAndForget();
 
     // Messages of exactly the maximum size, held by the handlers: the worst case for memory.

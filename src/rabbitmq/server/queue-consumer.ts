@@ -30,7 +30,7 @@ export interface QueueConsumerDeps {
   flow: Pick<FlowControl, 'acquire' | 'release'>;
   /** Most unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
   prefetch: number;
-  /** Bodies over this size shrink the prefetch window to 1 (see AdaptivePrefetch). */
+  /** Bodies over this size close the prefetch window to 1 (see AdaptivePrefetch). */
   maxMessageBytes: number;
   metrics: RabbitMetrics;
   logger: Logger;
@@ -43,8 +43,10 @@ export interface QueueConsumerStatus {
   queue: string;
   /** The largest window: the handler's prefetch capped by the byte budget. */
   prefetch: number;
-  /** The window now: starts at 1, grows to `prefetch` while bodies stay within maxMessageBytes. */
+  /** Deliveries the queue may have in flight now: 1 at start and after a body over maxMessageBytes, else `prefetch`. */
   window: number;
+  /** Prefetch of the live consumer (what the broker may send it); 0 while not consuming. */
+  consumerPrefetch: number;
   /** The channel is open with the topology declared (and the consumer attached unless paused). */
   attached: boolean;
   consuming: boolean;
@@ -78,10 +80,12 @@ export class QueueConsumer {
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
   private consumerTag?: string;
   private readonly window: AdaptivePrefetch;
-  /** Prefetch of the consumer started last; 0 before the first. */
+  /** Prefetch of the live consumer; 0 while there is none. */
   private consumedWith = 0;
-  /** A new window waits for the deliveries sent under the old one to be settled. */
-  private awaitingSettlement = false;
+  /** The window the live consumer was started for. */
+  private consumedFor = 0;
+  /** The consumer has less than the window (or none while wanted): look again once nothing is in flight. */
+  private needsRoom = false;
   private attached = false;
   private lastProgressAt = Date.now();
   /** Serializes consume/cancel so pause and resume never race each other. */
@@ -133,6 +137,7 @@ export class QueueConsumer {
       queue: this.definition.queue,
       prefetch: this.deps.prefetch,
       window: this.window.current,
+      consumerPrefetch: this.consumedWith,
       attached: this.isAttached(),
       consuming: this.isAttached() && this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
@@ -202,31 +207,35 @@ export class QueueConsumer {
   /**
    * Consumes when no pause reason holds, cancels otherwise; one transition at a time. A consumer's
    * prefetch is fixed when it starts (RabbitMQ applies `basic.qos` to later consumers only), so a
-   * new window means cancelling and consuming again.
+   * new window means cancelling and consuming again. The broker counts only a consumer's own
+   * deliveries against its prefetch: those still in flight from an earlier consumer take their
+   * share of the window, and the new consumer gets the rest (none: it waits until there is room).
+   * Once nothing is in flight, a consumer that got less than the window is replaced by a full one.
    */
   private updateConsuming(): Promise<void> {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
       const window = this.window.current;
-      if (this.consumerTag !== undefined && (!wanted || window !== this.consumedWith)) {
+      const stale = window !== this.consumedFor || (this.consumedWith < window && this.unsettled.size === 0);
+      if (this.consumerTag !== undefined && (!wanted || stale)) {
         const tag = this.consumerTag;
         this.consumerTag = undefined;
+        this.consumedWith = 0;
         await this.channel.cancel(tag);
       }
-      // The broker counts a new consumer's window from zero: consuming while deliveries sent under
-      // the old window are unsettled would let both be in flight at once. (After cancel-ok no more
-      // of them arrive, so an empty map here stays empty.)
-      const newWindowMustWait = window !== this.consumedWith && this.unsettled.size > 0;
-      this.awaitingSettlement = wanted && this.consumerTag === undefined && newWindowMustWait;
-      if (wanted && this.consumerTag === undefined && !newWindowMustWait) {
+      // After cancel-ok no more deliveries of the old consumer arrive: this count only falls.
+      const room = window - this.unsettled.size;
+      if (wanted && this.consumerTag === undefined && room >= 1) {
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: window,
+          prefetch: room,
           noAck: false,
         });
         this.consumerTag = consumerTag;
-        this.consumedWith = window;
+        this.consumedWith = room;
+        this.consumedFor = window;
         this.lastProgressAt = Date.now();
       }
+      this.needsRoom = wanted && (this.consumerTag === undefined || this.consumedWith < window);
     });
     this.transition = next.catch((error: unknown) => {
       this.deps.logger.error(`consumer of ${this.definition.queue} could not change state: ${redactText(String(error))}`);
@@ -264,8 +273,8 @@ export class QueueConsumer {
     const done = this.handle(message, generation).finally(() => {
       this.unsettled.delete(message);
       this.deps.flow.release(bytes);
-      if (this.awaitingSettlement && this.unsettled.size === 0) {
-        this.awaitingSettlement = false;
+      if (this.needsRoom && this.unsettled.size === 0) {
+        this.needsRoom = false;
         void this.updateConsuming();
       }
     });
@@ -274,17 +283,16 @@ export class QueueConsumer {
 
   /**
    * Applies a new window: the consumer is cancelled at once, so settling the deliveries already
-   * sent frees no slot for another (possibly large) one; the new consumer starts once they are settled.
+   * sent frees no slot for another (possibly large) one; the new consumer gets what is left of it.
    */
   private windowChanged(bytes: number): void {
-    const window = this.window.current;
-    if (window === 1 && bytes > this.deps.maxMessageBytes) {
+    if (bytes > this.deps.maxMessageBytes) {
       this.deps.logger.warn(
         `prefetch window of ${this.definition.queue} cut to 1: a delivery of ${bytes} bytes is over maxMessageBytes ` +
-          `(${this.deps.maxMessageBytes}); it grows back to ${this.deps.prefetch} while bodies stay within it`,
+          `(${this.deps.maxMessageBytes}); it opens to ${this.deps.prefetch} again at the next body within it`,
       );
     } else {
-      this.deps.logger.debug(`prefetch window of ${this.definition.queue} grown to ${window}`);
+      this.deps.logger.debug(`prefetch window of ${this.definition.queue} opened to ${this.window.current}`);
     }
     void this.updateConsuming();
   }
