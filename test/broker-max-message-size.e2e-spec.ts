@@ -60,7 +60,7 @@ describeWithBroker("the RabbitmqCluster's max_message_size on a real node (dispo
     await broker?.remove();
   }, 90_000);
 
-  it('refuses a body over MAX_MESSAGE_BYTES from a plain producer; the service parks one of exactly that size with its headers', async () => {
+  it('refuses a body over MAX_MESSAGE_BYTES from a plain producer; the service parks one of exactly that size', async () => {
     // One byte over: the producer's channel is closed with 406 and nothing reaches the queue.
     const refused = await producer!.createConfirmChannel();
     const closed = new Promise<Error>((resolve, reject) => {
@@ -73,7 +73,8 @@ describeWithBroker("the RabbitmqCluster's max_message_size on a real node (dispo
 
     // Exactly the limit, and not JSON: delivered, refused by the decoder, parked with its reason.
     const channel = await producer!.createConfirmChannel();
-    channel.publish(names.exchange, 'user.registered', Buffer.alloc(maxMessageBytes, 0x61), { persistent: true, messageId: 'at-the-limit' });
+    const atTheLimit = Buffer.alloc(maxMessageBytes, 0x61);
+    channel.publish(names.exchange, 'user.registered', atTheLimit, { persistent: true, messageId: 'at-the-limit' });
     await channel.waitForConfirms();
     const dlq = `${queue}.dlq`;
     const parked = await waitFor(`the message parked in ${dlq}`, async () => (await channel.get(dlq, { noAck: true })) || undefined, {

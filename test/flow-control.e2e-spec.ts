@@ -173,12 +173,15 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     for (const pattern of PATTERNS) {
       for (let i = 0; i < warmUp; i++) {
         const id = `warm-${pattern}-${i}`;
-        broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), { messageId: id, persistent: true, contentType: 'application/json' });
+        const properties = { messageId: id, persistent: true, contentType: 'application/json' };
+        broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), properties);
       }
     }
     await waitFor('every consumer running with the whole window', async () => {
       const statuses = probeApp.server.consumerStatus();
-      const full = statuses.every((status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming);
+      const full = statuses.every(
+        (status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming,
+      );
       return full && gate.deliveries.size === PATTERNS.length * warmUp && (await readyTotal()) === 0;
     });
     gate.closeAndForget();
