@@ -49,6 +49,12 @@ class Gate {
     this.open = true;
     this.releaseWaiting();
   }
+
+  /** Holds later deliveries again, and forgets the ones counted so far. */
+  closeAndForget(): void {
+    this.open = false;
+    this.deliveries.clear();
+  }
 }
 
 @Controller()
@@ -156,9 +162,29 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     const statuses = probeApp.server.consumerStatus();
     expect(statuses.map((s) => s.queue).sort()).toEqual([...queues()].sort());
     for (const status of statuses) {
-      expect(status).toMatchObject({ prefetch: CAPPED_PREFETCH, consuming: true, pausedFor: [] });
+      expect(status).toMatchObject({ prefetch: CAPPED_PREFETCH, window: 1, consumerPrefetch: 1, consuming: true, pausedFor: [] });
     }
     expect(CAPPED_PREFETCH).toBe(3);
+
+    // The window starts at 1 and opens to the cap at the first body within maxMessageBytes; once
+    // nothing is in flight the consumer runs with the whole window. Warm it up with the gate open.
+    const warmUp = 2 * CAPPED_PREFETCH;
+    gate.openForGood();
+    for (const pattern of PATTERNS) {
+      for (let i = 0; i < warmUp; i++) {
+        const id = `warm-${pattern}-${i}`;
+        const properties = { messageId: id, persistent: true, contentType: 'application/json' };
+        broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), properties);
+      }
+    }
+    await waitFor('every consumer running with the whole window', async () => {
+      const statuses = probeApp.server.consumerStatus();
+      const full = statuses.every(
+        (status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming,
+      );
+      return full && gate.deliveries.size === PATTERNS.length * warmUp && (await readyTotal()) === 0;
+    });
+    gate.closeAndForget();
 
     // Messages of exactly the maximum size, held by the handlers: the worst case for memory.
     const total = PATTERNS.length * PER_QUEUE;

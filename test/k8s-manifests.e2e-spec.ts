@@ -398,6 +398,12 @@ describe('k8s manifests: the broker', () => {
     expect(configMap().data?.QUEUE_TYPE).toBe('quorum');
   });
 
+  it("RabbitmqCluster: the broker's max_message_size is the app's MAX_MESSAGE_BYTES, so no producer can put a bigger body in a queue", () => {
+    const config = rabbitmqCluster().spec.rabbitmq?.additionalConfig ?? '';
+    const sizes = [...config.matchAll(/^\s*max_message_size\s*=\s*(\d+)\s*$/gm)].map((match) => Number(match[1]));
+    expect(sizes).toEqual([Number(configMap().data?.MAX_MESSAGE_BYTES)]);
+  });
+
   it("AMQP_URL's example host, the NetworkPolicy's egress and the broker's PDB all point at the RabbitmqCluster", () => {
     const cluster = rabbitmqCluster();
     const url = new URL(exampleSecret().stringData!.AMQP_URL);

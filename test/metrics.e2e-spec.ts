@@ -40,9 +40,12 @@ describe('GET /metrics counts what happened', () => {
     await waitFor('3 mails', () => demo.mailer.sent.length === 3);
 
     const scrape = async () => (await request(`http://127.0.0.1:${demo.app.get(MetricsServer).port}`).get('/metrics').expect(200)).text;
-    const text = await waitFor('the dead-letter to be counted', async () => {
+    // The depth is read through a 2 s cache: wait for it too (a queue's first delivery comes alone,
+    // while its prefetch window is 1, so an early read can still see one ready).
+    const text = await waitFor('the dead-letter to be counted and the queue seen empty', async () => {
       const body = await scrape();
-      return sample(body, 'warren_messages_consumed_total', { queue, outcome: 'dead_letter' }) === 1 ? body : undefined;
+      const counted = sample(body, 'warren_messages_consumed_total', { queue, outcome: 'dead_letter' }) === 1;
+      return counted && sample(body, 'warren_queue_depth', { queue }) === 0 ? body : undefined;
     });
     expect(sample(text, 'warren_messages_consumed_total', { queue, outcome: 'ack' })).toBe(3);
     expect(sample(text, 'warren_publishes_total', { outcome: 'confirmed' })).toBe(3 + 1); // 3 events + 1 dead-letter copy
@@ -53,6 +56,8 @@ describe('GET /metrics counts what happened', () => {
     expect(sample(text, 'warren_connection_blocked', { role: 'publisher' })).toBe(0);
     expect(sample(text, 'warren_queue_depth', { queue })).toBe(0);
     expect(sample(text, 'warren_consumer_paused', { queue })).toBe(0);
+    // Bodies within maxMessageBytes: the window opened from 1 to the cap (50, lowered to 21 for 3 queues).
+    expect(sample(text, 'warren_consumer_prefetch', { queue })).toBe(21);
     expect(sample(text, 'warren_in_flight_bytes')).toBe(0);
     // The default process metrics are there too.
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);

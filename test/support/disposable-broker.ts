@@ -71,6 +71,8 @@ export interface StartOptions {
   name?: string;
   /** Deadline for the node to boot and answer on its AMQP port (default 60 s). */
   startTimeoutMs?: number;
+  /** Extra rabbitmq.conf lines (e.g. a manifest's additionalConfig), written to conf.d before the first boot. */
+  config?: string;
 }
 
 export interface RabbitmqctlOptions {
@@ -521,6 +523,10 @@ export class DisposableBroker {
       live.add(broker);
       try {
         await broker.writeFiles();
+        if (options.config) {
+          await mkdir(join(dataDir, 'conf.d'), { recursive: true });
+          await writeFile(join(dataDir, 'conf.d', '90-test.conf'), `${options.config}\n`);
+        }
         await broker.boot(deadline, timeoutMs);
         return broker;
       } catch (error) {

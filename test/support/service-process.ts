@@ -32,6 +32,11 @@ export class ServiceProcess {
     return service;
   }
 
+  /** Starts the service and returns at once (for tests that measure it from its first moment). */
+  static launch(env: Record<string, string>): ServiceProcess {
+    return ServiceProcess.spawn(env);
+  }
+
   /** Runs the service to completion (e.g. a start-up that must fail) and returns its exit and output. */
   static async run(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
     const service = ServiceProcess.spawn(env);

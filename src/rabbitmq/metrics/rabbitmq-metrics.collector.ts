@@ -32,6 +32,14 @@ export class RabbitMetricsCollector implements OnModuleInit {
     metrics.gauge('warren_in_flight_messages', 'Deliveries being handled, by queue.', ['queue'], (set) => {
       for (const status of this.server.consumerStatus()) set({ queue: status.queue }, status.inFlight);
     });
+    metrics.gauge(
+      'warren_consumer_prefetch',
+      'Prefetch window of each queue now: 1 at start and after a body over maxMessageBytes, else its prefetch.',
+      ['queue'],
+      (set) => {
+        for (const status of this.server.consumerStatus()) set({ queue: status.queue }, status.window);
+      },
+    );
     metrics.gauge('warren_in_flight_bytes', 'Bytes of message bodies being handled, all queues.', [], (set) => {
       set({}, this.server.flowStatus().inFlightBytes);
     });

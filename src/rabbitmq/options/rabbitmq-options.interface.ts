@@ -21,7 +21,10 @@ export interface RabbitMQModuleOptions {
    */
   exchange?: string;
   /**
-   * Unacked deliveries per handler queue; a handler may override it with `prefetch`.
+   * Unacked deliveries per handler queue; a handler may override it with `prefetch`. Capped so
+   * that every queue's window of `maxMessageBytes` bodies fits `maxInFlightBytes`; the window is 1
+   * until the queue's first body within `maxMessageBytes` and again after any body over it (the
+   * broker delivers bodies up to its own `max_message_size` before they can be refused).
    * @default 50
    */
   prefetch?: number;
@@ -31,7 +34,8 @@ export interface RabbitMQModuleOptions {
    */
   queueType?: QueueType;
   /**
-   * Largest body published or consumed, in bytes.
+   * Largest body published or consumed, in bytes. Set the broker's `max_message_size` to the same
+   * value: a larger body is still delivered by the broker (then parked as MessageTooLargeError).
    * @default 262144 (256 KiB)
    */
   maxMessageBytes?: number;

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import { AdaptivePrefetch } from '../flow/adaptive-prefetch.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
@@ -25,8 +26,10 @@ export interface QueueConsumerDeps {
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
-  /** Unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
+  /** Most unacked deliveries for this queue: the handler's prefetch, capped by the byte budget. */
   prefetch: number;
+  /** Bodies over this size close the prefetch window to 1 (see AdaptivePrefetch). */
+  maxMessageBytes: number;
   metrics: RabbitMetrics;
   logger: Logger;
 }
@@ -36,7 +39,12 @@ export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
+  /** The largest window: the handler's prefetch capped by the byte budget. */
   prefetch: number;
+  /** Deliveries the queue may have in flight now: 1 at start and after a body over maxMessageBytes, else `prefetch`. */
+  window: number;
+  /** Prefetch of the live consumer (what the broker may send it); 0 while not consuming. */
+  consumerPrefetch: number;
   /** The channel is open with the topology declared (and the consumer attached unless paused). */
   attached: boolean;
   consuming: boolean;
@@ -69,6 +77,13 @@ export class QueueConsumer {
   private readonly killSwitch: KillSwitch;
   private readonly keeper: FailedMessageKeeper;
   private consumerTag?: string;
+  private readonly window: AdaptivePrefetch;
+  /** Prefetch of the live consumer; 0 while there is none. */
+  private consumedWith = 0;
+  /** The window the live consumer was started for. */
+  private consumedFor = 0;
+  /** The consumer has less than the window (or none while wanted): look again once nothing is in flight. */
+  private needsRoom = false;
   private attached = false;
   private lastProgressAt = Date.now();
   /** Serializes consume/cancel so pause and resume never race each other. */
@@ -81,6 +96,7 @@ export class QueueConsumer {
     private readonly deps: QueueConsumerDeps,
   ) {
     this.killSwitch = new KillSwitch(deps.killSwitch);
+    this.window = new AdaptivePrefetch(deps.prefetch, deps.maxMessageBytes);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.keeper = new FailedMessageKeeper(definition, deps);
     this.channel = deps.connection.createChannel({
@@ -119,6 +135,8 @@ export class QueueConsumer {
     return {
       queue: this.definition.queue,
       prefetch: this.deps.prefetch,
+      window: this.window.current,
+      consumerPrefetch: this.consumedWith,
       attached: this.isAttached(),
       consuming: this.isAttached() && this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
@@ -185,22 +203,38 @@ export class QueueConsumer {
     }
   }
 
-  /** Consumes when no pause reason holds, cancels otherwise; one transition at a time. */
+  /**
+   * Consumes when no pause reason holds, cancels otherwise; one transition at a time. A consumer's
+   * prefetch is fixed when it starts (RabbitMQ applies `basic.qos` to later consumers only), so a
+   * new window means cancelling and consuming again. The broker counts only a consumer's own
+   * deliveries against its prefetch: those still in flight from an earlier consumer take their
+   * share of the window, and the new consumer gets the rest (none: it waits until there is room).
+   * Once nothing is in flight, a consumer that got less than the window is replaced by a full one.
+   */
   private updateConsuming(): Promise<void> {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
-      if (wanted && this.consumerTag === undefined) {
+      const window = this.window.current;
+      const stale = window !== this.consumedFor || (this.consumedWith < window && this.unsettled.size === 0);
+      if (this.consumerTag !== undefined && (!wanted || stale)) {
+        const tag = this.consumerTag;
+        this.consumerTag = undefined;
+        this.consumedWith = 0;
+        await this.channel.cancel(tag);
+      }
+      // After cancel-ok no more deliveries of the old consumer arrive: this count only falls.
+      const room = window - this.unsettled.size;
+      if (wanted && this.consumerTag === undefined && room >= 1) {
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: this.deps.prefetch,
+          prefetch: room,
           noAck: false,
         });
         this.consumerTag = consumerTag;
+        this.consumedWith = room;
+        this.consumedFor = window;
         this.lastProgressAt = Date.now();
-      } else if (!wanted && this.consumerTag !== undefined) {
-        const tag = this.consumerTag;
-        this.consumerTag = undefined;
-        await this.channel.cancel(tag);
       }
+      this.needsRoom = wanted && (this.consumerTag === undefined || this.consumedWith < window);
     });
     this.transition = next.catch((error: unknown) => {
       this.deps.logger.error(`consumer of ${this.definition.queue} could not change state: ${redactText(String(error))}`);
@@ -232,11 +266,34 @@ export class QueueConsumer {
     this.settlements.delivered(message);
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);
+    if (this.window.observe(bytes)) {
+      this.windowChanged(bytes);
+    }
     const done = this.handle(message, generation).finally(() => {
       this.unsettled.delete(message);
       this.deps.flow.release(bytes);
+      if (this.needsRoom && this.unsettled.size === 0) {
+        this.needsRoom = false;
+        void this.updateConsuming();
+      }
     });
     this.unsettled.set(message, { generation, done });
+  }
+
+  /**
+   * Applies a new window: the consumer is cancelled at once, so settling the deliveries already
+   * sent frees no slot for another (possibly large) one; the new consumer gets what is left of it.
+   */
+  private windowChanged(bytes: number): void {
+    if (bytes > this.deps.maxMessageBytes) {
+      this.deps.logger.warn(
+        `prefetch window of ${this.definition.queue} cut to 1: a delivery of ${bytes} bytes is over maxMessageBytes ` +
+          `(${this.deps.maxMessageBytes}); it opens to ${this.deps.prefetch} again at the next body within it`,
+      );
+    } else {
+      this.deps.logger.debug(`prefetch window of ${this.definition.queue} opened to ${this.window.current}`);
+    }
+    void this.updateConsuming();
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {

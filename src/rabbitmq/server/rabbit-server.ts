@@ -96,6 +96,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             killSwitch: this.options.killSwitch,
             flow: this.flow,
             prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
+            maxMessageBytes: this.options.maxMessageBytes,
             metrics: this.metrics,
             logger: this.logger,
           }),
