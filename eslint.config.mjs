@@ -1,0 +1,49 @@
+// @ts-check
+// The Nest starter's flat config (typescript-eslint recommendedTypeChecked + prettier as an eslint rule, with the
+// starter's relaxations), adapted to this repository: ESM, and specs/bench type-checked through tsconfig.spec.json.
+import eslint from '@eslint/js';
+import eslintPluginPrettierRecommended from 'eslint-plugin-prettier/recommended';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+import { defineConfig, globalIgnores } from 'eslint/config';
+
+export default defineConfig(
+  globalIgnores(['eslint.config.mjs', 'dist/', 'coverage/', 'bench/.build/', 'bench/results/']),
+  {
+    extends: [eslint.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      globals: {
+        ...globals.node,
+        ...globals.jest,
+      },
+      // The package is "type": "module" (Nest 12 is ESM only); the starter's 'commonjs' would not parse our imports.
+      sourceType: 'module',
+      parserOptions: {
+        // Not the starter's projectService: it would pick tsconfig.json for test/ and *.spec.ts, which excludes them.
+        // tsconfig.spec.json is the one project that holds src/, test/ and bench/ (what `npm run typecheck` checks).
+        project: ['./tsconfig.spec.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-floating-promises': 'warn',
+      '@typescript-eslint/no-unsafe-argument': 'warn',
+      'prettier/prettier': ['error', { endOfLine: 'auto' }],
+    },
+  },
+  {
+    // The service logs through Nest's Logger (one per class); tests that print a report on purpose say so with
+    // `// eslint-disable-next-line no-console`. bench/ is a command-line tool whose output is the point.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-console': 'warn',
+    },
+  },
+  {
+    // Plain JavaScript files (jest.config.js, test fixtures) are in no TypeScript project: lint them untyped.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+  eslintPluginPrettierRecommended,
+);
