@@ -11,24 +11,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReport } from './lib/report.js';
+import type { CodecMeasure, CodecResult } from './lib/results.js';
 import { builtPath, isMain, log, REPO_DIR, round } from './lib/util.js';
-
-export interface CodecMeasure {
-  codec: string;
-  contentType: string;
-  payload: 'small' | 'medium' | 'large';
-  jsonBytes: number;
-  encodedBytes: number;
-  /** encoded / JSON bytes */
-  sizeRatio: number;
-  encodeDecodeMicros: number;
-}
-
-export interface CodecResult {
-  skipped: boolean;
-  reason?: string;
-  measures: CodecMeasure[];
-}
 
 interface CodecLike {
   contentType: string;

@@ -14,6 +14,7 @@
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
 import { writeReport } from './lib/report.js';
+import type { DrainResult, DrainSubjectName, DrainSubjectResult } from './lib/results.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, startSubject, waitForDone, warrenEnv } from './lib/subjects.js';
 import { builtPath, envInt, isMain, log, randomSuffix, ratio, round } from './lib/util.js';
 import { runStandalone } from './lib/bench-run.js';
@@ -21,43 +22,8 @@ import { runStandalone } from './lib/bench-run.js';
 export const DRAIN_MESSAGE_BYTES = 1024;
 export const DRAIN_PREFETCH = 100;
 
-export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
-
 /** warren's default maxMessageBytes (256 KiB): its prefetch cap is maxInFlightBytes / this */
 const WARREN_DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
-
-export interface DrainSubjectResult {
-  subject: DrainSubjectName;
-  label: string;
-  n: number;
-  /** prefetch the subject really used (warren caps it to fit its byte budget) */
-  prefetch: number | null;
-  fillRate: number | null;
-  msgPerSec: number | null;
-  /** first delivery → N-th message handled */
-  seconds: number | null;
-  peakRssMb: number | null;
-  /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
-  cpuMsPer1k: number | null;
-  /** messages still queued after the subject closed (should be 0) */
-  remaining: number | null;
-  error?: string;
-}
-
-export interface DrainResult {
-  n: number;
-  messageBytes: number;
-  prefetch: number;
-  queueType: 'classic';
-  subjects: DrainSubjectResult[];
-  ratios: {
-    warrenOverRaw: number | null;
-    warrenOverNest: number | null;
-    nestOverRaw: number | null;
-    defaultBudgetOverRaw: number | null;
-    defaultBudgetOverNest: number | null;
-  };
-}
 
 const LABELS: Record<DrainSubjectName, string> = {
   raw: 'raw amqplib (prefetch 100, manual ack)',

@@ -20,55 +20,11 @@ import autocannon from 'autocannon';
 import { BenchBroker } from './lib/broker.js';
 import type { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
+import type { HttpAppName, HttpAppResult, HttpResult, HttpRound, HttpRun } from './lib/results.js';
 import { startSubject } from './lib/subjects.js';
 import { builtPath, envInt, freePort, isMain, log, median, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
 import { type PublishShapes, runPublishShapes } from './lib/publish-shapes.js';
 import { runStandalone } from './lib/bench-run.js';
-
-export type HttpAppName = 'nest' | 'warren' | 'demo';
-
-/** One autocannon run of one app. */
-export interface HttpRound {
-  seconds: number;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/**
- * One app at one connection count, over its rounds: req/s = all 2xx / all seconds; p50 and p99
- * = the median of the rounds' (autocannon reports percentiles per run, not samples to pool);
- * max = the largest; counts and CPU summed over the rounds.
- */
-export interface HttpRun {
-  connections: number;
-  seconds: number;
-  /** 2xx answers per second */
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  rounds: HttpRound[];
-  ok2xx: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** CPU (user + system) of the app process during the run, per 2xx answer; null if unreadable */
-  appCpuUsPerRequest: number | null;
-  /** CPU of the broker during the run, per 2xx answer; null when the broker is not local */
-  brokerCpuUsPerRequest: number | null;
-}
-
-export interface HttpAppResult {
-  app: HttpAppName;
-  label: string;
-  runs: HttpRun[];
-  peakRssMb: number | null;
-  /** 202s answered (probe and warm-ups included) vs messages found in the app's queues */
-  accepted: number;
-  stored: number | null;
-  error?: string;
-}
 
 export interface HttpOptions {
   connections: number[];
@@ -80,26 +36,6 @@ export interface HttpOptions {
   publishSeconds: number;
   /** length of one run of each message shape on raw amqplib; 0 skips them */
   shapeSeconds: number;
-}
-
-export interface HttpResult {
-  connections: number[];
-  seconds: number;
-  rounds: number;
-  warmupSeconds: number;
-  apps: HttpAppResult[];
-  rawCeiling: { msgPerSec: number | null; window: number; messageBytes: number; seconds: number; error?: string };
-  /** the broker's confirm throughput and latency for each client's message shape (raw amqplib, no HTTP) */
-  brokerShapes?: PublishShapes;
-  ratios: {
-    connections: number;
-    warrenOverNest: number | null;
-    demoOverNest: number | null;
-    warrenP99OverNest: number | null;
-    demoP99OverNest: number | null;
-    nestOverRaw: number | null;
-    warrenOverRaw: number | null;
-  }[];
 }
 
 const LABELS: Record<HttpAppName, string> = {

@@ -24,6 +24,7 @@
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
 import { type RssSample, Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
+import type { MemoryResult, MemoryScenarioResult, MemorySubjectName, MemorySubjectResult } from './lib/results.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, warrenEnv, type WarrenSubjectConfig } from './lib/subjects.js';
 import { DEFAULT_PREFETCH as WARREN_DEFAULT_PREFETCH } from '../src/rabbitmq/rabbitmq.constants.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, round, sleep } from './lib/util.js';
@@ -32,7 +33,6 @@ import { runStandalone } from './lib/bench-run.js';
 export const HEAP_LIMIT_MB = 512;
 export const SAMPLE_EVERY_MS = 250;
 
-export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'demo';
 export const MEMORY_SUBJECTS: MemorySubjectName[] = ['warren', 'nest-default', 'nest-tuned', 'demo'];
 
 export const MEMORY_LABELS: Record<MemorySubjectName, string> = {
@@ -41,51 +41,6 @@ export const MEMORY_LABELS: Record<MemorySubjectName, string> = {
   'nest-tuned': 'Nest RMQ hand-tuned (ack, prefetch 50)',
   demo: 'warren demo service (main.js)',
 };
-
-export interface MemorySubjectResult {
-  subject: MemorySubjectName;
-  label: string;
-  /** unacked window the subject really had (warren caps it to its byte budget); null = unbounded */
-  prefetch: number | null;
-  initial: number;
-  peakRssMb: number | null;
-  endRssMb: number | null;
-  crashed: boolean;
-  heapOutOfMemory: boolean;
-  exit: string | null;
-  crashAtSeconds: number | null;
-  readyAtSeconds: number | null;
-  /** handler invocations the subject reported (last status before the end) */
-  handlerCalls: number | null;
-  remaining: number | null;
-  /** copies waiting in warren's delay queues (`<queue>.retry.<ms>`): not lost, they come back */
-  retrying: number | null;
-  deadLettered: number | null;
-  acked: number;
-  lost: number | null;
-  samples: RssSample[];
-  /** demo only: the inventory handler is not hung; accounted = remaining + dlq + follow-up events */
-  inventory?: { initial: number; remaining: number; retrying: number; deadLettered: number; followUps: number; unaccounted: number };
-  notes: string[];
-  error?: string;
-}
-
-export interface MemoryScenarioResult {
-  id: string;
-  label: string;
-  count: number;
-  messageBytes: number;
-  seconds: number;
-  fillRate: number | null;
-  subjects: MemorySubjectResult[];
-  error?: string;
-}
-
-export interface MemoryResult {
-  heapLimitMb: number;
-  sampleEveryMs: number;
-  scenarios: MemoryScenarioResult[];
-}
 
 export interface MemoryOptions {
   scenarios: { id: string; count: number; messageBytes: number }[];

@@ -1,25 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CodecResult } from '../codec.js';
-import type { DrainResult } from '../drain.js';
-import type { HttpResult } from '../http-publish.js';
-import type { MemoryResult, MemoryScenarioResult } from '../memory.js';
-import { machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo } from './machine.js';
 import { barChart, type LineSeries, lineChart, PALETTE } from './svg.js';
+import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult } from './results.js';
 import { RESULTS_DIR } from './util.js';
-
-export interface BenchResults {
-  machine?: MachineInfo;
-  rabbitmqVersion?: string;
-  command?: string;
-  startedAt?: string;
-  durationSeconds?: number;
-  settings?: Record<string, unknown>;
-  drain?: DrainResult;
-  http?: HttpResult;
-  memory?: MemoryResult;
-  codec?: CodecResult;
-}
 
 const SUBJECT_COLORS: Record<string, string> = {
   warren: PALETTE[0],
