@@ -23,7 +23,7 @@ import { writeReport } from './lib/report.js';
 import type { HttpAppName, HttpAppResult, HttpResult, HttpRound, HttpRun } from './lib/results.js';
 import { startSubject } from './lib/subjects.js';
 import { builtPath, envInt, freePort, isMain, log, median, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
-import { type PublishShapes, runPublishShapes } from './lib/publish-shapes.js';
+import { runPublishShapes } from './lib/publish-shapes.js';
 import { runStandalone } from './lib/bench-run.js';
 
 export interface HttpOptions {

@@ -22,7 +22,7 @@
  * BENCH_MEMORY_SUBJECTS (warren,nest-default,nest-tuned,demo).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
-import { type RssSample, Subject } from './lib/child.js';
+import { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
 import type { MemoryResult, MemoryScenarioResult, MemorySubjectName, MemorySubjectResult } from './lib/results.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, warrenEnv, type WarrenSubjectConfig } from './lib/subjects.js';
