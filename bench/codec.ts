@@ -39,7 +39,7 @@ export function payloadOfSize(bytes: number): unknown {
 function timeIt(work: () => void, minMs = 200): number {
   let iterations = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     work();
     iterations++;

@@ -232,7 +232,7 @@ function writeRecoveryResults(results: ScenarioResult[], failures: Failure[], st
   writeFileSync(join(RESULTS_DIR, 'recovery.md'), markdown);
   writeFileSync(
     join(RESULTS_DIR, 'recovery.json'),
-    JSON.stringify({ at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map(({ logTail: _logTail, ...rest }) => rest), failures }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map((result) => ({ ...result, logTail: undefined })), failures }, null, 2),
   );
 }
 

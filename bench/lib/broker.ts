@@ -328,7 +328,7 @@ export class BenchBroker {
     { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[] | undefined
   > {
     const out = await this.rabbitmqctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json']);
-    return out === undefined ? undefined : JSON.parse(out);
+    return out === undefined ? undefined : (JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[]);
   }
 
   private async listExchanges(): Promise<string[] | undefined> {

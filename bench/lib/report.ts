@@ -52,10 +52,10 @@ export function markdown(results: BenchResults, base = 'results'): string {
     '',
   );
   if (results.drain) {
-    out.push(...drainSection(results.drain, base));
+    out.push(...drainSection(results.drain));
   }
   if (results.http) {
-    out.push(...httpSection(results.http, base));
+    out.push(...httpSection(results.http));
   }
   if (results.drain || results.http) {
     out.push(`![throughput](${chartName(base, 'throughput')})`, '');
@@ -69,7 +69,7 @@ export function markdown(results: BenchResults, base = 'results'): string {
   return out.join('\n');
 }
 
-function drainSection(d: DrainResult, base: string): string[] {
+function drainSection(d: DrainResult): string[] {
   const out: string[] = [];
   out.push(`## 1. Drain ${n(d.n)} × 1 KB, no-op handler, prefetch ${d.prefetch} (${d.queueType} queues)`, '');
   out.push(
@@ -97,7 +97,7 @@ function drainSection(d: DrainResult, base: string): string[] {
   return out;
 }
 
-function httpSection(h: HttpResult, base: string): string[] {
+function httpSection(h: HttpResult): string[] {
   const out: string[] = [];
   const rounds = h.rounds ?? 1;
   out.push(
