@@ -11,24 +11,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReport } from './lib/report.js';
+import type { CodecMeasure, CodecResult } from './lib/results.js';
 import { builtPath, isMain, log, REPO_DIR, round } from './lib/util.js';
-
-export interface CodecMeasure {
-  codec: string;
-  contentType: string;
-  payload: 'small' | 'medium' | 'large';
-  jsonBytes: number;
-  encodedBytes: number;
-  /** encoded / JSON bytes */
-  sizeRatio: number;
-  encodeDecodeMicros: number;
-}
-
-export interface CodecResult {
-  skipped: boolean;
-  reason?: string;
-  measures: CodecMeasure[];
-}
 
 interface CodecLike {
   contentType: string;
@@ -55,7 +39,7 @@ export function payloadOfSize(bytes: number): unknown {
 function timeIt(work: () => void, minMs = 200): number {
   let iterations = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     work();
     iterations++;
@@ -80,6 +64,15 @@ export async function runCodec(): Promise<CodecResult> {
   if (!hasMsgpack) {
     return { skipped: true, reason: 'no MessagePack codec in src/rabbitmq/codec/ yet', measures: [] };
   }
+  const codecs = await loadCodecs(files);
+  if (codecs.length === 0) {
+    return { skipped: true, reason: 'a msgpack codec file exists but no codec class could be constructed without arguments', measures: [] };
+  }
+  return { skipped: false, measures: measureCodecs(codecs) };
+}
+
+/** Every exported class of the compiled codec files that constructs without arguments and looks like a codec. */
+async function loadCodecs(files: string[]): Promise<{ name: string; codec: CodecLike }[]> {
   const codecs: { name: string; codec: CodecLike }[] = [];
   for (const file of files) {
     const compiled = resolve(CODEC_BUILD_DIR, file.replace(/\.ts$/, '.js'));
@@ -104,9 +97,11 @@ export async function runCodec(): Promise<CodecResult> {
       }
     }
   }
-  if (codecs.length === 0) {
-    return { skipped: true, reason: 'a msgpack codec file exists but no codec class could be constructed without arguments', measures: [] };
-  }
+  return codecs;
+}
+
+/** Size against JSON and encode+decode time of each codec on a small, a medium and a large order-like payload. */
+function measureCodecs(codecs: { name: string; codec: CodecLike }[]): CodecMeasure[] {
   const sizes = { small: 200, medium: 10 * 1024, large: 1024 * 1024 } as const;
   const measures: CodecMeasure[] = [];
   for (const [payloadName, bytes] of Object.entries(sizes) as ['small' | 'medium' | 'large', number][]) {
@@ -131,7 +126,7 @@ export async function runCodec(): Promise<CodecResult> {
       }
     }
   }
-  return { skipped: false, measures };
+  return measures;
 }
 
 if (isMain(import.meta.url)) {

@@ -14,6 +14,7 @@
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
 import { writeReport } from './lib/report.js';
+import type { DrainResult, DrainSubjectName, DrainSubjectResult } from './lib/results.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, startSubject, waitForDone, warrenEnv } from './lib/subjects.js';
 import { builtPath, envInt, isMain, log, randomSuffix, ratio, round } from './lib/util.js';
 import { runStandalone } from './lib/bench-run.js';
@@ -21,43 +22,8 @@ import { runStandalone } from './lib/bench-run.js';
 export const DRAIN_MESSAGE_BYTES = 1024;
 export const DRAIN_PREFETCH = 100;
 
-export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
-
 /** warren's default maxMessageBytes (256 KiB): its prefetch cap is maxInFlightBytes / this */
 const WARREN_DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
-
-export interface DrainSubjectResult {
-  subject: DrainSubjectName;
-  label: string;
-  n: number;
-  /** prefetch the subject really used (warren caps it to fit its byte budget) */
-  prefetch: number | null;
-  fillRate: number | null;
-  msgPerSec: number | null;
-  /** first delivery → N-th message handled */
-  seconds: number | null;
-  peakRssMb: number | null;
-  /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
-  cpuMsPer1k: number | null;
-  /** messages still queued after the subject closed (should be 0) */
-  remaining: number | null;
-  error?: string;
-}
-
-export interface DrainResult {
-  n: number;
-  messageBytes: number;
-  prefetch: number;
-  queueType: 'classic';
-  subjects: DrainSubjectResult[];
-  ratios: {
-    warrenOverRaw: number | null;
-    warrenOverNest: number | null;
-    nestOverRaw: number | null;
-    defaultBudgetOverRaw: number | null;
-    defaultBudgetOverNest: number | null;
-  };
-}
 
 const LABELS: Record<DrainSubjectName, string> = {
   raw: 'raw amqplib (prefetch 100, manual ack)',
@@ -93,6 +59,18 @@ export async function runDrain(
   };
 }
 
+/** What to start for a subject: its script and its environment. */
+interface SubjectLaunch {
+  script: string;
+  env: Record<string, string>;
+}
+
+/** Queues and exchanges one subject's run declared, deleted after it. */
+interface DrainCleanup {
+  queues: string[];
+  exchanges: string[];
+}
+
 async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number): Promise<DrainSubjectResult> {
   const id = randomSuffix();
   const queue = `${broker.prefix}-drain-${name}-${id}`;
@@ -108,72 +86,16 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
     cpuMsPer1k: null,
     remaining: null,
   };
-  const queuesToDelete = [queue];
-  const exchangesToDelete: string[] = [];
+  const cleanup: DrainCleanup = { queues: [queue], exchanges: [] };
   let subject: ReturnType<typeof startSubject> | undefined;
   try {
-    let script: string;
-    let env: Record<string, string>;
-    if (name === 'warren' || name === 'warren-default-budget') {
-      const exchange = `${broker.prefix}-drain-${id}.events`;
-      const config = {
-        service: `${broker.prefix}-drain-${id}`,
-        exchange,
-        queue,
-        prefetch: DRAIN_PREFETCH,
-        // warren caps prefetch to maxInFlightBytes / maxMessageBytes (64 with its defaults):
-        // the headline subject gets a budget that lets prefetch 100 apply, like the other two.
-        maxInFlightBytes: name === 'warren' ? DRAIN_PREFETCH * WARREN_DEFAULT_MAX_MESSAGE_BYTES : undefined,
-      };
-      queuesToDelete.push(`${queue}.dlq`, `${exchange}.unrouted`);
-      exchangesToDelete.push(exchange, `${exchange}.unrouted`);
-      await declareWarrenTopology(broker, config, `drain-${name}`);
-      const fill = await broker.fill({
-        exchange,
-        routingKey: PATTERN,
-        count: n,
-        body: jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad })),
-      });
-      result.fillRate = round(fill.rate);
-      script = builtPath('bench/subjects/nest-microservice.js');
-      env = { ...warrenEnv(config), BENCH_EXPECT: String(n) };
-    } else {
-      await broker.declareClassicQueue(queue);
-      const body =
-        name === 'nest'
-          ? jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ pattern: PATTERN, data: { orderId: 'o-1', pad } }))
-          : jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad }));
-      const fill = await broker.fill({ exchange: '', routingKey: queue, count: n, body });
-      result.fillRate = round(fill.rate);
-      if (name === 'raw') {
-        script = builtPath('bench/subjects/raw-consumer.js');
-        env = { BENCH_QUEUE: queue, BENCH_PREFETCH: String(DRAIN_PREFETCH), BENCH_EXPECT: String(n) };
-      } else {
-        script = builtPath('bench/subjects/nest-microservice.js');
-        env = {
-          BENCH_TRANSPORT: 'nest',
-          BENCH_QUEUE: queue,
-          BENCH_PATTERN: PATTERN,
-          BENCH_NEST_NOACK: 'false',
-          BENCH_NEST_PREFETCH: String(DRAIN_PREFETCH),
-          BENCH_EXPECT: String(n),
-        };
-      }
-    }
+    const { script, env } =
+      name === 'warren' || name === 'warren-default-budget'
+        ? await fillForWarren(broker, name, n, { id, queue, cleanup, result })
+        : await fillForDirect(broker, name, n, queue, result);
     log(`drain ${name}: filled ${n} in ${(n / (result.fillRate ?? 1)).toFixed(1)} s (${result.fillRate} msg/s)`);
     subject = startSubject({ label: `drain-${name}`, script, env });
-    await subject.waitFor('ready', 60_000);
-    const cpuAtReady = subject.cpuSeconds();
-    const done = await waitForDone(subject, { totalMs: 120_000 + n * 2, stallMs: 30_000 });
-    const cpuAtDone = subject.cpuSeconds();
-    if (cpuAtReady != null && cpuAtDone != null) {
-      result.cpuMsPer1k = round(((cpuAtDone - cpuAtReady) * 1000 * 1000) / n, 1);
-    }
-    const ms = Number(done.firstToLastMs);
-    result.seconds = round(ms / 1000, 2);
-    result.msgPerSec = round(n / (ms / 1000));
-    await subject.exitOrKill(30_000);
-    result.peakRssMb = subject.peakRssMb;
+    await measureDrain(subject, n, result);
     if (name.startsWith('warren')) {
       result.prefetch = effectivePrefetch(subject.outputHead, DRAIN_PREFETCH);
     }
@@ -185,12 +107,87 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
     log(`drain ${name} failed: ${result.error}`);
   } finally {
     await subject?.kill('SIGKILL').catch(() => undefined);
-    for (const q of queuesToDelete) {
+    for (const q of cleanup.queues) {
       await broker.deleteQueue(q);
     }
-    broker.track({ exchanges: exchangesToDelete });
+    broker.track({ exchanges: cleanup.exchanges });
   }
   return result;
+}
+
+/** A warren subject: warren declares its topology, the backlog is published to its events exchange. */
+async function fillForWarren(
+  broker: BenchBroker,
+  name: 'warren' | 'warren-default-budget',
+  n: number,
+  run: { id: string; queue: string; cleanup: DrainCleanup; result: DrainSubjectResult },
+): Promise<SubjectLaunch> {
+  const { id, queue, cleanup, result } = run;
+  const exchange = `${broker.prefix}-drain-${id}.events`;
+  const config = {
+    service: `${broker.prefix}-drain-${id}`,
+    exchange,
+    queue,
+    prefetch: DRAIN_PREFETCH,
+    // warren caps prefetch to maxInFlightBytes / maxMessageBytes (64 with its defaults):
+    // the headline subject gets a budget that lets prefetch 100 apply, like the other two.
+    maxInFlightBytes: name === 'warren' ? DRAIN_PREFETCH * WARREN_DEFAULT_MAX_MESSAGE_BYTES : undefined,
+  };
+  cleanup.queues.push(`${queue}.dlq`, `${exchange}.unrouted`);
+  cleanup.exchanges.push(exchange, `${exchange}.unrouted`);
+  await declareWarrenTopology(broker, config, `drain-${name}`);
+  const fill = await broker.fill({
+    exchange,
+    routingKey: PATTERN,
+    count: n,
+    body: jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad })),
+  });
+  result.fillRate = round(fill.rate);
+  return { script: builtPath('bench/subjects/nest-microservice.js'), env: { ...warrenEnv(config), BENCH_EXPECT: String(n) } };
+}
+
+/** raw amqplib or Nest's transport: a plain classic queue, the backlog published to it directly, in each one's shape. */
+async function fillForDirect(broker: BenchBroker, name: 'raw' | 'nest', n: number, queue: string, result: DrainSubjectResult): Promise<SubjectLaunch> {
+  await broker.declareClassicQueue(queue);
+  const body =
+    name === 'nest'
+      ? jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ pattern: PATTERN, data: { orderId: 'o-1', pad } }))
+      : jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad }));
+  const fill = await broker.fill({ exchange: '', routingKey: queue, count: n, body });
+  result.fillRate = round(fill.rate);
+  if (name === 'raw') {
+    return {
+      script: builtPath('bench/subjects/raw-consumer.js'),
+      env: { BENCH_QUEUE: queue, BENCH_PREFETCH: String(DRAIN_PREFETCH), BENCH_EXPECT: String(n) },
+    };
+  }
+  return {
+    script: builtPath('bench/subjects/nest-microservice.js'),
+    env: {
+      BENCH_TRANSPORT: 'nest',
+      BENCH_QUEUE: queue,
+      BENCH_PATTERN: PATTERN,
+      BENCH_NEST_NOACK: 'false',
+      BENCH_NEST_PREFETCH: String(DRAIN_PREFETCH),
+      BENCH_EXPECT: String(n),
+    },
+  };
+}
+
+/** From `ready` to the N-th message handled: rate, CPU per 1,000 messages, then the subject's exit and peak RSS. */
+async function measureDrain(subject: ReturnType<typeof startSubject>, n: number, result: DrainSubjectResult): Promise<void> {
+  await subject.waitFor('ready', 60_000);
+  const cpuAtReady = subject.cpuSeconds();
+  const done = await waitForDone(subject, { totalMs: 120_000 + n * 2, stallMs: 30_000 });
+  const cpuAtDone = subject.cpuSeconds();
+  if (cpuAtReady != null && cpuAtDone != null) {
+    result.cpuMsPer1k = round(((cpuAtDone - cpuAtReady) * 1000 * 1000) / n, 1);
+  }
+  const ms = Number(done.firstToLastMs);
+  result.seconds = round(ms / 1000, 2);
+  result.msgPerSec = round(n / (ms / 1000));
+  await subject.exitOrKill(30_000);
+  result.peakRssMb = subject.peakRssMb;
 }
 
 /** A subject failed (an error, not a slow result). */

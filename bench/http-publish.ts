@@ -20,55 +20,11 @@ import autocannon from 'autocannon';
 import { BenchBroker } from './lib/broker.js';
 import type { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
+import type { HttpAppName, HttpAppResult, HttpResult, HttpRound, HttpRun } from './lib/results.js';
 import { startSubject } from './lib/subjects.js';
 import { builtPath, envInt, freePort, isMain, log, median, pollUntil, randomSuffix, ratio, round, withDeadline } from './lib/util.js';
-import { type PublishShapes, runPublishShapes } from './lib/publish-shapes.js';
+import { runPublishShapes } from './lib/publish-shapes.js';
 import { runStandalone } from './lib/bench-run.js';
-
-export type HttpAppName = 'nest' | 'warren' | 'demo';
-
-/** One autocannon run of one app. */
-export interface HttpRound {
-  seconds: number;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/**
- * One app at one connection count, over its rounds: req/s = all 2xx / all seconds; p50 and p99
- * = the median of the rounds' (autocannon reports percentiles per run, not samples to pool);
- * max = the largest; counts and CPU summed over the rounds.
- */
-export interface HttpRun {
-  connections: number;
-  seconds: number;
-  /** 2xx answers per second */
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  rounds: HttpRound[];
-  ok2xx: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** CPU (user + system) of the app process during the run, per 2xx answer; null if unreadable */
-  appCpuUsPerRequest: number | null;
-  /** CPU of the broker during the run, per 2xx answer; null when the broker is not local */
-  brokerCpuUsPerRequest: number | null;
-}
-
-export interface HttpAppResult {
-  app: HttpAppName;
-  label: string;
-  runs: HttpRun[];
-  peakRssMb: number | null;
-  /** 202s answered (probe and warm-ups included) vs messages found in the app's queues */
-  accepted: number;
-  stored: number | null;
-  error?: string;
-}
 
 export interface HttpOptions {
   connections: number[];
@@ -80,26 +36,6 @@ export interface HttpOptions {
   publishSeconds: number;
   /** length of one run of each message shape on raw amqplib; 0 skips them */
   shapeSeconds: number;
-}
-
-export interface HttpResult {
-  connections: number[];
-  seconds: number;
-  rounds: number;
-  warmupSeconds: number;
-  apps: HttpAppResult[];
-  rawCeiling: { msgPerSec: number | null; window: number; messageBytes: number; seconds: number; error?: string };
-  /** the broker's confirm throughput and latency for each client's message shape (raw amqplib, no HTTP) */
-  brokerShapes?: PublishShapes;
-  ratios: {
-    connections: number;
-    warrenOverNest: number | null;
-    demoOverNest: number | null;
-    warrenP99OverNest: number | null;
-    demoP99OverNest: number | null;
-    nestOverRaw: number | null;
-    warrenOverRaw: number | null;
-  }[];
 }
 
 const LABELS: Record<HttpAppName, string> = {
@@ -158,38 +94,53 @@ export async function runHttp(
 async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Promise<AppHandle> {
   const port = await freePort();
   if (app === 'nest') {
-    const queue = `${broker.prefix}-http-nest-${id}`;
-    await broker.declareClassicQueue(queue);
-    const subject = startSubject({
-      label: 'http-nest',
-      script: builtPath('bench/subjects/http-app.js'),
-      env: { BENCH_TRANSPORT: 'nest', BENCH_PORT: String(port), BENCH_QUEUE: queue },
-    });
-    await subject.waitFor('ready', 60_000);
-    return { subject, port, countedQueues: [queue], consumesItself: false, consumedQueues: [] };
+    return startNestApp(broker, port, id);
   }
   if (app === 'warren') {
-    const service = `${broker.prefix}-http-warren-${id}`;
-    const exchange = `${service}.events`;
-    const queue = `${service}.orders`;
-    broker.track({ queues: [queue, `${exchange}.unrouted`], exchanges: [exchange, `${exchange}.unrouted`] });
-    const subject = startSubject({
-      label: 'http-warren',
-      script: builtPath('bench/subjects/http-app.js'),
-      env: { BENCH_TRANSPORT: 'warren', BENCH_PORT: String(port), BENCH_SERVICE: service, BENCH_EXCHANGE: exchange },
-    });
-    await subject.waitFor('ready', 60_000);
-    // warren declares its exchange when its publish channel opens (first publish): probe, then bind
-    // a classic queue for order.created so its events are stored like the Nest app's.
-    await probe(port);
-    await pollUntil(async () => ((await broker.exchangeExists(exchange)) ? true : undefined), {
-      timeoutMs: 15_000,
-      what: `exchange ${exchange} declared by warren`,
-    });
-    await broker.declareClassicQueue(queue);
-    await broker.bindQueue(queue, exchange, 'order.created');
-    return { subject, port, countedQueues: [queue, `${exchange}.unrouted`], consumesItself: false, consumedQueues: [] };
+    return startWarrenApp(broker, port, id);
   }
+  return startDemoApp(broker, port, id);
+}
+
+/** The minimal Nest app: ClientRMQ.emit to a classic queue it is given. */
+async function startNestApp(broker: BenchBroker, port: number, id: string): Promise<AppHandle> {
+  const queue = `${broker.prefix}-http-nest-${id}`;
+  await broker.declareClassicQueue(queue);
+  const subject = startSubject({
+    label: 'http-nest',
+    script: builtPath('bench/subjects/http-app.js'),
+    env: { BENCH_TRANSPORT: 'nest', BENCH_PORT: String(port), BENCH_QUEUE: queue },
+  });
+  await subject.waitFor('ready', 60_000);
+  return { subject, port, countedQueues: [queue], consumesItself: false, consumedQueues: [] };
+}
+
+/** The minimal warren app: RabbitClient.publish to its events exchange, a classic queue bound to keep the events. */
+async function startWarrenApp(broker: BenchBroker, port: number, id: string): Promise<AppHandle> {
+  const service = `${broker.prefix}-http-warren-${id}`;
+  const exchange = `${service}.events`;
+  const queue = `${service}.orders`;
+  broker.track({ queues: [queue, `${exchange}.unrouted`], exchanges: [exchange, `${exchange}.unrouted`] });
+  const subject = startSubject({
+    label: 'http-warren',
+    script: builtPath('bench/subjects/http-app.js'),
+    env: { BENCH_TRANSPORT: 'warren', BENCH_PORT: String(port), BENCH_SERVICE: service, BENCH_EXCHANGE: exchange },
+  });
+  await subject.waitFor('ready', 60_000);
+  // warren declares its exchange when its publish channel opens (first publish): probe, then bind
+  // a classic queue for order.created so its events are stored like the Nest app's.
+  await probe(port);
+  await pollUntil(async () => ((await broker.exchangeExists(exchange)) ? true : undefined), {
+    timeoutMs: 15_000,
+    what: `exchange ${exchange} declared by warren`,
+  });
+  await broker.declareClassicQueue(queue);
+  await broker.bindQueue(queue, exchange, 'order.created');
+  return { subject, port, countedQueues: [queue, `${exchange}.unrouted`], consumesItself: false, consumedQueues: [] };
+}
+
+/** The demo service (node src/main.js): it consumes its own events. */
+async function startDemoApp(broker: BenchBroker, port: number, id: string): Promise<AppHandle> {
   const service = `${broker.prefix}-http-demo-${id}`;
   const exchange = `${service}.events`;
   broker.track({
@@ -264,6 +215,14 @@ async function cannon(port: number, connections: number, seconds: number): Promi
   );
 }
 
+/** What runApps keeps per app while the apps take turns. */
+interface AppsRun {
+  results: Map<HttpAppName, HttpAppResult>;
+  handles: Map<HttpAppName, AppHandle>;
+  /** messages the broker stored for the app, over all its runs */
+  stored: Map<HttpAppName, number>;
+}
+
 /**
  * Starts every app first, then loads them in turn at each connection count (nest, warren, demo
  * at 10, then at 50 …), so the runs compared with each other are seconds apart, not minutes:
@@ -274,68 +233,12 @@ async function runApps(
   order: HttpAppName[],
   options: HttpOptions,
 ): Promise<HttpAppResult[]> {
-  const results = new Map<HttpAppName, HttpAppResult>();
-  const handles = new Map<HttpAppName, AppHandle>();
-  const stored = new Map<HttpAppName, number>();
+  const run: AppsRun = { results: new Map(), handles: new Map(), stored: new Map() };
+  const { results, handles, stored } = run;
   try {
-    for (const app of order) {
-      const result: HttpAppResult = { app, label: LABELS[app], runs: [], peakRssMb: null, accepted: 0, stored: null };
-      results.set(app, result);
-      try {
-        log(`http: starting ${LABELS[app]}`);
-        const handle = await startApp(broker, app, randomSuffix());
-        handles.set(app, handle);
-        if (app !== 'warren') {
-          await probe(handle.port);
-        }
-        result.accepted += 1;
-        stored.set(app, 0);
-      } catch (error) {
-        result.error = String(error instanceof Error ? error.message : error);
-        log(`http ${app} failed to start: ${result.error}`);
-      }
-    }
+    await startApps(broker, order, run);
     for (const connections of options.connections) {
-      const measured = new Map<HttpAppName, MeasuredRound[]>();
-      for (let roundIndex = 0; roundIndex < options.rounds; roundIndex++) {
-        for (const app of order) {
-          // The demo is shown, not compared: one run, after the others' last round.
-          if (app === 'demo' && roundIndex < options.rounds - 1) {
-            continue;
-          }
-          const handle = handles.get(app);
-          const result = results.get(app);
-          if (!handle || !result || result.error) {
-            continue;
-          }
-          try {
-            if (options.warmupSeconds > 0 && !measured.has(app)) {
-              const warm = await cannon(handle.port, connections, options.warmupSeconds);
-              result.accepted += warm['2xx'];
-            }
-            const one = await measureRound(broker, handle, connections, options.seconds);
-            result.accepted += one.ok2xx;
-            measured.set(app, [...(measured.get(app) ?? []), one]);
-            log(
-              `http ${app} c=${connections} round ${roundIndex + 1}: ${one.round.reqPerSec} req/s, p50 ${one.round.p50Ms} ms, p99 ${one.round.p99Ms} ms, ` +
-                `CPU/req app ${cpuPerRequest(one.appCpuSeconds, one.ok2xx)} µs broker ${cpuPerRequest(one.brokerCpuSeconds, one.ok2xx)} µs, non2xx ${one.non2xx}, errors ${one.errors}`,
-            );
-            // Count what the broker stored, then purge so every run starts on an empty queue.
-            for (const queue of handle.countedQueues) {
-              stored.set(app, (stored.get(app) ?? 0) + (await broker.check(queue)).ready);
-              await broker.purgeQueue(queue);
-            }
-            // An app that consumes its own events must finish them before the next app is loaded.
-            await waitUntilConsumed(broker, handle.consumedQueues);
-          } catch (error) {
-            result.error = String(error instanceof Error ? error.message : error);
-            log(`http ${app} c=${connections} failed: ${result.error}`);
-          }
-        }
-      }
-      for (const [app, rounds] of measured) {
-        results.get(app)?.runs.push(combineRounds(connections, rounds));
-      }
+      await loadAtConnections(broker, order, options, connections, run);
     }
     for (const [app, handle] of handles) {
       const result = results.get(app);
@@ -354,6 +257,89 @@ async function runApps(
     await broker.cleanup();
   }
   return order.map((app) => results.get(app)).filter((r): r is HttpAppResult => r !== undefined);
+}
+
+/** Starts each app and probes it once; an app that fails to start keeps its error and is left out of the load. */
+async function startApps(broker: BenchBroker, order: HttpAppName[], run: AppsRun): Promise<void> {
+  for (const app of order) {
+    const result: HttpAppResult = { app, label: LABELS[app], runs: [], peakRssMb: null, accepted: 0, stored: null };
+    run.results.set(app, result);
+    try {
+      log(`http: starting ${LABELS[app]}`);
+      const handle = await startApp(broker, app, randomSuffix());
+      run.handles.set(app, handle);
+      if (app !== 'warren') {
+        await probe(handle.port);
+      }
+      result.accepted += 1;
+      run.stored.set(app, 0);
+    } catch (error) {
+      result.error = String(error instanceof Error ? error.message : error);
+      log(`http ${app} failed to start: ${result.error}`);
+    }
+  }
+}
+
+/** Every app at one connection count, the apps taking turns round after round; each app's rounds become its run. */
+async function loadAtConnections(broker: BenchBroker, order: HttpAppName[], options: HttpOptions, connections: number, run: AppsRun): Promise<void> {
+  const measured = new Map<HttpAppName, MeasuredRound[]>();
+  for (let roundIndex = 0; roundIndex < options.rounds; roundIndex++) {
+    for (const app of order) {
+      // The demo is shown, not compared: one run, after the others' last round.
+      if (app === 'demo' && roundIndex < options.rounds - 1) {
+        continue;
+      }
+      const handle = run.handles.get(app);
+      const result = run.results.get(app);
+      if (!handle || !result || result.error) {
+        continue;
+      }
+      try {
+        await loadOnce(broker, { app, handle, result, connections, roundIndex, options, measured, stored: run.stored });
+      } catch (error) {
+        result.error = String(error instanceof Error ? error.message : error);
+        log(`http ${app} c=${connections} failed: ${result.error}`);
+      }
+    }
+  }
+  for (const [app, rounds] of measured) {
+    run.results.get(app)?.runs.push(combineRounds(connections, rounds));
+  }
+}
+
+/** One app, one round at one connection count: warm-up (its first round only), the measured run, then the broker's count. */
+async function loadOnce(
+  broker: BenchBroker,
+  turn: {
+    app: HttpAppName;
+    handle: AppHandle;
+    result: HttpAppResult;
+    connections: number;
+    roundIndex: number;
+    options: HttpOptions;
+    measured: Map<HttpAppName, MeasuredRound[]>;
+    stored: Map<HttpAppName, number>;
+  },
+): Promise<void> {
+  const { app, handle, result, connections, roundIndex, options, measured, stored } = turn;
+  if (options.warmupSeconds > 0 && !measured.has(app)) {
+    const warm = await cannon(handle.port, connections, options.warmupSeconds);
+    result.accepted += warm['2xx'];
+  }
+  const one = await measureRound(broker, handle, connections, options.seconds);
+  result.accepted += one.ok2xx;
+  measured.set(app, [...(measured.get(app) ?? []), one]);
+  log(
+    `http ${app} c=${connections} round ${roundIndex + 1}: ${one.round.reqPerSec} req/s, p50 ${one.round.p50Ms} ms, p99 ${one.round.p99Ms} ms, ` +
+      `CPU/req app ${cpuPerRequest(one.appCpuSeconds, one.ok2xx)} µs broker ${cpuPerRequest(one.brokerCpuSeconds, one.ok2xx)} µs, non2xx ${one.non2xx}, errors ${one.errors}`,
+  );
+  // Count what the broker stored, then purge so every run starts on an empty queue.
+  for (const queue of handle.countedQueues) {
+    stored.set(app, (stored.get(app) ?? 0) + (await broker.check(queue)).ready);
+    await broker.purgeQueue(queue);
+  }
+  // An app that consumes its own events must finish them before the next app is loaded.
+  await waitUntilConsumed(broker, handle.consumedQueues);
 }
 
 interface MeasuredRound {

@@ -22,8 +22,9 @@
  * BENCH_MEMORY_SUBJECTS (warren,nest-default,nest-tuned,demo).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
-import { type RssSample, Subject } from './lib/child.js';
+import { Subject } from './lib/child.js';
 import { writeReport } from './lib/report.js';
+import type { MemoryResult, MemoryScenarioResult, MemorySubjectName, MemorySubjectResult } from './lib/results.js';
 import { declareWarrenTopology, effectivePrefetch, PATTERN, warrenEnv, type WarrenSubjectConfig } from './lib/subjects.js';
 import { DEFAULT_PREFETCH as WARREN_DEFAULT_PREFETCH } from '../src/rabbitmq/rabbitmq.constants.js';
 import { builtPath, envInt, freePort, isMain, log, pollUntil, randomSuffix, round, sleep } from './lib/util.js';
@@ -32,7 +33,6 @@ import { runStandalone } from './lib/bench-run.js';
 export const HEAP_LIMIT_MB = 512;
 export const SAMPLE_EVERY_MS = 250;
 
-export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'demo';
 export const MEMORY_SUBJECTS: MemorySubjectName[] = ['warren', 'nest-default', 'nest-tuned', 'demo'];
 
 export const MEMORY_LABELS: Record<MemorySubjectName, string> = {
@@ -41,51 +41,6 @@ export const MEMORY_LABELS: Record<MemorySubjectName, string> = {
   'nest-tuned': 'Nest RMQ hand-tuned (ack, prefetch 50)',
   demo: 'warren demo service (main.js)',
 };
-
-export interface MemorySubjectResult {
-  subject: MemorySubjectName;
-  label: string;
-  /** unacked window the subject really had (warren caps it to its byte budget); null = unbounded */
-  prefetch: number | null;
-  initial: number;
-  peakRssMb: number | null;
-  endRssMb: number | null;
-  crashed: boolean;
-  heapOutOfMemory: boolean;
-  exit: string | null;
-  crashAtSeconds: number | null;
-  readyAtSeconds: number | null;
-  /** handler invocations the subject reported (last status before the end) */
-  handlerCalls: number | null;
-  remaining: number | null;
-  /** copies waiting in warren's delay queues (`<queue>.retry.<ms>`): not lost, they come back */
-  retrying: number | null;
-  deadLettered: number | null;
-  acked: number;
-  lost: number | null;
-  samples: RssSample[];
-  /** demo only: the inventory handler is not hung; accounted = remaining + dlq + follow-up events */
-  inventory?: { initial: number; remaining: number; retrying: number; deadLettered: number; followUps: number; unaccounted: number };
-  notes: string[];
-  error?: string;
-}
-
-export interface MemoryScenarioResult {
-  id: string;
-  label: string;
-  count: number;
-  messageBytes: number;
-  seconds: number;
-  fillRate: number | null;
-  subjects: MemorySubjectResult[];
-  error?: string;
-}
-
-export interface MemoryResult {
-  heapLimitMb: number;
-  sampleEveryMs: number;
-  scenarios: MemoryScenarioResult[];
-}
 
 export interface MemoryOptions {
   scenarios: { id: string; count: number; messageBytes: number }[];
@@ -154,44 +109,9 @@ async function runScenario(
     subjects: [],
   };
   const minimal = options.subjects.filter((s) => s !== 'demo');
-  const id = randomSuffix();
-  const config: WarrenSubjectConfig = {
-    service: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}`,
-    exchange: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}.events`,
-    queue: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}.backlog`,
-    maxMessageBytes: maxBytesFor(scenario.messageBytes),
-  };
-  const body = jsonBodyOfSize(scenario.messageBytes, (pad) => ({ pattern: PATTERN, data: { orderId: 'o-1', pad } }));
   try {
     if (minimal.length > 0) {
-      log(`memory ${scenario.id} (${result.label}): declaring the backlog queue through warren`);
-      await declareWarrenTopology(broker, config, `mem${scenario.id}-warren`);
-      const fill = await broker.fill({
-        exchange: config.exchange,
-        routingKey: PATTERN,
-        count: scenario.count,
-        body,
-        window: fillWindow(scenario.messageBytes),
-      });
-      result.fillRate = round(fill.rate);
-      log(`memory ${scenario.id}: filled ${scenario.count} in ${fill.seconds.toFixed(1)} s`);
-      for (const name of minimal) {
-        await purgeSideQueues(broker, config.queue);
-        const depth = await broker.settledDepth(config.queue, 60_000);
-        const current = depth.ready + depth.unacked;
-        if (current < scenario.count) {
-          log(`memory ${scenario.id}: refilling ${scenario.count - current} messages`);
-          await broker.fill({
-            exchange: config.exchange,
-            routingKey: PATTERN,
-            count: scenario.count - current,
-            body,
-            window: fillWindow(scenario.messageBytes),
-          });
-        }
-        result.subjects.push(await runMinimalSubject(broker, name, config, scenario, options.seconds));
-      }
-      await broker.deleteQueue(config.queue);
+      await runMinimalSubjects(broker, scenario, minimal, options.seconds, result);
     }
     if (options.subjects.includes('demo')) {
       result.subjects.push(await runDemoSubject(broker, scenario, options.seconds));
@@ -203,6 +123,62 @@ async function runScenario(
     await broker.cleanup();
   }
   return result;
+}
+
+/** The transport subjects one after the other on one backlog queue that warren declares, topped up before each. */
+async function runMinimalSubjects(
+  broker: BenchBroker,
+  scenario: { id: string; count: number; messageBytes: number },
+  names: Exclude<MemorySubjectName, 'demo'>[],
+  seconds: number,
+  result: MemoryScenarioResult,
+): Promise<void> {
+  const id = randomSuffix();
+  const config: WarrenSubjectConfig = {
+    service: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}`,
+    exchange: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}.events`,
+    queue: `${broker.prefix}-mem${scenario.id.toLowerCase()}-${id}.backlog`,
+    maxMessageBytes: maxBytesFor(scenario.messageBytes),
+  };
+  const body = jsonBodyOfSize(scenario.messageBytes, (pad) => ({ pattern: PATTERN, data: { orderId: 'o-1', pad } }));
+  log(`memory ${scenario.id} (${result.label}): declaring the backlog queue through warren`);
+  await declareWarrenTopology(broker, config, `mem${scenario.id}-warren`);
+  const fill = await broker.fill({
+    exchange: config.exchange,
+    routingKey: PATTERN,
+    count: scenario.count,
+    body,
+    window: fillWindow(scenario.messageBytes),
+  });
+  result.fillRate = round(fill.rate);
+  log(`memory ${scenario.id}: filled ${scenario.count} in ${fill.seconds.toFixed(1)} s`);
+  for (const name of names) {
+    await topUpBacklog(broker, scenario, config, body);
+    result.subjects.push(await runMinimalSubject(broker, name, config, scenario, seconds));
+  }
+  await broker.deleteQueue(config.queue);
+}
+
+/** Gives the next subject the whole backlog again: no retry copies left over, and the messages the last one took refilled. */
+async function topUpBacklog(
+  broker: BenchBroker,
+  scenario: { id: string; count: number; messageBytes: number },
+  config: WarrenSubjectConfig,
+  body: Buffer,
+): Promise<void> {
+  await purgeSideQueues(broker, config.queue);
+  const depth = await broker.settledDepth(config.queue, 60_000);
+  const current = depth.ready + depth.unacked;
+  if (current < scenario.count) {
+    log(`memory ${scenario.id}: refilling ${scenario.count - current} messages`);
+    await broker.fill({
+      exchange: config.exchange,
+      routingKey: PATTERN,
+      count: scenario.count - current,
+      body,
+      window: fillWindow(scenario.messageBytes),
+    });
+  }
 }
 
 interface Accounting {
@@ -398,12 +374,66 @@ function demoEnv(service: string, port: number, messageBytes: number): Record<st
   };
 }
 
+/** The demo service's names for one scenario: its events exchange and the queues it declares. */
+interface DemoNames {
+  service: string;
+  exchange: string;
+  notifications: string;
+  inventory: string;
+  unrouted: string;
+}
+
+/** Depths of the demo's queues: the notifications handler's, the inventory handler's, and unrouted messages. */
+interface DemoDepths {
+  notifications: Accounting;
+  inventory: Accounting;
+  unrouted: number;
+}
+
 async function runDemoSubject(
   broker: BenchBroker,
   scenario: { id: string; count: number; messageBytes: number },
   seconds: number,
 ): Promise<MemorySubjectResult> {
-  const service = `${broker.prefix}-memdemo${scenario.id.toLowerCase()}-${randomSuffix()}`;
+  const names = demoNames(broker, scenario.id);
+  const result = emptyResult('demo', scenario.count);
+  if (maxBytesFor(scenario.messageBytes)) {
+    result.notes.push(`MAX_MESSAGE_BYTES raised to ${describeSize(maxBytesFor(scenario.messageBytes) ?? 0)}`);
+  }
+  result.notes.push('QUEUE_TYPE=' + (process.env.BENCH_DEMO_QUEUE_TYPE ?? 'classic'));
+  let subject: Subject | undefined;
+  try {
+    await declareDemoTopology(broker, scenario, names);
+    await fillDemoBacklog(broker, scenario, names);
+    const before = await demoDepths(broker, names);
+    result.initial = before.notifications.main + before.notifications.retrying + before.notifications.deadLettered;
+    // 3. The measured run.
+    log(`memory ${scenario.id}: demo service (MAILER_DELAY_MS=3600000) for ${seconds} s`);
+    subject = new Subject({
+      label: `mem${scenario.id}-demo`,
+      script: builtPath('src/main.js'),
+      env: demoEnv(names.service, await freePort(), scenario.messageBytes),
+      maxOldSpaceMb: HEAP_LIMIT_MB,
+      sampleEveryMs: SAMPLE_EVERY_MS,
+    });
+    await runDemoCourse(broker, subject, names, seconds, result);
+    // 4. Accounting once its connections are gone.
+    recordDemoAccounting(result, before, await demoDepths(broker, names));
+  } catch (error) {
+    result.error = String(error instanceof Error ? error.message : error);
+    log(`memory ${scenario.id} demo failed: ${result.error}`);
+  } finally {
+    await subject?.kill('SIGKILL').catch(() => undefined);
+  }
+  log(
+    `memory ${scenario.id} demo: peak ${result.peakRssMb} MB, end ${result.endRssMb} MB, crashed ${result.crashed}, lost ${result.lost}, inventory ${JSON.stringify(result.inventory)}`,
+  );
+  return result;
+}
+
+/** Names one demo service's topology after a fresh service name, and has the broker delete it all afterwards. */
+function demoNames(broker: BenchBroker, scenarioId: string): DemoNames {
+  const service = `${broker.prefix}-memdemo${scenarioId.toLowerCase()}-${randomSuffix()}`;
   const exchange = `${service}.events`;
   const notifications = `${service}.notifications.order-created`;
   const inventory = `${service}.inventory.order-created`;
@@ -420,121 +450,115 @@ async function runDemoSubject(
     ],
     exchanges: [exchange, unrouted],
   });
-  const result = emptyResult('demo', scenario.count);
-  if (maxBytesFor(scenario.messageBytes)) {
-    result.notes.push(`MAX_MESSAGE_BYTES raised to ${describeSize(maxBytesFor(scenario.messageBytes) ?? 0)}`);
-  }
-  result.notes.push('QUEUE_TYPE=' + (process.env.BENCH_DEMO_QUEUE_TYPE ?? 'classic'));
-  let subject: Subject | undefined;
+  return { service, exchange, notifications, inventory, unrouted };
+}
+
+/** 1. Lets the service declare its topology, then stops it (graceful, nothing is queued yet). */
+async function declareDemoTopology(broker: BenchBroker, scenario: { id: string; messageBytes: number }, names: DemoNames): Promise<void> {
+  log(`memory ${scenario.id}: demo service declares its queues`);
+  const declare = new Subject({
+    label: `mem${scenario.id}-demo-declare`,
+    script: builtPath('src/main.js'),
+    env: demoEnv(names.service, await freePort(), scenario.messageBytes),
+    sampleEveryMs: 0,
+  });
   try {
-    // 1. Let the service declare its topology, then stop it (graceful, nothing is queued yet).
-    log(`memory ${scenario.id}: demo service declares its queues`);
-    const declare = new Subject({
-      label: `mem${scenario.id}-demo-declare`,
-      script: builtPath('src/main.js'),
-      env: demoEnv(service, await freePort(), scenario.messageBytes),
-      sampleEveryMs: 0,
-    });
-    try {
-      await pollUntil(
-        async () => {
-          if (declare.exit) {
-            throw new Error(`demo exited during declare: ${declare.stderrTail.slice(-400)}`);
-          }
-          const [n, i] = await Promise.all([broker.check(notifications), broker.check(inventory)]);
-          return n.consumers > 0 && i.consumers > 0 ? true : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 500, what: 'demo service consuming' },
-      );
-    } finally {
-      await declare.kill('SIGTERM', 20_000).catch(() => undefined);
-    }
-    // 2. Backlog: order.created events as plain JSON on its exchange (both handlers' queues get them).
-    // Unique order ids, as a real backlog has (the inventory handler remembers each one).
-    const template = jsonBodyOfSize(scenario.messageBytes, (pad) => ({
-      orderId: '00000000-0000-4000-8000-000000000000',
-      customerId: 'c1',
-      items: [{ sku: 'a', quantity: 1 }],
-      createdAt: new Date().toISOString(),
-      note: pad,
-    }));
-    const idAt = template.indexOf('00000000-0000-4000-8000-000000000000');
-    const body = (i: number): Buffer => {
-      const copy = Buffer.from(template);
-      copy.write(String(i).padStart(12, '0'), idAt + 24, 'latin1');
-      return copy;
-    };
-    await broker.settledDepth(notifications, 30_000);
-    const fill = await broker.fill({
-      exchange,
-      routingKey: 'order.created',
-      count: scenario.count,
-      body,
-      window: fillWindow(scenario.messageBytes),
-    });
-    log(`memory ${scenario.id}: demo backlog of ${scenario.count} filled in ${fill.seconds.toFixed(1)} s`);
-    const n0 = await account(broker, notifications);
-    const i0 = await account(broker, inventory);
-    const u0 = (await broker.check(unrouted)).ready;
-    result.initial = n0.main + n0.retrying + n0.deadLettered;
-    // 3. The measured run.
-    log(`memory ${scenario.id}: demo service (MAILER_DELAY_MS=3600000) for ${seconds} s`);
-    subject = new Subject({
-      label: `mem${scenario.id}-demo`,
-      script: builtPath('src/main.js'),
-      env: demoEnv(service, await freePort(), scenario.messageBytes),
-      maxOldSpaceMb: HEAP_LIMIT_MB,
-      sampleEveryMs: SAMPLE_EVERY_MS,
-    });
-    // main.js does not speak IPC: wait for its consumers instead of a `ready` message.
-    const readyWatch = pollUntil(
+    await pollUntil(
       async () => {
-        const n = await broker.check(notifications);
-        return n.consumers > 0 ? true : undefined;
+        if (declare.exit) {
+          throw new Error(`demo exited during declare: ${declare.stderrTail.slice(-400)}`);
+        }
+        const [n, i] = await Promise.all([broker.check(names.notifications), broker.check(names.inventory)]);
+        return n.consumers > 0 && i.consumers > 0 ? true : undefined;
       },
-      { timeoutMs: Math.min(60_000, seconds * 1000), intervalMs: 250, what: 'demo consuming' },
-    )
-      .then(() => (result.readyAtSeconds = round((subject?.elapsedMs() ?? 0) / 1000, 2)))
-      .catch(() => undefined);
-    const remainingMs = seconds * 1000 - subject.elapsedMs();
-    await Promise.race([subject.exited, sleep(Math.max(0, remainingMs))]);
-    await readyWatch;
-    const crashed = await stopAndRecord(subject, result);
-    result.prefetch = effectivePrefetch(subject.outputHead, WARREN_DEFAULT_PREFETCH, notifications);
-    if (crashed) {
-      result.notes.push(`exited by itself after ${result.crashAtSeconds} s (${result.exit})`);
-    }
-    // 4. Accounting once its connections are gone.
-    const n1 = await account(broker, notifications);
-    const i1 = await account(broker, inventory);
-    const u1 = (await broker.check(unrouted)).ready;
-    result.remaining = n1.main;
-    result.retrying = n1.retrying;
-    result.deadLettered = n1.deadLettered;
-    result.lost = result.initial - n1.main - n1.retrying - n1.deadLettered - result.acked;
-    if (n1.note) {
-      result.notes.push(n1.note);
-    }
-    const iInitial = i0.main + i0.retrying + i0.deadLettered;
-    const followUps = u1 - u0;
-    result.inventory = {
-      initial: iInitial,
-      remaining: i1.main,
-      retrying: i1.retrying,
-      deadLettered: i1.deadLettered,
-      followUps,
-      unaccounted: iInitial - i1.main - i1.retrying - i1.deadLettered - followUps,
-    };
-  } catch (error) {
-    result.error = String(error instanceof Error ? error.message : error);
-    log(`memory ${scenario.id} demo failed: ${result.error}`);
+      { timeoutMs: 60_000, intervalMs: 500, what: 'demo service consuming' },
+    );
   } finally {
-    await subject?.kill('SIGKILL').catch(() => undefined);
+    await declare.kill('SIGTERM', 20_000).catch(() => undefined);
   }
-  log(
-    `memory ${scenario.id} demo: peak ${result.peakRssMb} MB, end ${result.endRssMb} MB, crashed ${result.crashed}, lost ${result.lost}, inventory ${JSON.stringify(result.inventory)}`,
-  );
-  return result;
+}
+
+/**
+ * 2. Backlog: order.created events as plain JSON on its exchange (both handlers' queues get them).
+ * Unique order ids, as a real backlog has (the inventory handler remembers each one).
+ */
+async function fillDemoBacklog(broker: BenchBroker, scenario: { id: string; count: number; messageBytes: number }, names: DemoNames): Promise<void> {
+  const template = jsonBodyOfSize(scenario.messageBytes, (pad) => ({
+    orderId: '00000000-0000-4000-8000-000000000000',
+    customerId: 'c1',
+    items: [{ sku: 'a', quantity: 1 }],
+    createdAt: new Date().toISOString(),
+    note: pad,
+  }));
+  const idAt = template.indexOf('00000000-0000-4000-8000-000000000000');
+  const body = (i: number): Buffer => {
+    const copy = Buffer.from(template);
+    copy.write(String(i).padStart(12, '0'), idAt + 24, 'latin1');
+    return copy;
+  };
+  await broker.settledDepth(names.notifications, 30_000);
+  const fill = await broker.fill({
+    exchange: names.exchange,
+    routingKey: 'order.created',
+    count: scenario.count,
+    body,
+    window: fillWindow(scenario.messageBytes),
+  });
+  log(`memory ${scenario.id}: demo backlog of ${scenario.count} filled in ${fill.seconds.toFixed(1)} s`);
+}
+
+/** The demo's queues, one after the other, as the accounting before and after the run reads them. */
+async function demoDepths(broker: BenchBroker, names: DemoNames): Promise<DemoDepths> {
+  const notifications = await account(broker, names.notifications);
+  const inventory = await account(broker, names.inventory);
+  const unrouted = (await broker.check(names.unrouted)).ready;
+  return { notifications, inventory, unrouted };
+}
+
+/** 3. The measured run: the service consumes for `seconds` (or until it dies), then it is stopped and recorded. */
+async function runDemoCourse(broker: BenchBroker, subject: Subject, names: DemoNames, seconds: number, result: MemorySubjectResult): Promise<void> {
+  // main.js does not speak IPC: wait for its consumers instead of a `ready` message.
+  const readyWatch = pollUntil(
+    async () => {
+      const n = await broker.check(names.notifications);
+      return n.consumers > 0 ? true : undefined;
+    },
+    { timeoutMs: Math.min(60_000, seconds * 1000), intervalMs: 250, what: 'demo consuming' },
+  )
+    .then(() => (result.readyAtSeconds = round((subject?.elapsedMs() ?? 0) / 1000, 2)))
+    .catch(() => undefined);
+  const remainingMs = seconds * 1000 - subject.elapsedMs();
+  await Promise.race([subject.exited, sleep(Math.max(0, remainingMs))]);
+  await readyWatch;
+  const crashed = await stopAndRecord(subject, result);
+  result.prefetch = effectivePrefetch(subject.outputHead, WARREN_DEFAULT_PREFETCH, names.notifications);
+  if (crashed) {
+    result.notes.push(`exited by itself after ${result.crashAtSeconds} s (${result.exit})`);
+  }
+}
+
+/** 4. What became of the backlog: the notifications queue's messages and the inventory handler's (with its follow-ups). */
+function recordDemoAccounting(result: MemorySubjectResult, before: DemoDepths, after: DemoDepths): void {
+  const n1 = after.notifications;
+  const i0 = before.inventory;
+  const i1 = after.inventory;
+  result.remaining = n1.main;
+  result.retrying = n1.retrying;
+  result.deadLettered = n1.deadLettered;
+  result.lost = result.initial - n1.main - n1.retrying - n1.deadLettered - result.acked;
+  if (n1.note) {
+    result.notes.push(n1.note);
+  }
+  const iInitial = i0.main + i0.retrying + i0.deadLettered;
+  const followUps = after.unrouted - before.unrouted;
+  result.inventory = {
+    initial: iInitial,
+    remaining: i1.main,
+    retrying: i1.retrying,
+    deadLettered: i1.deadLettered,
+    followUps,
+    unaccounted: iInitial - i1.main - i1.retrying - i1.deadLettered - followUps,
+  };
 }
 
 /**

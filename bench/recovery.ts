@@ -94,13 +94,16 @@ interface Failure {
   error: string;
 }
 
+/** Runs one fault's scenario: its result is kept, or its error recorded as a failure; either way the run goes on. */
+type Attempt = (fault: string, body: () => Promise<ScenarioResult>) => Promise<void>;
+
 async function main(): Promise<number> {
   linkServiceBuild();
   const scenarios = selected();
   const results: ScenarioResult[] = [];
   const failures: Failure[] = [];
   const started = Date.now();
-  const attempt = async (fault: string, body: () => Promise<ScenarioResult>) => {
+  const attempt: Attempt = async (fault, body) => {
     console.error(`[recovery] ${fault} …`);
     try {
       const result = await body();
@@ -115,84 +118,103 @@ async function main(): Promise<number> {
 
   const onBroker = scenarios.filter((s) => s !== 'cluster');
   if (onBroker.length > 0) {
-    const broker = await DisposableBroker.start({ name: 'bench-recovery' });
-    const ensureUp = async () => {
-      if (!broker.isRunning()) await broker.startAgain();
-    };
-    try {
-      for (const scenario of onBroker) {
-        await ensureUp();
-        switch (scenario) {
-          case 'stop':
-            await attempt('broker stopped, started again', () => runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker)));
-            break;
-          case 'close':
-            await attempt('close_all_connections × 10', () =>
-              runScenario(
-                'close_all_connections × 10',
-                { slug: 'close', amqpUrl: broker.url, afterMs: 2_000, env: { MAILER_DELAY_MS: '100' } },
-                closeAllConnections(broker, 10),
-              ),
-            );
-            break;
-          case 'kill':
-            await attempt('broker SIGKILLed, restarted', () => runScenario('broker SIGKILLed, restarted', { slug: 'kill', amqpUrl: broker.url }, brokerKill(broker)));
-            break;
-          case 'freeze': {
-            const proxy = await TcpProxy.start({ port: broker.port });
-            const fault = 'traffic frozen (TCP proxy), then flowing again';
-            try {
-              await attempt(fault, () => runScenario(fault, { slug: 'freeze', amqpUrl: proxy.url() }, proxyFreeze(proxy)));
-            } finally {
-              await proxy.close();
-            }
-            break;
-          }
-          case 'freeze-2nd': {
-            // Two proxies to the same node; the one the consumer uses freezes for good.
-            const proxies = [await TcpProxy.start({ port: broker.port }), await TcpProxy.start({ port: broker.port })];
-            const fault = 'traffic frozen for good, next URL in AMQP_URL';
-            try {
-              await attempt(fault, () =>
-                runScenario(fault, { slug: 'freeze-2nd', amqpUrl: proxies.map((p) => p.url()).join(',') }, proxyFreeze(proxies, { thaw: false })),
-              );
-            } finally {
-              await Promise.all(proxies.map((p) => p.close()));
-            }
-            break;
-          }
-          case 'service-kill':
-            await attempt('service SIGKILLed mid-processing, restarted', () =>
-              runScenario(
-                'service SIGKILLed mid-processing, restarted',
-                { slug: 'svc-kill', amqpUrl: broker.url, env: { MAILER_DELAY_MS: '500' }, warmupMs: 4_000 },
-                serviceKill(),
-              ),
-            );
-            break;
-        }
-      }
-    } finally {
-      await broker.remove();
-    }
+    await runOnDisposableBroker(onBroker, attempt);
   }
-
   if (scenarios.includes('cluster')) {
-    try {
-      console.error('[recovery] scripts/cluster.sh up …');
-      clusterStarted = true;
-      const amqpUrl = await clusterUp(180_000);
-      await attempt('cluster: SIGKILL of the node the service is on', () =>
-        runScenario('cluster: SIGKILL of the node the service is on', { slug: 'cluster', amqpUrl }, clusterNodeKill()),
-      );
-    } catch (error) {
-      failures.push({ fault: 'cluster', error: (error as Error).message.split('\n')[0] });
-    } finally {
-      await clusterDown(90_000).catch((error: Error) => console.error(`[recovery] cluster down failed: ${error.message}`));
-      clusterStarted = false;
-    }
+    await runOnCluster(attempt, failures);
   }
+  writeRecoveryResults(results, failures, started);
+  const lost = results.reduce((sum, r) => sum + r.lost, 0);
+  return lost > 0 || failures.length > 0 ? 1 : 0;
+}
 
+/** The single-node faults, one after the other on one disposable node (started again when a fault left it down). */
+async function runOnDisposableBroker(onBroker: Exclude<Scenario, 'cluster'>[], attempt: Attempt): Promise<void> {
+  const broker = await DisposableBroker.start({ name: 'bench-recovery' });
+  const ensureUp = async () => {
+    if (!broker.isRunning()) await broker.startAgain();
+  };
+  try {
+    for (const scenario of onBroker) {
+      await ensureUp();
+      await runBrokerScenario(scenario, broker, attempt);
+    }
+  } finally {
+    await broker.remove();
+  }
+}
+
+async function runBrokerScenario(scenario: Exclude<Scenario, 'cluster'>, broker: DisposableBroker, attempt: Attempt): Promise<void> {
+  switch (scenario) {
+    case 'stop':
+      await attempt('broker stopped, started again', () => runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker)));
+      break;
+    case 'close':
+      await attempt('close_all_connections × 10', () =>
+        runScenario(
+          'close_all_connections × 10',
+          { slug: 'close', amqpUrl: broker.url, afterMs: 2_000, env: { MAILER_DELAY_MS: '100' } },
+          closeAllConnections(broker, 10),
+        ),
+      );
+      break;
+    case 'kill':
+      await attempt('broker SIGKILLed, restarted', () => runScenario('broker SIGKILLed, restarted', { slug: 'kill', amqpUrl: broker.url }, brokerKill(broker)));
+      break;
+    case 'freeze': {
+      const proxy = await TcpProxy.start({ port: broker.port });
+      const fault = 'traffic frozen (TCP proxy), then flowing again';
+      try {
+        await attempt(fault, () => runScenario(fault, { slug: 'freeze', amqpUrl: proxy.url() }, proxyFreeze(proxy)));
+      } finally {
+        await proxy.close();
+      }
+      break;
+    }
+    case 'freeze-2nd': {
+      // Two proxies to the same node; the one the consumer uses freezes for good.
+      const proxies = [await TcpProxy.start({ port: broker.port }), await TcpProxy.start({ port: broker.port })];
+      const fault = 'traffic frozen for good, next URL in AMQP_URL';
+      try {
+        await attempt(fault, () =>
+          runScenario(fault, { slug: 'freeze-2nd', amqpUrl: proxies.map((p) => p.url()).join(',') }, proxyFreeze(proxies, { thaw: false })),
+        );
+      } finally {
+        await Promise.all(proxies.map((p) => p.close()));
+      }
+      break;
+    }
+    case 'service-kill':
+      await attempt('service SIGKILLed mid-processing, restarted', () =>
+        runScenario(
+          'service SIGKILLed mid-processing, restarted',
+          { slug: 'svc-kill', amqpUrl: broker.url, env: { MAILER_DELAY_MS: '500' }, warmupMs: 4_000 },
+          serviceKill(),
+        ),
+      );
+      break;
+  }
+}
+
+/** scripts/cluster.sh up, the node the service is on SIGKILLed, down again whatever happened. */
+async function runOnCluster(attempt: Attempt, failures: Failure[]): Promise<void> {
+  try {
+    console.error('[recovery] scripts/cluster.sh up …');
+    clusterStarted = true;
+    const amqpUrl = await clusterUp(180_000);
+    await attempt('cluster: SIGKILL of the node the service is on', () =>
+      runScenario('cluster: SIGKILL of the node the service is on', { slug: 'cluster', amqpUrl }, clusterNodeKill()),
+    );
+  } catch (error) {
+    failures.push({ fault: 'cluster', error: (error as Error).message.split('\n')[0] });
+  } finally {
+    await clusterDown(90_000).catch((error: Error) => console.error(`[recovery] cluster down failed: ${error.message}`));
+    clusterStarted = false;
+  }
+}
+
+/** Prints the table and writes bench/results/recovery.md and recovery.json. */
+function writeRecoveryResults(results: ScenarioResult[], failures: Failure[], started: number): void {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const table = resultsTable(results);
   const failed = failures.map((f) => `- **${f.fault} failed**: ${f.error}`).join('\n');
@@ -211,10 +233,8 @@ async function main(): Promise<number> {
   writeFileSync(join(RESULTS_DIR, 'recovery.md'), markdown);
   writeFileSync(
     join(RESULTS_DIR, 'recovery.json'),
-    JSON.stringify({ at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map(({ logTail: _logTail, ...rest }) => rest), failures }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map((result) => ({ ...result, logTail: undefined })), failures }, null, 2),
   );
-  const lost = results.reduce((sum, r) => sum + r.lost, 0);
-  return lost > 0 || failures.length > 0 ? 1 : 0;
 }
 
 let clusterStarted = false;

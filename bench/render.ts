@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type BenchResults, writeReport } from './lib/report.js';
+import { writeReport } from './lib/report.js';
+import type { BenchResults } from './lib/results.js';
 import { RESULTS_DIR } from './lib/util.js';
 
 const base = process.argv[2] ?? 'results';

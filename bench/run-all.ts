@@ -12,7 +12,8 @@ import { drainFailed, runDrain } from './drain.js';
 import { httpAppsFromEnv, httpFailed, httpOptionsFromEnv, runHttp } from './http-publish.js';
 import { closeRun, openRun } from './lib/bench-run.js';
 import { machineInfo } from './lib/machine.js';
-import { type BenchResults, writeReport } from './lib/report.js';
+import { writeReport } from './lib/report.js';
+import type { BenchResults } from './lib/results.js';
 import { envInt, log } from './lib/util.js';
 import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
 

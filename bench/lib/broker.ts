@@ -189,59 +189,14 @@ export class BenchBroker {
     const bodyBytes = typeof spec.body === 'function' ? spec.body(0).length : spec.body.length;
     timeoutMs ??= 120_000 + Math.ceil((spec.count * bodyBytes) / 2_000);
     const channel: ConfirmChannel = await this.connection.createConfirmChannel();
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    const wakeUp = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    channel.on('error', (error: Error) => {
-      failure ??= error;
-      wakeUp();
-    });
-    channel.on('close', () => {
-      failure ??= new Error('fill channel closed');
-      wakeUp();
-    });
+    const state = watchFill(channel);
     const timer = setTimeout(() => {
-      failure ??= new Error(`fill of ${spec.routingKey} timed out after ${timeoutMs} ms (${confirmed}/${spec.count} confirmed)`);
-      wakeUp();
+      state.failure ??= new Error(`fill of ${spec.routingKey} timed out after ${timeoutMs} ms (${state.confirmed}/${spec.count} confirmed)`);
+      state.wakeUp();
     }, timeoutMs);
-    const window = spec.window ?? 1000;
-    const properties: Options.Publish = { persistent: true, contentType: 'application/json', ...spec.properties };
     const started = performance.now();
-    let outstanding = 0;
-    let confirmed = 0;
     try {
-      for (let i = 0; i < spec.count; i++) {
-        while (outstanding >= window && !failure) {
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-        if (failure) {
-          throw failure;
-        }
-        outstanding++;
-        const body = typeof spec.body === 'function' ? spec.body(i) : spec.body;
-        const ok = channel.publish(spec.exchange, spec.routingKey, body, properties, (error) => {
-          outstanding--;
-          if (error) {
-            failure ??= new Error(`publish nacked by the broker: ${String(error)}`);
-          } else {
-            confirmed++;
-          }
-          wakeUp();
-        });
-        if (!ok) {
-          await withDeadline(once(channel, 'drain'), 60_000, 'waiting for the publish channel to drain');
-        }
-      }
-      while (outstanding > 0 && !failure) {
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      if (failure) {
-        throw failure;
-      }
+      await publishConfirmed(channel, spec, state);
     } finally {
       clearTimeout(timer);
       channel.removeAllListeners('close');
@@ -250,6 +205,7 @@ export class BenchBroker {
     const seconds = (performance.now() - started) / 1000;
     return { published: spec.count, seconds, rate: spec.count / seconds };
   }
+
 
   async deleteQueue(queue: string): Promise<void> {
     await this.withChannel((channel) => channel.deleteQueue(queue)).catch(() => undefined);
@@ -372,7 +328,7 @@ export class BenchBroker {
     { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[] | undefined
   > {
     const out = await this.rabbitmqctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json']);
-    return out === undefined ? undefined : JSON.parse(out);
+    return out === undefined ? undefined : (JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[]);
   }
 
   private async listExchanges(): Promise<string[] | undefined> {
@@ -388,3 +344,72 @@ export function jsonBodyOfSize(bytes: number, shape: (pad: string) => unknown): 
   return body;
 }
 
+/** A fill in progress: the first failure (channel error or close, nack, timeout) and the publishes awaiting confirms. */
+interface FillState {
+  failure?: Error;
+  outstanding: number;
+  confirmed: number;
+  /** set while the publisher waits for a confirm (window full) or for the last ones */
+  wake?: () => void;
+  /** resumes the waiting publisher, if any */
+  wakeUp(): void;
+}
+
+/** Records the fill channel's error or close as the fill's failure and wakes the publisher to see it. */
+function watchFill(channel: ConfirmChannel): FillState {
+  const state: FillState = {
+    outstanding: 0,
+    confirmed: 0,
+    wakeUp: () => {
+      const w = state.wake;
+      state.wake = undefined;
+      w?.();
+    },
+  };
+  channel.on('error', (error: Error) => {
+    state.failure ??= error;
+    state.wakeUp();
+  });
+  channel.on('close', () => {
+    state.failure ??= new Error('fill channel closed');
+    state.wakeUp();
+  });
+  return state;
+}
+
+/**
+ * Publishes `spec.count` persistent messages keeping at most `spec.window` (1000) unconfirmed, then waits for the
+ * last confirms; throws the first failure.
+ */
+async function publishConfirmed(channel: ConfirmChannel, spec: FillSpec, state: FillState): Promise<void> {
+  const window = spec.window ?? 1000;
+  const properties: Options.Publish = { persistent: true, contentType: 'application/json', ...spec.properties };
+  for (let i = 0; i < spec.count; i++) {
+    while (state.outstanding >= window && !state.failure) {
+      await new Promise<void>((resolve) => (state.wake = resolve));
+    }
+    if (state.failure) {
+      throw state.failure;
+    }
+    state.outstanding++;
+    const body = typeof spec.body === 'function' ? spec.body(i) : spec.body;
+    const ok = channel.publish(spec.exchange, spec.routingKey, body, properties, (error) => {
+      state.outstanding--;
+      if (error) {
+        state.failure ??= new Error(`publish nacked by the broker: ${String(error)}`);
+      } else {
+        state.confirmed++;
+      }
+      state.wakeUp();
+    });
+    if (!ok) {
+      await withDeadline(once(channel, 'drain'), 60_000, 'waiting for the publish channel to drain');
+    }
+  }
+  while (state.outstanding > 0 && !state.failure) {
+    await new Promise<void>((resolve) => (state.wake = resolve));
+  }
+  if (state.failure) {
+    throw state.failure;
+  }
+}

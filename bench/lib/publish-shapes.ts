@@ -35,6 +35,9 @@ export interface PublishShapes {
   shapes: ShapeResult[];
 }
 
+/** Confirms and milliseconds of each shape, summed over its runs. */
+type ShapeTotals = Map<ShapeName, { confirmed: number; ms: number }>;
+
 const LABELS: Record<ShapeName, string> = {
   nest: "Nest's shape: {pattern, data} to the default exchange, persistent",
   warren: "warren's shape: event to its topic exchange (alternate exchange set), messageId/timestamp/type/contentType/appId",
@@ -45,7 +48,7 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
   const queue = `${broker.prefix}-shape-${id}`;
   const exchange = `${broker.prefix}-shape-${id}.events`;
   const results: ShapeResult[] = (['nest', 'warren'] as const).map((shape) => ({ shape, label: LABELS[shape], msgPerSec: null, p50Ms: null, p99Ms: null, runs: [] }));
-  const totals = new Map<ShapeName, { confirmed: number; ms: number }>();
+  const totals: ShapeTotals = new Map();
   try {
     await broker.declareClassicQueue(queue);
     broker.track({ queues: [unroutedQueueName(exchange)], exchanges: [exchange, unroutedExchangeName(exchange)] });
@@ -57,24 +60,7 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
           continue;
         }
         try {
-          const subject = startSubject({
-            label: `publish-shape-${result.shape}`,
-            script: builtPath('bench/subjects/publish-shape.js'),
-            env: { BENCH_SHAPE: result.shape, BENCH_QUEUE: queue, BENCH_EXCHANGE: exchange, BENCH_IN_FLIGHT: String(options.inFlight), BENCH_SECONDS: String(options.seconds) },
-          });
-          try {
-            await subject.waitFor('ready', 30_000);
-            const done = await subject.waitFor('done', (options.seconds + 60) * 1000);
-            const confirmed = Number(done.confirmed);
-            const ms = Number(done.elapsedMs);
-            const run: ShapeRun = { msgPerSec: round(confirmed / (ms / 1000)), p50Ms: round(Number(done.p50Ms), 1), p99Ms: round(Number(done.p99Ms), 1) };
-            result.runs.push(run);
-            const total = totals.get(result.shape) ?? { confirmed: 0, ms: 0 };
-            totals.set(result.shape, { confirmed: total.confirmed + confirmed, ms: total.ms + ms });
-            log(`publish shape ${result.shape} round ${index + 1}: ${run.msgPerSec} msg/s, confirm p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
-          } finally {
-            await subject.exitOrKill(10_000).catch(() => undefined);
-          }
+          await runShapeOnce(result, { queue, exchange, options, index, totals });
           await broker.purgeQueue(queue);
         } catch (error) {
           result.error = String(error instanceof Error ? error.message : error);
@@ -89,6 +75,38 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
   } finally {
     await broker.deleteQueue(queue);
   }
+  summarizeShapes(results, totals);
+  return { inFlight: options.inFlight, seconds: options.seconds, shapes: results };
+}
+
+/** One publish-shape subject for one round: its confirm rate and latency, added to the shape's totals. */
+async function runShapeOnce(
+  result: ShapeResult,
+  turn: { queue: string; exchange: string; options: { seconds: number; inFlight: number }; index: number; totals: ShapeTotals },
+): Promise<void> {
+  const { queue, exchange, options, index, totals } = turn;
+  const subject = startSubject({
+    label: `publish-shape-${result.shape}`,
+    script: builtPath('bench/subjects/publish-shape.js'),
+    env: { BENCH_SHAPE: result.shape, BENCH_QUEUE: queue, BENCH_EXCHANGE: exchange, BENCH_IN_FLIGHT: String(options.inFlight), BENCH_SECONDS: String(options.seconds) },
+  });
+  try {
+    await subject.waitFor('ready', 30_000);
+    const done = await subject.waitFor('done', (options.seconds + 60) * 1000);
+    const confirmed = Number(done.confirmed);
+    const ms = Number(done.elapsedMs);
+    const run: ShapeRun = { msgPerSec: round(confirmed / (ms / 1000)), p50Ms: round(Number(done.p50Ms), 1), p99Ms: round(Number(done.p99Ms), 1) };
+    result.runs.push(run);
+    const total = totals.get(result.shape) ?? { confirmed: 0, ms: 0 };
+    totals.set(result.shape, { confirmed: total.confirmed + confirmed, ms: total.ms + ms });
+    log(`publish shape ${result.shape} round ${index + 1}: ${run.msgPerSec} msg/s, confirm p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+  } finally {
+    await subject.exitOrKill(10_000).catch(() => undefined);
+  }
+}
+
+/** Each shape over all its runs: all confirms per second, and the median of the runs' p50 and p99. */
+function summarizeShapes(results: ShapeResult[], totals: ShapeTotals): void {
   for (const result of results) {
     const total = totals.get(result.shape);
     if (total && result.runs.length > 0) {
@@ -97,5 +115,4 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
       result.p99Ms = median(result.runs.map((r) => r.p99Ms));
     }
   }
-  return { inFlight: options.inFlight, seconds: options.seconds, shapes: results };
 }

@@ -1,25 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CodecResult } from '../codec.js';
-import type { DrainResult } from '../drain.js';
-import type { HttpResult } from '../http-publish.js';
-import type { MemoryResult, MemoryScenarioResult } from '../memory.js';
-import { machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo } from './machine.js';
 import { barChart, type LineSeries, lineChart, PALETTE } from './svg.js';
+import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult } from './results.js';
 import { RESULTS_DIR } from './util.js';
-
-export interface BenchResults {
-  machine?: MachineInfo;
-  rabbitmqVersion?: string;
-  command?: string;
-  startedAt?: string;
-  durationSeconds?: number;
-  settings?: Record<string, unknown>;
-  drain?: DrainResult;
-  http?: HttpResult;
-  memory?: MemoryResult;
-  codec?: CodecResult;
-}
 
 const SUBJECT_COLORS: Record<string, string> = {
   warren: PALETTE[0],
@@ -68,10 +52,10 @@ export function markdown(results: BenchResults, base = 'results'): string {
     '',
   );
   if (results.drain) {
-    out.push(...drainSection(results.drain, base));
+    out.push(...drainSection(results.drain));
   }
   if (results.http) {
-    out.push(...httpSection(results.http, base));
+    out.push(...httpSection(results.http));
   }
   if (results.drain || results.http) {
     out.push(`![throughput](${chartName(base, 'throughput')})`, '');
@@ -85,7 +69,7 @@ export function markdown(results: BenchResults, base = 'results'): string {
   return out.join('\n');
 }
 
-function drainSection(d: DrainResult, base: string): string[] {
+function drainSection(d: DrainResult): string[] {
   const out: string[] = [];
   out.push(`## 1. Drain ${n(d.n)} × 1 KB, no-op handler, prefetch ${d.prefetch} (${d.queueType} queues)`, '');
   out.push(
@@ -113,7 +97,7 @@ function drainSection(d: DrainResult, base: string): string[] {
   return out;
 }
 
-function httpSection(h: HttpResult, base: string): string[] {
+function httpSection(h: HttpResult): string[] {
   const out: string[] = [];
   const rounds = h.rounds ?? 1;
   out.push(
@@ -121,48 +105,15 @@ function httpSection(h: HttpResult, base: string): string[] {
       `${rounds > 1 ? `${rounds} runs of ${h.seconds} s, the apps taking turns (the demo runs once)` : `one run of ${h.seconds} s`})`,
     '',
   );
-  out.push(
-    '| app | connections | req/s | p50 | p99 | p99 of each run | max | CPU/req app | CPU/req broker | non-2xx | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  );
-  for (const app of h.apps) {
-    if (app.error && app.runs.length === 0) {
-      out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | | | | |`);
-    }
-    for (const r of app.runs) {
-      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${(r.rounds ?? []).map((one) => n(one.p99Ms)).join(' / ') || '—'} | ${n(r.maxMs)} ms | ${us(r.appCpuUsPerRequest)} | ${us(r.brokerCpuUsPerRequest)} | ${n(r.non2xx)} | ${n(r.errors)} |`);
-    }
-  }
+  out.push(...httpAppsTable(h));
   out.push('');
   out.push(
     `Raw amqplib confirmed-publish ceiling (confirm channel, window ${h.rawCeiling.window}, persistent ${h.rawCeiling.messageBytes} B, ${h.rawCeiling.seconds} s): ` +
       `**${h.rawCeiling.error ? `failed: ${h.rawCeiling.error}` : `${n(h.rawCeiling.msgPerSec)} msg/s`}**`,
     '',
   );
-  const shapes = h.brokerShapes;
-  if (shapes) {
-    out.push(
-      `The broker's part, without HTTP or either client library: raw amqplib keeps ${shapes.inFlight} persistent publishes waiting for confirms (like ${shapes.inFlight} connections each waiting for its 202), ` +
-        `in each client's message shape, ${shapes.shapes[0]?.runs.length ?? 0} runs of ${shapes.seconds} s each, taking turns:`,
-      '',
-      '| message shape | confirms/s | confirm p50 | confirm p99 | p99 of each run |',
-      '|---|---:|---:|---:|---:|',
-    );
-    for (const shape of shapes.shapes) {
-      out.push(
-        shape.error
-          ? `| ${shape.label} | failed: ${shape.error.slice(0, 120)} | | | |`
-          : `| ${shape.label} | ${n(shape.msgPerSec)} | ${n(shape.p50Ms, 1)} ms | ${n(shape.p99Ms, 1)} ms | ${shape.runs.map((r) => n(r.p99Ms)).join(' / ')} |`,
-      );
-    }
-    out.push('');
-  }
-  out.push('| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |', '|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of h.ratios) {
-    out.push(
-      `| ${r.connections} | ${x(r.warrenOverNest)}${check(r.warrenOverNest == null ? null : r.warrenOverNest >= TARGETS.httpWarrenOverNest)} | ${x(r.warrenP99OverNest)}${check(r.warrenP99OverNest == null ? null : r.warrenP99OverNest < 1)} | ${x(r.demoOverNest)} | ${x(r.demoP99OverNest)} | ${x(r.nestOverRaw)} | ${x(r.warrenOverRaw)} |`,
-    );
-  }
+  out.push(...brokerShapesTable(h.brokerShapes));
+  out.push(...httpRatiosTable(h));
   out.push('');
   const stores = h.apps.filter((a) => a.stored != null);
   if (stores.length > 0) {
@@ -180,6 +131,59 @@ function httpSection(h: HttpResult, base: string): string[] {
     '',
   );
   out.push('The demo service also consumes its own events (inventory + notifications handlers) in the same process; the minimal apps only publish.', '');
+  return out;
+}
+
+/** One row per app and connection count (or the reason an app failed). */
+function httpAppsTable(h: HttpResult): string[] {
+  const out: string[] = [];
+  out.push(
+    '| app | connections | req/s | p50 | p99 | p99 of each run | max | CPU/req app | CPU/req broker | non-2xx | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const app of h.apps) {
+    if (app.error && app.runs.length === 0) {
+      out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | | | | |`);
+    }
+    for (const r of app.runs) {
+      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${(r.rounds ?? []).map((one) => n(one.p99Ms)).join(' / ') || '—'} | ${n(r.maxMs)} ms | ${us(r.appCpuUsPerRequest)} | ${us(r.brokerCpuUsPerRequest)} | ${n(r.non2xx)} | ${n(r.errors)} |`);
+    }
+  }
+  return out;
+}
+
+/** The broker's confirm rate and latency for each client's message shape, when they were measured. */
+function brokerShapesTable(shapes: HttpResult['brokerShapes']): string[] {
+  const out: string[] = [];
+  if (shapes) {
+    out.push(
+      `The broker's part, without HTTP or either client library: raw amqplib keeps ${shapes.inFlight} persistent publishes waiting for confirms (like ${shapes.inFlight} connections each waiting for its 202), ` +
+        `in each client's message shape, ${shapes.shapes[0]?.runs.length ?? 0} runs of ${shapes.seconds} s each, taking turns:`,
+      '',
+      '| message shape | confirms/s | confirm p50 | confirm p99 | p99 of each run |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const shape of shapes.shapes) {
+      out.push(
+        shape.error
+          ? `| ${shape.label} | failed: ${shape.error.slice(0, 120)} | | | |`
+          : `| ${shape.label} | ${n(shape.msgPerSec)} | ${n(shape.p50Ms, 1)} ms | ${n(shape.p99Ms, 1)} ms | ${shape.runs.map((r) => n(r.p99Ms)).join(' / ')} |`,
+      );
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** warren and the demo against Nest, and each against the raw ceiling, at each connection count. */
+function httpRatiosTable(h: HttpResult): string[] {
+  const out: string[] = [];
+  out.push('| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |', '|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of h.ratios) {
+    out.push(
+      `| ${r.connections} | ${x(r.warrenOverNest)}${check(r.warrenOverNest == null ? null : r.warrenOverNest >= TARGETS.httpWarrenOverNest)} | ${x(r.warrenP99OverNest)}${check(r.warrenP99OverNest == null ? null : r.warrenP99OverNest < 1)} | ${x(r.demoOverNest)} | ${x(r.demoP99OverNest)} | ${x(r.nestOverRaw)} | ${x(r.warrenOverRaw)} |`,
+    );
+  }
   return out;
 }
 

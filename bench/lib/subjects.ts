@@ -41,6 +41,7 @@ export function warrenEnv(config: WarrenSubjectConfig): Record<string, string> {
  * fits its in-flight byte budget, and logs `prefetch of <queue> lowered from A to B` when it does.
  */
 export function effectivePrefetch(startupOutput: string, requested: number | undefined, queue?: string): number | null {
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes of Nest's text logs
   const plain = startupOutput.replace(/\x1b\[[0-9;]*m/g, '');
   const match = [...plain.matchAll(/prefetch of (\S+) lowered from (\d+) to (\d+)/g)].find(
     (m) => queue === undefined || m[1] === queue,

@@ -32,6 +32,21 @@ export interface LineSeries {
   endMarker?: string;
 }
 
+/** Where a line chart's plot area is and how values map into it. */
+interface LinePlot {
+  left: number;
+  top: number;
+  plotW: number;
+  plotH: number;
+  xTop: number;
+  yTop: number;
+  xStep: number;
+  yStep: number;
+  legendColumns: number;
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+}
+
 export function lineChart(options: {
   title: string;
   xLabel: string;
@@ -61,10 +76,21 @@ export function lineChart(options: {
   const yTop = Math.ceil(yMax / yStep) * yStep;
   const sx = (x: number): number => left + (x / xTop) * plotW;
   const sy = (y: number): number => top + plotH - (y / yTop) * plotH;
+  const plot: LinePlot = { left, top, plotW, plotH, xTop, yTop, xStep, yStep, legendColumns, sx, sy };
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="28" font-size="16" font-weight="600">${escapeXml(options.title)}</text>`);
+  out.push(...lineChartAxes(plot, options));
+  options.series.forEach((series, index) => out.push(...lineChartSeries(plot, series, index)));
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+/** Grid, tick labels, frame, axis labels and the dashed horizontal reference lines. */
+function lineChartAxes(plot: LinePlot, options: { xLabel: string; yLabel: string; hLines?: { y: number; label: string }[] }): string[] {
+  const { left, top, plotW, plotH, xTop, yTop, xStep, yStep, sx, sy } = plot;
+  const out: string[] = [];
   for (let y = 0; y <= yTop + 1e-9; y += yStep) {
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${sy(y)}" y2="${sy(y)}" stroke="#e2e8f0"/>`);
     out.push(`<text x="${left - 8}" y="${sy(y) + 4}" text-anchor="end" fill="#4a5568">${fmt(y)}</text>`);
@@ -82,29 +108,33 @@ export function lineChart(options: {
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${sy(h.y)}" y2="${sy(h.y)}" stroke="#718096" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${left + plotW - 4}" y="${sy(h.y) - 5}" text-anchor="end" fill="#4a5568">${escapeXml(h.label)}</text>`);
   }
-  options.series.forEach((series, index) => {
-    const color = series.color ?? PALETTE[index % PALETTE.length];
-    if (series.points.length > 0) {
-      const d = series.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
-      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      const last = series.points[series.points.length - 1];
-      if (series.endMarker) {
-        const cx = sx(last.x);
-        const cy = sy(last.y);
-        out.push(`<path d="M${cx - 6},${cy - 6} L${cx + 6},${cy + 6} M${cx - 6},${cy + 6} L${cx + 6},${cy - 6}" stroke="${color}" stroke-width="3"/>`);
-        const nearRight = cx > left + plotW * 0.8;
-        out.push(
-          `<text x="${nearRight ? cx - 9 : cx + 9}" y="${cy - 10}" text-anchor="${nearRight ? 'end' : 'start'}" fill="${color}" font-weight="600">${escapeXml(series.endMarker)}</text>`,
-        );
-      }
+  return out;
+}
+
+/** One series: its line, the ✕ and note at its end when it has an end marker, and its legend entry. */
+function lineChartSeries(plot: LinePlot, series: LineSeries, index: number): string[] {
+  const { left, top, plotW, plotH, legendColumns, sx, sy } = plot;
+  const out: string[] = [];
+  const color = series.color ?? PALETTE[index % PALETTE.length];
+  if (series.points.length > 0) {
+    const d = series.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    const last = series.points[series.points.length - 1];
+    if (series.endMarker) {
+      const cx = sx(last.x);
+      const cy = sy(last.y);
+      out.push(`<path d="M${cx - 6},${cy - 6} L${cx + 6},${cy + 6} M${cx - 6},${cy + 6} L${cx + 6},${cy - 6}" stroke="${color}" stroke-width="3"/>`);
+      const nearRight = cx > left + plotW * 0.8;
+      out.push(
+        `<text x="${nearRight ? cx - 9 : cx + 9}" y="${cy - 10}" text-anchor="${nearRight ? 'end' : 'start'}" fill="${color}" font-weight="600">${escapeXml(series.endMarker)}</text>`,
+      );
     }
-    const lx = left + (index % legendColumns) * (plotW / legendColumns);
-    const ly = top + plotH + 62 + Math.floor(index / legendColumns) * 22;
-    out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
-    out.push(`<text x="${lx + 28}" y="${ly + 4}" fill="#1a202c">${escapeXml(series.name)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n');
+  }
+  const lx = left + (index % legendColumns) * (plotW / legendColumns);
+  const ly = top + plotH + 62 + Math.floor(index / legendColumns) * 22;
+  out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
+  out.push(`<text x="${lx + 28}" y="${ly + 4}" fill="#1a202c">${escapeXml(series.name)}</text>`);
+  return out;
 }
 
 export interface BarGroup {

@@ -85,7 +85,7 @@ class BenchModule {
               urls: [AMQP_URL],
               serviceName: need('BENCH_SERVICE'),
               exchange: need('BENCH_EXCHANGE'),
-              queueType: (process.env.BENCH_QUEUE_TYPE as 'classic' | 'quorum' | undefined) || 'classic',
+              queueType: process.env.BENCH_QUEUE_TYPE || 'classic',
               maxMessageBytes: optionalInt('BENCH_MAX_MESSAGE_BYTES'),
               shutdownGraceMs: 5_000,
               // not a typed option in every build: passed through when set
@@ -108,7 +108,7 @@ function nestOptions(): MicroserviceOptions {
   if (nestNoAssert !== undefined) {
     options.noAssert = nestNoAssert;
   }
-  return { transport: Transport.RMQ, options } as MicroserviceOptions;
+  return { transport: Transport.RMQ, options };
 }
 
 let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>> | undefined;
