@@ -98,6 +98,11 @@ export class EnvironmentVariables {
   @Min(1, { message: 'PUBLISH_FAIL_FAST_MS must be at least 1' })
   PUBLISH_FAIL_FAST_MS!: number;
 
+  @IsInt({ message: 'CONFIRM_STALL_MS must be an integer' })
+  @Min(1, { message: 'CONFIRM_STALL_MS must be at least 1' })
+  @Max(60_000, { message: 'CONFIRM_STALL_MS must be at most 60000' })
+  CONFIRM_STALL_MS!: number;
+
   @IsInt({ message: 'STUCK_CONSUMER_MS must be an integer' })
   @Min(1, { message: 'STUCK_CONSUMER_MS must be at least 1' })
   STUCK_CONSUMER_MS!: number;
