@@ -234,12 +234,15 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
       const all = answers(load.samples);
       const whileFrozen = all.filter((s) => s.startedAt >= frozenAt && s.startedAt < thawedAt);
       const refused = all.filter((s) => s.startedAt >= downAt && s.startedAt < thawedAt);
+      // Written just before the freeze and still unanswered a second later: caught by the freeze.
+      const caught = all.filter((s) => s.startedAt < frozenAt && s.endedAt > frozenAt + 1_000);
       // eslint-disable-next-line no-console
       console.log(
         [
           `frozen broker: readiness down ${Math.round(downAt - frozenAt)} ms after SIGSTOP (${JSON.stringify(down.reasons)})`,
           `while frozen: ${JSON.stringify(countBy(whileFrozen, (s) => s.status))}, ${latencySummary(whileFrozen.map((s) => s.ms))}`,
           `after readiness went down: ${JSON.stringify(countBy(refused, (s) => s.status))}, ${latencySummary(refused.map((s) => s.ms))}`,
+          `written before the freeze: ${JSON.stringify(countBy(caught, (s) => s.status))}, ${latencySummary(caught.map((s) => s.ms))}`,
           `ready again ${Math.round(readyAgainAt - thawedAt)} ms after SIGCONT; stored ${stored.length} events`,
         ].join('\n'),
       );
@@ -252,6 +255,12 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
         expect(sample.retryAfter).toMatch(/^\d+$/);
         expect(sample.json.message).toMatch(/has not confirmed a publish for \d+ ms.*the event was not sent/);
         expect(sample.ms).toBeLessThan(1_000);
+      }
+      // The publishes the freeze caught after their write: outcome unknown, with their eventId.
+      expect(caught.length).toBeGreaterThan(0);
+      for (const sample of caught) {
+        expect(sample.status).toBe(504);
+        expect(sample.json).toMatchObject({ outcome: 'unknown', eventId: expect.stringMatching(UUID) });
       }
       // Nothing hung and nothing was answered with a lie: every answer is 202, 503 or 504.
       for (const sample of all) expect([202, 503, 504]).toContain(sample.status);
