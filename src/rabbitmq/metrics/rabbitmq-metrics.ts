@@ -34,7 +34,9 @@ export class RabbitMetrics {
 
   readonly publishes = new Counter({
     name: 'warren_publishes_total',
-    help: 'Publishes by outcome: confirmed by the broker; failed (nacked: not stored); shed (refused before sending: buffer full, blocked, confirms stalled, no channel); unknown (sent, no answer: confirm timeout or connection lost after the write).',
+    help:
+      'Publishes by outcome: confirmed by the broker; failed (nacked: not stored); shed (refused before sending: ' +
+      'buffer full, blocked, confirms stalled, no channel); unknown (sent, no answer: confirm timeout or connection lost).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

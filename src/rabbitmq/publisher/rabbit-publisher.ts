@@ -19,9 +19,21 @@ import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { declareEventsExchange } from '../topology/topology.js';
+import { ConfirmStall } from './confirm-stall.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
+
+/** Unconfirmed publishes against their bounds, and how long confirms have been stalled (if they are). */
+export interface PublisherStatus {
+  pending: number;
+  pendingBytes: number;
+  maxPending: number;
+  maxPendingBytes: number;
+  closed: boolean;
+  /** Set while confirms are stalled: how long the oldest unconfirmed publish has waited, in ms. */
+  confirmStallMs?: number;
+}
 
 /**
  * Publishes on one confirm channel of the publisher connection. Every publish resolves only
@@ -55,8 +67,7 @@ export class RabbitPublisher {
   private readonly pending = new Set<Promise<unknown>>();
   /** Rejecters of written publishes, cut short when the broker starts blocking us. */
   private readonly cutoffs = new Set<(why: string) => void>();
-  /** Whether a confirm stall was last logged as started (true) or ended (false). */
-  private stallReported = false;
+  private readonly stall: ConfirmStall;
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
@@ -67,6 +78,7 @@ export class RabbitPublisher {
     private readonly metrics: RabbitMetrics,
   ) {
     this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.stall = new ConfirmStall(options.confirmStallMs, this.logger);
     this.outcomes = {
       confirmed: metrics.publishes.labels('confirmed'),
       failed: metrics.publishes.labels('failed'),
@@ -111,7 +123,7 @@ export class RabbitPublisher {
    * Unconfirmed publishes and their bytes right now, against their bounds; `confirmStallMs` is set
    * while confirms have stopped (how long the oldest unconfirmed publish has waited).
    */
-  status(): { pending: number; pendingBytes: number; maxPending: number; maxPendingBytes: number; closed: boolean; confirmStallMs?: number } {
+  status(): PublisherStatus {
     const stalledMs = this.confirmStallMs();
     return {
       pending: this.pending.size,
@@ -149,7 +161,8 @@ export class RabbitPublisher {
     ) {
       this.outcomes.shed.inc();
       throw new PublishBufferFullError(
-        `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}; the event was not sent`,
+        `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}; ` +
+          'the event was not sent',
       );
     }
     const refusal = this.refusal();
@@ -177,7 +190,8 @@ export class RabbitPublisher {
   private refusal(): PublishError | undefined {
     const state = this.connections.state('publisher');
     if (state.blocked) {
-      return new PublisherBlockedError(`the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'}); the event was not sent`);
+      const reason = state.blockedReason ?? 'resource alarm';
+      return new PublisherBlockedError(`the broker is blocking publishers (${reason}); the event was not sent`);
     }
     const stalledMs = this.confirmStallMs();
     if (stalledMs !== undefined) {
@@ -205,14 +219,17 @@ export class RabbitPublisher {
     const waitMs = connected ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
     if (!(await channel.whenReady(waitMs))) {
       this.outcomes.shed.inc();
-      throw new PublishTimeoutError(`no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`);
+      throw new PublishTimeoutError(
+        `no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`,
+      );
     }
     let confirmed: Promise<void>;
     try {
       confirmed = channel.write(exchange, routingKey, content, properties);
     } catch (error) {
       this.outcomes.shed.inc();
-      throw new PublishTimeoutError(`the channel to the broker closed (${redactText(String(error))}); the event was not sent`, 1, { cause: error });
+      const why = redactText(String(error));
+      throw new PublishTimeoutError(`the channel to the broker closed (${why}); the event was not sent`, 1, { cause: error });
     }
     const writtenAt = performance.now();
     // The rest of the confirm deadline, but never less than the fail-fast bound after the write.
@@ -234,7 +251,8 @@ export class RabbitPublisher {
           this.renewChannel(channel);
           reject(new PublishRejectedError('the broker nacked the publish: the event was not stored', 1, { cause: error }));
         } else {
-          reject(unknown(`the channel closed before the broker answered (${redactText(error instanceof Error ? error.message : String(error))})`, error));
+          const why = redactText(error instanceof Error ? error.message : String(error));
+          reject(unknown(`the channel closed before the broker answered (${why})`, error));
         }
       });
     });
@@ -252,23 +270,9 @@ export class RabbitPublisher {
     }
   }
 
-  /**
-   * How long the oldest publish written on the current channel has waited for its confirm, when
-   * that is at least `confirmStallMs`; else undefined. Logged once when a stall starts and ends.
-   */
+  /** How long the oldest unconfirmed publish has waited, when confirms count as stalled; else undefined. */
   private confirmStallMs(): number | undefined {
-    const oldest = this.channel?.oldestUnconfirmedAt();
-    const age = oldest === undefined ? 0 : performance.now() - oldest;
-    const stalled = age >= this.options.confirmStallMs;
-    if (stalled !== this.stallReported) {
-      this.stallReported = stalled;
-      if (stalled) {
-        this.logger.warn(`the broker has not confirmed a publish for ${Math.round(age)} ms: refusing new publishes until confirms flow again`);
-      } else {
-        this.logger.log('publish confirms flow again');
-      }
-    }
-    return stalled ? age : undefined;
+    return this.stall.check(this.channel?.oldestUnconfirmedAt());
   }
 
   /** Why publishes are not being confirmed, for error messages. */
@@ -276,7 +280,7 @@ export class RabbitPublisher {
     const state = this.connections.state('publisher');
     if (!state.connected) return 'the broker is unreachable';
     if (state.blocked) return `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})`;
-    return this.stallReported ? 'the broker has stopped confirming (hung?)' : 'confirms are slow';
+    return this.stall.isStalled ? 'the broker has stopped confirming (hung?)' : 'confirms are slow';
   }
 
   private getChannel(): PublishChannel {
@@ -333,7 +337,10 @@ export class RabbitPublisher {
       const waiting = [...this.cutoffs];
       setTimeout(() => {
         for (const cut of waiting) {
-          cut('the broker started blocking publishers right after the write (resource alarm): it stores the event once the alarm clears, unless the connection is lost first');
+          cut(
+            'the broker started blocking publishers right after the write (resource alarm): ' +
+              'it stores the event once the alarm clears, unless the connection is lost first',
+          );
         }
       }, this.options.publishFailFastMs).unref();
     });
