@@ -94,8 +94,9 @@ export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
 export const DEFAULT_MAX_PENDING_PUBLISH_BYTES = 16 * 1024 * 1024;
 
 /**
- * While the publisher connection is down or blocked by the broker, a publish waits at most this
- * long (instead of the full confirm timeout): HTTP callers get a 503 well under a second.
+ * While the publisher connection is down, a publish waits at most this long for it, writing
+ * nothing (HTTP callers get a 503 well under a second); a publish written just before the broker
+ * started blocking us waits this long after the block for its confirm, then answers 504.
  */
 export const DEFAULT_PUBLISH_FAIL_FAST_MS = 250;
 

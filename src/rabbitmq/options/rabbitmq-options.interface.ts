@@ -123,7 +123,8 @@ export interface RabbitMQModuleOptions {
    */
   maxPendingPublishBytes?: number;
   /**
-   * How long a publish may wait while the publisher connection is down or blocked, in ms.
+   * How long a publish may wait for the publisher connection while it is down (nothing is written
+   * meanwhile: 503), and for its confirm once the broker blocks us after the write (then 504), in ms.
    * @default 250
    */
   publishFailFastMs?: number;
