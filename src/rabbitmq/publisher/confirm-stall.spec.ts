@@ -25,7 +25,7 @@ describe('ConfirmStall', () => {
     stall.check(undefined, 15_200);
     expect(logger.lines).toEqual([
       'warn: the broker has not confirmed a publish for 2500 ms: refusing new publishes until confirms flow again',
-      'log: publish confirms flow again',
+      'log: publish confirms no longer stalled: the broker answered, or the channel closed',
     ]);
   });
 });

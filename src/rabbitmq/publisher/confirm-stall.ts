@@ -34,7 +34,7 @@ export class ConfirmStall {
           `the broker has not confirmed a publish for ${Math.round(age)} ms: refusing new publishes until confirms flow again`,
         );
       } else {
-        this.logger.log('publish confirms flow again');
+        this.logger.log('publish confirms no longer stalled: the broker answered, or the channel closed');
       }
     }
     return stalled ? age : undefined;
