@@ -34,7 +34,7 @@ export class PublishChannel {
   /** Write times of publishes on this channel not yet answered, in write order. */
   private readonly unconfirmed = new Set<{ at: number }>();
   private readonly waiting = new Set<Promise<void>>();
-  private readonly readyWaiters = new Set<() => void>();
+  private readonly readyWaiters = new Set<(ready: boolean) => void>();
 
   constructor(connection: AmqpConnectionManager, setup: (channel: ConfirmChannel) => Promise<unknown>) {
     this.wrapper = connection.createChannel({
@@ -46,6 +46,9 @@ export class PublishChannel {
         this.attach(channel);
       },
     });
+    // A failed set-up (e.g. a declare the broker refuses) will not produce a channel soon:
+    // publishes waiting for one give up at once instead of at their deadline.
+    this.wrapper.on('error', () => this.wake(false));
   }
 
   /** True when a publish would be written now. */
@@ -53,7 +56,10 @@ export class PublishChannel {
     return this.raw !== undefined;
   }
 
-  /** Resolves true once the channel is usable, false after `timeoutMs` (nothing is written meanwhile). */
+  /**
+   * Resolves true once the channel is usable; false after `timeoutMs` or when its set-up fails
+   * (nothing is written meanwhile).
+   */
   whenReady(timeoutMs: number): Promise<boolean> {
     if (this.raw) {
       return Promise.resolve(true);
@@ -61,12 +67,11 @@ export class PublishChannel {
     return new Promise((resolve) => {
       const done = (ready: boolean) => {
         clearTimeout(timer);
-        this.readyWaiters.delete(onReady);
+        this.readyWaiters.delete(done);
         resolve(ready);
       };
-      const onReady = () => done(true);
       const timer = setTimeout(() => done(false), timeoutMs);
-      this.readyWaiters.add(onReady);
+      this.readyWaiters.add(done);
     });
   }
 
@@ -132,8 +137,12 @@ export class PublishChannel {
         this.raw = undefined;
       }
     });
+    this.wake(true);
+  }
+
+  private wake(ready: boolean): void {
     for (const waiter of [...this.readyWaiters]) {
-      waiter();
+      waiter(ready);
     }
   }
 }

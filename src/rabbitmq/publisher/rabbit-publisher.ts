@@ -68,6 +68,8 @@ export class RabbitPublisher {
   /** Rejecters of written publishes, cut short when the broker starts blocking us. */
   private readonly cutoffs = new Set<(why: string) => void>();
   private readonly stall: ConfirmStall;
+  /** Why the publish channel's set-up last failed, until a set-up succeeds (named in 503 messages). */
+  private channelError?: string;
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
@@ -215,8 +217,10 @@ export class RabbitPublisher {
     properties: Options.Publish,
   ): Promise<void> {
     const startedAt = performance.now();
+    // Connected with a working channel set-up: the channel is only being (re)opened, worth the
+    // full deadline (a set-up that fails ends the wait at once). Down, or its set-up failing: fail fast.
     const connected = this.connections.state('publisher').connected;
-    const waitMs = connected ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    const waitMs = connected && !this.channelError ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
     if (!(await channel.whenReady(waitMs))) {
       this.outcomes.shed.inc();
       throw new PublishTimeoutError(
@@ -278,6 +282,8 @@ export class RabbitPublisher {
   /** Why publishes are not being confirmed, for error messages. */
   private unavailability(): string {
     const state = this.connections.state('publisher');
+    // First: a refused set-up also makes the connection fail and reconnect; "unreachable" would hide why.
+    if (this.channelError) return `the publish channel cannot be set up (${this.channelError})`;
     if (!state.connected) return 'the broker is unreachable';
     if (state.blocked) return `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})`;
     return this.stall.isStalled ? 'the broker has stopped confirming (hung?)' : 'confirms are slow';
@@ -295,8 +301,11 @@ export class RabbitPublisher {
     );
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     channel.wrapper.on('error', (error: Error) => {
-      this.logger.error(`publish channel failed: ${redactText(error.message)}`);
+      this.channelError = redactText(error.message);
+      this.logger.error(`publish channel failed: ${this.channelError}`);
     });
+    // amqp-connection-manager emits 'connect' once a channel's set-up succeeded.
+    channel.wrapper.on('connect', () => (this.channelError = undefined));
     return channel;
   }
 
