@@ -36,6 +36,7 @@ export class AppModule implements NestModule {
           memoryHighWatermarkBytes: config.memoryHighWatermarkBytes,
           maxPendingPublishes: config.maxPendingPublishes,
           publishFailFastMs: config.publishFailFastMs,
+          confirmStallMs: config.confirmStallMs,
           stuckConsumerMs: config.stuckConsumerMs,
           readinessMaxQueueDepth: config.readinessMaxQueueDepth,
           reconnectBaseMs: config.reconnectBaseMs,

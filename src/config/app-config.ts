@@ -30,6 +30,8 @@ export class AppConfig {
   memoryHighWatermarkBytes?: number;
   maxPendingPublishes!: number;
   publishFailFastMs!: number;
+  /** Age of the oldest unconfirmed publish at which confirms count as stalled (hung broker). */
+  confirmStallMs!: number;
   stuckConsumerMs!: number;
   readinessMaxQueueDepth!: number;
   reconnectBaseMs!: number;

@@ -113,6 +113,11 @@ export class EnvironmentVariables {
   @Max(MAX_TIMER_MS, { message: timerBoundMessage('PUBLISH_FAIL_FAST_MS') })
   PUBLISH_FAIL_FAST_MS!: number;
 
+  @IsInt({ message: 'CONFIRM_STALL_MS must be an integer' })
+  @Min(1, { message: 'CONFIRM_STALL_MS must be at least 1' })
+  @Max(60_000, { message: 'CONFIRM_STALL_MS must be at most 60000' })
+  CONFIRM_STALL_MS!: number;
+
   @IsInt({ message: 'STUCK_CONSUMER_MS must be an integer' })
   @Min(1, { message: 'STUCK_CONSUMER_MS must be at least 1' })
   @Max(MAX_TIMER_MS, { message: timerBoundMessage('STUCK_CONSUMER_MS') })

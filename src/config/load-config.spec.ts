@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       memoryHighWatermarkBytes: undefined,
       maxPendingPublishes: 1_000,
       publishFailFastMs: 250,
+      confirmStallMs: 2_000,
       stuckConsumerMs: 60_000,
       readinessMaxQueueDepth: 0,
       reconnectBaseMs: 500,

@@ -59,6 +59,7 @@ export function loadConfig(
     memoryHighWatermarkBytes: variables.MEMORY_HIGH_WATERMARK_BYTES || undefined,
     maxPendingPublishes: variables.MAX_PENDING_PUBLISHES,
     publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
+    confirmStallMs: variables.CONFIRM_STALL_MS,
     stuckConsumerMs: variables.STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
     reconnectBaseMs: variables.RECONNECT_BASE_MS,

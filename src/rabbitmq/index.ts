@@ -44,6 +44,7 @@ export type { QueueConsumerStatus, PauseReason } from './server/queue-consumer.j
 export type { KillSwitchState } from './server/kill-switch.js';
 export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 export { PublishBufferFullError, PublisherBlockedError } from './errors/publish.errors.js';
+export { PublishOutcomeUnknownError, PublishStalledError } from './errors/publish.errors.js';
 export type { FlowStatus, FlowPauseReason } from './flow/flow-control.js';
 export {
   DeadLetterAdmin,

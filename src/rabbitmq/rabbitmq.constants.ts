@@ -30,7 +30,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * How long a publish may wait for the broker's confirm (including time spent waiting for a
- * connection). Past it the caller gets PublishTimeoutError, never a hanging request.
+ * usable channel). Past it the caller gets PublishOutcomeUnknownError when the publish was
+ * written (HTTP 504) or PublishTimeoutError when it never was (503), never a hanging request.
  */
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 
@@ -93,10 +94,17 @@ export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
 export const DEFAULT_MAX_PENDING_PUBLISH_BYTES = 16 * 1024 * 1024;
 
 /**
- * While the publisher connection is down or blocked by the broker, a publish waits at most this
- * long (instead of the full confirm timeout): HTTP callers get a 503 well under a second.
+ * While the publisher connection is down, a publish waits at most this long for it, writing
+ * nothing (HTTP callers get a 503 well under a second); a publish written just before the broker
+ * started blocking us waits this long after the block for its confirm, then answers 504.
  */
 export const DEFAULT_PUBLISH_FAIL_FAST_MS = 250;
+
+/**
+ * Age of the oldest unconfirmed publish at which confirms count as stalled (a hung broker):
+ * far above a healthy confirm (ms), well below the publish timeout and heartbeat detection.
+ */
+export const DEFAULT_CONFIRM_STALL_MS = 2_000;
 
 /**
  * After the broker nacks a publish, the publisher moves to a fresh confirm channel — at most

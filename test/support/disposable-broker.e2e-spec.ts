@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel } from 'amqplib';
@@ -177,6 +177,34 @@ describeWithBroker('DisposableBroker (a RabbitMQ node of its own, never the shar
     expect(await b.listConnections()).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
+  it('freeze() stops the VM (SIGSTOP): no confirm comes while frozen; thaw() (SIGCONT) lets it through', async () => {
+    const b = broker!;
+    const pid = b.pid!;
+    const connection = await amqp.connect(b.url, { clientProperties: { connection_name: 'freeze-check' } });
+    connection.on('error', () => undefined);
+    try {
+      const channel = await connection.createConfirmChannel();
+      const { queue: target } = await channel.assertQueue('', { exclusive: true });
+      await b.freeze();
+      expect(b.isFrozen).toBe(true);
+      expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) T /); // state T: stopped by a signal
+      let confirmed = false;
+      const confirm = new Promise<void>((resolve, reject) => {
+        channel.sendToQueue(target, Buffer.from('while frozen'), {}, (error: unknown) => (error ? reject(error) : resolve()));
+      }).then(() => (confirmed = true));
+      // Absence can only be shown over a while: a running node confirms in milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(confirmed).toBe(false);
+      await b.thaw();
+      expect(b.isFrozen).toBe(false);
+      await eventually('the confirm after thaw()', () => confirmed, 15_000);
+      await confirm;
+    } finally {
+      await b.thaw();
+      await connection.close().catch(() => undefined);
+    }
+  }, TEST_TIMEOUT_MS);
+
   it('kill() SIGKILLs the node: port closed, VM gone; persistent messages survive into startAgain()', async () => {
     const b = broker!;
     const pid = b.pid!;
@@ -190,8 +218,9 @@ describeWithBroker('DisposableBroker (a RabbitMQ node of its own, never the shar
     expect((await b.queueDepth(queue)).messages).toBe(2);
   }, TEST_TIMEOUT_MS);
 
-  it('remove() leaves no process and no data dir, and is safe to call twice', async () => {
+  it('remove() leaves no process and no data dir, even of a frozen node, and is safe to call twice', async () => {
     const b = broker!;
+    await b.freeze(); // remove() must thaw it first, or rabbitmqctl stop would wait for nothing
     await b.remove();
     await b.remove();
     expect(await processesMatching(b.nodeName)).toEqual([]);

@@ -382,6 +382,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The process's state letter from /proc (R, S, T = stopped, Z, ...), or undefined when unreadable. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The process's command line, or undefined (gone, or no /proc on this OS). */
 function commandLine(pid: number): string[] | undefined {
   try {
@@ -485,6 +495,8 @@ export class DisposableBroker {
   private spawnError: Error | undefined;
   private beamPid: number | undefined;
   private removal: Promise<void> | undefined;
+  /** The VM's pid while `freeze()` holds it stopped (SIGSTOP). */
+  private frozenPid: number | undefined;
 
   private constructor(
     readonly nodeName: string,
@@ -590,6 +602,7 @@ export class DisposableBroker {
     if (!this.isRunning()) {
       return;
     }
+    await this.thaw(); // a stopped VM would never answer rabbitmqctl stop
     const deadline = Date.now() + timeoutMs;
     const pid = this.beamPid ?? (await this.findBeamPid());
     await this.ctl(['stop'], { timeoutMs: Math.max(1000, deadline - Date.now()) });
@@ -632,8 +645,52 @@ export class DisposableBroker {
     if (!isProcessOfNode(pid, this.nodeName)) {
       throw new Error(`kill(): pid ${pid} is not the VM of ${this.nodeName} (command line does not match); not killing it`);
     }
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL'); // also ends a frozen (SIGSTOPped) VM
+    this.frozenPid = undefined;
     await this.waitDown(deadline, `${this.nodeName} (pid ${pid}) to die after SIGKILL`);
+  }
+
+  /**
+   * Freezes the node: SIGSTOP to its Erlang VM (checked against its command line), like a hung
+   * broker or a VM paused by its hypervisor. The kernel keeps accepting TCP for it, so clients
+   * see no error: nothing answers (no confirms, no heartbeats) until `thaw()`. `remove()`,
+   * `stop()` and `kill()` thaw first.
+   */
+  async freeze(): Promise<void> {
+    this.assertNotRemoved('freeze');
+    if (this.frozenPid !== undefined) {
+      return;
+    }
+    const pid = this.beamPid !== undefined && isAlive(this.beamPid) ? this.beamPid : await this.findBeamPid();
+    if (pid === undefined) {
+      throw new Error(`freeze(): ${this.nodeName} is not running`);
+    }
+    if (!isProcessOfNode(pid, this.nodeName)) {
+      throw new Error(`freeze(): pid ${pid} is not the VM of ${this.nodeName} (command line does not match); not stopping it`);
+    }
+    process.kill(pid, 'SIGSTOP');
+    this.frozenPid = pid;
+    await pollUntil(`${this.nodeName} (pid ${pid}) to be stopped after SIGSTOP`, Date.now() + 5_000, () => [undefined, 'T'].includes(processState(pid)), 20);
+  }
+
+  /** Resumes a node frozen by `freeze()` (SIGCONT); a no-op when it is not frozen. */
+  async thaw(): Promise<void> {
+    const pid = this.frozenPid;
+    if (pid === undefined) {
+      return;
+    }
+    this.frozenPid = undefined;
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      return; // the VM is gone (killed meanwhile): nothing to resume
+    }
+    await pollUntil(`${this.nodeName} (pid ${pid}) to run again after SIGCONT`, Date.now() + 5_000, () => processState(pid) !== 'T', 20);
+  }
+
+  /** Is the node held stopped by `freeze()`? */
+  get isFrozen(): boolean {
+    return this.frozenPid !== undefined;
   }
 
   /** Raises the memory alarm (watermark 0.0000001) so the node blocks every publishing connection. */
@@ -713,6 +770,8 @@ export class DisposableBroker {
     const deadline = Date.now() + timeoutMs;
     const stopDeadline = Date.now() + timeoutMs / 2; // graceful stop gets half, SIGKILL the rest
     let stopError: unknown;
+    // A frozen VM would never answer rabbitmqctl stop: resume it first.
+    await this.thaw().catch((error: unknown) => (stopError = error));
     if (this.isRunning()) {
       try {
         const pid = this.beamPid ?? (await this.findBeamPid());

@@ -13,7 +13,8 @@ const REQUEST_RESPONSE_UNSUPPORTED =
 /**
  * What controllers inject to publish events. `emit(pattern, data)` is Nest's familiar API and
  * completes with a PublishReceipt once the broker has confirmed the message; `publish()` is the
- * same as a Promise. Both fail with a PublishError (HTTP 503) instead of hanging.
+ * same as a Promise. Both fail with a PublishError instead of hanging: HTTP 503 when the event was
+ * not sent, 504 (PublishOutcomeUnknownError, with the eventId) when it was sent but not confirmed.
  */
 @Injectable()
 export class RabbitClient extends ClientProxy {

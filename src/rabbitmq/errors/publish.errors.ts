@@ -1,6 +1,11 @@
 /**
- * A publish that was not confirmed by the broker. The event may or may not have been stored, so
- * callers must answer "try again" (HTTP 503 + Retry-After), never "accepted".
+ * A publish that was not confirmed by the broker. Each subclass says which of two things
+ * happened, because the caller's answer differs:
+ * - not sent (every subclass except PublishOutcomeUnknownError): nothing was written to the
+ *   broker, or the broker answered "not stored" (nack). A retry cannot duplicate the event:
+ *   HTTP 503 + Retry-After.
+ * - PublishOutcomeUnknownError: written, but no answer came (confirm timeout, connection or
+ *   channel lost after the write). The event may still be stored: HTTP 504 with the eventId.
  */
 export class PublishError extends Error {
   override readonly name: string = 'PublishError';
@@ -15,12 +20,15 @@ export class PublishError extends Error {
   }
 }
 
-/** The broker did not confirm within `publishTimeoutMs` (down, blocked, or unreachable). */
+/**
+ * Not sent: no channel to the broker became usable before the deadline (connection down or
+ * still being set up). Nothing was written.
+ */
 export class PublishTimeoutError extends PublishError {
   override readonly name = 'PublishTimeoutError';
 }
 
-/** The broker refused the message (nack), e.g. a queue overflowing with `reject-publish`. */
+/** Not stored: the broker refused the message (nack), e.g. a queue overflowing with `reject-publish`. */
 export class PublishRejectedError extends PublishError {
   override readonly name = 'PublishRejectedError';
 }
@@ -44,4 +52,34 @@ export class PublishBufferFullError extends PublishError {
  */
 export class PublisherBlockedError extends PublishError {
   override readonly name = 'PublisherBlockedError';
+}
+
+/**
+ * Confirms stopped arriving (a hung or frozen broker: the oldest unconfirmed publish is older
+ * than `confirmStallMs`): refused before anything is written, until confirms flow again.
+ */
+export class PublishStalledError extends PublishError {
+  override readonly name = 'PublishStalledError';
+}
+
+/**
+ * The event was written to the broker but its answer is unknown: the confirm did not come in
+ * time, or the connection/channel was lost after the write (also: the broker started blocking
+ * us right after the write, which only happens to the first publish after a resource alarm —
+ * RabbitMQ announces `connection.blocked` only once a publish arrives). The broker may have
+ * stored it, and then it will be delivered. HTTP answers 504 with `eventId` so the client can
+ * reconcile instead of blindly retrying (a retry may create a second event; handlers
+ * de-duplicate by messageId only when the retry reuses it).
+ */
+export class PublishOutcomeUnknownError extends PublishError {
+  override readonly name = 'PublishOutcomeUnknownError';
+
+  constructor(
+    message: string,
+    /** messageId of the event (the eventId answered to HTTP clients); undefined for raw copies without one. */
+    readonly eventId: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, 1, options);
+  }
 }

@@ -16,7 +16,8 @@ const DEPTH_TIMEOUT_MS = 1_000;
 
 /**
  * Readiness of the RabbitMQ side, in terminus format: down when a connection is down, the broker
- * blocks us, the publish buffer is nearly full, or shutdown has begun. Details carry the state an
+ * blocks us, the publish buffer is nearly full, publish confirms have stalled (a hung broker), or
+ * shutdown has begun. Details carry the state an
  * operator needs (never credentials): connections, paused consumers, and the depth of every
  * consumed queue.
  */
@@ -43,6 +44,9 @@ export class RabbitMQHealthIndicator {
     if (!consumer.connected) problems.push('consumer connection down');
     if (publisher.blocked) problems.push(`broker blocks publishers: ${publisher.blockedReason ?? 'resource alarm'}`);
     if (buffer.pending >= buffer.maxPending * PUBLISH_BUFFER_READY_RATIO) problems.push('publish buffer nearly full');
+    if (buffer.confirmStallMs !== undefined) {
+      problems.push(`publish confirms stalled: the broker has not confirmed a publish for ${buffer.confirmStallMs} ms (hung broker?)`);
+    }
     const detached = this.server.consumerStatus().filter((status) => !status.attached);
     if (detached.length > 0) problems.push(`consumers not attached: ${detached.map((status) => status.queue).join(', ')}`);
     const queues = consumer.connected ? await this.readDepths() : {};
@@ -53,7 +57,7 @@ export class RabbitMQHealthIndicator {
         consumer: { connected: consumer.connected, blocked: consumer.blocked, reconnects: consumer.reconnects },
       },
       blocked: publisher.blocked || consumer.blocked,
-      publishBuffer: { pending: buffer.pending, max: buffer.maxPending },
+      publishBuffer: { pending: buffer.pending, max: buffer.maxPending, confirmStallMs: buffer.confirmStallMs ?? null },
       flow: this.server.flowStatus(),
       consumers: this.server.consumerStatus(),
       queues,

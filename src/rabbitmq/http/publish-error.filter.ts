@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
-import { PublishError } from '../errors/publish.errors.js';
+import { PublishError, PublishOutcomeUnknownError } from '../errors/publish.errors.js';
 
 /**
- * Maps publish failures to honest HTTP answers: 503 + Retry-After when the broker did not
- * confirm (the client must retry; the event was not accepted — though after a timeout it may
- * still arrive, which is why handlers de-duplicate by messageId), 413 when it is over the limit.
+ * Maps publish failures to HTTP answers that tell the truth about the event:
+ * - 503 + Retry-After: not sent (refused before anything was written, or nacked); a retry is safe.
+ * - 504 with `eventId`: sent, but the broker's answer is unknown; the event may still be
+ *   delivered, so the client reconciles by eventId instead of blindly retrying.
+ * - 413: over the size limit.
  * Register with `app.useGlobalFilters(new PublishErrorFilter())`.
  */
 @Catch(PublishError, MessageTooLargeError)
@@ -28,6 +30,16 @@ export class PublishErrorFilter implements ExceptionFilter {
     }
     // One line, no stack: during an outage every request fails the same way.
     this.logger.warn(`${error.name}: ${error.message}`);
+    if (error instanceof PublishOutcomeUnknownError) {
+      response.status(HttpStatus.GATEWAY_TIMEOUT).json({
+        statusCode: HttpStatus.GATEWAY_TIMEOUT,
+        error: 'Gateway Timeout',
+        outcome: 'unknown',
+        eventId: error.eventId,
+        message: `event outcome unknown: ${error.message}`,
+      });
+      return;
+    }
     response.setHeader('Retry-After', String(error.retryAfterSeconds));
     response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,

@@ -7,7 +7,7 @@ import { FlowMetricsCollector } from './flow-metrics.collector.js';
 import { RabbitMetrics } from './rabbitmq-metrics.js';
 
 function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): QueueConsumerStatus {
-  return { queue, prefetch: 10, attached: true, consuming: true, pausedFor: [], killSwitch: 'closed', inFlight: 0, lastProgressAt: 0, ...overrides };
+  return { queue, prefetch: 10, window: 10, consumerPrefetch: 10, attached: true, consuming: true, pausedFor: [], killSwitch: 'closed', inFlight: 0, lastProgressAt: 0, ...overrides };
 }
 
 async function scrape(consumers: QueueConsumerStatus[], flow: Partial<FlowStatus> = {}): Promise<string> {

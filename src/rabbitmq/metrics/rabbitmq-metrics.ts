@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter' | 'requeue';
 
 /** How a publish ended, as counted in `warren_publishes_total{outcome}`. */
-export type PublishOutcome = 'confirmed' | 'failed' | 'shed';
+export type PublishOutcome = 'confirmed' | 'failed' | 'shed' | 'unknown';
 
 /**
  * The transport's Prometheus metrics, on a registry of its own (not prom-client's global one,
@@ -34,7 +34,9 @@ export class RabbitMetrics {
 
   readonly publishes = new Counter({
     name: 'warren_publishes_total',
-    help: 'Publishes by outcome: confirmed by the broker, failed (timeout, nack), shed (buffer full).',
+    help:
+      'Publishes by outcome: confirmed by the broker; failed (nacked: not stored); shed (refused before sending: ' +
+      'buffer full, blocked, confirms stalled, no channel); unknown (sent, no answer: confirm timeout or connection lost).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -127,10 +127,21 @@ export interface RabbitMQModuleOptions {
    */
   maxPendingPublishBytes?: number;
   /**
-   * How long a publish may wait while the publisher connection is down or blocked, in ms.
+   * How long a publish may wait for the publisher connection while it is down (nothing is written
+   * meanwhile: 503), and for its confirm once the broker blocks us after the write (then 504), in ms.
    * @default 250
    */
   publishFailFastMs?: number;
+  /**
+   * Confirms have stalled when the oldest unconfirmed publish is this old, in ms: readiness goes
+   * down and new publishes are refused at once (503, nothing sent) until the broker answers again
+   * (or the connection is replaced). A healthy broker confirms in milliseconds (tens under heavy
+   * load), so 2 s only trips on a hung or frozen broker, yet comes well before `publishTimeoutMs`
+   * and the heartbeat (2-3 × `heartbeatSeconds`) would notice. Publishes whose caller already
+   * got "outcome unknown" still count until the broker answers them.
+   * @default 2000
+   */
+  confirmStallMs?: number;
   /**
    * Readiness fails when a consuming queue has work and nothing was settled for this long, in ms.
    * @default 60000

@@ -58,6 +58,7 @@ describe('resolveRabbitMQOptions', () => {
       maxPendingPublishes: 1_000,
       maxPendingPublishBytes: 16 * 1024 * 1024,
       publishFailFastMs: 250,
+      confirmStallMs: 2_000,
       stuckConsumerMs: 60_000,
       readinessMaxQueueDepth: 0,
       codec: 'json',
@@ -305,7 +306,7 @@ describe('resolveRabbitMQOptions', () => {
 describe('resolveRabbitMQOptions: values Node timers cannot hold, and wrong types', () => {
   const REQUIRED_OPTIONS: RabbitMQModuleOptions = { urls: ['amqp://localhost'], serviceName: 'svc' };
 
-  it.each(['handlerTimeoutMs', 'publishTimeoutMs', 'shutdownGraceMs', 'publishFailFastMs'] as const)(
+  it.each(['handlerTimeoutMs', 'publishTimeoutMs', 'shutdownGraceMs', 'publishFailFastMs', 'confirmStallMs'] as const)(
     'rejects %s above 2^31-1 ms, which setTimeout would fire after 1 ms',
     (option) => {
       expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(new RegExp(`^${option} must be an integer`));

@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_PENDING_PUBLISH_BYTES,
   DEFAULT_MAX_PENDING_PUBLISHES,
   DEFAULT_PUBLISH_FAIL_FAST_MS,
+  DEFAULT_CONFIRM_STALL_MS,
   MEMORY_HIGH_WATERMARK_RATIO,
   MEMORY_LOW_WATERMARK_RATIO,
   DEFAULT_EVENTS_EXCHANGE,
@@ -70,6 +71,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
     maxPendingPublishBytes: DEFAULT_MAX_PENDING_PUBLISH_BYTES,
     publishFailFastMs: DEFAULT_PUBLISH_FAIL_FAST_MS,
+    confirmStallMs: DEFAULT_CONFIRM_STALL_MS,
     stuckConsumerMs: DEFAULT_STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: 0,
     codec: DEFAULT_CODEC,
@@ -152,6 +154,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('maxPendingPublishes', resolved.maxPendingPublishes);
   requireInteger('maxPendingPublishBytes', resolved.maxPendingPublishBytes);
   requireInteger('publishFailFastMs', resolved.publishFailFastMs, 1, MAX_TIMER_MS);
+  requireInteger('confirmStallMs', resolved.confirmStallMs, 1, MAX_TIMER_MS);
   requireInteger('stuckConsumerMs', resolved.stuckConsumerMs);
   requireInteger('readinessMaxQueueDepth', resolved.readinessMaxQueueDepth, 0);
   validateCodecs(resolved);

@@ -9,7 +9,9 @@ import {
   PublishBufferFullError,
   PublisherBlockedError,
   PublishError,
+  PublishOutcomeUnknownError,
   PublishRejectedError,
+  PublishStalledError,
   PublishTimeoutError,
   PublisherClosedError,
 } from '../errors/publish.errors.js';
@@ -17,23 +19,39 @@ import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { declareEventsExchange } from '../topology/topology.js';
+import { ConfirmStall } from './confirm-stall.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
 
+/** Unconfirmed publishes against their bounds, and how long confirms have been stalled (if they are). */
+export interface PublisherStatus {
+  pending: number;
+  pendingBytes: number;
+  maxPending: number;
+  maxPendingBytes: number;
+  closed: boolean;
+  /** Set while confirms are stalled: how long the oldest unconfirmed publish has waited, in ms. */
+  confirmStallMs?: number;
+}
+
 /**
  * Publishes on one confirm channel of the publisher connection. Every publish resolves only
- * once the broker has confirmed it (so "202 Accepted" means stored), and rejects with a named
- * PublishError instead of hanging: within `publishTimeoutMs` normally, within
- * `publishFailFastMs` while the connection is down or blocked. At most `maxPendingPublishes`
- * messages / `maxPendingPublishBytes` bytes wait for confirms; beyond that a publish is refused
- * at once. While disconnected, amqp-connection-manager holds the (bounded) publishes not yet
- * written and sends them after a reconnect; those already written when the connection dies are
- * answered "channel closed" (amqplib fails their confirms before the wrapper learns of the
- * disconnect), so they fail (503) although the broker may have stored them. After a nack,
- * publishing moves to a fresh channel (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum queue
- * leader change can leave a channel that nacks every publish); the old one closes once its last
- * confirm is in.
+ * once the broker has confirmed it (so "202 Accepted" means stored), and otherwise rejects with a
+ * named PublishError that says whether the event was sent:
+ * - refused before anything was written (503): publisher closed, buffer full (at most
+ *   `maxPendingPublishes` / `maxPendingPublishBytes` wait for confirms), connection blocked by a
+ *   resource alarm, confirms stalled (the oldest unconfirmed publish older than
+ *   `confirmStallMs`: a hung broker), or no usable channel within the deadline
+ *   (`publishFailFastMs` while disconnected);
+ * - nacked by the broker (503): not stored;
+ * - written, answer unknown (PublishOutcomeUnknownError, 504 with the eventId): no confirm
+ *   within `publishTimeoutMs`, the channel or connection lost after the write, or the broker
+ *   started blocking right after the write.
+ * Nothing is queued for a later reconnect: a publish is written at once or refused. After a
+ * nack, publishing moves to a fresh channel (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum
+ * queue leader change can leave a channel that nacks every publish); the old one closes once its
+ * last confirm is in.
  */
 @Injectable()
 export class RabbitPublisher {
@@ -47,8 +65,11 @@ export class RabbitPublisher {
   private closed = false;
   private closing?: Promise<void>;
   private readonly pending = new Set<Promise<unknown>>();
-  /** Rejecters of pending publishes, cut short when the broker starts blocking us. */
-  private readonly cutoffs = new Set<(error: PublishError) => void>();
+  /** Rejecters of written publishes, cut short when the broker starts blocking us. */
+  private readonly cutoffs = new Set<(why: string) => void>();
+  private readonly stall: ConfirmStall;
+  /** Why the publish channel's set-up last failed, until a set-up succeeds (named in 503 messages). */
+  private channelError?: string;
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
@@ -59,10 +80,12 @@ export class RabbitPublisher {
     private readonly metrics: RabbitMetrics,
   ) {
     this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.stall = new ConfirmStall(options.confirmStallMs, this.logger);
     this.outcomes = {
       confirmed: metrics.publishes.labels('confirmed'),
       failed: metrics.publishes.labels('failed'),
       shed: metrics.publishes.labels('shed'),
+      unknown: metrics.publishes.labels('unknown'),
     };
   }
 
@@ -98,14 +121,19 @@ export class RabbitPublisher {
     await this.confirm(exchange, routingKey, content, properties);
   }
 
-  /** Unconfirmed publishes and their bytes right now, against their bounds. */
-  status(): { pending: number; pendingBytes: number; maxPending: number; maxPendingBytes: number; closed: boolean } {
+  /**
+   * Unconfirmed publishes and their bytes right now, against their bounds; `confirmStallMs` is set
+   * while confirms have stopped (how long the oldest unconfirmed publish has waited).
+   */
+  status(): PublisherStatus {
+    const stalledMs = this.confirmStallMs();
     return {
       pending: this.pending.size,
       pendingBytes: this.pendingBytes,
       maxPending: this.options.maxPendingPublishes,
       maxPendingBytes: this.options.maxPendingPublishBytes,
       closed: this.closed,
+      ...(stalledMs === undefined ? {} : { confirmStallMs: Math.round(stalledMs) }),
     };
   }
 
@@ -126,7 +154,7 @@ export class RabbitPublisher {
 
   private async confirm(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
     if (this.closed) {
-      throw new PublisherClosedError('the publisher is shutting down; retry against another instance');
+      throw new PublisherClosedError('the publisher is shutting down; the event was not sent; retry against another instance');
     }
     if (
       this.pending.size >= this.options.maxPendingPublishes ||
@@ -135,58 +163,130 @@ export class RabbitPublisher {
     ) {
       this.outcomes.shed.inc();
       throw new PublishBufferFullError(
-        `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}`,
+        `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}; ` +
+          'the event was not sent',
       );
     }
-    const state = this.connections.state('publisher');
-    if (state.blocked) {
-      // Written now, it would sit in the socket and reach the broker when the alarm clears,
-      // after the caller was told 503: refuse before sending instead.
+    const refusal = this.refusal();
+    if (refusal) {
       this.outcomes.shed.inc();
-      throw new PublisherBlockedError(`the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'}); the event was not sent`);
+      throw refusal;
     }
-    const timeout = state.connected ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
-    const channel = this.getChannel();
-    const sent = channel.publish(exchange, routingKey, content, { ...properties, timeout });
-    // The broker's answer — or an earlier failure when the broker starts blocking us (watchBlocked).
-    let cut!: (error: PublishError) => void;
-    const answered = new Promise<unknown>((resolve, reject) => {
-      cut = reject;
-      sent.then(resolve, reject);
-    });
-    this.cutoffs.add(cut);
-    this.pending.add(sent);
+    const answered = this.writeAndConfirm(this.getChannel(), exchange, routingKey, content, properties);
+    this.pending.add(answered);
     this.pendingBytes += content.length;
-    const startedAt = performance.now();
     try {
       await answered;
-      this.metrics.confirmLatency.observe((performance.now() - startedAt) / 1000);
-      this.outcomes.confirmed.inc();
-    } catch (error) {
-      this.outcomes.failed.inc();
-      if (isNack(error)) {
-        this.renewChannel(channel);
-      }
-      throw this.toPublishError(error, timeout);
     } finally {
-      this.cutoffs.delete(cut);
-      this.pending.delete(sent);
+      this.pending.delete(answered);
       this.pendingBytes -= content.length;
     }
+  }
+
+  /**
+   * A reason to refuse before writing anything, or undefined. Blocked: written now, the publish
+   * would sit in the socket and reach the broker when the alarm clears, after the caller was
+   * told 503. Stalled: confirms stopped (a hung broker), so a write would only end as "outcome
+   * unknown" after the full confirm timeout.
+   */
+  private refusal(): PublishError | undefined {
+    const state = this.connections.state('publisher');
+    if (state.blocked) {
+      const reason = state.blockedReason ?? 'resource alarm';
+      return new PublisherBlockedError(`the broker is blocking publishers (${reason}); the event was not sent`);
+    }
+    const stalledMs = this.confirmStallMs();
+    if (stalledMs !== undefined) {
+      return new PublishStalledError(
+        `the broker has not confirmed a publish for ${Math.round(stalledMs)} ms (hung or overloaded); the event was not sent`,
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Waits (nothing written) for a usable channel, writes, and waits for the broker's answer.
+   * Every failure says whether the event was sent: refused before the write (503 errors), nacked
+   * (PublishRejectedError), or written without an answer (PublishOutcomeUnknownError).
+   */
+  private async writeAndConfirm(
+    channel: PublishChannel,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    properties: Options.Publish,
+  ): Promise<void> {
+    const startedAt = performance.now();
+    // Connected with a working channel set-up: the channel is only being (re)opened, worth the
+    // full deadline (a set-up that fails ends the wait at once). Down, or its set-up failing: fail fast.
+    const connected = this.connections.state('publisher').connected;
+    const waitMs = connected && !this.channelError ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    if (!(await channel.whenReady(waitMs))) {
+      this.outcomes.shed.inc();
+      throw new PublishTimeoutError(
+        `no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`,
+      );
+    }
+    let confirmed: Promise<void>;
+    try {
+      confirmed = channel.write(exchange, routingKey, content, properties);
+    } catch (error) {
+      this.outcomes.shed.inc();
+      const why = redactText(String(error));
+      throw new PublishTimeoutError(`the channel to the broker closed (${why}); the event was not sent`, 1, { cause: error });
+    }
+    const writtenAt = performance.now();
+    // The rest of the confirm deadline, but never less than the fail-fast bound after the write.
+    const timeoutMs = Math.max(this.options.publishFailFastMs, Math.round(startedAt + this.options.publishTimeoutMs - writtenAt));
+    const unknown = (why: string, cause?: unknown) =>
+      new PublishOutcomeUnknownError(
+        `the event was sent but ${why}; it may or may not be stored: reconcile by eventId before retrying`,
+        properties.messageId,
+        cause === undefined ? undefined : { cause },
+      );
+    let timer: NodeJS.Timeout | undefined;
+    let cut!: (why: string) => void;
+    const answer = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(unknown(`no confirm came within ${timeoutMs} ms (${this.unavailability()})`)), timeoutMs);
+      // The broker started blocking us after the write (watchBlocked).
+      cut = (why) => reject(unknown(why));
+      confirmed.then(resolve, (error: unknown) => {
+        if (isNack(error)) {
+          this.renewChannel(channel);
+          reject(new PublishRejectedError('the broker nacked the publish: the event was not stored', 1, { cause: error }));
+        } else {
+          const why = redactText(error instanceof Error ? error.message : String(error));
+          reject(unknown(`the channel closed before the broker answered (${why})`, error));
+        }
+      });
+    });
+    this.cutoffs.add(cut);
+    try {
+      await answer;
+      this.metrics.confirmLatency.observe((performance.now() - writtenAt) / 1000);
+      this.outcomes.confirmed.inc();
+    } catch (error) {
+      (error instanceof PublishOutcomeUnknownError ? this.outcomes.unknown : this.outcomes.failed).inc();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.cutoffs.delete(cut);
+    }
+  }
+
+  /** How long the oldest unconfirmed publish has waited, when confirms count as stalled; else undefined. */
+  private confirmStallMs(): number | undefined {
+    return this.stall.check(this.channel?.oldestUnconfirmedAt());
   }
 
   /** Why publishes are not being confirmed, for error messages. */
   private unavailability(): string {
     const state = this.connections.state('publisher');
-    return !state.connected ? 'the broker is unreachable' : state.blocked ? `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})` : 'confirms are slow';
-  }
-
-  private toPublishError(error: unknown, timeoutMs: number): PublishError {
-    const message = redactText(error instanceof Error ? error.message : String(error));
-    if (message === 'timeout') {
-      return new PublishTimeoutError(`publish not confirmed within ${timeoutMs} ms: ${this.unavailability()}`);
-    }
-    return new PublishRejectedError(`the broker did not accept the publish: ${message}`, 1, { cause: error });
+    // First: a refused set-up also makes the connection fail and reconnect; "unreachable" would hide why.
+    if (this.channelError) return `the publish channel cannot be set up (${this.channelError})`;
+    if (!state.connected) return 'the broker is unreachable';
+    if (state.blocked) return `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})`;
+    return this.stall.isStalled ? 'the broker has stopped confirming (hung?)' : 'confirms are slow';
   }
 
   private getChannel(): PublishChannel {
@@ -196,18 +296,17 @@ export class RabbitPublisher {
 
   private openChannel(): PublishChannel {
     this.watchBlocked();
-    const wrapper = this.connections.get('publisher').createChannel({
-      name: 'publish',
-      confirm: true,
-      json: false,
-      publishTimeout: this.options.publishTimeoutMs,
-      setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
-    });
+    const channel = new PublishChannel(this.connections.get('publisher'), (confirmChannel: ConfirmChannel) =>
+      declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
+    );
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
-    wrapper.on('error', (error: Error) => {
-      this.logger.error(`publish channel failed: ${redactText(error.message)}`);
+    channel.wrapper.on('error', (error: Error) => {
+      this.channelError = redactText(error.message);
+      this.logger.error(`publish channel failed: ${this.channelError}`);
     });
-    return new PublishChannel(wrapper);
+    // amqp-connection-manager emits 'connect' once a channel's set-up succeeded.
+    channel.wrapper.on('connect', () => (this.channelError = undefined));
+    return channel;
   }
 
   /**
@@ -225,16 +324,18 @@ export class RabbitPublisher {
     this.metrics.publishChannelRenewals.inc();
     this.logger.warn('the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)');
     const retired = nacked
-      .retire()
+      .retire(this.options.publishTimeoutMs)
       .catch((error: unknown) => this.logger.warn(`closing a replaced publish channel failed: ${redactText(String(error))}`))
       .finally(() => this.retiring.delete(retired));
     this.retiring.add(retired);
   }
 
   /**
-   * Publishes already waiting when the broker starts blocking would otherwise wait the full
-   * confirm timeout: give them publishFailFastMs more, then answer. Registered once, whatever
-   * the number of channels over time.
+   * Publishes already written when the broker starts blocking would otherwise wait the full
+   * confirm timeout: give them publishFailFastMs more, then answer "outcome unknown" — they are
+   * in the broker's socket buffer and will be stored once the alarm clears. RabbitMQ sends
+   * connection.blocked only when a publish arrives during an alarm, so the first publish after
+   * an alarm is always one of them. Registered once, whatever the number of channels over time.
    */
   private watchBlocked(): void {
     if (this.watchingBlocked) {
@@ -245,7 +346,10 @@ export class RabbitPublisher {
       const waiting = [...this.cutoffs];
       setTimeout(() => {
         for (const cut of waiting) {
-          cut(new PublishTimeoutError(`the broker started blocking publishers; no confirm within ${this.options.publishFailFastMs} ms after that`));
+          cut(
+            'the broker started blocking publishers right after the write (resource alarm): ' +
+              'it stores the event once the alarm clears, unless the connection is lost first',
+          );
         }
       }, this.options.publishFailFastMs).unref();
     });
