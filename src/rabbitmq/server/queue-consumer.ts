@@ -8,7 +8,8 @@ import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { type DeclareContext, declareEventsExchange, declareHandlerQueue, declareRetryQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
@@ -24,6 +25,10 @@ export interface QueueConsumerDeps {
   exchange: string;
   queueType: QueueType;
   deliveryLimit: number;
+  /** Scratch channels, where conflicts are reported, and the bounds of leftover queues. */
+  topology: DeclareContext & { unroutedBound: QueueBound; deadLetterBound: QueueBound };
+  /** True while a topology conflict of the connection stands: its one log line says it all. */
+  topologyConflicted: () => boolean;
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
@@ -93,6 +98,9 @@ export class QueueConsumer {
     this.settlements = new AckBatcher(this.channel);
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
+      if (TopologyConflictError.from(error) || deps.topologyConflicted()) {
+        return; // reported once per attempt by the connection, with the fix
+      }
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
     // 'connect' fires once setup and consumers are in place on a (new) channel.
@@ -213,14 +221,26 @@ export class QueueConsumer {
     this.generation += 1;
     this.settlements.reset();
     this.declaredRetryQueues.clear();
-    await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
-    await declareHandlerQueue(channel, {
-      exchange: this.deps.exchange,
-      queue: this.definition.queue,
-      pattern: this.definition.pattern,
-      queueType: this.deps.queueType,
-      deliveryLimit: this.deps.deliveryLimit,
-    });
+    try {
+      await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
+      await declareHandlerQueue(
+        channel,
+        {
+          exchange: this.deps.exchange,
+          queue: this.definition.queue,
+          pattern: this.definition.pattern,
+          deliveryLimit: this.deps.deliveryLimit,
+          deadLetterBound: this.deps.topology.deadLetterBound,
+        },
+        this.deps.topology,
+      );
+    } catch (error) {
+      const conflict = TopologyConflictError.from(error);
+      if (conflict) {
+        this.deps.topology.reporter.conflict(conflict);
+      }
+      throw conflict ?? error;
+    }
   }
 
   private onMessage(message: ConsumeMessage): void {
