@@ -147,9 +147,7 @@ export class RabbitConnections implements OnModuleInit {
       }
       everConnected = true;
       // While a conflict stands, each attempt gets one line: the conflict's, at disconnect.
-      if (topology.current) {
-        this.logger.debug(`${name} connected to ${state.url}`);
-      } else {
+      if (!topology.current) {
         this.logger.log(`${name} connected to ${state.url}`);
       }
     });

@@ -15,6 +15,7 @@ import {
   PublishTopologyConflictError,
 } from '../errors/publish.errors.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
 import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
@@ -257,6 +258,10 @@ export class RabbitPublisher implements OnModuleInit {
       }
       await declareEventsExchange(channel, this.options.exchange, context);
     } catch (error) {
+      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
+      // the connection closes: amqp-connection-manager does not await that prefetch, and its
+      // rejection would crash the process. It gets a fresh channel on the next connect.
+      await closeAfterFailedSetup(channel);
       const conflict = TopologyConflictError.from(error);
       if (conflict) {
         context.reporter.conflict(conflict);

@@ -8,7 +8,9 @@ import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
+import { PublishRejectedError } from '../errors/publish.errors.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, declareRetryQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
@@ -39,7 +41,7 @@ export interface QueueConsumerDeps {
 }
 
 /** Why a consumer is not taking deliveries. */
-export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
+export type PauseReason = 'kill-switch' | 'dead-letter-queue-full' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
@@ -235,6 +237,10 @@ export class QueueConsumer {
         this.deps.topology,
       );
     } catch (error) {
+      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
+      // the connection closes: amqp-connection-manager does not await that prefetch, and its
+      // rejection would crash the process. It gets a fresh channel on the next connect.
+      await closeAfterFailedSetup(channel);
       const conflict = TopologyConflictError.from(error);
       if (conflict) {
         this.deps.topology.reporter.conflict(conflict);
@@ -289,6 +295,9 @@ export class QueueConsumer {
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
+        if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
+          this.pauseForFullDeadLetterQueue();
+        }
         throw error;
       }
     }
@@ -321,6 +330,24 @@ export class QueueConsumer {
         retryCount,
       }),
     );
+  }
+
+  /**
+   * The broker refused the dead letter: the DLQ is at its bound (reject-publish). The message
+   * went back to its queue; consuming on would only spin it round, so the consumer pauses for
+   * the kill switch's cool-down and then tries again. Nothing is dropped meanwhile.
+   */
+  private pauseForFullDeadLetterQueue(): void {
+    if (this.pauses.has('dead-letter-queue-full') || this.stopping) {
+      return;
+    }
+    this.deps.logger.error(
+      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
+        `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
+    );
+    void this.pause('dead-letter-queue-full');
+    const timer = setTimeout(() => void this.resume('dead-letter-queue-full'), this.deps.killSwitch.cooldownMs);
+    timer.unref();
   }
 
   /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */
