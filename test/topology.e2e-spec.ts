@@ -242,5 +242,59 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       expect(ceilings.every((ceiling, i) => i === 0 || ceiling >= ceilings[i - 1])).toBe(true);
       expect(ceilings.at(-1)).toBe(800);
     }
+
+    // The operator deletes the conflicting exchange: the next attempt declares it, and all is well.
+    const fix = await BrokerProbe.open();
+    try {
+      await fix.channel.deleteExchange(names.exchange);
+    } finally {
+      await fix.close();
+    }
+    await waitFor('ready after the fix', () => service!.isReady(port), { timeoutMs: 20_000 });
+    const accepted = await fetch(`http://127.0.0.1:${port}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] }),
+    });
+    expect(accepted.status).toBe(202);
   }, 90_000);
+
+  it('names a handler queue that exists with another queue type, and keeps readiness down', async () => {
+    const queueNames = uniqueNames('qconflict');
+    const queue = `${queueNames.serviceName}.inventory.order-created`;
+    const setup = await BrokerProbe.open();
+    try {
+      await setup.channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    } finally {
+      await setup.close();
+    }
+    const port = await freePort();
+    const other = await ServiceProcess.startListening({
+      PORT: port,
+      SERVICE_NAME: queueNames.serviceName,
+      EVENTS_EXCHANGE: queueNames.exchange,
+      QUEUE_TYPE: 'quorum',
+      RECONNECT_BASE_MS: '50',
+      RECONNECT_MAX_MS: '800',
+      LOG_FORMAT: 'json',
+    });
+    try {
+      const reasons = await waitFor(
+        'readiness down naming the queue',
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+          const body = (await response.json()) as { details?: { rabbitmq?: { reasons?: string[] } } };
+          const found = (body.details?.rabbitmq?.reasons ?? []).find((r) => r.includes(`topology conflict on queue '${queue}'`));
+          return response.status === 503 ? found : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      // The broker names the first argument it finds different (here x-dead-letter-exchange).
+      expect(reasons).toMatch(/its argument '[a-z-]+' is .+ on the broker but warren declares /);
+      expect(reasons).toContain(`rabbitmqctl delete_queue ${queue}`);
+    } finally {
+      await other.stop();
+      await removeTopology(queueNames.exchange, [queue, `${queueNames.serviceName}.notifications.user-registered`, `${queueNames.serviceName}.notifications.order-created`, `${queueNames.serviceName}.notifications.inventory-result`]);
+    }
+  }, 60_000);
 });

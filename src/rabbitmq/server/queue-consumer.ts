@@ -201,8 +201,9 @@ export class QueueConsumer {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
       if (wanted && this.consumerTag === undefined) {
+        // Prefetch is set in setup(), awaited: given here, amqp-connection-manager would set it
+        // without awaiting, and on a connection closing meanwhile that rejection crashes the process.
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: this.deps.prefetch,
           noAck: false,
         });
         this.consumerTag = consumerTag;
@@ -224,6 +225,8 @@ export class QueueConsumer {
     this.settlements.reset();
     this.declaredRetryQueues.clear();
     try {
+      // Per consumer (global = false), for the consumers this channel starts from now on.
+      await channel.prefetch(this.deps.prefetch, false);
       await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
       await declareHandlerQueue(
         channel,
