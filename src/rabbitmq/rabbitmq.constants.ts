@@ -45,9 +45,10 @@ export const DEFAULT_RECONNECT_BASE_MS = 500;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000;
 
 /**
- * The reconnect backoff starts over only after a connection has stayed up this long. Resetting
- * on every TCP connect let a connection that opens and then fails at once (a declare meeting a
- * 406) retry at the base delay forever: 77 reconnects in 20 s.
+ * The reconnect backoff starts over once every channel of the connection is set up again, or
+ * after the connection has stayed up this long. Resetting on every TCP connect let a connection
+ * that opens and then fails at once (a declare meeting a 406) retry at the base delay forever:
+ * 77 reconnects in 20 s.
  */
 export const CONNECTION_STABLE_MS = 10_000;
 

@@ -25,6 +25,8 @@ export class RabbitConnections implements OnModuleInit {
   private readonly managers = new Map<ConnectionRole, AmqpConnectionManager>();
   private readonly states = new Map<ConnectionRole, ConnectionState>();
   private readonly topology = new Map<ConnectionRole, TopologyStatus>();
+  /** Starts the role's backoff over: its connection proved usable, not merely opened. */
+  private readonly settle = new Map<ConnectionRole, () => void>();
   /** Older topology forms already logged, shared by both roles so each is logged once. */
   private readonly notedTopology = new Set<string>();
   private closing?: Promise<void>;
@@ -59,6 +61,15 @@ export class RabbitConnections implements OnModuleInit {
   reporter(role: ConnectionRole): TopologyReporter {
     this.get(role);
     return this.topology.get(role)!;
+  }
+
+  /**
+   * Every channel of the role has finished its setup (topology declared, consumers attached) on
+   * the current connection: it is ready, so its reconnect backoff starts over. A connection that
+   * opens and then fails in setup (a topology conflict) never gets here, and keeps backing off.
+   */
+  channelsReady(role: ConnectionRole): void {
+    this.settle.get(role)?.();
   }
 
   /** A topology conflict of the role's declarations still standing (406 on the last attempt). */
@@ -117,6 +128,11 @@ export class RabbitConnections implements OnModuleInit {
     });
     this.topology.set(role, topology);
     let stableTimer: NodeJS.Timeout | undefined;
+    this.settle.set(role, () => {
+      if (state.connected && !conflictThisAttempt) {
+        backoff.reset();
+      }
+    });
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
@@ -131,8 +147,9 @@ export class RabbitConnections implements OnModuleInit {
     };
     let everConnected = false;
     manager.on('connect', ({ url }) => {
-      // Reset only once the connection has stayed up a while: a connection that opens and then
-      // fails in setup (a topology conflict) must not retry at the base delay forever.
+      // Reset once the role's channels are all set up (channelsReady), or the connection has stayed
+      // up a while — never on the TCP connect alone: a connection that opens and then fails in
+      // setup (a topology conflict) must not retry at the base delay forever.
       clearTimeout(stableTimer);
       stableTimer = setTimeout(() => {
         backoff.reset();

@@ -232,6 +232,8 @@ export class RabbitPublisher implements OnModuleInit {
       publishTimeout: this.options.publishTimeoutMs,
       setup: (confirmChannel: ConfirmChannel) => this.setup(confirmChannel),
     });
+    // 'connect' fires once setup is done on a (new) channel: the publisher connection is ready.
+    wrapper.on('connect', () => this.connections.channelsReady('publisher'));
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     wrapper.on('error', (error: Error) => {
       if (TopologyConflictError.from(error) || this.connections.topologyConflict('publisher')) {

@@ -31,6 +31,8 @@ export interface QueueConsumerDeps {
   topology: DeclareContext & { unroutedBound: QueueBound; deadLetterBound: QueueBound };
   /** True while a topology conflict of the connection stands: its one log line says it all. */
   topologyConflicted: () => boolean;
+  /** Called each time this queue's channel is set up and its consumer attached on a connection. */
+  onAttached?: () => void;
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
@@ -106,8 +108,13 @@ export class QueueConsumer {
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
     // 'connect' fires once setup and consumers are in place on a (new) channel.
-    this.channel.on('connect', () => (this.attached = true));
+    this.channel.on('connect', () => {
+      this.attached = true;
+      deps.onAttached?.();
+    });
     this.channel.on('close', () => (this.attached = false));
+    // Attached to that connection only: after a reconnect it counts again once set up anew.
+    deps.connection.on('disconnect', () => (this.attached = false));
   }
 
   /** Starts consuming. The broker may be down: the consumer then attaches when it is back. */

@@ -98,6 +98,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
               deadLetterBound: deadLetterBound(this.options),
             },
             topologyConflicted: () => this.connections.topologyConflict('consumer') !== undefined,
+            onAttached: () => {
+              if (this.consumers.every((consumer) => consumer.status().attached)) {
+                this.connections.channelsReady('consumer');
+              }
+            },
             killSwitch: this.options.killSwitch,
             flow: this.flow,
             prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
