@@ -175,6 +175,35 @@ describe('bounded leftovers', () => {
   }, 60_000);
 });
 
+describe('bounds changed later', () => {
+  it('a DLQ made under another bound, and deadLetterMaxLength 0 against a bounded DLQ, are used as they are', async () => {
+    const probe = await BrokerProbe.open();
+    const apps: ProbeApp[] = [];
+    try {
+      for (const [existing, wanted] of [
+        [{ 'x-max-length': 5, 'x-overflow': 'reject-publish' }, 100_000],
+        [{ 'x-max-length': 5, 'x-overflow': 'reject-publish' }, 0],
+      ] as const) {
+        const names = uniqueNames('rebound');
+        const queue = `${names.serviceName}.poison.poison`;
+        await probe.channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'classic', ...existing } });
+        const app = await startProbeApp('rebound', [PoisonHandlers], {
+          ...names,
+          queueType: 'classic',
+          deadLetterMaxLength: wanted,
+          retry: { attempts: 0, delaysMs: [] },
+        });
+        apps.push(app);
+        await app.app.get(RabbitClient).publish('poison.created', { i: 1 });
+        await waitFor('the dead letter in the existing DLQ', async () => (await probe.ready(deadLetterQueueName(queue))) === 1, { timeoutMs: 20_000 });
+      }
+    } finally {
+      for (const app of apps) await app.dispose().catch(() => undefined);
+      await probe.close();
+    }
+  }, 60_000);
+});
+
 describe('a topology conflict is one clear error, not a reconnect storm', () => {
   let service: ServiceProcess | undefined;
   const names = uniqueNames('conflict');

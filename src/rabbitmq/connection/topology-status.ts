@@ -38,9 +38,9 @@ export class TopologyStatus implements TopologyReporter {
   unboundedQueue(name: string, argument: string, bound: Record<string, unknown>): void {
     this.once(
       `unbounded ${name}`,
-      `queue '${name}' was declared without the bound warren now sets (${argument}; wanted ${JSON.stringify(bound)}): used as it is, ` +
-        `unbounded. To migrate, drain it (npm run dlq -- replay, or purge) and delete it (rabbitmqctl delete_queue ${name}); ` +
-        `the next start re-declares it bounded`,
+      `queue '${name}' exists without the bound warren now sets, or with another one (it differs in '${argument}'; wanted ` +
+        `${JSON.stringify(bound)}): used as it is. To migrate, drain it (npm run dlq -- replay, or purge) and delete it ` +
+        `(rabbitmqctl delete_queue ${name}); the next start re-declares it with the bound`,
     );
   }
 

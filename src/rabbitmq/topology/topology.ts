@@ -13,6 +13,12 @@ export type EventsExchangeForm = 'plain' | 'legacy-alternate-exchange';
 /** Arguments that bound a leftover queue (`<queue>.dlq`, `<exchange>.unrouted`); empty = unbounded. */
 export type QueueBound = Record<string, unknown>;
 
+/**
+ * Arguments a bound may set. A leftover queue that differs from the declaration only in these
+ * (made before bounds existed, or under other limits) is used as it is, never a conflict.
+ */
+const BOUND_ARGUMENTS: ReadonlySet<string> = new Set(['x-max-length', 'x-max-length-bytes', 'x-overflow', 'x-message-ttl']);
+
 /** What every declaration needs besides the channel it runs on. */
 export interface DeclareContext {
   scratch: ScratchChannelFactory;
@@ -129,7 +135,7 @@ async function declareLeftoverQueue(name: string, context: DeclareContext, bound
   if (failure !== undefined) {
     const conflict = TopologyConflictError.from(failure, { kind: 'queue', name });
     const argument = conflict?.conflict.argument;
-    if (!conflict || argument === undefined || !(argument in bound)) {
+    if (!conflict || argument === undefined || !BOUND_ARGUMENTS.has(argument)) {
       throw conflict ?? failure;
     }
     // It exists with another (or no) bound: a passive check is all it needs to be used as it is.
