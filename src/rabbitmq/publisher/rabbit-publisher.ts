@@ -15,11 +15,11 @@ import {
   PublishTopologyConflictError,
 } from '../errors/publish.errors.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
-import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
+import { guardedSetup } from '../topology/guarded-setup.js';
 import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
+import { unroutedBound } from '../topology/leftover-bounds.js';
 import { unroutedQueueName } from '../topology/topology-names.js';
 import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
 import { UnroutedReturns } from './unrouted-returns.js';
@@ -252,24 +252,13 @@ export class RabbitPublisher implements OnModuleInit {
       reporter: this.connections.reporter('publisher'),
       queueType: this.options.queueType,
       unroutedBound: unroutedBound(this.options),
-      deadLetterBound: deadLetterBound(this.options),
     };
-    try {
+    await guardedSetup(channel, context.reporter, async () => {
       if (this.options.unroutedMaxLength > 0) {
         await declareUnroutedQueue(this.options.exchange, context);
       }
       await declareEventsExchange(channel, this.options.exchange, context);
-    } catch (error) {
-      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
-      // the connection closes: amqp-connection-manager does not await that prefetch, and its
-      // rejection would crash the process. It gets a fresh channel on the next connect.
-      await closeAfterFailedSetup(channel);
-      const conflict = TopologyConflictError.from(error);
-      if (conflict) {
-        context.reporter.conflict(conflict);
-      }
-      throw conflict ?? error;
-    }
+    });
   }
 
   /**

@@ -10,7 +10,7 @@ import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { PublishRejectedError } from '../errors/publish.errors.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
-import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
+import { guardedSetup } from '../topology/guarded-setup.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, declareRetryQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
@@ -231,7 +231,7 @@ export class QueueConsumer {
     this.generation += 1;
     this.settlements.reset();
     this.declaredRetryQueues.clear();
-    try {
+    await guardedSetup(channel, this.deps.topology.reporter, async () => {
       // Per consumer (global = false), for the consumers this channel starts from now on.
       await channel.prefetch(this.deps.prefetch, false);
       await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
@@ -246,17 +246,7 @@ export class QueueConsumer {
         },
         this.deps.topology,
       );
-    } catch (error) {
-      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
-      // the connection closes: amqp-connection-manager does not await that prefetch, and its
-      // rejection would crash the process. It gets a fresh channel on the next connect.
-      await closeAfterFailedSetup(channel);
-      const conflict = TopologyConflictError.from(error);
-      if (conflict) {
-        this.deps.topology.reporter.conflict(conflict);
-      }
-      throw conflict ?? error;
-    }
+    });
   }
 
   private onMessage(message: ConsumeMessage): void {
