@@ -252,7 +252,8 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
     expect(text).toContain(`topology conflict on exchange '${names.exchange}'`);
     expect(text).not.toContain('unreachable');
     // Let it retry a while, then count.
-    await waitFor('several attempts with the backoff at its ceiling', () => service!.linesWith('backoff up to 800 ms').length >= 3, {
+    const atCeiling = (role: string) => service!.linesWith(`${names.serviceName}-${role}: topology conflict`).filter((line) => line.includes('backoff up to 800 ms'));
+    await waitFor('both connections retrying with the backoff at its ceiling', () => atCeiling('publisher').length >= 1 && atCeiling('consumer').length >= 1, {
       timeoutMs: 30_000,
     });
     const conflictLines = service.linesWith('"context":"RabbitConnections"').filter((line) => line.includes('topology conflict'));
