@@ -7,6 +7,7 @@ import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interf
 import { connectionName } from '../topology/topology-names.js';
 import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { ConnectionState } from './connection-state.js';
+import { ConnectionAttempts } from './connection-attempts.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
 import { socketOptions } from './socket-options.js';
@@ -115,24 +116,17 @@ export class RabbitConnections implements OnModuleInit {
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
     const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
-    // Set when a declare of this attempt met a 406: its disconnect is then that one error line.
-    let conflictThisAttempt: TopologyConflictError | undefined;
     const topology = new TopologyStatus(this.logger, this.notedTopology, (error) => {
-      if (conflictThisAttempt) {
-        return;
+      if (attempts.conflicted(error)) {
+        // Readiness is down and every channel of this connection waits for a fresh one: close it
+        // and let the reconnect backoff pace the retries (they grow up to reconnectMaxMs).
+        void manager.connection?.close().catch(() => undefined);
       }
-      conflictThisAttempt = error;
-      // Readiness is down and every channel of this connection waits for a fresh one: close it
-      // and let the reconnect backoff pace the retries (they grow up to reconnectMaxMs).
-      void manager.connection?.close().catch(() => undefined);
     });
     this.topology.set(role, topology);
-    let stableTimer: NodeJS.Timeout | undefined;
-    this.settle.set(role, () => {
-      if (state.connected && !conflictThisAttempt) {
-        backoff.reset();
-      }
-    });
+    // After 10 s up, whatever conflicted before no longer stands in the way.
+    const attempts = new ConnectionAttempts(backoff, CONNECTION_STABLE_MS, () => topology.clear());
+    this.settle.set(role, () => attempts.ready());
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
@@ -140,23 +134,10 @@ export class RabbitConnections implements OnModuleInit {
     });
     // amqp-connection-manager waits `reconnectTimeInSeconds` after emitting 'disconnect' or
     // 'connectFailed'; setting it in those listeners turns its fixed delay into our backoff.
-    const scheduleRetry = (): number => {
-      const delayMs = backoff.next();
-      manager.reconnectTimeInSeconds = delayMs / 1000;
-      return delayMs;
-    };
+    const waitBeforeRetry = ({ delayMs }: { delayMs: number }) => (manager.reconnectTimeInSeconds = delayMs / 1000);
     let everConnected = false;
     manager.on('connect', ({ url }) => {
-      // Reset once the role's channels are all set up (channelsReady), or the connection has stayed
-      // up a while — never on the TCP connect alone: a connection that opens and then fails in
-      // setup (a topology conflict) must not retry at the base delay forever.
-      clearTimeout(stableTimer);
-      stableTimer = setTimeout(() => {
-        backoff.reset();
-        topology.clear();
-      }, CONNECTION_STABLE_MS);
-      stableTimer.unref();
-      conflictThisAttempt = undefined;
+      attempts.opened();
       state.connected = true;
       state.url = redactUrl(typeof url === 'string' ? url : String((url as { hostname?: string }).hostname));
       if (everConnected) {
@@ -169,30 +150,25 @@ export class RabbitConnections implements OnModuleInit {
       }
     });
     manager.on('disconnect', ({ err }) => {
-      clearTimeout(stableTimer);
       state.connected = false;
       state.blocked = false;
-      // A 406 on this connection's own channel escalates to the connection (amqplib): the same conflict.
-      const escalated = TopologyConflictError.from(err);
-      if (escalated && !conflictThisAttempt) {
-        conflictThisAttempt = escalated;
-        topology.conflict(escalated);
-      }
-      const conflict = conflictThisAttempt;
-      conflictThisAttempt = undefined;
-      state.lastError = conflict ? conflict.summary : redactText(String(err?.message ?? err));
-      const delayMs = scheduleRetry();
-      if (conflict) {
-        this.logger.error(`${name}: ${redactText(conflict.message)}; retrying in ${delayMs} ms (backoff up to ${backoff.ceiling} ms)`);
+      const closed = attempts.closed(err);
+      waitBeforeRetry(closed);
+      if (closed.conflict) {
+        topology.record(closed.conflict); // an escalated 406 was not reported by a setup
+        state.lastError = closed.conflict.summary;
+        this.logger.error(`${name}: ${redactText(closed.conflict.message)}; retrying in ${closed.delayMs} ms (backoff up to ${closed.ceilingMs} ms)`);
       } else {
-        this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${delayMs} ms`);
+        state.lastError = redactText(String(err?.message ?? err));
+        this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${closed.delayMs} ms`);
       }
     });
     manager.on('connectFailed', ({ err, url }) => {
       state.lastError = redactText(String(err?.message ?? err));
-      const delayMs = scheduleRetry();
+      const failed = attempts.failed();
+      waitBeforeRetry(failed);
       this.logger.warn(
-        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${backoff.attempts}): ${state.lastError}; retrying in ${delayMs} ms`,
+        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${attempts.attempts}): ${state.lastError}; retrying in ${failed.delayMs} ms`,
       );
     });
     manager.on('blocked', ({ reason }) => {

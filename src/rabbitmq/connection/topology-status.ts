@@ -22,8 +22,13 @@ export class TopologyStatus implements TopologyReporter {
   }
 
   conflict(error: TopologyConflictError): void {
-    this.conflicts.set(`${error.conflict.kind} ${error.conflict.name}`, error);
+    this.record(error);
     this.onConflict(error);
+  }
+
+  /** Keeps a conflict for readiness without acting on it (the connection it closed is gone already). */
+  record(error: TopologyConflictError): void {
+    this.conflicts.set(`${error.conflict.kind} ${error.conflict.name}`, error);
   }
 
   legacyExchange(name: string): void {
