@@ -18,6 +18,9 @@ import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 
+/** Handler queues of the demo service (`<SERVICE_NAME>.<handler>`), for clean-up. */
+const DEMO_HANDLERS = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'];
+
 @Injectable()
 class Seen {
   readonly ids: string[] = [];
@@ -210,7 +213,7 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
 
   afterAll(async () => {
     await service?.stop();
-    await removeTopology(names.exchange, []);
+    await removeTopology(names.exchange, DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`));
   });
 
   it('keeps readiness down with the reason, logs one line per attempt, backs off to RECONNECT_MAX_MS and answers 503 naming it', async () => {
@@ -331,7 +334,7 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       expect(post.status).toBe(202);
     } finally {
       await other.stop();
-      await removeTopology(queueNames.exchange, [queue, `${queueNames.serviceName}.notifications.user-registered`, `${queueNames.serviceName}.notifications.order-created`, `${queueNames.serviceName}.notifications.inventory-result`]);
+      await removeTopology(queueNames.exchange, DEMO_HANDLERS.map((handler) => `${queueNames.serviceName}.${handler}`));
     }
   }, 60_000);
 });
