@@ -21,11 +21,11 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     EVENTS_EXCHANGE: names.exchange,
     PORT: await freePort(),
     PREFETCH: String(PREFETCH),
-    // Room for 3 queues × 50 × 256 KiB, so the byte budget does not lower the prefetch of 50.
-    MAX_IN_FLIGHT_BYTES: String(3 * PREFETCH * 256 * 1024),
+    // Room for the demo's 4 queues × 50 × 256 KiB, so the byte budget does not lower the prefetch of 50.
+    MAX_IN_FLIGHT_BYTES: String(4 * PREFETCH * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
-  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map(
+  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map(
     (handler) => `${names.serviceName}.${handler}`,
   );
   const services: ServiceProcess[] = [];

@@ -100,7 +100,7 @@ function expectNothingLost(result: ScenarioResult): void {
       expect(result.recoveryMs).toHaveLength(10);
       // One disconnect per round and role: no handler acked a stale delivery tag on a new channel.
       expect(result.extra).toEqual({ consumerDisconnects: 10, publisherDisconnects: 10, staleAckErrors: 0 });
-      // The backoff starts over after each successful connect: base 500 ms, so each round is quick.
+      // The backoff starts over once every channel is set up again after a reconnect: base 500 ms, so each round is quick.
       expect(Math.max(...result.recoveryMs)).toBeLessThan(10_000);
     },
     SCENARIO_TIMEOUT_MS,

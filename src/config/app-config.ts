@@ -34,6 +34,11 @@ export class AppConfig {
   confirmStallMs!: number;
   stuckConsumerMs!: number;
   readinessMaxQueueDepth!: number;
+  /** Bound of every `.dlq` (reject-publish); 0 = unbounded. */
+  deadLetterMaxLength!: number;
+  /** Copies kept in `<exchange>.unrouted`; 0 = none. */
+  unroutedMaxLength!: number;
+  unroutedTtlMs!: number;
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;

@@ -62,6 +62,9 @@ export function loadConfig(
     confirmStallMs: variables.CONFIRM_STALL_MS,
     stuckConsumerMs: variables.STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
+    deadLetterMaxLength: variables.DLQ_MAX_LENGTH,
+    unroutedMaxLength: variables.UNROUTED_MAX_LENGTH,
+    unroutedTtlMs: variables.UNROUTED_TTL_MS,
     reconnectBaseMs: variables.RECONNECT_BASE_MS,
     reconnectMaxMs: variables.RECONNECT_MAX_MS,
     tls: {

@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
-import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import type { Channel } from 'amqplib';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { CONNECTION_STABLE_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { connectionName } from '../topology/topology-names.js';
+import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { ConnectionState } from './connection-state.js';
+import { ConnectionAttempts } from './connection-attempts.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
 import { socketOptions } from './socket-options.js';
+import { TopologyStatus } from './topology-status.js';
 
 export type ConnectionRole = 'publisher' | 'consumer';
 
@@ -20,6 +25,11 @@ export class RabbitConnections implements OnModuleInit {
   private readonly logger = new Logger(RabbitConnections.name);
   private readonly managers = new Map<ConnectionRole, AmqpConnectionManager>();
   private readonly states = new Map<ConnectionRole, ConnectionState>();
+  private readonly topology = new Map<ConnectionRole, TopologyStatus>();
+  /** Starts the role's backoff over: its connection proved usable, not merely opened. */
+  private readonly settle = new Map<ConnectionRole, () => void>();
+  /** Older topology forms already logged, shared by both roles so each is logged once. */
+  private readonly notedTopology = new Set<string>();
   private closing?: Promise<void>;
 
   constructor(@Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions) {}
@@ -41,7 +51,45 @@ export class RabbitConnections implements OnModuleInit {
   }
 
   state(role: ConnectionRole): ConnectionState {
-    return { ...(this.states.get(role) ?? { connected: false, blocked: false, reconnects: 0 }) };
+    const conflict = this.topologyConflict(role);
+    return {
+      ...(this.states.get(role) ?? { connected: false, blocked: false, reconnects: 0 }),
+      ...(conflict ? { topologyConflict: conflict.message } : {}),
+    };
+  }
+
+  /** Where the declarations of a role's channels report conflicts and older forms. */
+  reporter(role: ConnectionRole): TopologyReporter {
+    this.get(role);
+    return this.topology.get(role)!;
+  }
+
+  /**
+   * Every channel of the role has finished its setup (topology declared, consumers attached) on
+   * the current connection: it is ready, so its reconnect backoff starts over. A connection that
+   * opens and then fails in setup (a topology conflict) never gets here, and keeps backing off.
+   */
+  channelsReady(role: ConnectionRole): void {
+    this.settle.get(role)?.();
+  }
+
+  /** A topology conflict of the role's declarations still standing (406 on the last attempt). */
+  topologyConflict(role: ConnectionRole): TopologyConflictError | undefined {
+    return this.topology.get(role)?.current;
+  }
+
+  /**
+   * Opens a short-lived channel on the role's current connection, for a declare that may fail
+   * (the broker closes the channel of a failed declare; a scratch one costs nothing to lose).
+   */
+  scratchChannel(role: ConnectionRole): () => Promise<Channel> {
+    return async () => {
+      const connection = this.get(role).connection;
+      if (!connection) {
+        throw new Error(`the ${role} connection is down`);
+      }
+      return connection.createChannel();
+    };
   }
 
   /** Waits until a role's connection is up, or rejects after `timeoutMs`. */
@@ -68,6 +116,17 @@ export class RabbitConnections implements OnModuleInit {
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
     const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
+    const topology = new TopologyStatus(this.logger, this.notedTopology, (error) => {
+      if (attempts.conflicted(error)) {
+        // Readiness is down and every channel of this connection waits for a fresh one: close it
+        // and let the reconnect backoff pace the retries (they grow up to reconnectMaxMs).
+        void manager.connection?.close().catch(() => undefined);
+      }
+    });
+    this.topology.set(role, topology);
+    // After 10 s up, whatever conflicted before no longer stands in the way.
+    const attempts = new ConnectionAttempts(backoff, CONNECTION_STABLE_MS, () => topology.clear());
+    this.settle.set(role, () => attempts.ready());
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
@@ -75,34 +134,41 @@ export class RabbitConnections implements OnModuleInit {
     });
     // amqp-connection-manager waits `reconnectTimeInSeconds` after emitting 'disconnect' or
     // 'connectFailed'; setting it in those listeners turns its fixed delay into our backoff.
-    const scheduleRetry = (): number => {
-      const delayMs = backoff.next();
-      manager.reconnectTimeInSeconds = delayMs / 1000;
-      return delayMs;
-    };
+    const waitBeforeRetry = ({ delayMs }: { delayMs: number }) => (manager.reconnectTimeInSeconds = delayMs / 1000);
     let everConnected = false;
     manager.on('connect', ({ url }) => {
-      backoff.reset();
+      attempts.opened();
       state.connected = true;
       state.url = redactUrl(typeof url === 'string' ? url : String((url as { hostname?: string }).hostname));
       if (everConnected) {
         state.reconnects += 1;
       }
       everConnected = true;
-      this.logger.log(`${name} connected to ${state.url}`);
+      // While a conflict stands, each attempt gets one line: the conflict's, at disconnect.
+      if (!topology.current) {
+        this.logger.log(`${name} connected to ${state.url}`);
+      }
     });
     manager.on('disconnect', ({ err }) => {
       state.connected = false;
       state.blocked = false;
-      state.lastError = redactText(String(err?.message ?? err));
-      const delayMs = scheduleRetry();
-      this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${delayMs} ms`);
+      const closed = attempts.closed(err);
+      waitBeforeRetry(closed);
+      if (closed.conflict) {
+        topology.record(closed.conflict); // an escalated 406 was not reported by a setup
+        state.lastError = closed.conflict.summary;
+        this.logger.error(`${name}: ${redactText(closed.conflict.message)}; retrying in ${closed.delayMs} ms (backoff up to ${closed.ceilingMs} ms)`);
+      } else {
+        state.lastError = redactText(String(err?.message ?? err));
+        this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${closed.delayMs} ms`);
+      }
     });
     manager.on('connectFailed', ({ err, url }) => {
       state.lastError = redactText(String(err?.message ?? err));
-      const delayMs = scheduleRetry();
+      const failed = attempts.failed();
+      waitBeforeRetry(failed);
       this.logger.warn(
-        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${backoff.attempts}): ${state.lastError}; retrying in ${delayMs} ms`,
+        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${attempts.attempts}): ${state.lastError}; retrying in ${failed.delayMs} ms`,
       );
     });
     manager.on('blocked', ({ reason }) => {

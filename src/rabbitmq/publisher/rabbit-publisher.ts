@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ConfirmChannel, Options } from 'amqplib';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageEncoder } from '../codec/message-encoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
@@ -14,12 +14,18 @@ import {
   PublishStalledError,
   PublishTimeoutError,
   PublisherClosedError,
+  PublishTopologyConflictError,
 } from '../errors/publish.errors.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { guardedSetup } from '../topology/guarded-setup.js';
 import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { declareEventsExchange } from '../topology/topology.js';
 import { ConfirmStall } from './confirm-stall.js';
+import { unroutedBound } from '../topology/leftover-bounds.js';
+import { unroutedQueueName } from '../topology/topology-names.js';
+import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
+import { UnroutedReturns } from './unrouted-returns.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
@@ -54,7 +60,7 @@ export interface PublisherStatus {
  * last confirm is in.
  */
 @Injectable()
-export class RabbitPublisher {
+export class RabbitPublisher implements OnModuleInit {
   private readonly logger = new Logger(RabbitPublisher.name);
   private readonly encoder: MessageEncoder;
   private channel?: PublishChannel;
@@ -73,6 +79,7 @@ export class RabbitPublisher {
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
+  private readonly unrouted: UnroutedReturns;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
@@ -87,6 +94,17 @@ export class RabbitPublisher {
       shed: metrics.publishes.labels('shed'),
       unknown: metrics.publishes.labels('unknown'),
     };
+    this.unrouted = new UnroutedReturns({
+      metrics,
+      logger: this.logger,
+      unroutedQueue: options.unroutedMaxLength > 0 ? unroutedQueueName(options.exchange) : undefined,
+      keep: (queue, content, properties) => this.confirm('', queue, content, properties),
+    });
+  }
+
+  /** Opens the publish channel at start, so its topology is declared (and any conflict seen) before the first request. */
+  onModuleInit(): void {
+    this.getChannel();
   }
 
   /**
@@ -107,7 +125,9 @@ export class RabbitPublisher {
       correlationId: currentCorrelationId(),
       options,
     });
-    await this.confirm(this.options.exchange, pattern, content, properties);
+    // mandatory: an event no queue is bound for comes back as basic.return (see UnroutedReturns)
+    // instead of being dropped silently — without any argument on the exchange.
+    await this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true });
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
   }
 
@@ -190,6 +210,10 @@ export class RabbitPublisher {
    * unknown" after the full confirm timeout.
    */
   private refusal(): PublishError | undefined {
+    const conflict = this.connections.topologyConflict('publisher');
+    if (conflict) {
+      return new PublishTopologyConflictError(`${conflict.summary}: the broker is reachable but refuses our declaration; the event was not sent`, 5);
+    }
     const state = this.connections.state('publisher');
     if (state.blocked) {
       const reason = state.blockedReason ?? 'resource alarm';
@@ -281,6 +305,10 @@ export class RabbitPublisher {
 
   /** Why publishes are not being confirmed, for error messages. */
   private unavailability(): string {
+    const conflict = this.connections.topologyConflict('publisher');
+    if (conflict) {
+      return conflict.summary;
+    }
     const state = this.connections.state('publisher');
     // First: a refused set-up also makes the connection fail and reconnect; "unreachable" would hide why.
     if (this.channelError) return `the publish channel cannot be set up (${this.channelError})`;
@@ -296,17 +324,39 @@ export class RabbitPublisher {
 
   private openChannel(): PublishChannel {
     this.watchBlocked();
-    const channel = new PublishChannel(this.connections.get('publisher'), (confirmChannel: ConfirmChannel) =>
-      declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
-    );
+    const channel = new PublishChannel(this.connections.get('publisher'), (confirmChannel: ConfirmChannel) => this.setup(confirmChannel));
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     channel.wrapper.on('error', (error: Error) => {
       this.channelError = redactText(error.message);
+      if (TopologyConflictError.from(error) || this.connections.topologyConflict('publisher')) {
+        return; // reported once per attempt by the connection, with the fix
+      }
       this.logger.error(`publish channel failed: ${this.channelError}`);
     });
-    // amqp-connection-manager emits 'connect' once a channel's set-up succeeded.
-    channel.wrapper.on('connect', () => (this.channelError = undefined));
+    // amqp-connection-manager emits 'connect' once a (new) channel's set-up succeeded: the
+    // publisher connection is ready, and a set-up error is over.
+    channel.wrapper.on('connect', () => {
+      this.channelError = undefined;
+      this.connections.channelsReady('publisher');
+    });
     return channel;
+  }
+
+  /** Declares what publishing needs on each (re)connect and listens for unroutable returns. */
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    channel.on('return', (message: ConsumeMessage) => this.unrouted.returned(message));
+    const context = {
+      scratch: this.connections.scratchChannel('publisher'),
+      reporter: this.connections.reporter('publisher'),
+      queueType: this.options.queueType,
+      unroutedBound: unroutedBound(this.options),
+    };
+    await guardedSetup(channel, context.reporter, async () => {
+      if (this.options.unroutedMaxLength > 0) {
+        await declareUnroutedQueue(this.options.exchange, context);
+      }
+      await declareEventsExchange(channel, this.options.exchange, context);
+    });
   }
 
   /**

@@ -8,7 +8,11 @@ import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { declareEventsExchange, declareHandlerQueue } from '../topology/topology.js';
+import { PublishRejectedError } from '../errors/publish.errors.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { guardedSetup } from '../topology/guarded-setup.js';
+import { deadLetterQueueName } from '../topology/topology-names.js';
+import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
@@ -23,6 +27,12 @@ export interface QueueConsumerDeps {
   exchange: string;
   queueType: QueueType;
   deliveryLimit: number;
+  /** Scratch channels, where conflicts are reported, and the bounds of leftover queues. */
+  topology: DeclareContext & { unroutedBound: QueueBound; deadLetterBound: QueueBound };
+  /** True while a topology conflict of the connection stands: its one log line says it all. */
+  topologyConflicted: () => boolean;
+  /** Called each time this queue's channel is set up and its consumer attached on a connection. */
+  onAttached?: () => void;
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
@@ -35,7 +45,7 @@ export interface QueueConsumerDeps {
 }
 
 /** Why a consumer is not taking deliveries. */
-export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
+export type PauseReason = 'kill-switch' | 'dead-letter-queue-full' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
@@ -77,6 +87,8 @@ export class QueueConsumer {
   private readonly killSwitch: KillSwitch;
   private readonly keeper: FailedMessageKeeper;
   private consumerTag?: string;
+  /** The amqplib channel under the wrapper, as of the last setup: prefetch is set on it, awaited. */
+  private rawChannel?: Channel;
   private readonly window: AdaptivePrefetch;
   /** Prefetch of the live consumer; 0 while there is none. */
   private consumedWith = 0;
@@ -108,11 +120,19 @@ export class QueueConsumer {
     this.settlements = new AckBatcher(this.channel);
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
+      if (TopologyConflictError.from(error) || deps.topologyConflicted()) {
+        return; // reported once per attempt by the connection, with the fix
+      }
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
     // 'connect' fires once setup and consumers are in place on a (new) channel.
-    this.channel.on('connect', () => (this.attached = true));
+    this.channel.on('connect', () => {
+      this.attached = true;
+      deps.onAttached?.();
+    });
     this.channel.on('close', () => (this.attached = false));
+    // Attached to that connection only: after a reconnect it counts again once set up anew.
+    deps.connection.on('disconnect', () => (this.attached = false));
   }
 
   /** Starts consuming. The broker may be down: the consumer then attaches when it is back. */
@@ -225,8 +245,11 @@ export class QueueConsumer {
       // After cancel-ok no more deliveries of the old consumer arrive: this count only falls.
       const room = window - this.unsettled.size;
       if (wanted && this.consumerTag === undefined && room >= 1) {
+        // Prefetch set here, awaited, for the consumer started next: given as a consume option,
+        // amqp-connection-manager would set it without awaiting, and on a connection closing
+        // meanwhile that rejection crashes the process.
+        await this.rawChannel?.prefetch(room, false);
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: room,
           noAck: false,
         });
         this.consumerTag = consumerTag;
@@ -246,13 +269,23 @@ export class QueueConsumer {
     this.generation += 1;
     this.settlements.reset();
     this.keeper.forgetDeclaredQueues();
-    await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
-    await declareHandlerQueue(channel, {
-      exchange: this.deps.exchange,
-      queue: this.definition.queue,
-      pattern: this.definition.pattern,
-      queueType: this.deps.queueType,
-      deliveryLimit: this.deps.deliveryLimit,
+    this.rawChannel = channel;
+    await guardedSetup(channel, this.deps.topology.reporter, async () => {
+      // Per consumer (global = false), for the consumers this channel starts from now on (the
+      // channel wrapper restores ours after a reconnect): the current window, nothing in flight on it yet.
+      await channel.prefetch(this.window.current, false);
+      await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
+      await declareHandlerQueue(
+        channel,
+        {
+          exchange: this.deps.exchange,
+          queue: this.definition.queue,
+          pattern: this.definition.pattern,
+          deliveryLimit: this.deps.deliveryLimit,
+          deadLetterBound: this.deps.topology.deadLetterBound,
+        },
+        this.deps.topology,
+      );
     });
   }
 
@@ -329,6 +362,9 @@ export class QueueConsumer {
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
+        if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
+          this.pauseForFullDeadLetterQueue();
+        }
         throw error;
       }
       if (kept === 'not-copied') {
@@ -345,6 +381,24 @@ export class QueueConsumer {
       this.settlements.ack(message);
     }
     return settled;
+  }
+
+  /**
+   * The broker refused the dead letter: the DLQ is at its bound (reject-publish). The message
+   * went back to its queue; consuming on would only spin it round, so the consumer pauses for
+   * the kill switch's cool-down and then tries again. Nothing is dropped meanwhile.
+   */
+  private pauseForFullDeadLetterQueue(): void {
+    if (this.pauses.has('dead-letter-queue-full') || this.stopping) {
+      return;
+    }
+    this.deps.logger.error(
+      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
+        `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
+    );
+    void this.pause('dead-letter-queue-full');
+    const timer = setTimeout(() => void this.resume('dead-letter-queue-full'), this.deps.killSwitch.cooldownMs);
+    timer.unref();
   }
 
   /** Only retryable failures count: poison messages say nothing about the downstream. */
