@@ -25,7 +25,7 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     MAX_IN_FLIGHT_BYTES: String(3 * PREFETCH * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
-  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map(
+  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map(
     (handler) => `${names.serviceName}.${handler}`,
   );
   const services: ServiceProcess[] = [];

@@ -9,7 +9,7 @@ import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
 const run = promisify(execFile);
-const HANDLER_QUEUES = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'];
+const HANDLER_QUEUES = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'];
 
 interface Ready {
   status: number;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { unroutedQueueName } from '../src/rabbitmq/index.js';
 import { BrokerProbe, listConnectionNames } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -46,6 +47,10 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(announced.properties.appId).toBe(demo.config.serviceName);
     expect(announced.properties.type).toBe('inventory.reserved');
     expect(announced.properties.contentType).toBe('application/json');
+    // The demo's flow is complete: notifications consumes inventory.* and mails the result.
+    const result = await waitFor('the reservation mail', () => demo.mailer.sent.find((m) => m.subject === `Order ${response.body.orderId} is reserved`));
+    expect(result.to).toBe('customer:c-1');
+    expect(await probe.ready(unroutedQueueName(demo.config.eventsExchange))).toBe(0); // nothing left over
 
   });
 

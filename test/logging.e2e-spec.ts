@@ -13,7 +13,7 @@ describe('structured logs', () => {
     await service?.stop();
     await removeTopology(
       names.exchange,
-      ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map((h) => `${names.serviceName}.${h}`),
+      ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map((h) => `${names.serviceName}.${h}`),
     );
   });
 

@@ -208,9 +208,10 @@ describe('RabbitServer + RabbitClient on the real broker', () => {
     expect(recorder.count('created')).toBe(0);
   });
 
-  it('parks an event no queue is bound for in the unrouted queue instead of losing it', async () => {
-    broker.publish(probeApp.exchange, 'nobody.listens', JSON.stringify({ lost: false }));
+  it('keeps a copy of an event it published that no queue is bound for in the unrouted queue', async () => {
+    const receipt = await probeApp.app.get(RabbitClient).publish('nobody.listens', { lost: false });
     const parked = await waitFor('the unroutable event', () => broker.take(unroutedQueueName(probeApp.exchange)));
-    expect(parked.fields.routingKey).toBe('nobody.listens');
+    expect(parked.properties.messageId).toBe(receipt.messageId);
+    expect(parked.properties.headers).toMatchObject({ 'x-original-routing-key': 'nobody.listens' });
   });
 });

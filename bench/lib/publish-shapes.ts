@@ -4,7 +4,6 @@
  * 50 publishes waiting for confirms, the shapes taking turns. What the broker needs to confirm a
  * message of each shape bounds what any client sending it can reach.
  */
-import { declareEventsExchange } from '../../src/rabbitmq/topology/topology.js';
 import { unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/topology/topology-names.js';
 import type { BenchBroker } from './broker.js';
 import { startSubject } from './subjects.js';
@@ -37,7 +36,7 @@ export interface PublishShapes {
 
 const LABELS: Record<ShapeName, string> = {
   nest: "Nest's shape: {pattern, data} to the default exchange, persistent",
-  warren: "warren's shape: event to its topic exchange (alternate exchange set), messageId/timestamp/type/contentType/appId",
+  warren: "warren's shape: event to its topic exchange, messageId/timestamp/type/contentType/appId",
 };
 
 export async function runPublishShapes(broker: BenchBroker, options: { seconds: number; rounds: number; inFlight: number }): Promise<PublishShapes> {
@@ -49,7 +48,8 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
   try {
     await broker.declareClassicQueue(queue);
     broker.track({ queues: [unroutedQueueName(exchange)], exchanges: [exchange, unroutedExchangeName(exchange)] });
-    await broker.withTopology((channel) => declareEventsExchange(channel, exchange, 'classic'));
+    // As warren declares it: a plain durable topic exchange, no arguments.
+    await broker.withTopology(async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })));
     await broker.bindQueue(queue, exchange, 'order.created');
     for (let index = 0; index < options.rounds; index++) {
       for (const result of results) {

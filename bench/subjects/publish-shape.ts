@@ -5,8 +5,8 @@
  * message shape of one client (BENCH_SHAPE):
  *  - nest:   Nest's ClientRMQ.emit — `{pattern, data}` JSON to the default exchange, straight
  *            into BENCH_QUEUE, `persistent` its only property
- *  - warren: warren's RabbitClient.publish — the event JSON to BENCH_EXCHANGE (topic, with its
- *            alternate exchange) with routing key = pattern and the properties warren sets
+ *  - warren: warren's RabbitClient.publish — the event JSON to BENCH_EXCHANGE (a plain topic
+ *            exchange) with routing key = pattern and the properties warren sets
  *            (messageId, timestamp, type, contentType, appId), built by warren's own code
  * Reports `done` with the count of confirms and the confirm latency percentiles.
  */

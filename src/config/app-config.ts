@@ -30,6 +30,11 @@ export class AppConfig {
   publishFailFastMs!: number;
   stuckConsumerMs!: number;
   readinessMaxQueueDepth!: number;
+  /** Bound of every `.dlq` (reject-publish); 0 = unbounded. */
+  deadLetterMaxLength!: number;
+  /** Copies kept in `<exchange>.unrouted`; 0 = none. */
+  unroutedMaxLength!: number;
+  unroutedTtlMs!: number;
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;

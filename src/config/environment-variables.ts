@@ -106,6 +106,19 @@ export class EnvironmentVariables {
   @Min(0, { message: 'READINESS_MAX_QUEUE_DEPTH must be at least 0 (0 = no limit)' })
   READINESS_MAX_QUEUE_DEPTH!: number;
 
+  @IsInt({ message: 'DLQ_MAX_LENGTH must be an integer' })
+  @Min(0, { message: 'DLQ_MAX_LENGTH must be at least 0 (0 = unbounded)' })
+  DLQ_MAX_LENGTH!: number;
+
+  @IsInt({ message: 'UNROUTED_MAX_LENGTH must be an integer' })
+  @Min(0, { message: 'UNROUTED_MAX_LENGTH must be at least 0 (0 = keep no copies)' })
+  UNROUTED_MAX_LENGTH!: number;
+
+  @IsInt({ message: 'UNROUTED_TTL_MS must be an integer' })
+  @Min(1, { message: 'UNROUTED_TTL_MS must be at least 1' })
+  @Max(2_147_483_647, { message: 'UNROUTED_TTL_MS must be at most 2147483647' })
+  UNROUTED_TTL_MS!: number;
+
   @IsInt({ message: 'RECONNECT_BASE_MS must be an integer' })
   @Min(1, { message: 'RECONNECT_BASE_MS must be at least 1' })
   RECONNECT_BASE_MS!: number;

@@ -50,6 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
     stuckConsumerMs: variables.STUCK_CONSUMER_MS,
     readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
+    deadLetterMaxLength: variables.DLQ_MAX_LENGTH,
+    unroutedMaxLength: variables.UNROUTED_MAX_LENGTH,
+    unroutedTtlMs: variables.UNROUTED_TTL_MS,
     reconnectBaseMs: variables.RECONNECT_BASE_MS,
     reconnectMaxMs: variables.RECONNECT_MAX_MS,
     tls: {

@@ -19,12 +19,13 @@ export class InventoryHandler {
   async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {
     const result = this.stock.reserve(order.orderId, order.items);
     if (result.reserved) {
-      await this.events.publish(INVENTORY_RESERVED, { orderId: order.orderId, items: order.items });
+      await this.events.publish(INVENTORY_RESERVED, { orderId: order.orderId, customerId: order.customerId, items: order.items });
       return;
     }
     this.logger.log(`order ${order.orderId} rejected: not enough stock`);
     await this.events.publish(INVENTORY_REJECTED, {
       orderId: order.orderId,
+      customerId: order.customerId,
       reason: 'insufficient stock',
       shortages: result.shortages,
     });

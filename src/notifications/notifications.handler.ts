@@ -1,11 +1,21 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { ORDER_CREATED, type OrderCreatedEvent } from '../orders/events/order-created.event.js';
-import { OnEvent } from '../rabbitmq/index.js';
+import {
+  INVENTORY_REJECTED,
+  INVENTORY_RESULTS,
+  type InventoryRejectedEvent,
+  type InventoryReservedEvent,
+} from '../inventory/inventory-events.js';
+import { OnEvent, RabbitContext } from '../rabbitmq/index.js';
 import { USER_REGISTERED, type UserRegisteredEvent } from '../users/events/user-registered.event.js';
 import { Mailer } from './mailer.port.js';
 
-/** Sends the emails of the demo: welcome on registration, confirmation on order. */
+/**
+ * Sends the emails of the demo: welcome on registration, confirmation on order, and the stock
+ * result of the order (so every event the demo publishes has a subscriber, and nothing piles up
+ * in the unrouted queue).
+ */
 @Controller()
 export class NotificationsHandler {
   constructor(private readonly mailer: Mailer) {}
@@ -21,6 +31,17 @@ export class NotificationsHandler {
       to: `customer:${order.customerId}`,
       subject: `Order ${order.orderId} received`,
       text: `${order.items.length} item(s) ordered.`,
+    });
+  }
+
+  /** One queue for both results (`inventory.*`): the routing key says which one it is. */
+  @OnEvent(INVENTORY_RESULTS)
+  async onInventoryResult(@Payload() result: InventoryReservedEvent | InventoryRejectedEvent, @Ctx() context: RabbitContext): Promise<void> {
+    const rejected = context.getPattern() === INVENTORY_REJECTED;
+    await this.mailer.send({
+      to: result.customerId ? `customer:${result.customerId}` : `order:${result.orderId}`,
+      subject: rejected ? `Order ${result.orderId} could not be reserved` : `Order ${result.orderId} is reserved`,
+      text: rejected ? `Sorry: ${(result as InventoryRejectedEvent).reason}.` : 'Your items are set aside and will ship soon.',
     });
   }
 }

@@ -42,6 +42,8 @@ export type { QueueConsumerStatus, PauseReason } from './server/queue-consumer.j
 export type { KillSwitchState } from './server/kill-switch.js';
 export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 export { PublishBufferFullError, PublisherBlockedError } from './errors/publish.errors.js';
+export { PublishTopologyConflictError } from './errors/publish.errors.js';
+export { TopologyConflictError, type TopologyConflict } from './errors/topology-conflict.error.js';
 export type { FlowStatus, FlowPauseReason } from './flow/flow-control.js';
 export {
   DeadLetterAdmin,

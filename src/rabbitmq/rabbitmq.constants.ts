@@ -44,6 +44,13 @@ export const DEFAULT_HEARTBEAT_SECONDS = 10;
 export const DEFAULT_RECONNECT_BASE_MS = 500;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000;
 
+/**
+ * The reconnect backoff starts over only after a connection has stayed up this long. Resetting
+ * on every TCP connect let a connection that opens and then fails at once (a declare meeting a
+ * 406) retry at the base delay forever: 77 reconnects in 20 s.
+ */
+export const CONNECTION_STABLE_MS = 10_000;
+
 /** On shutdown, how long in-flight handlers may keep running before their messages are requeued. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -58,6 +65,19 @@ export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
  * backstop for a message that crashes the process before it can be settled.
  */
 export const DEFAULT_DELIVERY_LIMIT = 20;
+
+/**
+ * Dead letters a `.dlq` holds before the broker refuses more (reject-publish, never dropping
+ * one). Enough for a long incident; small enough that a forgotten DLQ cannot fill the broker's
+ * disk and raise the alarm that blocks every publisher.
+ */
+export const DEFAULT_DEAD_LETTER_MAX_LENGTH = 100_000;
+
+/** Copies of unroutable events kept in `<exchange>.unrouted`; the oldest go first beyond it. */
+export const DEFAULT_UNROUTED_MAX_LENGTH = 10_000;
+
+/** How long a copy of an unroutable event is kept: a week to notice and replay it, then it expires. */
+export const DEFAULT_UNROUTED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Kill switch: outcomes remembered per queue. */
 export const DEFAULT_KILL_SWITCH_WINDOW = 20;

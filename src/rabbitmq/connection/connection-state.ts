@@ -8,4 +8,6 @@ export interface ConnectionState {
   url?: string;
   reconnects: number;
   lastError?: string;
+  /** A declare of this connection conflicts with an existing exchange or queue (406), with the fix. */
+  topologyConflict?: string;
 }

@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
-import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import type { Channel } from 'amqplib';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { CONNECTION_STABLE_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { connectionName } from '../topology/topology-names.js';
+import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { ConnectionState } from './connection-state.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
 import { socketOptions } from './socket-options.js';
+import { TopologyStatus } from './topology-status.js';
 
 export type ConnectionRole = 'publisher' | 'consumer';
 
@@ -20,6 +24,9 @@ export class RabbitConnections implements OnModuleInit {
   private readonly logger = new Logger(RabbitConnections.name);
   private readonly managers = new Map<ConnectionRole, AmqpConnectionManager>();
   private readonly states = new Map<ConnectionRole, ConnectionState>();
+  private readonly topology = new Map<ConnectionRole, TopologyStatus>();
+  /** Older topology forms already logged, shared by both roles so each is logged once. */
+  private readonly notedTopology = new Set<string>();
   private closing?: Promise<void>;
 
   constructor(@Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions) {}
@@ -41,7 +48,36 @@ export class RabbitConnections implements OnModuleInit {
   }
 
   state(role: ConnectionRole): ConnectionState {
-    return { ...(this.states.get(role) ?? { connected: false, blocked: false, reconnects: 0 }) };
+    const conflict = this.topologyConflict(role);
+    return {
+      ...(this.states.get(role) ?? { connected: false, blocked: false, reconnects: 0 }),
+      ...(conflict ? { topologyConflict: conflict.message } : {}),
+    };
+  }
+
+  /** Where the declarations of a role's channels report conflicts and older forms. */
+  reporter(role: ConnectionRole): TopologyReporter {
+    this.get(role);
+    return this.topology.get(role)!;
+  }
+
+  /** A topology conflict of the role's declarations still standing (406 on the last attempt). */
+  topologyConflict(role: ConnectionRole): TopologyConflictError | undefined {
+    return this.topology.get(role)?.current;
+  }
+
+  /**
+   * Opens a short-lived channel on the role's current connection, for a declare that may fail
+   * (the broker closes the channel of a failed declare; a scratch one costs nothing to lose).
+   */
+  scratchChannel(role: ConnectionRole): () => Promise<Channel> {
+    return async () => {
+      const connection = this.get(role).connection;
+      if (!connection) {
+        throw new Error(`the ${role} connection is down`);
+      }
+      return connection.createChannel();
+    };
   }
 
   /** Waits until a role's connection is up, or rejects after `timeoutMs`. */
@@ -68,6 +104,19 @@ export class RabbitConnections implements OnModuleInit {
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
     const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
+    // Set when a declare of this attempt met a 406: its disconnect is then that one error line.
+    let conflictThisAttempt: TopologyConflictError | undefined;
+    const topology = new TopologyStatus(this.logger, this.notedTopology, (error) => {
+      if (conflictThisAttempt) {
+        return;
+      }
+      conflictThisAttempt = error;
+      // Readiness is down and every channel of this connection waits for a fresh one: close it
+      // and let the reconnect backoff pace the retries (they grow up to reconnectMaxMs).
+      void manager.connection?.close().catch(() => undefined);
+    });
+    this.topology.set(role, topology);
+    let stableTimer: NodeJS.Timeout | undefined;
     const manager = amqp.connect(this.options.urls, {
       heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
@@ -82,21 +131,45 @@ export class RabbitConnections implements OnModuleInit {
     };
     let everConnected = false;
     manager.on('connect', ({ url }) => {
-      backoff.reset();
+      // Reset only once the connection has stayed up a while: a connection that opens and then
+      // fails in setup (a topology conflict) must not retry at the base delay forever.
+      clearTimeout(stableTimer);
+      stableTimer = setTimeout(() => {
+        backoff.reset();
+        topology.clear();
+      }, CONNECTION_STABLE_MS);
+      stableTimer.unref();
+      conflictThisAttempt = undefined;
       state.connected = true;
       state.url = redactUrl(typeof url === 'string' ? url : String((url as { hostname?: string }).hostname));
       if (everConnected) {
         state.reconnects += 1;
       }
       everConnected = true;
-      this.logger.log(`${name} connected to ${state.url}`);
+      // While a conflict stands, each attempt gets one line: the conflict's, at disconnect.
+      if (!topology.current) {
+        this.logger.log(`${name} connected to ${state.url}`);
+      }
     });
     manager.on('disconnect', ({ err }) => {
+      clearTimeout(stableTimer);
       state.connected = false;
       state.blocked = false;
-      state.lastError = redactText(String(err?.message ?? err));
+      // A 406 on this connection's own channel escalates to the connection (amqplib): the same conflict.
+      const escalated = TopologyConflictError.from(err);
+      if (escalated && !conflictThisAttempt) {
+        conflictThisAttempt = escalated;
+        topology.conflict(escalated);
+      }
+      const conflict = conflictThisAttempt;
+      conflictThisAttempt = undefined;
+      state.lastError = conflict ? conflict.summary : redactText(String(err?.message ?? err));
       const delayMs = scheduleRetry();
-      this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${delayMs} ms`);
+      if (conflict) {
+        this.logger.error(`${name}: ${redactText(conflict.message)}; retrying in ${delayMs} ms (backoff up to ${backoff.ceiling} ms)`);
+      } else {
+        this.logger.warn(`${name} disconnected: ${state.lastError}; reconnecting in ${delayMs} ms`);
+      }
     });
     manager.on('connectFailed', ({ err, url }) => {
       state.lastError = redactText(String(err?.message ?? err));

@@ -22,6 +22,16 @@ describe('ReconnectBackoff', () => {
     expect(backoff.next()).toBe(100);
   });
 
+  it('reports the ceiling of the last delay drawn, which reaches the cap while failures persist', () => {
+    const backoff = new ReconnectBackoff(50, 800, () => 0);
+    const ceilings = [];
+    for (let i = 0; i < 6; i++) {
+      backoff.next();
+      ceilings.push(backoff.ceiling);
+    }
+    expect(ceilings).toEqual([50, 100, 200, 400, 800, 800]);
+  });
+
   it('never overflows after very many attempts', () => {
     const backoff = new ReconnectBackoff(500, 30_000, () => 1);
     for (let i = 0; i < 2_000; i++) backoff.next();

@@ -5,6 +5,7 @@
  */
 export class ReconnectBackoff {
   private attempt = 0;
+  private lastCeiling = 0;
 
   constructor(
     private readonly baseMs: number,
@@ -15,13 +16,19 @@ export class ReconnectBackoff {
   /** Delay before the next attempt, in ms; each call counts one more failed attempt. */
   next(): number {
     const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
+    this.lastCeiling = ceiling;
     this.attempt += 1;
     return Math.round(this.random() * ceiling);
   }
 
-  /** A connection succeeded: start over from the base. */
+  /** The connection has been up for a while (not merely opened): start over from the base. */
   reset(): void {
     this.attempt = 0;
+  }
+
+  /** Upper bound of the last delay drawn: reaches `maxMs` once failures persist. */
+  get ceiling(): number {
+    return this.lastCeiling;
   }
 
   get attempts(): number {

@@ -45,3 +45,12 @@ export class PublishBufferFullError extends PublishError {
 export class PublisherBlockedError extends PublishError {
   override readonly name = 'PublisherBlockedError';
 }
+
+/**
+ * The events exchange (or the unrouted queue) conflicts with what exists on the broker (406):
+ * refused before anything is sent, naming the conflict — the broker is reachable, and retrying
+ * will not help until an operator resolves it.
+ */
+export class PublishTopologyConflictError extends PublishError {
+  override readonly name = 'PublishTopologyConflictError';
+}

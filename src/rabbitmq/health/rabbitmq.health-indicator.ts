@@ -39,8 +39,11 @@ export class RabbitMQHealthIndicator {
     const buffer = this.publisher.status();
     const problems: string[] = [];
     if (this.lifecycle.isShuttingDown) problems.push('shutting down');
-    if (!publisher.connected) problems.push('publisher connection down');
-    if (!consumer.connected) problems.push('consumer connection down');
+    // A conflict first: it is why a connection keeps dropping, and what an operator must fix.
+    const conflicts = new Set([publisher.topologyConflict, consumer.topologyConflict].filter((text) => text !== undefined));
+    problems.push(...conflicts);
+    if (!publisher.connected && !publisher.topologyConflict) problems.push('publisher connection down');
+    if (!consumer.connected && !consumer.topologyConflict) problems.push('consumer connection down');
     if (publisher.blocked) problems.push(`broker blocks publishers: ${publisher.blockedReason ?? 'resource alarm'}`);
     if (buffer.pending >= buffer.maxPending * PUBLISH_BUFFER_READY_RATIO) problems.push('publish buffer nearly full');
     const detached = this.server.consumerStatus().filter((status) => !status.attached);
@@ -53,6 +56,7 @@ export class RabbitMQHealthIndicator {
         consumer: { connected: consumer.connected, blocked: consumer.blocked, reconnects: consumer.reconnects },
       },
       blocked: publisher.blocked || consumer.blocked,
+      ...(conflicts.size > 0 ? { topologyConflict: [...conflicts][0] } : {}),
       publishBuffer: { pending: buffer.pending, max: buffer.maxPending },
       flow: this.server.flowStatus(),
       consumers: this.server.consumerStatus(),

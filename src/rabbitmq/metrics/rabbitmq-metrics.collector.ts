@@ -1,4 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { deadLetterQueueName, unroutedQueueName } from '../topology/topology-names.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { QueueDepthReader } from '../health/queue-depth-reader.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
@@ -16,7 +19,13 @@ export class RabbitMetricsCollector implements OnModuleInit {
     private readonly server: RabbitServer,
     private readonly publisher: RabbitPublisher,
     private readonly depths: QueueDepthReader,
-  ) {}
+    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
+  ) {
+    this.leftoverDepths = new QueueDepthReader(connections);
+  }
+
+  /** A reader of its own: QueueDepthReader caches the last list it read, which is the consumed queues'. */
+  private readonly leftoverDepths: QueueDepthReader;
 
   onModuleInit(): void {
     const { metrics } = this;
@@ -46,6 +55,22 @@ export class RabbitMetricsCollector implements OnModuleInit {
         if ('messages' in depth) set({ queue }, depth.messages);
       }
     });
+    metrics.gauge(
+      'warren_leftover_queue_depth',
+      'Messages in each dead-letter queue (kind=dead_letter) and in <exchange>.unrouted (kind=unrouted): what nobody will consume on its own.',
+      ['queue', 'kind'],
+      async (set) => {
+        if (!this.connections.state('consumer').connected) return;
+        const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+        const leftovers = new Map<string, string>(attached.map((queue) => [deadLetterQueueName(queue), 'dead_letter']));
+        leftovers.set(unroutedQueueName(this.options.exchange), 'unrouted');
+        // Its own cache key: the depth reader caches one list of queues at a time.
+        const depths = await this.leftoverDepths.read([...leftovers.keys()]);
+        for (const [queue, depth] of Object.entries(depths)) {
+          if ('messages' in depth) set({ queue, kind: leftovers.get(queue)! }, depth.messages);
+        }
+      },
+    );
     metrics.gauge('warren_publish_pending', 'Publishes waiting for a broker confirm.', [], (set) => {
       set({}, this.publisher.status().pending);
     });

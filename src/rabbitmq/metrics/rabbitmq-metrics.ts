@@ -39,6 +39,13 @@ export class RabbitMetrics {
     registers: [this.registry],
   });
 
+  readonly publishesUnrouted = new Counter({
+    name: 'warren_publishes_unrouted_total',
+    help: "Confirmed publishes the broker returned as unroutable (no queue bound for the key), by routing key (beyond 100 keys: 'other').",
+    labelNames: ['routing_key'] as const,
+    registers: [this.registry],
+  });
+
   readonly publishChannelRenewals = new Counter({
     name: 'warren_publish_channel_renewals_total',
     help: 'Publish channels replaced by a fresh one after the broker nacked a publish.',

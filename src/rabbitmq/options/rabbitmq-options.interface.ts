@@ -78,6 +78,26 @@ export interface RabbitMQModuleOptions {
    * @default 20
    */
   deliveryLimit?: number;
+  /**
+   * Most messages a dead-letter queue holds (`x-max-length`). When it is full the broker refuses
+   * further dead letters (`x-overflow: reject-publish`): a message that cannot be parked stays
+   * in its handler queue and that queue's consumer pauses — a dead letter is never dropped.
+   * 0 = unbounded. Queues made before the bound keep theirs (see the start-up log).
+   * @default 100000
+   */
+  deadLetterMaxLength?: number;
+  /**
+   * Most events kept in `<exchange>.unrouted` (copies of publishes no queue was bound for); the
+   * oldest go first when it is full (`drop-head`). 0 = keep no copies (they are still counted
+   * in `warren_publishes_unrouted_total` and logged).
+   * @default 10000
+   */
+  unroutedMaxLength?: number;
+  /**
+   * How long an event stays in `<exchange>.unrouted`, in ms (`x-message-ttl`).
+   * @default 604800000 (7 days)
+   */
+  unroutedTtlMs?: number;
   /** @default { window: 20, failureRatio: 0.5, cooldownMs: 30000, enabled: true } */
   killSwitch?: KillSwitchOptions;
   /**

@@ -1,5 +1,8 @@
 import {
   DEFAULT_DELIVERY_LIMIT,
+  DEFAULT_DEAD_LETTER_MAX_LENGTH,
+  DEFAULT_UNROUTED_MAX_LENGTH,
+  DEFAULT_UNROUTED_TTL_MS,
   DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
   DEFAULT_FLOW_CHECK_INTERVAL_MS,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
@@ -59,6 +62,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     retry: DEFAULT_RETRY_POLICY,
     handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
     deliveryLimit: DEFAULT_DELIVERY_LIMIT,
+    deadLetterMaxLength: DEFAULT_DEAD_LETTER_MAX_LENGTH,
+    unroutedMaxLength: DEFAULT_UNROUTED_MAX_LENGTH,
+    unroutedTtlMs: DEFAULT_UNROUTED_TTL_MS,
     maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
     memoryHighWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_HIGH_WATERMARK_RATIO),
     memoryLowWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_LOW_WATERMARK_RATIO),
@@ -121,6 +127,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   }
   requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs, 1, MAX_TIMER_MS);
   requireInteger('deliveryLimit', resolved.deliveryLimit);
+  requireInteger('deadLetterMaxLength', resolved.deadLetterMaxLength, 0);
+  requireInteger('unroutedMaxLength', resolved.unroutedMaxLength, 0);
+  requireInteger('unroutedTtlMs', resolved.unroutedTtlMs, 1, MAX_TIMER_MS);
   requireInteger('killSwitch.window', resolved.killSwitch.window, 1, 10_000);
   requireInteger('killSwitch.cooldownMs', resolved.killSwitch.cooldownMs, 1, MAX_TIMER_MS);
   const ratio = resolved.killSwitch.failureRatio;

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ConfirmChannel, Options } from 'amqplib';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageEncoder } from '../codec/message-encoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
@@ -12,11 +12,17 @@ import {
   PublishRejectedError,
   PublishTimeoutError,
   PublisherClosedError,
+  PublishTopologyConflictError,
 } from '../errors/publish.errors.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
 import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { declareEventsExchange } from '../topology/topology.js';
+import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
+import { unroutedQueueName } from '../topology/topology-names.js';
+import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
+import { UnroutedReturns } from './unrouted-returns.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
@@ -36,7 +42,7 @@ import type { PublishReceipt } from './publish-receipt.js';
  * confirm is in.
  */
 @Injectable()
-export class RabbitPublisher {
+export class RabbitPublisher implements OnModuleInit {
   private readonly logger = new Logger(RabbitPublisher.name);
   private readonly encoder: MessageEncoder;
   private channel?: PublishChannel;
@@ -52,6 +58,7 @@ export class RabbitPublisher {
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
+  private readonly unrouted: UnroutedReturns;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
@@ -64,6 +71,17 @@ export class RabbitPublisher {
       failed: metrics.publishes.labels('failed'),
       shed: metrics.publishes.labels('shed'),
     };
+    this.unrouted = new UnroutedReturns({
+      metrics,
+      logger: this.logger,
+      unroutedQueue: options.unroutedMaxLength > 0 ? unroutedQueueName(options.exchange) : undefined,
+      keep: (queue, content, properties) => this.confirm('', queue, content, properties),
+    });
+  }
+
+  /** Opens the publish channel at start, so its topology is declared (and any conflict seen) before the first request. */
+  onModuleInit(): void {
+    this.getChannel();
   }
 
   /**
@@ -84,7 +102,9 @@ export class RabbitPublisher {
       correlationId: currentCorrelationId(),
       options,
     });
-    await this.confirm(this.options.exchange, pattern, content, properties);
+    // mandatory: an event no queue is bound for comes back as basic.return (see UnroutedReturns)
+    // instead of being dropped silently — without any argument on the exchange.
+    await this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true });
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
   }
 
@@ -138,6 +158,11 @@ export class RabbitPublisher {
         `${this.pending.size} publishes (${this.pendingBytes} bytes) already wait for confirms: ${this.unavailability()}`,
       );
     }
+    const conflict = this.connections.topologyConflict('publisher');
+    if (conflict) {
+      this.outcomes.shed.inc();
+      throw new PublishTopologyConflictError(`${conflict.summary}: the broker is reachable but refuses our declaration; the event was not sent`, 5);
+    }
     const state = this.connections.state('publisher');
     if (state.blocked) {
       // Written now, it would sit in the socket and reach the broker when the alarm clears,
@@ -177,6 +202,10 @@ export class RabbitPublisher {
 
   /** Why publishes are not being confirmed, for error messages. */
   private unavailability(): string {
+    const conflict = this.connections.topologyConflict('publisher');
+    if (conflict) {
+      return conflict.summary;
+    }
     const state = this.connections.state('publisher');
     return !state.connected ? 'the broker is unreachable' : state.blocked ? `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})` : 'confirms are slow';
   }
@@ -201,13 +230,44 @@ export class RabbitPublisher {
       confirm: true,
       json: false,
       publishTimeout: this.options.publishTimeoutMs,
-      setup: (confirmChannel: ConfirmChannel) => declareEventsExchange(confirmChannel, this.options.exchange, this.options.queueType),
+      setup: (confirmChannel: ConfirmChannel) => this.setup(confirmChannel),
     });
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     wrapper.on('error', (error: Error) => {
+      if (TopologyConflictError.from(error) || this.connections.topologyConflict('publisher')) {
+        return; // reported once per attempt by the connection, with the fix
+      }
       this.logger.error(`publish channel failed: ${redactText(error.message)}`);
     });
     return new PublishChannel(wrapper);
+  }
+
+  /** Declares what publishing needs on each (re)connect and listens for unroutable returns. */
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    channel.on('return', (message: ConsumeMessage) => this.unrouted.returned(message));
+    const context = {
+      scratch: this.connections.scratchChannel('publisher'),
+      reporter: this.connections.reporter('publisher'),
+      queueType: this.options.queueType,
+      unroutedBound: unroutedBound(this.options),
+      deadLetterBound: deadLetterBound(this.options),
+    };
+    try {
+      if (this.options.unroutedMaxLength > 0) {
+        await declareUnroutedQueue(this.options.exchange, context);
+      }
+      await declareEventsExchange(channel, this.options.exchange, context);
+    } catch (error) {
+      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
+      // the connection closes: amqp-connection-manager does not await that prefetch, and its
+      // rejection would crash the process. It gets a fresh channel on the next connect.
+      await closeAfterFailedSetup(channel);
+      const conflict = TopologyConflictError.from(error);
+      if (conflict) {
+        context.reporter.conflict(conflict);
+      }
+      throw conflict ?? error;
+    }
   }
 
   /**

@@ -8,7 +8,10 @@ import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareHandlerQueue, declareRetryQueue } from '../topology/topology.js';
+import { PublishRejectedError } from '../errors/publish.errors.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
+import { closeAfterFailedSetup } from '../topology/close-failed-setup.js';
+import { type DeclareContext, declareEventsExchange, declareHandlerQueue, declareRetryQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { type DeliveryProcessor, originalRoutingKey } from './delivery-processor.js';
@@ -24,6 +27,10 @@ export interface QueueConsumerDeps {
   exchange: string;
   queueType: QueueType;
   deliveryLimit: number;
+  /** Scratch channels, where conflicts are reported, and the bounds of leftover queues. */
+  topology: DeclareContext & { unroutedBound: QueueBound; deadLetterBound: QueueBound };
+  /** True while a topology conflict of the connection stands: its one log line says it all. */
+  topologyConflicted: () => boolean;
   killSwitch: Required<KillSwitchOptions>;
   /** Process-wide byte budget and memory / event-loop pauses. */
   flow: Pick<FlowControl, 'acquire' | 'release'>;
@@ -34,7 +41,7 @@ export interface QueueConsumerDeps {
 }
 
 /** Why a consumer is not taking deliveries. */
-export type PauseReason = 'kill-switch' | 'shutdown' | FlowPauseReason;
+export type PauseReason = 'kill-switch' | 'dead-letter-queue-full' | 'shutdown' | FlowPauseReason;
 
 export interface QueueConsumerStatus {
   queue: string;
@@ -93,6 +100,9 @@ export class QueueConsumer {
     this.settlements = new AckBatcher(this.channel);
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
+      if (TopologyConflictError.from(error) || deps.topologyConflicted()) {
+        return; // reported once per attempt by the connection, with the fix
+      }
       deps.logger.error(`channel of ${definition.queue} failed: ${redactText(error.message)}`);
     });
     // 'connect' fires once setup and consumers are in place on a (new) channel.
@@ -191,8 +201,9 @@ export class QueueConsumer {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
       if (wanted && this.consumerTag === undefined) {
+        // Prefetch is set in setup(), awaited: given here, amqp-connection-manager would set it
+        // without awaiting, and on a connection closing meanwhile that rejection crashes the process.
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
-          prefetch: this.deps.prefetch,
           noAck: false,
         });
         this.consumerTag = consumerTag;
@@ -213,14 +224,32 @@ export class QueueConsumer {
     this.generation += 1;
     this.settlements.reset();
     this.declaredRetryQueues.clear();
-    await declareEventsExchange(channel, this.deps.exchange, this.deps.queueType);
-    await declareHandlerQueue(channel, {
-      exchange: this.deps.exchange,
-      queue: this.definition.queue,
-      pattern: this.definition.pattern,
-      queueType: this.deps.queueType,
-      deliveryLimit: this.deps.deliveryLimit,
-    });
+    try {
+      // Per consumer (global = false), for the consumers this channel starts from now on.
+      await channel.prefetch(this.deps.prefetch, false);
+      await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
+      await declareHandlerQueue(
+        channel,
+        {
+          exchange: this.deps.exchange,
+          queue: this.definition.queue,
+          pattern: this.definition.pattern,
+          deliveryLimit: this.deps.deliveryLimit,
+          deadLetterBound: this.deps.topology.deadLetterBound,
+        },
+        this.deps.topology,
+      );
+    } catch (error) {
+      // Closed first, so the channel wrapper does not go on to consume (or prefetch) on it while
+      // the connection closes: amqp-connection-manager does not await that prefetch, and its
+      // rejection would crash the process. It gets a fresh channel on the next connect.
+      await closeAfterFailedSetup(channel);
+      const conflict = TopologyConflictError.from(error);
+      if (conflict) {
+        this.deps.topology.reporter.conflict(conflict);
+      }
+      throw conflict ?? error;
+    }
   }
 
   private onMessage(message: ConsumeMessage): void {
@@ -269,6 +298,9 @@ export class QueueConsumer {
         if (generation === this.generation) {
           this.settlements.nack(message, true);
         }
+        if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
+          this.pauseForFullDeadLetterQueue();
+        }
         throw error;
       }
     }
@@ -301,6 +333,24 @@ export class QueueConsumer {
         retryCount,
       }),
     );
+  }
+
+  /**
+   * The broker refused the dead letter: the DLQ is at its bound (reject-publish). The message
+   * went back to its queue; consuming on would only spin it round, so the consumer pauses for
+   * the kill switch's cool-down and then tries again. Nothing is dropped meanwhile.
+   */
+  private pauseForFullDeadLetterQueue(): void {
+    if (this.pauses.has('dead-letter-queue-full') || this.stopping) {
+      return;
+    }
+    this.deps.logger.error(
+      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
+        `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
+    );
+    void this.pause('dead-letter-queue-full');
+    const timer = setTimeout(() => void this.resume('dead-letter-queue-full'), this.deps.killSwitch.cooldownMs);
+    timer.unref();
   }
 
   /** Declares a delay tier the first time it is used (per channel, so after a reconnect too). */

@@ -9,6 +9,7 @@ import { HandlerRegistrationError } from '../errors/handler-registration.error.j
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import type { HandlerExtras } from './handler-extras.js';
 import { HandlerRegistry } from './handler-registry.js';
@@ -89,6 +90,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             exchange: this.options.exchange,
             queueType: this.options.queueType,
             deliveryLimit: this.options.deliveryLimit,
+            topology: {
+              scratch: this.connections.scratchChannel('consumer'),
+              reporter: this.connections.reporter('consumer'),
+              queueType: this.options.queueType,
+              unroutedBound: unroutedBound(this.options),
+              deadLetterBound: deadLetterBound(this.options),
+            },
+            topologyConflicted: () => this.connections.topologyConflict('consumer') !== undefined,
             killSwitch: this.options.killSwitch,
             flow: this.flow,
             prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),

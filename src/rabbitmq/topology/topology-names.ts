@@ -11,14 +11,15 @@ export function retryQueueName(queue: string, delayMs: number): string {
 }
 
 /**
- * Exchange that receives what the events exchange cannot route (its alternate exchange), so a
- * publish for which no handler is bound is parked instead of silently dropped by the broker.
+ * Alternate exchange of events exchanges made by older warren versions (which declared the
+ * events exchange with `alternate-exchange`). Only kept up for such exchanges: today's is plain,
+ * and unroutable publishes are detected with `mandatory` instead (see UnroutedReturns).
  */
 export function unroutedExchangeName(exchange: string): string {
   return `${exchange}.unrouted`;
 }
 
-/** Queue that holds unroutable events, bound to the unrouted exchange. */
+/** Queue that holds copies of unroutable events (and, for older exchanges, their alternate exchange's). */
 export function unroutedQueueName(exchange: string): string {
   return `${exchange}.unrouted`;
 }

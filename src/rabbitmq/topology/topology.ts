@@ -1,46 +1,95 @@
 import type { Channel } from 'amqplib';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import { deadLetterQueueName, retryQueueName, unroutedExchangeName, unroutedQueueName } from './topology-names.js';
+import type { TopologyReporter } from './topology-reporter.js';
+
+/** Opens a short-lived channel on the current connection, for a declare that may fail. */
+export type ScratchChannelFactory = () => Promise<Channel>;
+
+/** How the events exchange exists on the broker. */
+export type EventsExchangeForm = 'plain' | 'legacy-alternate-exchange';
+
+/** Arguments that bound a leftover queue (`<queue>.dlq`, `<exchange>.unrouted`); empty = unbounded. */
+export type QueueBound = Record<string, unknown>;
+
+/** What every declaration needs besides the channel it runs on. */
+export interface DeclareContext {
+  scratch: ScratchChannelFactory;
+  reporter: TopologyReporter;
+  queueType: QueueType;
+}
 
 /**
- * Declares the events exchange and its alternate exchange + queue. Idempotent: run on every
- * (re)connect by both connections, so either one can come up first.
+ * Declares the events exchange exactly as any producer would (`topic`, durable, no arguments),
+ * so a Go, Python or Nest producer declaring it before or after us never meets a 406.
+ * Idempotent: run on every (re)connect by both connections, so either one can come up first.
+ *
+ * The declare runs on a scratch channel because a failed declare makes the broker close the
+ * channel it ran on. An exchange made by an older warren carries `alternate-exchange =
+ * <exchange>.unrouted`: that one is used as it is (its alternate exchange keeps parking
+ * unroutable events broker-side) and reported once, so upgrades need no downtime. Any other
+ * difference is a TopologyConflictError.
  */
-export async function declareEventsExchange(channel: Channel, exchange: string, queueType: QueueType): Promise<void> {
+export async function declareEventsExchange(
+  channel: Channel,
+  exchange: string,
+  context: DeclareContext & { unroutedBound: QueueBound },
+): Promise<EventsExchangeForm> {
+  const failure = await onScratch(context.scratch, (probe) => probe.assertExchange(exchange, 'topic', { durable: true }));
+  if (failure === undefined) {
+    context.reporter.declared('exchange', exchange);
+    return 'plain';
+  }
+  const conflict = TopologyConflictError.from(failure, { kind: 'exchange', name: exchange });
+  if (!conflict || conflict.conflict.kind !== 'exchange' || conflict.conflict.argument !== 'alternate-exchange') {
+    throw conflict ?? failure;
+  }
+  // The old form: make sure its alternate exchange still leads to the unrouted queue.
   const unrouted = unroutedExchangeName(exchange);
+  await declareUnroutedQueue(exchange, context);
   await channel.assertExchange(unrouted, 'fanout', { durable: true });
+  await channel.bindQueue(unroutedQueueName(exchange), unrouted, '');
+  context.reporter.declared('exchange', exchange);
+  context.reporter.legacyExchange(exchange);
+  return 'legacy-alternate-exchange';
+}
+
+/**
+ * Declares `<exchange>.unrouted`, where the publisher keeps a copy of each event the broker
+ * returned as unroutable (published to it through the default exchange).
+ */
+export async function declareUnroutedQueue(exchange: string, context: DeclareContext & { unroutedBound: QueueBound }): Promise<void> {
   // Replicated like the handler queues: a classic queue lives on one node, and while that node
   // is down every (re)declare of it fails — which would stop the service connecting at all.
-  await channel.assertQueue(unroutedQueueName(exchange), { durable: true, arguments: { 'x-queue-type': queueType } });
-  await channel.bindQueue(unroutedQueueName(exchange), unrouted, '');
-  await channel.assertExchange(exchange, 'topic', {
-    durable: true,
-    alternateExchange: unrouted,
-  });
+  await declareLeftoverQueue(unroutedQueueName(exchange), context, context.unroutedBound);
 }
 
 export interface HandlerQueueSpec {
   exchange: string;
   queue: string;
   pattern: string;
-  queueType: QueueType;
   deliveryLimit: number;
+  /** Bound of its dead-letter queue. */
+  deadLetterBound: QueueBound;
 }
 
 /** Declares a handler queue, its dead-letter queue, and binds it to the exchange by pattern. */
-export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec): Promise<void> {
+export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec, context: DeclareContext): Promise<void> {
   const dlq = deadLetterQueueName(spec.queue);
-  await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': spec.queueType } });
-  await channel.assertQueue(spec.queue, {
-    durable: true,
-    arguments: {
-      'x-queue-type': spec.queueType,
-      // Broker-side dead-lettering is the backstop for messages we never get to settle
-      // (delivery limit reached); our own dead-lettering adds the reason headers.
-      ...deadLetterTo(dlq, spec.queueType),
-      ...(spec.queueType === 'quorum' ? { 'x-delivery-limit': spec.deliveryLimit } : {}),
-    },
-  });
+  await declareLeftoverQueue(dlq, context, spec.deadLetterBound);
+  await declareOrConflict(context, 'queue', spec.queue, (probe) =>
+    probe.assertQueue(spec.queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': context.queueType,
+        // Broker-side dead-lettering is the backstop for messages we never get to settle
+        // (delivery limit reached); our own dead-lettering adds the reason headers.
+        ...deadLetterTo(dlq, context.queueType),
+        ...(context.queueType === 'quorum' ? { 'x-delivery-limit': spec.deliveryLimit } : {}),
+      },
+    }),
+  );
   await channel.bindQueue(spec.queue, spec.exchange, spec.pattern);
 }
 
@@ -64,6 +113,59 @@ export async function declareRetryQueue(
     },
   });
   return name;
+}
+
+/**
+ * Declares a queue that only collects leftovers (dead letters, unroutable events) with its
+ * bound. A queue made before the bound existed (or with another bound) keeps working: the broker
+ * answers 406 naming the bound's argument, the queue is then checked passively and used as it
+ * is, and the reporter says how to migrate — an upgrade never stops at a 406.
+ */
+async function declareLeftoverQueue(name: string, context: DeclareContext, bound: QueueBound): Promise<void> {
+  const plain = { 'x-queue-type': context.queueType };
+  const failure = await onScratch(context.scratch, (probe) =>
+    probe.assertQueue(name, { durable: true, arguments: { ...plain, ...bound } }),
+  );
+  if (failure !== undefined) {
+    const conflict = TopologyConflictError.from(failure, { kind: 'queue', name });
+    const argument = conflict?.conflict.argument;
+    if (!conflict || argument === undefined || !(argument in bound)) {
+      throw conflict ?? failure;
+    }
+    // It exists with another (or no) bound: a passive check is all it needs to be used as it is.
+    await declareOrConflict(context, 'queue', name, (probe) => probe.checkQueue(name));
+    context.reporter.unboundedQueue(name, argument, bound);
+    return;
+  }
+  context.reporter.declared('queue', name);
+}
+
+/** Runs a declare on a scratch channel; a 406 becomes a TopologyConflictError. */
+async function declareOrConflict(
+  context: DeclareContext,
+  kind: 'exchange' | 'queue',
+  name: string,
+  declare: (probe: Channel) => Promise<unknown>,
+): Promise<void> {
+  const failure = await onScratch(context.scratch, declare);
+  if (failure !== undefined) {
+    throw TopologyConflictError.from(failure, { kind, name }) ?? failure;
+  }
+  context.reporter.declared(kind, name);
+}
+
+/** Runs `declare` on a fresh channel and closes it; resolves to the failure, if any. */
+async function onScratch(scratch: ScratchChannelFactory, declare: (probe: Channel) => Promise<unknown>): Promise<unknown> {
+  const probe = await scratch();
+  // A channel error without a listener is escalated by amqplib to the whole connection.
+  probe.on('error', () => undefined);
+  try {
+    await declare(probe);
+  } catch (error) {
+    return error ?? new Error('declare failed');
+  }
+  await probe.close().catch(() => undefined);
+  return undefined;
 }
 
 /**
