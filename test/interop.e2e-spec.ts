@@ -5,6 +5,7 @@ import { ClientProxyFactory, Ctx, Payload, RmqRecordBuilder, Transport } from '@
 import { lastValueFrom, throwError, timeout } from 'rxjs';
 import { deadLetterQueueName, OnEvent, RabbitContext } from '../src/rabbitmq/index.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
+import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { GoPublisher, type ProducedEvent, publishWithPika } from './support/interop-producers.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -128,9 +129,10 @@ describe('publishing from existing services (Nest ClientRMQ, Python pika, Go amq
   }
 
   /**
-   * Waits until every handler has seen `orderId`, then proves none saw it twice: a marker is
-   * published after the producer's confirmed publish, so once every handler has seen the marker
-   * (queues are FIFO) every copy of the event that reached a queue has been handled.
+   * Each handler's deliveries of `orderId`, once they are complete: a marker is published after
+   * the producer's confirmed publish, so once every handler has seen the marker (queues are FIFO)
+   * every copy of the event that reached a queue has been handled, and a missing or doubled
+   * delivery shows in the counts.
    */
   async function deliveriesOf(orderId: string): Promise<Map<string, Seen[]>> {
     const marker = randomUUID();
@@ -224,4 +226,57 @@ describe('publishing from existing services (Nest ClientRMQ, Python pika, Go amq
     }
     await expectNothingParked();
   }, 240_000);
+});
+
+describe('a Go producer and the demo service (the seed: Go services publish, Node handlers consume)', () => {
+  let demo: DemoApp;
+  let go: GoPublisher;
+
+  beforeAll(async () => {
+    go = await GoPublisher.build();
+    demo = await startDemoApp('interop-demo');
+  }, 240_000);
+
+  afterAll(async () => {
+    await go?.dispose();
+    await demo?.dispose();
+  });
+
+  async function publishOrder(orderId: string): Promise<void> {
+    const order = { orderId, customerId: 'c-go', items: [{ sku: `sku-${orderId}`, quantity: 1 }], createdAt: new Date().toISOString() };
+    await go.publish({
+      amqpUrl: SHARED_AMQP_URL,
+      exchange: demo.config.eventsExchange,
+      routingKey: 'order.created',
+      messageId: randomUUID(),
+      body: JSON.stringify(order),
+    });
+  }
+
+  const mailsAbout = (orderId: string): string[] =>
+    demo.mailer.sent
+      .filter((mail) => mail.subject.includes(orderId))
+      .map((mail) => mail.subject)
+      .sort();
+
+  it("order.created from Go reaches both of the demo's handlers once: inventory reserves, notifications mails", async () => {
+    const orderId = randomUUID();
+    await publishOrder(orderId);
+    // A second order after the first: once its mails are out, every copy of the first was handled.
+    const marker = randomUUID();
+    await publishOrder(marker);
+    await waitFor('the mails of the order published after it', () => mailsAbout(marker).length === 2, { timeoutMs: 30_000 });
+
+    // Notifications handled order.created once; inventory reserved once (its inventory.reserved
+    // event, mailed by notifications, would otherwise be missing or doubled).
+    expect(mailsAbout(orderId)).toEqual([`Order ${orderId} is reserved`, `Order ${orderId} received`]);
+    const broker = await BrokerProbe.open();
+    try {
+      for (const queue of demo.server.queues()) {
+        expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
+      }
+    } finally {
+      await broker.close();
+    }
+  }, 60_000);
 });
