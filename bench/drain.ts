@@ -101,7 +101,9 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
     }
     const depth = await broker.settledDepth(queue);
     result.remaining = depth.ready + depth.unacked;
-    log(`drain ${name}: ${result.msgPerSec} msg/s (prefetch ${result.prefetch}), ${result.cpuMsPer1k} CPU ms / 1k msgs, ${result.remaining} left, peak RSS ${result.peakRssMb} MB`);
+    log(
+      `drain ${name}: ${result.msgPerSec} msg/s (prefetch ${result.prefetch}), ${result.cpuMsPer1k} CPU ms / 1k msgs, ${result.remaining} left, peak RSS ${result.peakRssMb} MB`,
+    );
   } catch (error) {
     result.error = String(error instanceof Error ? error.message : error);
     log(`drain ${name} failed: ${result.error}`);
@@ -147,7 +149,13 @@ async function fillForWarren(
 }
 
 /** raw amqplib or Nest's transport: a plain classic queue, the backlog published to it directly, in each one's shape. */
-async function fillForDirect(broker: BenchBroker, name: 'raw' | 'nest', n: number, queue: string, result: DrainSubjectResult): Promise<SubjectLaunch> {
+async function fillForDirect(
+  broker: BenchBroker,
+  name: 'raw' | 'nest',
+  n: number,
+  queue: string,
+  result: DrainSubjectResult,
+): Promise<SubjectLaunch> {
   await broker.declareClassicQueue(queue);
   const body =
     name === 'nest'

@@ -60,17 +60,12 @@ interface AppHandle {
   consumedQueues: string[];
 }
 
-export async function runHttp(
-  broker: BenchBroker,
-  options: HttpOptions,
-  order: HttpAppName[] = ['nest', 'warren', 'demo'],
-): Promise<HttpResult> {
+export async function runHttp(broker: BenchBroker, options: HttpOptions, order: HttpAppName[] = ['nest', 'warren', 'demo']): Promise<HttpResult> {
   const apps = await runApps(broker, order, options);
   const rawCeiling = await runRawCeiling(broker, options.publishSeconds);
   const brokerShapes =
     options.shapeSeconds > 0 ? await runPublishShapes(broker, { seconds: options.shapeSeconds, rounds: SHAPE_ROUNDS, inFlight: 50 }) : undefined;
-  const runOf = (app: HttpAppName, c: number): HttpRun | undefined =>
-    apps.find((a) => a.app === app)?.runs.find((r) => r.connections === c);
+  const runOf = (app: HttpAppName, c: number): HttpRun | undefined => apps.find((a) => a.app === app)?.runs.find((r) => r.connections === c);
   return {
     connections: options.connections,
     seconds: options.seconds,
@@ -228,11 +223,7 @@ interface AppsRun {
  * at 10, then at 50 …), so the runs compared with each other are seconds apart, not minutes:
  * on a shared machine the background load drifts less between them.
  */
-async function runApps(
-  broker: BenchBroker,
-  order: HttpAppName[],
-  options: HttpOptions,
-): Promise<HttpAppResult[]> {
+async function runApps(broker: BenchBroker, order: HttpAppName[], options: HttpOptions): Promise<HttpAppResult[]> {
   const run: AppsRun = { results: new Map(), handles: new Map(), stored: new Map() };
   const { results, handles, stored } = run;
   try {
@@ -376,7 +367,12 @@ async function measureRound(broker: BenchBroker, handle: AppHandle, connections:
 function combineRounds(connections: number, rounds: MeasuredRound[]): HttpRun {
   const sum = (pick: (r: MeasuredRound) => number): number => rounds.reduce((total, r) => total + pick(r), 0);
   const cpu = (pick: (r: MeasuredRound) => number | null): number | null =>
-    rounds.some((r) => pick(r) === null) ? null : cpuPerRequest(sum((r) => pick(r) ?? 0), sum((r) => r.ok2xx));
+    rounds.some((r) => pick(r) === null)
+      ? null
+      : cpuPerRequest(
+          sum((r) => pick(r) ?? 0),
+          sum((r) => r.ok2xx),
+        );
   const seconds = sum((r) => r.round.seconds);
   return {
     connections,

@@ -229,7 +229,13 @@ async function account(broker: BenchBroker, queue: string, timeoutMs = 90_000): 
     if (!family) {
       const main = await broker.settledDepth(queue, timeoutMs);
       const dlq = await broker.check(`${queue}.dlq`).catch(() => ({ ready: 0 }));
-      return { main: main.ready + main.unacked, retrying: 0, deadLettered: dlq.ready, sideQueues: [], note: 'no rabbitmqctl: retry queues not counted' };
+      return {
+        main: main.ready + main.unacked,
+        retrying: 0,
+        deadLettered: dlq.ready,
+        sideQueues: [],
+        note: 'no rabbitmqctl: retry queues not counted',
+      };
     }
     const key = JSON.stringify([...family.entries()].map(([name, d]) => [name, d.ready + d.unacked]).sort());
     if (key === previous) {
@@ -298,7 +304,9 @@ async function observe(subject: Subject, result: MemorySubjectResult, seconds: n
   result.handlerCalls = subject.lastStatus ? Number(subject.lastStatus.received ?? 0) : null;
   const crashed = await stopAndRecord(subject, result);
   if (crashed) {
-    result.notes.push(`exited by itself after ${result.crashAtSeconds} s (${result.exit})${subject.heapOutOfMemory ? ': JavaScript heap out of memory' : ''}`);
+    result.notes.push(
+      `exited by itself after ${result.crashAtSeconds} s (${result.exit})${subject.heapOutOfMemory ? ': JavaScript heap out of memory' : ''}`,
+    );
     if (!subject.heapOutOfMemory) {
       result.notes.push(`stderr: ${subject.stderrTail.slice(-300).replace(/\s+/g, ' ')}`);
     }

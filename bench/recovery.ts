@@ -80,7 +80,10 @@ function linkServiceBuild(): void {
 function selected(): Scenario[] {
   const raw = process.env.RECOVERY_SCENARIOS;
   if (!raw) return [...ALL];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(ALL as readonly string[]).includes(name)) {
       throw new Error(`RECOVERY_SCENARIOS: unknown '${name}' (known: ${ALL.join(', ')})`);
@@ -147,7 +150,9 @@ async function runOnDisposableBroker(onBroker: Exclude<Scenario, 'cluster'>[], a
 async function runBrokerScenario(scenario: Exclude<Scenario, 'cluster'>, broker: DisposableBroker, attempt: Attempt): Promise<void> {
   switch (scenario) {
     case 'stop':
-      await attempt('broker stopped, started again', () => runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker)));
+      await attempt('broker stopped, started again', () =>
+        runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker)),
+      );
       break;
     case 'close':
       await attempt('close_all_connections × 10', () =>
@@ -159,7 +164,9 @@ async function runBrokerScenario(scenario: Exclude<Scenario, 'cluster'>, broker:
       );
       break;
     case 'kill':
-      await attempt('broker SIGKILLed, restarted', () => runScenario('broker SIGKILLed, restarted', { slug: 'kill', amqpUrl: broker.url }, brokerKill(broker)));
+      await attempt('broker SIGKILLed, restarted', () =>
+        runScenario('broker SIGKILLed, restarted', { slug: 'kill', amqpUrl: broker.url }, brokerKill(broker)),
+      );
       break;
     case 'freeze': {
       const proxy = await TcpProxy.start({ port: broker.port });
@@ -233,7 +240,11 @@ function writeRecoveryResults(results: ScenarioResult[], failures: Failure[], st
   writeFileSync(join(RESULTS_DIR, 'recovery.md'), markdown);
   writeFileSync(
     join(RESULTS_DIR, 'recovery.json'),
-    JSON.stringify({ at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map((result) => ({ ...result, logTail: undefined })), failures }, null, 2),
+    JSON.stringify(
+      { at: new Date().toISOString(), loadRate: LOAD_RATE, results: results.map((result) => ({ ...result, logTail: undefined })), failures },
+      null,
+      2,
+    ),
   );
 }
 

@@ -154,7 +154,12 @@ describeWithBroker('publishing while the broker has a memory alarm (disposable n
         `raising the alarm took ${Math.round(alarmAt - loadFrom)} ms; requests sent meanwhile: ${JSON.stringify(countBy(transition, (s) => s.status))}, ` +
           `${latencySummary(transition.map((s) => s.ms))}; ${slowTransition.length} took >= 900 ms (waited for the ${PUBLISH_TIMEOUT_MS} ms confirm timeout)`,
         `alarm in force (${ALARM_LOAD_MS} ms of load): ${JSON.stringify(countBy(blocked, (s) => s.status))}, ${latencySummary(blockedLatencies)}`,
-        `503 messages: ${JSON.stringify(countBy(during.filter((s) => s.status === 503), (s) => (/"message":"event not accepted: ([^:]+)/.exec(s.body)?.[1] ?? s.body).slice(0, 60)))}`,
+        `503 messages: ${JSON.stringify(
+          countBy(
+            during.filter((s) => s.status === 503),
+            (s) => (/"message":"event not accepted: ([^:]+)/.exec(s.body)?.[1] ?? s.body).slice(0, 60),
+          ),
+        )}`,
         `readiness reported blocked ${Math.round(readyAt - alarmAt)} ms after the alarm was confirmed: ${ready.status}, reasons ${JSON.stringify(ready.body.details?.rabbitmq?.reasons ?? (ready.body as Record<string, unknown>).error)}; ` +
           `at the end of the alarm: ${readyLate.status}`,
         `RSS: before alarm ${mib(rssBeforeAlarm)}, alarm confirmed ${mib(rssAtAlarm)}, max during ${mib(rssMax)} ` +

@@ -39,7 +39,11 @@ describe('coverage gate', () => {
 
   it('.ci/run and the workflow run the README test command, npm test', () => {
     expect(read('README.md')).toMatch(/^npm test\s/m);
-    expect(read('.ci/run').split('\n').filter((line) => /^\s*npm (test|run test)/.test(line))).toEqual(['npm test']);
+    expect(
+      read('.ci/run')
+        .split('\n')
+        .filter((line) => /^\s*npm (test|run test)/.test(line)),
+    ).toEqual(['npm test']);
     const testJob = workflow.jobs.test;
     expect(testJob.steps.some((step) => /(^|\s)npm test$/.test(step.run?.trim() ?? ''))).toBe(true);
   });

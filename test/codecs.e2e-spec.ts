@@ -62,7 +62,7 @@ class CodecHandlers {
 function samplePayload(): Record<string, unknown> {
   return {
     orderId: randomUUID(),
-    customer: { name: 'Zoë Ångström', city: '東京', note: 'naïve café 🐇🥕', 'ключ': 'значение' },
+    customer: { name: 'Zoë Ångström', city: '東京', note: 'naïve café 🐇🥕', ключ: 'значение' },
     items: [
       { sku: 'A-1', quantity: 2, price: 19.99, tags: ['gift', 'express'] },
       { sku: 'B-2', quantity: 1, price: -0.5, tags: [], dimensions: { w: 10, h: [1, [2, [3]]] } },
@@ -90,9 +90,11 @@ async function gzipBomb(megabytes: number): Promise<Buffer> {
   const zeros = Buffer.alloc(1024 * 1024);
   const chunks: Buffer[] = [];
   await pipeline(
-    Readable.from((function* () {
-      for (let i = 0; i < megabytes; i++) yield zeros;
-    })()),
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < megabytes; i++) yield zeros;
+      })(),
+    ),
     createGzip({ level: 9 }),
     async (compressed: AsyncIterable<Buffer>) => {
       for await (const chunk of compressed) chunks.push(chunk);
@@ -186,7 +188,10 @@ describe('codecs and compression on the real broker', () => {
 
     it('refuses to publish a body over maxMessageBytes before compressing it, even if it would compress below it', async () => {
       const payload = largePayload(MAX_MESSAGE_BYTES + 1024);
-      const error = await jsonApp.app.get(RabbitClient).publish(PATTERN, payload).catch((caught: unknown) => caught);
+      const error = await jsonApp.app
+        .get(RabbitClient)
+        .publish(PATTERN, payload)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MessageTooLargeError);
     });
   });
@@ -224,8 +229,18 @@ describe('codecs and compression on the real broker', () => {
     it.each([
       ['an unknown content-type', Buffer.from('<order id="1"/>'), { contentType: 'application/xml' }, "unsupported content-type 'application/xml'"],
       ['an unknown content-encoding', Buffer.from('{"a":1}'), { contentEncoding: 'br' }, "unsupported content-encoding 'br'"],
-      ['a corrupt gzip body', Buffer.concat([gzipSync('{"a":1}').subarray(0, 10), Buffer.from('garbage')]), { contentEncoding: 'gzip' }, 'not valid gzip'],
-      ['a corrupt MessagePack body', validMsgpack.subarray(0, validMsgpack.length - 7), { contentType: 'application/msgpack' }, 'not valid application/msgpack'],
+      [
+        'a corrupt gzip body',
+        Buffer.concat([gzipSync('{"a":1}').subarray(0, 10), Buffer.from('garbage')]),
+        { contentEncoding: 'gzip' },
+        'not valid gzip',
+      ],
+      [
+        'a corrupt MessagePack body',
+        validMsgpack.subarray(0, validMsgpack.length - 7),
+        { contentType: 'application/msgpack' },
+        'not valid application/msgpack',
+      ],
     ])('%s reaches <queue>.dlq with x-error-type DecodeError within 1 s', async (_case, body, properties, reason) => {
       const messageId = randomUUID();
       const dlq = deadLetterQueueName(queueOf(jsonApp));

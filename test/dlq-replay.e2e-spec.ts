@@ -152,7 +152,12 @@ describe.each<[QueueType]>([['quorum'], ['classic']])('DLQ replay round trip on 
     await waitFor('5 successful deliveries', () => ledger.succeeded().length >= 5, { timeoutMs: 10_000 });
     // A quiet period in which a duplicate from the replay would show up.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(ledger.succeeded().map((d) => d.messageId).sort()).toEqual(IDS);
+    expect(
+      ledger
+        .succeeded()
+        .map((d) => d.messageId)
+        .sort(),
+    ).toEqual(IDS);
     expect(ledger.deliveries).toHaveLength(10); // 5 failures before, 5 successes after: nothing more
     for (const delivery of ledger.succeeded()) {
       expect(delivery.retryCount).toBe(0);

@@ -2,14 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable, ValidationPipe } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, Min } from 'class-validator';
-import {
-  deadLetterQueueName,
-  NonRetryableError,
-  OnEvent,
-  RabbitContext,
-  Retry,
-  retryQueueName,
-} from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, NonRetryableError, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -211,7 +204,10 @@ describe('failure handling on the real broker', () => {
       timeoutMs: 15_000,
     });
     expect(deliveries.of('shared-failing')).toHaveLength(15); // 1 + 2 retries each
-    const healthy = deliveries.of('shared-healthy').map((d) => d.messageId).sort();
+    const healthy = deliveries
+      .of('shared-healthy')
+      .map((d) => d.messageId)
+      .sort();
     expect(healthy).toEqual(ids);
   });
 });

@@ -179,9 +179,7 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     }
     await waitFor('every consumer running with the whole window', async () => {
       const statuses = probeApp.server.consumerStatus();
-      const full = statuses.every(
-        (status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming,
-      );
+      const full = statuses.every((status) => status.window === CAPPED_PREFETCH && status.consumerPrefetch === CAPPED_PREFETCH && status.consuming);
       return full && gate.deliveries.size === PATTERNS.length * warmUp && (await readyTotal()) === 0;
     });
     gate.closeAndForget();
@@ -191,7 +189,11 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     for (const pattern of PATTERNS) {
       for (let i = 0; i < PER_QUEUE; i++) {
         const id = `${pattern}-${i}`;
-        broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), { messageId: id, persistent: true, contentType: 'application/json' });
+        broker.publish(probeApp.exchange, pattern, bodyOf(MAX_MESSAGE_BYTES, id), {
+          messageId: id,
+          persistent: true,
+          contentType: 'application/json',
+        });
       }
     }
     const windowsFull = PATTERNS.length * CAPPED_PREFETCH;
@@ -261,7 +263,11 @@ describe('flow control on the real broker: memory watermark', () => {
 
     const total = 20;
     for (let i = 0; i < total; i++) {
-      broker.publish(probeApp.exchange, 'memory.work', JSON.stringify({ i }), { messageId: `m-${i}`, persistent: true, contentType: 'application/json' });
+      broker.publish(probeApp.exchange, 'memory.work', JSON.stringify({ i }), {
+        messageId: `m-${i}`,
+        persistent: true,
+        contentType: 'application/json',
+      });
     }
     await waitFor(`${total} messages ready`, async () => (await broker.ready(queue())) === total);
     await holdsFor(

@@ -25,9 +25,12 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     MAX_IN_FLIGHT_BYTES: String(4 * PREFETCH * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
-  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map(
-    (handler) => `${names.serviceName}.${handler}`,
-  );
+  const handlerQueues = [
+    'notifications.user-registered',
+    'notifications.order-created',
+    'notifications.inventory-result',
+    'inventory.order-created',
+  ].map((handler) => `${names.serviceName}.${handler}`);
   const services: ServiceProcess[] = [];
   cleanups.push(async () => {
     await Promise.all(services.map((s) => s.stop()));

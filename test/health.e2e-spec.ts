@@ -37,7 +37,10 @@ describe('health probes of the service process', () => {
     cleanups.push(async () => {
       await Promise.all(services.map((s) => s.stop()));
       await broker.close();
-      await removeTopology(names.exchange, HANDLER_QUEUES.map((h) => `${names.serviceName}.${h}`));
+      await removeTopology(
+        names.exchange,
+        HANDLER_QUEUES.map((h) => `${names.serviceName}.${h}`),
+      );
     });
     const service = await ServiceProcess.start({
       AMQP_URL: SHARED_AMQP_URL,
@@ -61,7 +64,9 @@ describe('health probes of the service process', () => {
   it('reports queue depths that match rabbitmqctl list_queues', async () => {
     const { port, queue, broker } = await hungService('depth', {}, 20);
     await waitFor('15 ready (5 in flight)', async () => (await broker.ready(queue)) === 15);
-    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'consumers', '--formatter', 'json'], { timeout: 15_000 });
+    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'consumers', '--formatter', 'json'], {
+      timeout: 15_000,
+    });
     const row = (JSON.parse(stdout) as { name: string; messages_ready: number; consumers: number }[]).find((r) => r.name === queue);
     // The probe caches depths for 2 s: wait until it shows the settled backlog.
     const ready = await waitFor('readiness to report the backlog', async () => {
@@ -80,7 +85,9 @@ describe('health probes of the service process', () => {
       return answer.status === 503 ? answer : undefined;
     });
     // 5 in flight (the prefetch) and hung; the ready count may still be the cached one.
-    expect(down.body.details?.rabbitmq?.reasons).toEqual([expect.stringMatching(new RegExp(`^consumer of ${queue.replace(/\./g, '\\.')} stuck: 5 in flight, \\d+ ready, nothing settled for \\d+ s$`))]);
+    expect(down.body.details?.rabbitmq?.reasons).toEqual([
+      expect.stringMatching(new RegExp(`^consumer of ${queue.replace(/\./g, '\\.')} stuck: 5 in flight, \\d+ ready, nothing settled for \\d+ s$`)),
+    ]);
     // Liveness is about the process only: it stays up.
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
   });

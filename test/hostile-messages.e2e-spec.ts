@@ -105,7 +105,9 @@ describe('hostile messages are parked once, never loop (demo service on the real
     }
     expect(await broker.ready(welcome)).toBe(0);
     // The publish channel survived: an unrelated publish is confirmed at once.
-    await expect(demo.app.get(RabbitClient).publish('user.registered', { userId: 'u-after', email: 'after@example.com', name: 'A' })).resolves.toMatchObject({
+    await expect(
+      demo.app.get(RabbitClient).publish('user.registered', { userId: 'u-after', email: 'after@example.com', name: 'A' }),
+    ).resolves.toMatchObject({
       messageId: expect.any(String),
     });
     await waitFor('the welcome mail of the later event', () => demo.mailer.sent.some((m) => m.to === 'after@example.com'));
@@ -174,7 +176,7 @@ describe('a retry copy of a message with 120 KiB of headers', () => {
   });
 
   it('is published with the headers that fit and comes back for its retry, once', async () => {
-    const queue = probe.server.queues()[0]!;
+    const queue = probe.server.queues()[0];
     await publishWithRawFrames(
       { exchange: probe.exchange, routingKey: 'hostile.flaky', body: Buffer.from('{"n":1}'), headers: hugeHeaders() },
       queue,
@@ -182,13 +184,13 @@ describe('a retry copy of a message with 120 KiB of headers', () => {
     const attempts = probe.app.get(Attempts);
     await waitFor('the retry delivery', () => attempts.seen.length >= 2, { timeoutMs: 20_000 });
     const [first, second] = attempts.seen;
-    expect(first!.retryCount).toBe(0);
-    expect(first!.headerNames.length).toBe(121);
-    expect(second!.retryCount).toBe(1);
-    expect(second!.headerNames).toContain('tenant');
-    expect(second!.headerNames.length).toBeLessThan(30);
+    expect(first.retryCount).toBe(0);
+    expect(first.headerNames.length).toBe(121);
+    expect(second.retryCount).toBe(1);
+    expect(second.headerNames).toContain('tenant');
+    expect(second.headerNames.length).toBeLessThan(30);
     // No message_id from the producer: the derived one is stamped on the retry copy.
-    expect(second!.messageId).toBe(first!.messageId);
+    expect(second.messageId).toBe(first.messageId);
     await holdsFor('no third delivery', () => attempts.seen.length === 2, { durationMs: 1_000 });
     expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
   });
@@ -220,7 +222,7 @@ describe('a retry copy that cannot be made (its retry queue exists with other ar
     probe = await startProbeApp('hostile-conflict', [AlwaysFailingHandler], {}, [Calls]);
     broker = await BrokerProbe.open();
     // Left behind by someone else with another TTL and type: the broker refuses our declare (406).
-    conflicting = retryQueueName(probe.server.queues()[0]!, 250);
+    conflicting = retryQueueName(probe.server.queues()[0], 250);
     await broker.channel.assertQueue(conflicting, { durable: true, arguments: { 'x-message-ttl': 999 } });
   });
 
@@ -231,7 +233,7 @@ describe('a retry copy that cannot be made (its retry queue exists with other ar
   });
 
   it('parks the message once with the reason instead of requeueing it forever', async () => {
-    const queue = probe.server.queues()[0]!;
+    const queue = probe.server.queues()[0];
     broker.publish(probe.exchange, 'hostile.conflict', '{"n":1}', { messageId: 'conflict-1', headers: { tenant: 'acme' } });
     const parked = await waitFor('the parked message', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 20_000 });
     const headers = parked.properties.headers!;
@@ -277,7 +279,7 @@ describe('when no copy of ours can be published at all', () => {
   });
 
   it("rejects the message into the queue's broker-side dead-letter route: kept, and the queue moves on", async () => {
-    const queue = probe.server.queues()[0]!;
+    const queue = probe.server.queues()[0];
     // Only the copies fail (as an unencodable one would), with an error that is not the broker's.
     const publisher = probe.app.get(RabbitPublisher);
     const publishRaw = jest.spyOn(publisher, 'publishRaw').mockRejectedValue(new TypeError('cannot encode this copy'));

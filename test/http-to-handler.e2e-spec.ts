@@ -32,9 +32,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(response.body).toEqual({ orderId: expect.any(String), eventId: expect.any(String) });
     expect(response.headers['x-request-id']).toBe('req-orders-1');
 
-    const mail = await waitFor('the order confirmation mail', () =>
-      demo.mailer.sent.find((m) => m.subject.includes(response.body.orderId)),
-    );
+    const mail = await waitFor('the order confirmation mail', () => demo.mailer.sent.find((m) => m.subject.includes(response.body.orderId)));
     expect(mail.to).toBe('customer:c-1');
 
     const announced = await waitFor('inventory.reserved for the order', () => probe.take(observedQueue));
@@ -48,17 +46,15 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(announced.properties.type).toBe('inventory.reserved');
     expect(announced.properties.contentType).toBe('application/json');
     // The demo's flow is complete: notifications consumes inventory.* and mails the result.
-    const result = await waitFor('the reservation mail', () => demo.mailer.sent.find((m) => m.subject === `Order ${response.body.orderId} is reserved`));
+    const result = await waitFor('the reservation mail', () =>
+      demo.mailer.sent.find((m) => m.subject === `Order ${response.body.orderId} is reserved`),
+    );
     expect(result.to).toBe('customer:c-1');
     expect(await probe.ready(unroutedQueueName(demo.config.eventsExchange))).toBe(0); // nothing left over
-
   });
 
   it('POST /users answers 202 and the welcome mail is sent', async () => {
-    const response = await request(demo.app.getHttpServer())
-      .post('/users')
-      .send({ email: 'ann@example.com', name: 'Ann' })
-      .expect(202);
+    const response = await request(demo.app.getHttpServer()).post('/users').send({ email: 'ann@example.com', name: 'Ann' }).expect(202);
     expect(response.body).toEqual({ userId: expect.any(String), eventId: expect.any(String) });
     await waitFor('the welcome mail', () => demo.mailer.sent.find((m) => m.to === 'ann@example.com'));
   });
@@ -70,10 +66,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
       .send({ customerId: '', items: [{ sku: 'x', quantity: 0 }] })
       .expect(400);
     expect(response.body.message).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('customerId'),
-        expect.stringContaining('items.0.quantity must not be less than 1'),
-      ]),
+      expect.arrayContaining([expect.stringContaining('customerId'), expect.stringContaining('items.0.quantity must not be less than 1')]),
     );
     const tooMany = Array.from({ length: 101 }, (_, i) => ({ sku: `s${i}`, quantity: 1 }));
     const second = await request(demo.app.getHttpServer()).post('/orders').send({ customerId: 'c', items: tooMany }).expect(400);
@@ -92,9 +85,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     const batches = 20;
     for (let batch = 0; batch < batches; batch++) {
       const responses = await Promise.all(
-        Array.from({ length: 1000 / batches }, (_, i) =>
-          http.post('/users').send({ email: `u${batch}-${i}@example.com`, name: 'Load' }),
-        ),
+        Array.from({ length: 1000 / batches }, (_, i) => http.post('/users').send({ email: `u${batch}-${i}@example.com`, name: 'Load' })),
       );
       expect(responses.every((r) => r.status === 202)).toBe(true);
     }

@@ -162,7 +162,10 @@ describe('k8s manifests: schemas', () => {
   (kubectl ? it : it.skip)('kubectl kustomize renders valid objects, no example Secret, and one autoscaler for the Deployment', () => {
     const rendered = renderWithKubectl();
     for (const doc of rendered) {
-      expect({ object: `${doc.kind} ${doc.metadata.name}`, errors: schemaErrors(doc) }).toEqual({ object: `${doc.kind} ${doc.metadata.name}`, errors: [] });
+      expect({ object: `${doc.kind} ${doc.metadata.name}`, errors: schemaErrors(doc) }).toEqual({
+        object: `${doc.kind} ${doc.metadata.name}`,
+        errors: [],
+      });
     }
     expect(rendered.filter((doc) => doc.kind === 'Secret')).toEqual([]);
     const autoscalers = rendered.filter(
@@ -174,7 +177,9 @@ describe('k8s manifests: schemas', () => {
     expect(autoscalers.map((doc) => doc.kind)).toEqual(['ScaledObject']);
     // Everything listed, less the HPA the keda component removes.
     const expected = manifests
-      .filter((manifest) => manifest.file !== EXAMPLE_SECRET_FILE && manifest.doc.kind !== 'HorizontalPodAutoscaler' && !inOptionalComponent(manifest.file))
+      .filter(
+        (manifest) => manifest.file !== EXAMPLE_SECRET_FILE && manifest.doc.kind !== 'HorizontalPodAutoscaler' && !inOptionalComponent(manifest.file),
+      )
       .map((manifest) => `${manifest.doc.kind}/${manifest.doc.metadata.name}`);
     expect(rendered.map((doc) => `${doc.kind}/${doc.metadata.name}`).sort()).toEqual(expected.sort());
   });
@@ -240,7 +245,11 @@ describe('k8s manifests: the Deployment against the app', () => {
     const policy = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren');
     const rules = (policy.spec?.ingress ?? []).map((rule) => ({
       ports: rule.ports?.map((port) => containerPort(port.port)),
-      from: rule.from?.map((peer) => ({ namespaces: peer.namespaceSelector?.matchLabels, pods: peer.podSelector?.matchLabels, ipBlock: peer.ipBlock })),
+      from: rule.from?.map((peer) => ({
+        namespaces: peer.namespaceSelector?.matchLabels,
+        pods: peer.podSelector?.matchLabels,
+        ipBlock: peer.ipBlock,
+      })),
     }));
     expect(rules).toEqual([
       { ports: [config.port], from: undefined },

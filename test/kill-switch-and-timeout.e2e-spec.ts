@@ -43,9 +43,14 @@ describe('kill switch and handler timeout on the real broker', () => {
   const statusOf = (queue: string) => probeApp.server.consumerStatus().find((s) => s.queue === queue);
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('killswitch', [GuardedHandlers], {
-      killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 1_500 },
-    }, [Downstream]);
+    probeApp = await startProbeApp(
+      'killswitch',
+      [GuardedHandlers],
+      {
+        killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 1_500 },
+      },
+      [Downstream],
+    );
     downstream = probeApp.app.get(Downstream);
     broker = await BrokerProbe.open();
   });
@@ -78,9 +83,13 @@ describe('kill switch and handler timeout on the real broker', () => {
       timeoutMs: 10_000,
     });
     expect(statusOf(workQueue())).toMatchObject({ consuming: true, pausedFor: [] });
-    await waitFor('every message processed', async () => (await broker.ready(workQueue())) === 0 && (await broker.ready(retryQueueName(workQueue(), 100))) === 0, {
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      'every message processed',
+      async () => (await broker.ready(workQueue())) === 0 && (await broker.ready(retryQueueName(workQueue(), 100))) === 0,
+      {
+        timeoutMs: 10_000,
+      },
+    );
     expect(await broker.ready(deadLetterQueueName(workQueue()))).toBe(0);
   });
 

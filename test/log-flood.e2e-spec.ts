@@ -52,7 +52,7 @@ describeWithBroker('repeated 503 warnings under a blocked broker (disposable nod
   function refusalWarnings(): string[] {
     return service!
       .linesWith('"context":"PublishErrorFilter"')
-      .map((line) => (JSON.parse(line) as { level: string; message: string }))
+      .map((line) => JSON.parse(line) as { level: string; message: string })
       .filter((record) => record.level === 'warn')
       .map((record) => record.message);
   }
@@ -92,6 +92,8 @@ describeWithBroker('repeated 503 warnings under a blocked broker (disposable nod
     const allowed = reasons.size * (Math.ceil(floodMs / INTERVAL_MS) + 1);
     expect(lines.length).toBeLessThanOrEqual(allowed);
     expect(lines.some((line) => SUMMARY.test(line))).toBe(true);
-    console.log(`${refused} × 503 in ${(floodMs / 1000).toFixed(1)} s → ${lines.length} warning lines (${reasons.size} reason(s)):\n${lines.join('\n')}`);
+    console.log(
+      `${refused} × 503 in ${(floodMs / 1000).toFixed(1)} s → ${lines.length} warning lines (${reasons.size} reason(s)):\n${lines.join('\n')}`,
+    );
   }, 120_000);
 });

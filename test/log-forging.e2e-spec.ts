@@ -36,7 +36,10 @@ describe.each(['json', 'text'] as const)('log forging through the service (LOG_F
     await service?.stop();
     await probe?.remove({ queues: [captureQueue] });
     await probe?.close();
-    await removeTopology(names.exchange, HANDLERS.map((h) => `${names.serviceName}.${h}`));
+    await removeTopology(
+      names.exchange,
+      HANDLERS.map((h) => `${names.serviceName}.${h}`),
+    );
   });
 
   it('escapes forged ids and routing keys, and never copies a CRLF correlationId into logs or onward events', async () => {

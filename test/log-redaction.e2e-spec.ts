@@ -41,7 +41,15 @@ describe.each(['json', 'text'] as const)('redaction of stacks, error objects and
 
   it('masks the password everywhere, frames kept on their own lines', async () => {
     child = spawn(process.execPath, [FIXTURE.pathname], {
-      env: { ...process.env, NO_COLOR: '1', AMQP_URL: SHARED_AMQP_URL, SERVICE_NAME: names.serviceName, EVENTS_EXCHANGE: names.exchange, LOG_FORMAT: format, LEAKED_URL },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        AMQP_URL: SHARED_AMQP_URL,
+        SERVICE_NAME: names.serviceName,
+        EVENTS_EXCHANGE: names.exchange,
+        LOG_FORMAT: format,
+        LEAKED_URL,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -15,7 +15,9 @@ describe('structured logs', () => {
     await service?.stop();
     await removeTopology(
       names.exchange,
-      ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map((h) => `${names.serviceName}.${h}`),
+      ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map(
+        (h) => `${names.serviceName}.${h}`,
+      ),
     );
   });
 
@@ -48,13 +50,21 @@ describe('structured logs', () => {
     const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
     // util-linux `script` runs the service on a pseudo-terminal, as a developer's shell would.
     const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], {
-      env: { ...process.env, LOG_FORMAT: '', NO_COLOR: '1', AMQP_URL: SHARED_AMQP_URL, PORT: port, SERVICE_NAME: tty.serviceName, EVENTS_EXCHANGE: tty.exchange },
+      env: {
+        ...process.env,
+        LOG_FORMAT: '',
+        NO_COLOR: '1',
+        AMQP_URL: SHARED_AMQP_URL,
+        PORT: port,
+        SERVICE_NAME: tty.serviceName,
+        EVENTS_EXCHANGE: tty.exchange,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       await waitFor('the service to say it listens', () => output.includes('warren listening on port'), { timeoutMs: 30_000 });
       const line = output.split(/\r?\n/).find((l) => l.includes('warren listening on port'))!;

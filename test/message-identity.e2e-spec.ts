@@ -65,13 +65,13 @@ describe('stable message identity (real broker, retry via the delay queue)', () 
     const of = (n: number) => seen.deliveries.filter((d) => d.body === JSON.stringify({ n }));
     for (const n of [1, 2]) {
       const [first, retry] = of(n);
-      expect(first!.retryCount).toBe(0);
-      expect(retry!.retryCount).toBe(1);
-      expect(first!.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(retry!.messageId).toBe(first!.messageId);
+      expect(first.retryCount).toBe(0);
+      expect(retry.retryCount).toBe(1);
+      expect(first.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(retry.messageId).toBe(first.messageId);
     }
     // Different events never share an id.
-    expect(of(1)[0]!.messageId).not.toBe(of(2)[0]!.messageId);
+    expect(of(1)[0].messageId).not.toBe(of(2)[0].messageId);
     await holdsFor('no further delivery', () => seen.deliveries.length === 4, { durationMs: 1_000 });
   });
 

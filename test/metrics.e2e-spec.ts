@@ -34,12 +34,20 @@ describe('GET /metrics counts what happened', () => {
   it('matches the events the test published, acked and dead-lettered', async () => {
     const queue = `${demo.config.serviceName}.notifications.user-registered`;
     for (let i = 0; i < 3; i++) {
-      await request(demo.app.getHttpServer()).post('/users').send({ email: `m${i}@example.com`, name: 'M' }).expect(202);
+      await request(demo.app.getHttpServer())
+        .post('/users')
+        .send({ email: `m${i}@example.com`, name: 'M' })
+        .expect(202);
     }
     broker.publish('', queue, '{not json', { contentType: 'application/json' });
     await waitFor('3 mails', () => demo.mailer.sent.length === 3);
 
-    const scrape = async () => (await request(`http://127.0.0.1:${demo.app.get(MetricsServer).port}`).get('/metrics').expect(200)).text;
+    const scrape = async () =>
+      (
+        await request(`http://127.0.0.1:${demo.app.get(MetricsServer).port}`)
+          .get('/metrics')
+          .expect(200)
+      ).text;
     // The depth is read through a 2 s cache: wait for it too (a queue's first delivery comes alone,
     // while its prefetch window is 1, so an early read can still see one ready).
     const text = await waitFor('the dead-letter to be counted and the queue seen empty', async () => {

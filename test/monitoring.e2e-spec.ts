@@ -15,7 +15,16 @@ import { MetricsServer } from '../src/metrics/metrics-server.js';
 import { retryQueueName } from '../src/rabbitmq/index.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
-import { hasKubectl, K8S_DIR, type K8sObject, kustomizedFiles, loadKustomization, loadManifests, renderWithKubectl, theOne } from './support/k8s-manifests.js';
+import {
+  hasKubectl,
+  K8S_DIR,
+  type K8sObject,
+  kustomizedFiles,
+  loadKustomization,
+  loadManifests,
+  renderWithKubectl,
+  theOne,
+} from './support/k8s-manifests.js';
 import { schemaErrors } from './support/k8s-schemas.js';
 import { alertRules, analysisQueries, dashboards, monitoringQueries } from './support/monitoring-queries.js';
 import { analysePromql, substitutePlaceholders } from './support/promql.js';
@@ -80,7 +89,13 @@ describe('monitoring manifests: PromQL', () => {
   });
 
   it('the parser refuses broken PromQL (the check is not vacuous)', () => {
-    for (const broken of ['rate(warren_publishes_total[5m]', 'sum by (queue) rate(x[5m])', 'x >', 'warren_queue_depth{queue="a"', 'histogram_quantile(0.95 sum(x))']) {
+    for (const broken of [
+      'rate(warren_publishes_total[5m]',
+      'sum by (queue) rate(x[5m])',
+      'x >',
+      'warren_queue_depth{queue="a"',
+      'histogram_quantile(0.95 sum(x))',
+    ]) {
       expect({ broken, errors: analysePromql(broken).errors.length > 0 }).toEqual({ broken, errors: true });
     }
     expect(analysePromql('sum(rate(warren_publishes_total{outcome!="confirmed"}[5m])) / sum(rate(warren_publishes_total[5m]))')).toEqual({
@@ -114,19 +129,34 @@ describe('monitoring manifests: alerts, dashboard, canary', () => {
     const { dashboard } = found[0];
     expect(dashboard.uid).toBe('warren-transport');
     const titles = dashboard.panels.map((panel) => panel.title.toLowerCase()).join(' | ');
-    for (const topic of ['publishes by outcome', 'consumed by queue', 'p95', 'in flight', 'pause reasons', 'dead-letter', 'reconnects', 'channel renewals', 'kill switch', 'event-loop', 'watermark']) {
+    for (const topic of [
+      'publishes by outcome',
+      'consumed by queue',
+      'p95',
+      'in flight',
+      'pause reasons',
+      'dead-letter',
+      'reconnects',
+      'channel renewals',
+      'kill switch',
+      'event-loop',
+      'watermark',
+    ]) {
       expect({ topic, found: titles.includes(topic) }).toEqual({ topic, found: true });
     }
-    for (const panel of dashboard.panels) expect({ panel: panel.title, targets: (panel.targets ?? []).length > 0 }).toEqual({ panel: panel.title, targets: true });
+    for (const panel of dashboard.panels)
+      expect({ panel: panel.title, targets: (panel.targets ?? []).length > 0 }).toEqual({ panel: panel.title, targets: true });
   });
 
   it('the ServiceMonitor scrapes the metrics port of the pods, through a Service that selects them', () => {
     const monitor = theOne(manifests, 'ServiceMonitor', 'warren') as K8sObject & {
       spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[]; podTargetLabels: string[] };
     };
-    const service = manifests.map((m) => m.doc).find((doc) => doc.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => doc.metadata.labels?.[k] === v)) as
-      | (K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } })
-      | undefined;
+    const service = manifests
+      .map((m) => m.doc)
+      .find(
+        (doc) => doc.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => doc.metadata.labels?.[k] === v),
+      ) as (K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } }) | undefined;
     expect(service?.metadata.name).toBe('warren-metrics');
     const deployment = theOne(manifests, 'Deployment', 'warren') as K8sObject & { spec: any };
     expect(service!.spec.selector).toEqual(deployment.spec.selector.matchLabels);
@@ -141,7 +171,9 @@ describe('monitoring manifests: alerts, dashboard, canary', () => {
     const rollout = theOne(manifests, 'Rollout', 'warren') as K8sObject & { spec: any };
     const deployment = theOne(manifests, 'Deployment', 'warren') as K8sObject & { spec: any };
     const canary = rollout.spec.strategy.canary;
-    expect(canary.steps.filter((step: { setWeight?: number }) => step.setWeight !== undefined).map((step: { setWeight: number }) => step.setWeight)).toEqual([5, 25, 100]);
+    expect(
+      canary.steps.filter((step: { setWeight?: number }) => step.setWeight !== undefined).map((step: { setWeight: number }) => step.setWeight),
+    ).toEqual([5, 25, 100]);
     expect(rollout.spec.workloadRef).toEqual(expect.objectContaining({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name }));
     expect(rollout.spec.selector).toEqual(deployment.spec.selector);
     expect(canary.analysis.startingStep ?? 0).toBe(0);
@@ -169,17 +201,30 @@ describe('monitoring manifests: alerts, dashboard, canary', () => {
       // An overlay of k8s/ plus the component, as an operator enabling it would get (kustomize wants relative paths).
       writeFileSync(
         join(dir, 'kustomization.yaml'),
-        ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', `  - ${relative(dir, K8S_DIR)}`, 'components:', `  - ${relative(dir, join(K8S_DIR, 'canary'))}`, ''].join('\n'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources:',
+          `  - ${relative(dir, K8S_DIR)}`,
+          'components:',
+          `  - ${relative(dir, join(K8S_DIR, 'canary'))}`,
+          '',
+        ].join('\n'),
       );
       const rendered = renderWithKubectl(dir);
       for (const doc of rendered) {
-        expect({ object: `${doc.kind} ${doc.metadata.name}`, errors: schemaErrors(doc) }).toEqual({ object: `${doc.kind} ${doc.metadata.name}`, errors: [] });
+        expect({ object: `${doc.kind} ${doc.metadata.name}`, errors: schemaErrors(doc) }).toEqual({
+          object: `${doc.kind} ${doc.metadata.name}`,
+          errors: [],
+        });
       }
       const targets = rendered
         .filter((doc) => doc.kind === 'ScaledObject' || doc.kind === 'HorizontalPodAutoscaler')
         .map((doc) => (doc as K8sObject & { spec: { scaleTargetRef: { kind: string; name: string } } }).spec.scaleTargetRef);
       expect(targets).toEqual([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'warren' }]);
-      expect(rendered.map((doc) => doc.kind)).toEqual(expect.arrayContaining(['Rollout', 'AnalysisTemplate', 'Deployment', 'ServiceMonitor', 'PrometheusRule']));
+      expect(rendered.map((doc) => doc.kind)).toEqual(
+        expect.arrayContaining(['Rollout', 'AnalysisTemplate', 'Deployment', 'ServiceMonitor', 'PrometheusRule']),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -204,7 +249,11 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
       if (failures-- > 0) throw new Error('mail server unavailable (test)');
       return send(mail);
     };
-    for (let i = 0; i < 3; i++) await http().post('/users').send({ email: `mon${i}@example.com`, name: 'M' }).expect(202);
+    for (let i = 0; i < 3; i++)
+      await http()
+        .post('/users')
+        .send({ email: `mon${i}@example.com`, name: 'M' })
+        .expect(202);
     await http()
       .post('/orders')
       .send({ customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] })
@@ -231,21 +280,28 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     await demo?.dispose();
   });
 
-  it.each(queries.map((query) => [query.source, query.expr] as const))('%s: its metrics, labels and label values are in the scrape', (_source, expr) => {
-    const { metrics, matchers } = analysePromql(substitutePlaceholders(expr));
-    const missing = metrics.filter((metric) => (scraped.get(metric) ?? []).length === 0);
-    expect(missing).toEqual([]);
-    for (const matcher of matchers.filter((m) => !TARGET_LABELS.has(m.label))) {
-      const series = scraped.get(matcher.metric) ?? [];
-      expect({ matcher, labelExists: series.some((labels) => matcher.label in labels) }).toEqual({ matcher, labelExists: true });
-      // An exact value must be one the service emits (e.g. outcome="dead_letter"); regex alternatives each too.
-      const values =
-        matcher.op === '=' || matcher.op === '!=' ? [matcher.value] : matcher.op === '=~' && /^[\w|-]+$/.test(matcher.value) ? matcher.value.split('|') : [];
-      for (const value of values) {
-        expect({ matcher, value, emitted: series.some((labels) => labels[matcher.label] === value) }).toEqual({ matcher, value, emitted: true });
+  it.each(queries.map((query) => [query.source, query.expr] as const))(
+    '%s: its metrics, labels and label values are in the scrape',
+    (_source, expr) => {
+      const { metrics, matchers } = analysePromql(substitutePlaceholders(expr));
+      const missing = metrics.filter((metric) => (scraped.get(metric) ?? []).length === 0);
+      expect(missing).toEqual([]);
+      for (const matcher of matchers.filter((m) => !TARGET_LABELS.has(m.label))) {
+        const series = scraped.get(matcher.metric) ?? [];
+        expect({ matcher, labelExists: series.some((labels) => matcher.label in labels) }).toEqual({ matcher, labelExists: true });
+        // An exact value must be one the service emits (e.g. outcome="dead_letter"); regex alternatives each too.
+        const values =
+          matcher.op === '=' || matcher.op === '!='
+            ? [matcher.value]
+            : matcher.op === '=~' && /^[\w|-]+$/.test(matcher.value)
+              ? matcher.value.split('|')
+              : [];
+        for (const value of values) {
+          expect({ matcher, value, emitted: series.some((labels) => labels[matcher.label] === value) }).toEqual({ matcher, value, emitted: true });
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the check is not vacuous: a renamed metric or label value would be missing', () => {
     expect(scraped.get('warren_messages_consumed_total')?.length).toBeGreaterThan(0);

@@ -164,10 +164,18 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
       const publisher = app.get(RabbitPublisher);
       const metrics = app.get(RabbitMetrics);
       // Once connected, a publish is confirmed: the channel is open and confirms flow.
-      await waitFor('a first confirmed publish', () => publisher.publish('outcome.warmup', { n: 0 }).then(() => true, () => false), {
-        timeoutMs: 20_000,
-        intervalMs: 200,
-      });
+      await waitFor(
+        'a first confirmed publish',
+        () =>
+          publisher.publish('outcome.warmup', { n: 0 }).then(
+            () => true,
+            () => false,
+          ),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 200,
+        },
+      );
 
       proxy.freeze(); // the next publish leaves the service but gets no answer
       const eventId = randomUUID();
@@ -191,9 +199,13 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
       // Closing a connection whose socket just died, before amqplib noticed, waits for a
       // close-ok that never comes: let both connections see the drop first.
       const connections = app.get(RabbitConnections);
-      await waitFor('both connections to notice the drop', () => !connections.state('publisher').connected && !connections.state('consumer').connected, {
-        timeoutMs: 10_000,
-      }).catch(() => undefined);
+      await waitFor(
+        'both connections to notice the drop',
+        () => !connections.state('publisher').connected && !connections.state('consumer').connected,
+        {
+          timeoutMs: 10_000,
+        },
+      ).catch(() => undefined);
       await app.close().catch(() => undefined);
       await proxy.close().catch(() => undefined);
     }

@@ -121,7 +121,9 @@ function expectNothingLost(result: ScenarioResult): void {
     async () => {
       const proxy = await TcpProxy.start({ port: broker!.port });
       cleanups.push(() => proxy.close());
-      const result = record(await runScenario('traffic frozen (TCP proxy), then flowing again', { slug: 'freeze', amqpUrl: proxy.url() }, proxyFreeze(proxy)));
+      const result = record(
+        await runScenario('traffic frozen (TCP proxy), then flowing again', { slug: 'freeze', amqpUrl: proxy.url() }, proxyFreeze(proxy)),
+      );
       expectNothingLost(result);
       // Both connections go through the proxy. amqplib checks for received bytes once per
       // interval and gives up after two silent checks in a row: 2-3 intervals after the freeze.
@@ -151,37 +153,33 @@ function expectNothingLost(result: ScenarioResult): void {
     SCENARIO_TIMEOUT_MS,
   );
 
-  it(
-    'a node that accepts TCP but never answers the AMQP handshake does not stall the service: it moves on to the next URL',
-    async () => {
-      const hole = await TcpProxy.blackHole();
-      const port = await freePort();
-      let service: ServiceProcess | undefined;
-      cleanups.push(async () => {
-        await service?.stop();
-        await hole.close();
-      });
-      const name = `rec-blackhole-${port}`;
-      const startedAt = Date.now();
-      service = await ServiceProcess.startListening(
-        { AMQP_URL: `${hole.url()},${broker!.url}`, PORT: port, SERVICE_NAME: name, EVENTS_EXCHANGE: `${name}.events` },
-        30_000,
-      );
-      const onSecondUrl = `connected to amqp://guest:***@127.0.0.1:${broker!.port}`;
-      await waitFor('both connections to give up on the black hole and connect to the second URL', () => service!.linesWith(onSecondUrl).length >= 2, {
-        timeoutMs: 45_000,
-        intervalMs: 100,
-      });
-      const connectedAfterMs = Date.now() - startedAt;
-      // Readiness is polled only once the consumers had time to declare their queues: a probe
-      // racing the very first declaration closes the consumer connection (see the report on
-      // QueueDepthReader), which is a different bug from the one this test is about.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await waitFor('the service to be ready', () => service!.isReady(port), { timeoutMs: 20_000, intervalMs: 500 });
-      expect(hole.stats.accepted).toBeGreaterThanOrEqual(2); // both connections did try the black hole first
-      expect(service.linesWith(`could not connect to amqp://guest:***@127.0.0.1:${hole.port}`).join('\n')).toContain('connect ETIMEDOUT');
-      console.log(`black-holed first URL: both connections on the second URL after ${connectedAfterMs} ms`);
-    },
-    90_000,
-  );
+  it('a node that accepts TCP but never answers the AMQP handshake does not stall the service: it moves on to the next URL', async () => {
+    const hole = await TcpProxy.blackHole();
+    const port = await freePort();
+    let service: ServiceProcess | undefined;
+    cleanups.push(async () => {
+      await service?.stop();
+      await hole.close();
+    });
+    const name = `rec-blackhole-${port}`;
+    const startedAt = Date.now();
+    service = await ServiceProcess.startListening(
+      { AMQP_URL: `${hole.url()},${broker!.url}`, PORT: port, SERVICE_NAME: name, EVENTS_EXCHANGE: `${name}.events` },
+      30_000,
+    );
+    const onSecondUrl = `connected to amqp://guest:***@127.0.0.1:${broker!.port}`;
+    await waitFor('both connections to give up on the black hole and connect to the second URL', () => service.linesWith(onSecondUrl).length >= 2, {
+      timeoutMs: 45_000,
+      intervalMs: 100,
+    });
+    const connectedAfterMs = Date.now() - startedAt;
+    // Readiness is polled only once the consumers had time to declare their queues: a probe
+    // racing the very first declaration closes the consumer connection (see the report on
+    // QueueDepthReader), which is a different bug from the one this test is about.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await waitFor('the service to be ready', () => service.isReady(port), { timeoutMs: 20_000, intervalMs: 500 });
+    expect(hole.stats.accepted).toBeGreaterThanOrEqual(2); // both connections did try the black hole first
+    expect(service.linesWith(`could not connect to amqp://guest:***@127.0.0.1:${hole.port}`).join('\n')).toContain('connect ETIMEDOUT');
+    console.log(`black-holed first URL: both connections on the second URL after ${connectedAfterMs} ms`);
+  }, 90_000);
 });

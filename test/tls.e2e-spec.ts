@@ -83,7 +83,9 @@ async function readiness(port: string): Promise<Ready> {
     // Both roles connected over amqps (the consumer may log a second connect: a readiness probe
     // racing the first queue declarations closes it once, see the report on QueueDepthReader).
     for (const role of ['publisher', 'consumer']) {
-      expect(service.linesWith(`${vars.SERVICE_NAME}-${role} connected to amqps://guest:***@localhost:${tls!.tlsPort}`).length).toBeGreaterThanOrEqual(1);
+      expect(
+        service.linesWith(`${vars.SERVICE_NAME}-${role} connected to amqps://guest:***@localhost:${tls!.tlsPort}`).length,
+      ).toBeGreaterThanOrEqual(1);
     }
     const { stdout } = await tls!.broker.ctl(['-q', 'list_connections', 'ssl', 'ssl_protocol', 'client_properties', '--formatter', 'json']);
     const rows = JSON.parse(stdout.slice(stdout.indexOf('['))) as { ssl: boolean; ssl_protocol: string; client_properties: unknown[] }[];
@@ -122,7 +124,9 @@ async function readiness(port: string): Promise<Ready> {
     // CA of ssl_options.cacertfile, and that CA is not among the ones Node trusts.
     expect(failure).toContain('self-signed certificate in certificate chain');
     await holdsFor('the service to stay not ready', async () => (await readiness(port)).status === 503, { durationMs: 2_000, intervalMs: 500 });
-    expect((await readiness(port)).body.details?.rabbitmq?.reasons).toEqual(expect.arrayContaining(['publisher connection down', 'consumer connection down']));
+    expect((await readiness(port)).body.details?.rabbitmq?.reasons).toEqual(
+      expect.arrayContaining(['publisher connection down', 'consumer connection down']),
+    );
     console.log(`TLS without CA: ${failure}`);
   }, 60_000);
 

@@ -46,7 +46,11 @@ describe('tolerant reader (demo service on the real broker)', () => {
   async function parked(queue: string, count: number) {
     const messages = [];
     for (let i = 0; i < count; i++) {
-      messages.push(await waitFor(`parked message ${i + 1} of ${count} in ${deadLetterQueueName(queue)}`, () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 20_000 }));
+      messages.push(
+        await waitFor(`parked message ${i + 1} of ${count} in ${deadLetterQueueName(queue)}`, () => broker.take(deadLetterQueueName(queue)), {
+          timeoutMs: 20_000,
+        }),
+      );
     }
     return messages;
   }
@@ -82,8 +86,8 @@ describe('tolerant reader (demo service on the real broker)', () => {
       messageId: 'no-items-1',
     });
     const [message] = await parked(orderQueue, 1);
-    const headers = message!.properties.headers!;
-    expect(message!.properties.messageId).toBe('no-items-1');
+    const headers = message.properties.headers!;
+    expect(message.properties.messageId).toBe('no-items-1');
     expect(headers[HEADER_ERROR_TYPE]).toBe('ValidationError');
     expect(headers[HEADER_ERROR_MESSAGE]).toContain('items must be an array');
     expect(headers[HEADER_RETRY_COUNT]).toBe(0);
@@ -98,8 +102,8 @@ describe('tolerant reader (demo service on the real broker)', () => {
   ])('parks %s at once as ValidationError instead of retrying a TypeError', async (_case, body, kind) => {
     broker.publish(demo.config.eventsExchange, 'order.created', body, { contentType: 'application/json' });
     const [message] = await parked(orderQueue, 1);
-    const headers = message!.properties.headers!;
-    expect(message!.content.toString()).toBe(body);
+    const headers = message.properties.headers!;
+    expect(message.content.toString()).toBe(body);
     expect(headers[HEADER_ERROR_TYPE]).toBe('ValidationError');
     expect(headers[HEADER_ERROR_MESSAGE]).toBe(`payload must be a JSON object (OrderCreatedEvent), got ${kind}`);
     expect(headers[HEADER_RETRY_COUNT]).toBe(0);
@@ -161,7 +165,7 @@ describe('tolerant reader with the service wiring (strict global HTTP pipe)', ()
     const payload = await waitFor('the v2 event at the v1 handler', () => received.payloads[0], { timeoutMs: 20_000 });
     expect(payload).toBeInstanceOf(ShipmentV1);
     expect(payload).toEqual({ shipmentId: 's-1' });
-    const queue = app.get(RabbitServer).queues()[0]!;
+    const queue = app.get(RabbitServer).queues()[0];
     expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
   });
 });

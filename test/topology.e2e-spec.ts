@@ -147,10 +147,14 @@ describe('bounded leftovers', () => {
     });
     // Nothing dropped: what the DLQ refused is back in the handler queue (none in flight once paused).
     const counts = async () => ({ parked: await probe.ready(dlq), queued: await probe.ready(queue) });
-    await waitFor('all 5 either parked or queued', async () => {
-      const { parked, queued } = await counts();
-      return parked + queued === 5 && app.server.consumerStatus()[0].inFlight === 0;
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      'all 5 either parked or queued',
+      async () => {
+        const { parked, queued } = await counts();
+        return parked + queued === 5 && app.server.consumerStatus()[0].inFlight === 0;
+      },
+      { timeoutMs: 20_000 },
+    );
     const { parked } = await counts();
     expect(parked).toBeGreaterThanOrEqual(1);
     // The bound held: quorum queues apply x-max-length approximately (publishes already in
@@ -158,7 +162,9 @@ describe('bounded leftovers', () => {
     expect(parked).toBeLessThan(5);
     const metrics = await app.app.get(RabbitMetrics).registry.metrics();
     expect(metrics).toContain(`warren_leftover_queue_depth{queue="${dlq}",kind="dead_letter"} ${parked}`);
-    expect(metrics).toMatch(new RegExp(`warren_leftover_queue_depth\\{queue="${unroutedQueueName(app.exchange).replace(/\./g, '\\.')}",kind="unrouted"\\} 0`));
+    expect(metrics).toMatch(
+      new RegExp(`warren_leftover_queue_depth\\{queue="${unroutedQueueName(app.exchange).replace(/\./g, '\\.')}",kind="unrouted"\\} 0`),
+    );
   }, 60_000);
 
   it('an unbounded DLQ of an earlier version is used as it is (no 406) and still receives dead letters', async () => {
@@ -198,7 +204,9 @@ describe('bounds changed later', () => {
         });
         apps.push(app);
         await app.app.get(RabbitClient).publish('poison.created', { i: 1 });
-        await waitFor('the dead letter in the existing DLQ', async () => (await probe.ready(deadLetterQueueName(queue))) === 1, { timeoutMs: 20_000 });
+        await waitFor('the dead letter in the existing DLQ', async () => (await probe.ready(deadLetterQueueName(queue))) === 1, {
+          timeoutMs: 20_000,
+        });
       }
     } finally {
       for (const app of apps) await app.dispose().catch(() => undefined);
@@ -213,7 +221,10 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
 
   afterAll(async () => {
     await service?.stop();
-    await removeTopology(names.exchange, DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`));
+    await removeTopology(
+      names.exchange,
+      DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`),
+    );
   });
 
   it('keeps readiness down with the reason, logs one line per attempt, backs off to RECONNECT_MAX_MS and answers 503 naming it', async () => {
@@ -255,10 +266,15 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
     expect(text).toContain(`topology conflict on exchange '${names.exchange}'`);
     expect(text).not.toContain('unreachable');
     // Let it retry a while, then count.
-    const atCeiling = (role: string) => service!.linesWith(`${names.serviceName}-${role}: topology conflict`).filter((line) => line.includes('backoff up to 800 ms'));
-    await waitFor('both connections retrying with the backoff at its ceiling', () => atCeiling('publisher').length >= 1 && atCeiling('consumer').length >= 1, {
-      timeoutMs: 30_000,
-    });
+    const atCeiling = (role: string) =>
+      service!.linesWith(`${names.serviceName}-${role}: topology conflict`).filter((line) => line.includes('backoff up to 800 ms'));
+    await waitFor(
+      'both connections retrying with the backoff at its ceiling',
+      () => atCeiling('publisher').length >= 1 && atCeiling('consumer').length >= 1,
+      {
+        timeoutMs: 30_000,
+      },
+    );
     const conflictLines = service.linesWith('"context":"RabbitConnections"').filter((line) => line.includes('topology conflict'));
     // One line per attempt: each names the argument and the fix.
     expect(conflictLines.every((line) => line.includes("'type'") && line.includes('Fix:'))).toBe(true);
@@ -334,7 +350,10 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       expect(post.status).toBe(202);
     } finally {
       await other.stop();
-      await removeTopology(queueNames.exchange, DEMO_HANDLERS.map((handler) => `${queueNames.serviceName}.${handler}`));
+      await removeTopology(
+        queueNames.exchange,
+        DEMO_HANDLERS.map((handler) => `${queueNames.serviceName}.${handler}`),
+      );
     }
   }, 60_000);
 });

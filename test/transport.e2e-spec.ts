@@ -2,13 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable } from '@nestjs/common';
 import { ClientProxyFactory, Ctx, Payload, Transport } from '@nestjs/microservices';
 import { lastValueFrom, Observable } from 'rxjs';
-import {
-  deadLetterQueueName,
-  OnEvent,
-  RabbitClient,
-  RabbitContext,
-  unroutedQueueName,
-} from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, OnEvent, RabbitClient, RabbitContext, unroutedQueueName } from '../src/rabbitmq/index.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -101,9 +95,7 @@ describe('RabbitServer + RabbitClient on the real broker', () => {
   });
 
   it('names queues <service>.<handler> and gives each handler of one event its own queue', () => {
-    expect(probeApp.server.queues().sort()).toEqual(
-      [`${probeApp.serviceName}.probe.created`, `${probeApp.serviceName}.probe.wild`, 'second'].sort(),
-    );
+    expect(probeApp.server.queues().sort()).toEqual([`${probeApp.serviceName}.probe.created`, `${probeApp.serviceName}.probe.wild`, 'second'].sort());
   });
 
   it('delivers plain JSON from another AMQP client (no Nest) to every handler bound by the routing key', async () => {
@@ -138,8 +130,7 @@ describe('RabbitServer + RabbitClient on the real broker', () => {
 
   it('acks only after the handler settles', async () => {
     let release!: () => void;
-    recorder.behaviour = (handler) =>
-      handler === 'created' ? new Promise<void>((resolve) => (release = resolve)) : undefined;
+    recorder.behaviour = (handler) => (handler === 'created' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
     broker.publish(probeApp.exchange, 'probe.created', JSON.stringify({ slow: true }));
     await waitFor('the slow handler to start', () => recorder.count('created') === 1);
     // While the handler runs, the message is delivered but unacked.

@@ -58,8 +58,7 @@ export class BenchBroker {
 
   /** RabbitMQ version as the broker announces it in connection.start. */
   get serverVersion(): string {
-    const props = (this.connection as unknown as { connection: { serverProperties?: Record<string, unknown> } }).connection
-      .serverProperties;
+    const props = (this.connection as unknown as { connection: { serverProperties?: Record<string, unknown> } }).connection.serverProperties;
     return String(props?.version ?? 'unknown');
   }
 
@@ -206,7 +205,6 @@ export class BenchBroker {
     return { published: spec.count, seconds, rate: spec.count / seconds };
   }
 
-
   async deleteQueue(queue: string): Promise<void> {
     await this.withChannel((channel) => channel.deleteQueue(queue)).catch(() => undefined);
     this.queues.delete(queue);
@@ -270,7 +268,9 @@ export class BenchBroker {
       return undefined;
     }
     return [
-      ...queues.filter((q) => pattern.test(q.name)).map((q) => `queue ${q.name} (${q.messages_ready + q.messages_unacknowledged} msgs, ${q.consumers} consumers)`),
+      ...queues
+        .filter((q) => pattern.test(q.name))
+        .map((q) => `queue ${q.name} (${q.messages_ready + q.messages_unacknowledged} msgs, ${q.consumers} consumers)`),
       ...exchanges.filter((e) => pattern.test(e)).map((e) => `exchange ${e}`),
     ];
   }
@@ -324,11 +324,11 @@ export class BenchBroker {
     }
   }
 
-  private async listQueues(): Promise<
-    { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[] | undefined
-  > {
+  private async listQueues(): Promise<{ name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[] | undefined> {
     const out = await this.rabbitmqctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json']);
-    return out === undefined ? undefined : (JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[]);
+    return out === undefined
+      ? undefined
+      : (JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[]);
   }
 
   private async listExchanges(): Promise<string[] | undefined> {

@@ -46,7 +46,14 @@ export async function runPublishShapes(broker: BenchBroker, options: { seconds: 
   const id = randomSuffix();
   const queue = `${broker.prefix}-shape-${id}`;
   const exchange = `${broker.prefix}-shape-${id}.events`;
-  const results: ShapeResult[] = (['nest', 'warren'] as const).map((shape) => ({ shape, label: LABELS[shape], msgPerSec: null, p50Ms: null, p99Ms: null, runs: [] }));
+  const results: ShapeResult[] = (['nest', 'warren'] as const).map((shape) => ({
+    shape,
+    label: LABELS[shape],
+    msgPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    runs: [],
+  }));
   const totals: ShapeTotals = new Map();
   try {
     await broker.declareClassicQueue(queue);
@@ -88,7 +95,13 @@ async function runShapeOnce(
   const subject = startSubject({
     label: `publish-shape-${result.shape}`,
     script: builtPath('bench/subjects/publish-shape.js'),
-    env: { BENCH_SHAPE: result.shape, BENCH_QUEUE: queue, BENCH_EXCHANGE: exchange, BENCH_IN_FLIGHT: String(options.inFlight), BENCH_SECONDS: String(options.seconds) },
+    env: {
+      BENCH_SHAPE: result.shape,
+      BENCH_QUEUE: queue,
+      BENCH_EXCHANGE: exchange,
+      BENCH_IN_FLIGHT: String(options.inFlight),
+      BENCH_SECONDS: String(options.seconds),
+    },
   });
   try {
     await subject.waitFor('ready', 30_000);

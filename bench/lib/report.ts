@@ -44,7 +44,13 @@ export function markdown(results: BenchResults, base = 'results'): string {
   if (m) {
     out.push('| machine | |', '|---|---|');
     out.push(`| CPU | ${m.cpuModel} |`, `| cores | ${m.cores} |`, `| RAM | ${m.ramGb} GB |`, `| OS | ${m.os} |`);
-    out.push(`| Node.js | ${m.node} |`, `| RabbitMQ | ${m.rabbitmq} |`, `| date | ${m.date} |`, `| load average at the end | ${m.loadAverage.join(' / ')} |`, '');
+    out.push(
+      `| Node.js | ${m.node} |`,
+      `| RabbitMQ | ${m.rabbitmq} |`,
+      `| date | ${m.date} |`,
+      `| load average at the end | ${m.loadAverage.join(' / ')} |`,
+      '',
+    );
   }
   out.push(
     'Each subject runs as its own `node` child process, one after another, against the same broker in the same run; ' +
@@ -119,18 +125,23 @@ function httpSection(h: HttpResult): string[] {
   if (stores.length > 0) {
     out.push(
       'Accepted vs stored (every 202 must be in the queue): ' +
-        stores.map((a) => `${a.label}: ${n(a.accepted)} answered 202, ${n(a.stored)} stored${(a.stored ?? 0) >= a.accepted ? ' ✅' : ' ❌'}`).join('; ') +
+        stores
+          .map((a) => `${a.label}: ${n(a.accepted)} answered 202, ${n(a.stored)} stored${(a.stored ?? 0) >= a.accepted ? ' ✅' : ' ❌'}`)
+          .join('; ') +
         '.',
       '',
     );
   }
   out.push(
-    'req/s: all 2xx answers over all runs; p50 and p99: the median of the runs\' (autocannon reports percentiles per run). ' +
+    "req/s: all 2xx answers over all runs; p50 and p99: the median of the runs' (autocannon reports percentiles per run). " +
       'CPU/req: user + system time of the app process (/proc/<pid>/stat) and of the broker (its beam process, when local) during the measured run, divided by the 202s. ' +
       'autocannon, the app and the broker share the same cores, so req/s is bounded by all three.',
     '',
   );
-  out.push('The demo service also consumes its own events (inventory + notifications handlers) in the same process; the minimal apps only publish.', '');
+  out.push(
+    'The demo service also consumes its own events (inventory + notifications handlers) in the same process; the minimal apps only publish.',
+    '',
+  );
   return out;
 }
 
@@ -146,7 +157,9 @@ function httpAppsTable(h: HttpResult): string[] {
       out.push(`| ${app.label} | — | failed: ${app.error.slice(0, 120)} | | | | | | | | |`);
     }
     for (const r of app.runs) {
-      out.push(`| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${(r.rounds ?? []).map((one) => n(one.p99Ms)).join(' / ') || '—'} | ${n(r.maxMs)} ms | ${us(r.appCpuUsPerRequest)} | ${us(r.brokerCpuUsPerRequest)} | ${n(r.non2xx)} | ${n(r.errors)} |`);
+      out.push(
+        `| ${app.label} | ${r.connections} | ${n(r.reqPerSec)} | ${n(r.p50Ms)} ms | ${n(r.p99Ms)} ms | ${(r.rounds ?? []).map((one) => n(one.p99Ms)).join(' / ') || '—'} | ${n(r.maxMs)} ms | ${us(r.appCpuUsPerRequest)} | ${us(r.brokerCpuUsPerRequest)} | ${n(r.non2xx)} | ${n(r.errors)} |`,
+      );
     }
   }
   return out;
@@ -178,7 +191,10 @@ function brokerShapesTable(shapes: HttpResult['brokerShapes']): string[] {
 /** warren and the demo against Nest, and each against the raw ceiling, at each connection count. */
 function httpRatiosTable(h: HttpResult): string[] {
   const out: string[] = [];
-  out.push('| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |', '|---:|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    '| connections | warren / Nest req/s | warren p99 / Nest p99 | demo / Nest req/s | demo p99 / Nest p99 | Nest / raw | warren / raw |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  );
   for (const r of h.ratios) {
     out.push(
       `| ${r.connections} | ${x(r.warrenOverNest)}${check(r.warrenOverNest == null ? null : r.warrenOverNest >= TARGETS.httpWarrenOverNest)} | ${x(r.warrenP99OverNest)}${check(r.warrenP99OverNest == null ? null : r.warrenP99OverNest < 1)} | ${x(r.demoOverNest)} | ${x(r.demoP99OverNest)} | ${x(r.nestOverRaw)} | ${x(r.warrenOverRaw)} |`,
@@ -228,7 +244,7 @@ function memorySection(mem: MemoryResult, base: string): string[] {
   }
   out.push(
     `Targets for warren (issue 4): peak RSS ≤ ${TARGETS.memoryPeakMb} MB in both scenarios, 0 lost, no crash; in the large-message scenario below the hand-tuned built-in. ` +
-      'lost = initial − (ready + unacked after the consumer is gone) − copies in warren\'s retry queues − dead-lettered − acked (0 with a hung handler). ' +
+      "lost = initial − (ready + unacked after the consumer is gone) − copies in warren's retry queues − dead-lettered − acked (0 with a hung handler). " +
       '"handler calls" counts handler invocations (redeliveries and retries included).',
     '',
   );
@@ -243,7 +259,9 @@ function codecSection(c: CodecResult): string[] {
   }
   out.push('| payload | codec | content-type | JSON bytes | encoded bytes | size vs JSON | encode+decode |', '|---|---|---|---:|---:|---:|---:|');
   for (const r of c.measures) {
-    out.push(`| ${r.payload} | ${r.codec} | ${r.contentType} | ${n(r.jsonBytes)} | ${n(r.encodedBytes)} | ${x(r.sizeRatio)} | ${n(r.encodeDecodeMicros, 1)} µs |`);
+    out.push(
+      `| ${r.payload} | ${r.codec} | ${r.contentType} | ${n(r.jsonBytes)} | ${n(r.encodedBytes)} | ${x(r.sizeRatio)} | ${n(r.encodeDecodeMicros, 1)} µs |`,
+    );
   }
   out.push('');
   return out;

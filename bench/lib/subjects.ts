@@ -43,9 +43,7 @@ export function warrenEnv(config: WarrenSubjectConfig): Record<string, string> {
 export function effectivePrefetch(startupOutput: string, requested: number | undefined, queue?: string): number | null {
   // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes of Nest's text logs
   const plain = startupOutput.replace(/\x1b\[[0-9;]*m/g, '');
-  const match = [...plain.matchAll(/prefetch of (\S+) lowered from (\d+) to (\d+)/g)].find(
-    (m) => queue === undefined || m[1] === queue,
-  );
+  const match = [...plain.matchAll(/prefetch of (\S+) lowered from (\d+) to (\d+)/g)].find((m) => queue === undefined || m[1] === queue);
   if (match) {
     return Number(match[3]);
   }
@@ -85,10 +83,7 @@ export function startSubject(options: SubjectOptions): Subject {
  * Waits for the subject's `done`, failing early when its handled/received counter makes no
  * progress for `stallMs` (a stuck drain must not hold the run for its whole deadline).
  */
-export async function waitForDone(
-  subject: Subject,
-  { totalMs, stallMs }: { totalMs: number; stallMs: number },
-): Promise<Record<string, unknown>> {
+export async function waitForDone(subject: Subject, { totalMs, stallMs }: { totalMs: number; stallMs: number }): Promise<Record<string, unknown>> {
   let lastCount = -1;
   let lastChange = Date.now();
   const watchdog = new Promise<never>((_, reject) => {

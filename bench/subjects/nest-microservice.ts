@@ -45,9 +45,7 @@ let doneSent = false;
 const hang = new Promise<void>(() => undefined);
 
 const handlerDecorator: MethodDecorator =
-  transport === 'warren'
-    ? OnEvent(pattern, { queue, prefetch: optionalInt('BENCH_PREFETCH') })
-    : (EventPattern(pattern) as MethodDecorator);
+  transport === 'warren' ? OnEvent(pattern, { queue, prefetch: optionalInt('BENCH_PREFETCH') }) : (EventPattern(pattern) as MethodDecorator);
 
 @Controller()
 class BenchHandler {

@@ -14,7 +14,14 @@ export function formatListing(listings: DeadLetterListing[], unrouted?: Unrouted
     rows.push([`${unrouted.exchange} (unrouted)`, unrouted.queue, count(unrouted.messages)]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One block per message: id, reason headers, history, body preview. */

@@ -76,7 +76,7 @@ function vhostProblem(pathname: string): string | undefined {
   }
   const vhost = pathname.slice(1);
   if (vhost.includes('/')) {
-    return "has a vhost with a raw '/' (write it %2F, e.g. amqp://host/%2F for the vhost \"/\")";
+    return 'has a vhost with a raw \'/\' (write it %2F, e.g. amqp://host/%2F for the vhost "/")';
   }
   try {
     decodeURIComponent(vhost);

@@ -23,9 +23,15 @@ describe('assertLibraryOptions', () => {
   });
 
   it.each([
-    ['handlerTimeoutMs must be an integer from 1 to 2147483647, got 99999999999', 'HANDLER_TIMEOUT_MS must be an integer from 1 to 2147483647, got 99999999999'],
+    [
+      'handlerTimeoutMs must be an integer from 1 to 2147483647, got 99999999999',
+      'HANDLER_TIMEOUT_MS must be an integer from 1 to 2147483647, got 99999999999',
+    ],
     ['retry.attempts must be an integer from 0 to 100, got 101', 'RETRY_ATTEMPTS must be an integer from 0 to 100, got 101'],
-    ['memoryHighWatermarkBytes (1) must be above memoryLowWatermarkBytes (0)', 'MEMORY_HIGH_WATERMARK_BYTES (1) must be above memoryLowWatermarkBytes (0)'],
+    [
+      'memoryHighWatermarkBytes (1) must be above memoryLowWatermarkBytes (0)',
+      'MEMORY_HIGH_WATERMARK_BYTES (1) must be above memoryLowWatermarkBytes (0)',
+    ],
     ['urls must start with amqp:// or amqps://', 'AMQP_URL must start with amqp:// or amqps://'],
     ['something else entirely', 'something else entirely'],
   ])('maps %p', (message, expected) => {

@@ -1,10 +1,5 @@
 import type { DynamicModule, Provider } from '@nestjs/common';
-import {
-  InvalidRabbitMQOptionsError,
-  RABBITMQ_MODULE_OPTIONS,
-  type RabbitMQModuleOptions,
-  resolveRabbitMQOptions,
-} from '../rabbitmq/index.js';
+import { InvalidRabbitMQOptionsError, RABBITMQ_MODULE_OPTIONS, type RabbitMQModuleOptions, resolveRabbitMQOptions } from '../rabbitmq/index.js';
 import { InvalidConfigError } from './invalid-config.error.js';
 
 /**
@@ -80,7 +75,7 @@ function findModuleOptions(module: DynamicModule): RabbitMQModuleOptions | undef
   }
   for (const imported of module.imports ?? []) {
     if (imported && typeof imported === 'object' && 'module' in imported) {
-      const found = findModuleOptions(imported as DynamicModule);
+      const found = findModuleOptions(imported);
       if (found) {
         return found;
       }

@@ -272,7 +272,9 @@ describe('loadConfig', () => {
       httpRequestTimeoutMs: 6_000,
       metricsPort: 0,
     });
-    expect(rejectionOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toContain('HTTP_HEADERS_TIMEOUT_MS (40000) must be at most HTTP_REQUEST_TIMEOUT_MS (30000)');
+    expect(rejectionOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toContain(
+      'HTTP_HEADERS_TIMEOUT_MS (40000) must be at most HTTP_REQUEST_TIMEOUT_MS (30000)',
+    );
     expect(rejectionOf({ METRICS_PORT: '3000' }).message).toContain('METRICS_PORT (3000) must differ from PORT');
     expect(rejectionOf({ HTTP_BODY_MAX_DEPTH: '0' }).message).toContain('HTTP_BODY_MAX_DEPTH');
     expect(rejectionOf({ METRICS_PORT: '70000' }).message).toContain('METRICS_PORT');

@@ -28,5 +28,5 @@ export function applyHttpHardening(app: INestApplication, config: AppConfig): vo
     type: JSON_TYPES,
     verify: jsonBodyGuard({ maxDepth: config.httpBodyMaxDepth, maxMembers: config.httpBodyMaxMembers }),
   };
-  expressApp.useBodyParser('json', jsonOptions as NestExpressBodyParserOptionsFor<'json'>);
+  expressApp.useBodyParser('json', jsonOptions);
 }

@@ -29,5 +29,9 @@ function contentTypeOf(request: Request): string {
   if (type === undefined) {
     return 'none';
   }
-  return type.split(';')[0].trim().slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
+  return type
+    .split(';')[0]
+    .trim()
+    .slice(0, 100)
+    .replace(/[^\x20-\x7e]/g, '?');
 }

@@ -3,9 +3,7 @@ import { Injectable } from '@nestjs/common';
 /** Units on hand of a SKU nobody has reserved yet: the demo has no catalogue. */
 export const INITIAL_UNITS_PER_SKU = 1_000;
 
-export type ReservationResult =
-  | { reserved: true }
-  | { reserved: false; shortages: { sku: string; requested: number; available: number }[] };
+export type ReservationResult = { reserved: true } | { reserved: false; shortages: { sku: string; requested: number; available: number }[] };
 
 /**
  * In-memory stock. Reservations are keyed by order id and remembered, because delivery is

@@ -62,7 +62,7 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
     logger.warn({ config: { urls: [url] } }, 'Ctx');
     const output = capture.text();
     expect(output).not.toContain('rd@h');
-    expect(output).not.toContain('pa\'ss');
+    expect(output).not.toContain("pa'ss");
     expect(output).toContain('amqp://u:***@h:5672');
   });
 
@@ -72,7 +72,10 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
     for (let i = 0; i < 50; i++) limited.warn(`PublisherBlockedError: blocked (${i})`, 'PublishErrorFilter');
     limited.warn('another reason', 'PublishErrorFilter');
     limited.flushRepeatedWarnings();
-    const lines = capture.text().split('\n').filter((line) => line.includes('PublisherBlockedError'));
+    const lines = capture
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('PublisherBlockedError'));
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('PublisherBlockedError: blocked (49) (repeated 49 times in the last');
     expect(capture.text()).toContain('another reason');
@@ -80,7 +83,12 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
 
   it('never holds back connection state changes (paced by the reconnect backoff, and their times matter)', () => {
     for (let round = 1; round <= 5; round++) logger.warn(`warren-consumer disconnected: CONNECTION_FORCED round ${round}`, 'RabbitConnections');
-    expect(capture.text().split('\n').filter((line) => line.includes('CONNECTION_FORCED'))).toHaveLength(5);
+    expect(
+      capture
+        .text()
+        .split('\n')
+        .filter((line) => line.includes('CONNECTION_FORCED')),
+    ).toHaveLength(5);
   });
 
   it('is what Nest Logger instances write through', () => {
@@ -89,7 +97,7 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
       new Logger('Ctx').warn(`via Logger ${FORGED_ID}`);
     } finally {
       Logger.overrideLogger(false);
-      Logger.overrideLogger(true as never);
+      Logger.overrideLogger(true);
     }
     expect(shown(capture.text().trim())).toContain('via Logger id\\r\\n[Nest]');
   });
@@ -110,7 +118,11 @@ describe('AppLogger exit hook', () => {
     } finally {
       capture.restore();
     }
-    const messages = capture.text().trim().split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
+    const messages = capture
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { message: string }).message);
     expect(messages).toEqual(['blocked (1)', 'blocked (3) (repeated 2 times in the last 1 s)']);
   });
 });

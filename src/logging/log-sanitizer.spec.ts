@@ -6,9 +6,7 @@ const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-
 
 describe('log sanitizer', () => {
   it('escapes newlines, ANSI escapes, C1 controls, separators and bidi overrides visibly', () => {
-    expect(escapeControlCharacters('a\nb\r\tc\u001b[31md\u0007\u009b\u2028\u202e')).toBe(
-      'a\\nb\\r\\tc\\u001b[31md\\u0007\\u009b\\u2028\\u202e',
-    );
+    expect(escapeControlCharacters('a\nb\r\tc\u001b[31md\u0007\u009b\u2028\u202e')).toBe('a\\nb\\r\\tc\\u001b[31md\\u0007\\u009b\\u2028\\u202e');
     expect(sanitizeLogText('message id\n[Nest] 1  - FORGED')).toBe('message id\\n[Nest] 1  - FORGED');
   });
 
@@ -23,7 +21,8 @@ describe('log sanitizer', () => {
   });
 
   it('keeps stack frames on their own lines but escapes any other newline onto the line before', () => {
-    const stack = 'Error: bad amqp://u:secret@h\n[Nest] 1  - FORGED LINE\u001b[2J\n    at handler (/app/dist/x.js:1:2)\n    at run (node:internal:3:4)';
+    const stack =
+      'Error: bad amqp://u:secret@h\n[Nest] 1  - FORGED LINE\u001b[2J\n    at handler (/app/dist/x.js:1:2)\n    at run (node:internal:3:4)';
     const safe = sanitizeStack(stack);
     expect(safe.split('\n')).toEqual([
       'Error: bad amqp://u:***@h\\n[Nest] 1  - FORGED LINE\\u001b[2J',

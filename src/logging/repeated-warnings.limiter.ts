@@ -97,7 +97,10 @@ export class RepeatedWarningsLimiter {
     window.timer = undefined;
     if (window.suppressed > 0) {
       const seconds = Math.max(1, Math.round((Date.now() - window.startedAt) / 1000));
-      this.options.emit(`${window.last()} (repeated ${window.suppressed.toLocaleString('en-US')} ${window.suppressed === 1 ? 'time' : 'times'} in the last ${seconds} s)`, window.context);
+      this.options.emit(
+        `${window.last()} (repeated ${window.suppressed.toLocaleString('en-US')} ${window.suppressed === 1 ? 'time' : 'times'} in the last ${seconds} s)`,
+        window.context,
+      );
     }
     // A new interval starts with the summary: a flood that goes on still gives one line per interval.
     this.open(reason, Date.now(), window.context, window.last);

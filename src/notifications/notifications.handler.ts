@@ -1,11 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import {
-  INVENTORY_REJECTED,
-  INVENTORY_RESULTS,
-  type InventoryRejectedEvent,
-  type InventoryReservedEvent,
-} from '../inventory/inventory-events.js';
+import { INVENTORY_REJECTED, INVENTORY_RESULTS, type InventoryRejectedEvent, type InventoryReservedEvent } from '../inventory/inventory-events.js';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { OnEvent, RabbitContext } from '../rabbitmq/index.js';

@@ -41,6 +41,16 @@ import { RabbitServer } from './server/rabbit-server.js';
     FlowMetricsCollector,
     RetryPolicyInterceptor,
   ],
-  exports: [RABBITMQ_RESOLVED_OPTIONS, RabbitConnections, RabbitPublisher, RabbitClient, RabbitServer, RabbitLifecycle, RabbitMQHealthIndicator, QueueDepthReader, RabbitMetrics],
+  exports: [
+    RABBITMQ_RESOLVED_OPTIONS,
+    RabbitConnections,
+    RabbitPublisher,
+    RabbitClient,
+    RabbitServer,
+    RabbitLifecycle,
+    RabbitMQHealthIndicator,
+    QueueDepthReader,
+    RabbitMetrics,
+  ],
 })
 export class RabbitMQModule extends RabbitMQConfigurableModule {}

@@ -38,7 +38,9 @@ async function script(args: string[], timeoutMs: number): Promise<{ stdout: stri
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string; killed?: boolean };
     const output = `${failure.stderr ?? ''}\n${failure.stdout ?? ''}`.trim().slice(-2000);
-    throw new Error(`scripts/cluster.sh ${args.join(' ')} ${failure.killed ? `did not finish within ${timeoutMs} ms` : 'failed'}: ${output || failure.message}`);
+    throw new Error(
+      `scripts/cluster.sh ${args.join(' ')} ${failure.killed ? `did not finish within ${timeoutMs} ms` : 'failed'}: ${output || failure.message}`,
+    );
   }
 }
 
@@ -76,7 +78,12 @@ export interface QuorumQueueInfo {
 
 /** Type, members, online members and leader of the queues, as `node` sees them. */
 export async function clusterQueues(node: string, timeoutMs = 20_000): Promise<QuorumQueueInfo[]> {
-  const stdout = await clusterCli('ctl', ['-q', 'list_queues', 'name', 'type', 'members', 'online', 'leader', 'pid', '--formatter', 'json'], node, timeoutMs);
+  const stdout = await clusterCli(
+    'ctl',
+    ['-q', 'list_queues', 'name', 'type', 'members', 'online', 'leader', 'pid', '--formatter', 'json'],
+    node,
+    timeoutMs,
+  );
   const start = stdout.indexOf('[');
   return start < 0 ? [] : (JSON.parse(stdout.slice(start)) as QuorumQueueInfo[]);
 }

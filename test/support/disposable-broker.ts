@@ -64,7 +64,8 @@ const PORT_RANGE = { min: 21_000, max: 31_999 };
 const RESERVED_PORTS = new Set([4369, 5671, 5672, 15672, 15692, 25672, 5681, 5682, 5683, 25681, 25682, 25683]);
 
 /** Env vars that must not leak from the caller into a disposable node or its CLI. */
-const STRIPPED_ENV = /^(RABBITMQ_|NODENAME$|NODE_PORT$|NODE_IP_ADDRESS$|CONFIG_FILE$|MNESIA_BASE$|LOG_BASE$|ERL_FLAGS$|ERL_AFLAGS$|ERL_ZFLAGS$|ERL_EPMD_PORT$|ERL_EPMD_ADDRESS$|ERL_LIBS$)/;
+const STRIPPED_ENV =
+  /^(RABBITMQ_|NODENAME$|NODE_PORT$|NODE_IP_ADDRESS$|CONFIG_FILE$|MNESIA_BASE$|LOG_BASE$|ERL_FLAGS$|ERL_AFLAGS$|ERL_ZFLAGS$|ERL_EPMD_PORT$|ERL_EPMD_ADDRESS$|ERL_LIBS$)/;
 
 export interface StartOptions {
   /** A label put into the node name: `warren-test-<label>-<random>@localhost`. */
@@ -265,10 +266,7 @@ export async function rabbitmqctl(args: string[], opts: RabbitmqctlOptions = {})
         const code = failure ? Number(failure.code) : 0;
         if (code !== 0 && !opts.allowFailure) {
           reject(
-            new Error(
-              `${opts.tool ?? 'rabbitmqctl'} ${args.join(' ')} exited with code ${code}: ` +
-                `${tail(`${stderr}\n${stdout}`.trim(), 1500)}`,
-            ),
+            new Error(`${opts.tool ?? 'rabbitmqctl'} ${args.join(' ')} exited with code ${code}: ` + `${tail(`${stderr}\n${stdout}`.trim(), 1500)}`),
           );
           return;
         }
@@ -290,12 +288,7 @@ class Fatal extends Error {}
  * Polls `probe` until it returns true or the deadline passes, then throws
  * "timed out after N ms waiting for <what>" with the last probe error.
  */
-async function pollUntil(
-  what: string,
-  deadline: number,
-  probe: () => Promise<boolean> | boolean,
-  intervalMs = 200,
-): Promise<void> {
+async function pollUntil(what: string, deadline: number, probe: () => Promise<boolean> | boolean, intervalMs = 200): Promise<void> {
   const started = Date.now();
   let lastError: unknown;
   for (;;) {
@@ -520,7 +513,11 @@ export class DisposableBroker {
     const binDir = locateTools()!.binDir;
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const label = (options.name ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+    const label = (options.name ?? '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40);
     const random = randomBytes(4).toString('hex');
     const short = label ? `warren-test-${label}-${random}` : `warren-test-${random}`;
     const nodeName = `${short}@localhost`;
@@ -670,7 +667,12 @@ export class DisposableBroker {
     }
     process.kill(pid, 'SIGSTOP');
     this.frozenPid = pid;
-    await pollUntil(`${this.nodeName} (pid ${pid}) to be stopped after SIGSTOP`, Date.now() + 5_000, () => [undefined, 'T'].includes(processState(pid)), 20);
+    await pollUntil(
+      `${this.nodeName} (pid ${pid}) to be stopped after SIGSTOP`,
+      Date.now() + 5_000,
+      () => [undefined, 'T'].includes(processState(pid)),
+      20,
+    );
   }
 
   /** Resumes a node frozen by `freeze()` (SIGCONT); a no-op when it is not frozen. */
@@ -723,13 +725,11 @@ export class DisposableBroker {
   /** Client connections the node holds (`rabbitmqctl list_connections`). */
   async listConnections(): Promise<ConnectionInfo[]> {
     const { stdout } = await this.ctl(['-q', 'list_connections', 'name', 'user', 'state', 'client_properties', '--formatter', 'json']);
-    return parseJsonRows<{ name: string; user: string; state: string; client_properties: unknown }>(stdout, 'list_connections').map(
-      (row) => {
-        const clientProperties = decodeTable(row.client_properties);
-        const connectionName = typeof clientProperties.connection_name === 'string' ? clientProperties.connection_name : undefined;
-        return { name: row.name, user: row.user, state: String(row.state), clientProperties, connectionName };
-      },
-    );
+    return parseJsonRows<{ name: string; user: string; state: string; client_properties: unknown }>(stdout, 'list_connections').map((row) => {
+      const clientProperties = decodeTable(row.client_properties);
+      const connectionName = typeof clientProperties.connection_name === 'string' ? clientProperties.connection_name : undefined;
+      return { name: row.name, user: row.user, state: String(row.state), clientProperties, connectionName };
+    });
   }
 
   /** Message counts of a queue (`rabbitmqctl list_queues`); throws when the queue does not exist. */
@@ -746,10 +746,7 @@ export class DisposableBroker {
       '--formatter',
       'json',
     ]);
-    const rows = parseJsonRows<{ name: string; messages: number; messages_ready: number; messages_unacknowledged: number }>(
-      stdout,
-      'list_queues',
-    );
+    const rows = parseJsonRows<{ name: string; messages: number; messages_ready: number; messages_unacknowledged: number }>(stdout, 'list_queues');
     const row = rows.find((r) => r.name === queue);
     if (!row) {
       throw new Error(`queue ${queue} does not exist on ${this.nodeName} (vhost ${vhost})`);
@@ -887,24 +884,31 @@ export class DisposableBroker {
 
     const diedEarly = () => {
       if (this.serverExit) {
-        const how = this.spawnError ? `could not be spawned (${this.spawnError.message})` : `exited (code ${this.serverExit.code}, signal ${this.serverExit.signal})`;
+        const how = this.spawnError
+          ? `could not be spawned (${this.spawnError.message})`
+          : `exited (code ${this.serverExit.code}, signal ${this.serverExit.signal})`;
         throw new Fatal(`rabbitmq-server for ${this.nodeName} ${how} before it finished booting${this.logTails()}`);
       }
     };
     try {
-      await pollUntil(`${this.nodeName} to finish booting (rabbitmqctl await_startup)`, deadline, async () => {
-        diedEarly();
-        const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-        const result = await this.ctl(['await_startup', '--timeout', String(left)], {
-          allowFailure: true,
-          timeoutMs: Math.max(1000, deadline - Date.now()) + 1000,
-        });
-        diedEarly();
-        if (result.code !== 0) {
-          throw new Error(tail(`${result.stderr}\n${result.stdout}`.trim().split('\n').slice(0, 3).join(' '), 300));
-        }
-        return true;
-      }, 300);
+      await pollUntil(
+        `${this.nodeName} to finish booting (rabbitmqctl await_startup)`,
+        deadline,
+        async () => {
+          diedEarly();
+          const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+          const result = await this.ctl(['await_startup', '--timeout', String(left)], {
+            allowFailure: true,
+            timeoutMs: Math.max(1000, deadline - Date.now()) + 1000,
+          });
+          diedEarly();
+          if (result.code !== 0) {
+            throw new Error(tail(`${result.stderr}\n${result.stdout}`.trim().split('\n').slice(0, 3).join(' '), 300));
+          }
+          return true;
+        },
+        300,
+      );
       await pollUntil(`AMQP port 127.0.0.1:${this.port} of ${this.nodeName} to accept connections`, deadline, () => {
         diedEarly();
         return isPortOpen(this.port);
@@ -948,7 +952,12 @@ export class DisposableBroker {
   private async waitDown(deadline: number, what: string): Promise<void> {
     const pid = this.beamPid;
     await pollUntil(what, deadline, () => (pid === undefined || !isAlive(pid)) && !this.isRunning(), 100);
-    await pollUntil(`AMQP port 127.0.0.1:${this.port} to close after ${this.nodeName} went down`, deadline, async () => !(await isPortOpen(this.port)), 100);
+    await pollUntil(
+      `AMQP port 127.0.0.1:${this.port} to close after ${this.nodeName} went down`,
+      deadline,
+      async () => !(await isPortOpen(this.port)),
+      100,
+    );
   }
 
   /** SIGKILL whatever of this node is still running (VM found by pid file or command line check). */

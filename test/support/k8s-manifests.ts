@@ -100,7 +100,7 @@ export function renderWithKubectl(dir = K8S_DIR): K8sObject[] {
 
 /** The one object of this kind (and name, if given); throws naming what was found otherwise. */
 export function theOne<T = K8sObject>(objects: readonly K8sObject[] | readonly Manifest[], kind: string, name?: string): T & K8sObject {
-  const docs = objects.map((item): K8sObject => ('file' in item ? (item as Manifest).doc : (item as K8sObject)));
+  const docs = objects.map((item): K8sObject => ('file' in item ? (item as Manifest).doc : item));
   const found = docs.filter((doc) => doc.kind === kind && (name === undefined || doc.metadata?.name === name));
   if (found.length !== 1) {
     const what = name === undefined ? kind : `${kind} ${name}`;

@@ -68,7 +68,10 @@ export function analysisQueries(manifests: readonly Manifest[]): { template: K8s
 export function monitoringQueries(manifests: readonly Manifest[]): MonitoringQuery[] {
   const queries: MonitoringQuery[] = [];
   for (const { owner, rule } of alertRules(manifests)) {
-    queries.push({ source: `PrometheusRule ${owner.metadata.name}: ${rule.alert ? `alert ${rule.alert}` : `record ${rule.record}`}`, expr: rule.expr });
+    queries.push({
+      source: `PrometheusRule ${owner.metadata.name}: ${rule.alert ? `alert ${rule.alert}` : `record ${rule.record}`}`,
+      expr: rule.expr,
+    });
   }
   for (const { key, dashboard } of dashboards(manifests)) {
     for (const panel of dashboard.panels) {

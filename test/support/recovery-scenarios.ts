@@ -118,7 +118,13 @@ export async function runScenario(fault: string, options: ScenarioOptions, injec
     await startService();
     load = LoadGenerator.start({ port: () => port, ratePerSecond: options.ratePerSecond ?? LOAD_RATE, emailPrefix: serviceName });
     const activeLoad = load;
-    const distinctMailed = () => new Set(mailedEmails(services.map((s) => s.logs), serviceName));
+    const distinctMailed = () =>
+      new Set(
+        mailedEmails(
+          services.map((s) => s.logs),
+          serviceName,
+        ),
+      );
     const run: Run = {
       serviceName,
       load: activeLoad,
@@ -150,12 +156,19 @@ export async function runScenario(fault: string, options: ScenarioOptions, injec
     }
     let lines = -1;
     while (Date.now() < drainDeadline) {
-      const now = mailedEmails(services.map((s) => s.logs), serviceName).length;
+      const now = mailedEmails(
+        services.map((s) => s.logs),
+        serviceName,
+      ).length;
       if (now === lines) break;
       lines = now;
       await sleep(2_000);
     }
-    const counts = tally(activeLoad, services.map((s) => s.logs), serviceName);
+    const counts = tally(
+      activeLoad,
+      services.map((s) => s.logs),
+      serviceName,
+    );
     const durationMs = Date.now() - started;
     return {
       fault,
@@ -344,7 +357,11 @@ export function proxyFreeze(proxies: TcpProxy | TcpProxy[], { thaw = true }: { t
       notes: [
         `dead connection detected after ${seconds(detectionMs.publisher)} (publisher) / ${seconds(detectionMs.consumer)} (consumer), heartbeat 10 s`,
         ...notes,
-        ...(reconnected ? [`consumer reconnected to ${/connected to (amqps?:\/\/[^\s"]+)/.exec(reconnected.line)?.[1] ?? '?'}${thaw ? '' : ' (frozen proxy: 127.0.0.1:' + proxy.port + ')'}`] : []),
+        ...(reconnected
+          ? [
+              `consumer reconnected to ${/connected to (amqps?:\/\/[^\s"]+)/.exec(reconnected.line)?.[1] ?? '?'}${thaw ? '' : ' (frozen proxy: 127.0.0.1:' + proxy.port + ')'}`,
+            ]
+          : []),
       ],
     };
   };

@@ -46,7 +46,10 @@ export class ServiceProcess {
 
   // METRICS_PORT 0 (any free port) unless the test sets one: services run side by side.
   private static spawn(env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NO_COLOR: '1', METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, NO_COLOR: '1', METRICS_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return new ServiceProcess(child);
   }
 

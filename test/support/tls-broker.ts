@@ -43,20 +43,57 @@ export async function makeCertificates(): Promise<TestCertificates> {
   try {
     await openssl(
       [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
-        '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=warren test CA',
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '2',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-subj',
+        '/CN=warren test CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
       ],
       dir,
     );
     await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
     await writeFile(
       join(dir, 'server.ext'),
-      ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', 'subjectAltName=DNS:localhost', ''].join('\n'),
+      [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=DNS:localhost',
+        '',
+      ].join('\n'),
     );
     await openssl(
-      ['x509', '-req', '-sha256', '-days', '2', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-extfile', 'server.ext'],
+      [
+        'x509',
+        '-req',
+        '-sha256',
+        '-days',
+        '2',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'server.pem',
+        '-extfile',
+        'server.ext',
+      ],
       dir,
     );
   } catch (error) {

@@ -14,7 +14,7 @@ export async function waitFor<T>(
     try {
       last = await probe();
       if (last) {
-        return last as NonNullable<T>;
+        return last;
       }
     } catch (error) {
       lastError = error;

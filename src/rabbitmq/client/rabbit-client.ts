@@ -7,8 +7,7 @@ import type { PublishOptions } from '../publisher/message-properties.js';
 import type { PublishReceipt } from '../publisher/publish-receipt.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 
-const REQUEST_RESPONSE_UNSUPPORTED =
-  'warren carries events only: use emit() or publish(); request-response (send) is not supported';
+const REQUEST_RESPONSE_UNSUPPORTED = 'warren carries events only: use emit() or publish(); request-response (send) is not supported';
 
 /**
  * What controllers inject to publish events. `emit(pattern, data)` is Nest's familiar API and
@@ -43,11 +42,7 @@ export class RabbitClient extends ClientProxy {
   publish<T>(pattern: string, data: T, options?: PublishOptions): Promise<PublishReceipt>;
   /** @internal Nest's request-response hook, refused: warren is an event transport. */
   publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
-  publish(
-    patternOrPacket: string | ReadPacket,
-    dataOrCallback: unknown,
-    options?: PublishOptions,
-  ): Promise<PublishReceipt> | (() => void) {
+  publish(patternOrPacket: string | ReadPacket, dataOrCallback: unknown, options?: PublishOptions): Promise<PublishReceipt> | (() => void) {
     if (typeof dataOrCallback === 'function') {
       (dataOrCallback as (packet: WritePacket) => void)({ err: new Error(REQUEST_RESPONSE_UNSUPPORTED), isDisposed: true });
       return () => undefined;
@@ -62,5 +57,4 @@ export class RabbitClient extends ClientProxy {
   protected dispatchEvent<T = PublishReceipt>(packet: ReadPacket): Promise<T> {
     return this.publish(this.normalizePattern(packet.pattern), packet.data) as Promise<T>;
   }
-
 }

@@ -73,7 +73,7 @@ export function mediaType(contentType: unknown): string | undefined {
   }
   let type = MEDIA_TYPES.get(contentType);
   if (type === undefined) {
-    type = contentType.split(';')[0]!.trim().toLowerCase();
+    type = contentType.split(';')[0].trim().toLowerCase();
     // Every message carries one of a handful of content types: remember them, boundedly.
     if (MEDIA_TYPES.size < 64) {
       MEDIA_TYPES.set(contentType, type);

@@ -51,8 +51,8 @@ export function jsonStructureViolation(text: string, limits: JsonStructureLimits
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth = Math.max(0, depth - 1);
     } else if (c === COMMA && depth > 0) {
-      members[depth]! += 1;
-      if (members[depth]! >= limits.maxMembers) {
+      members[depth] += 1;
+      if (members[depth] >= limits.maxMembers) {
         return `a JSON array or object has more than ${limits.maxMembers} members`;
       }
     }

@@ -175,7 +175,15 @@ describe('MessageDecoder: MessagePack and compressed bodies', () => {
   const LIMIT = 64 * 1024;
   const registry = CodecRegistry.withBuiltins();
   const withBuiltins = (maxBytes = LIMIT): MessageDecoder => new MessageDecoder(registry, JSON_CONTENT_TYPE, maxBytes);
-  const payload = { id: 'o-1', items: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 1 }], note: 'naïve café 😀', nested: { deep: [[1], [2, [3]]] } };
+  const payload = {
+    id: 'o-1',
+    items: [
+      { sku: 'A', qty: 2 },
+      { sku: 'B', qty: 1 },
+    ],
+    note: 'naïve café 😀',
+    nested: { deep: [[1], [2, [3]]] },
+  };
   const msgpack = new MsgpackCodec().encode(payload);
 
   it.each([MSGPACK_CONTENT_TYPE, MSGPACK_LEGACY_CONTENT_TYPE, 'application/MSGPACK; foo=bar'])(

@@ -28,12 +28,9 @@ describe('MsgpackCodec', () => {
     expect(codec.decode(codec.encode(payload))).toEqual(payload);
   });
 
-  it.each([0, -1, 127, 128, 65_536, 2 ** 53 - 1, 1.5, 'text', '', true, false, null, [], [1, [2, [3]]]])(
-    'round-trips %p',
-    (value) => {
-      expect(codec.decode(codec.encode(value))).toEqual(value);
-    },
-  );
+  it.each([0, -1, 127, 128, 65_536, 2 ** 53 - 1, 1.5, 'text', '', true, false, null, [], [1, [2, [3]]]])('round-trips %p', (value) => {
+    expect(codec.decode(codec.encode(value))).toEqual(value);
+  });
 
   it('drops undefined fields and writes undefined as nil, like JSON', () => {
     expect(codec.decode(codec.encode({ a: 1, b: undefined }))).toEqual({ a: 1 });

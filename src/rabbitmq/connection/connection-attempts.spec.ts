@@ -36,7 +36,9 @@ describe('ConnectionAttempts', () => {
     const { attempts } = setup();
     attempts.opened();
     const error = Object.assign(
-      new Error(`Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'ex' in vhost '/': received 'topic' but current is 'direct'"`),
+      new Error(
+        `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'ex' in vhost '/': received 'topic' but current is 'direct'"`,
+      ),
       { code: 406 },
     );
     expect(attempts.closed(error).conflict?.conflict.name).toBe('ex');

@@ -45,12 +45,9 @@ describe('redactUrl', () => {
 
 describe('redactText', () => {
   it('masks the password of every URL in a text', () => {
-    const text =
-      'connect ECONNREFUSED amqp://alice:s3cretPass@node-1:5672 and amqps://bob:0therPass@node-2:5671/vh, giving up';
+    const text = 'connect ECONNREFUSED amqp://alice:s3cretPass@node-1:5672 and amqps://bob:0therPass@node-2:5671/vh, giving up';
     const redacted = redactText(text);
-    expect(redacted).toBe(
-      'connect ECONNREFUSED amqp://alice:***@node-1:5672 and amqps://bob:***@node-2:5671/vh, giving up',
-    );
+    expect(redacted).toBe('connect ECONNREFUSED amqp://alice:***@node-1:5672 and amqps://bob:***@node-2:5671/vh, giving up');
     expect(redacted).not.toContain('s3cretPass');
     expect(redacted).not.toContain('0therPass');
   });

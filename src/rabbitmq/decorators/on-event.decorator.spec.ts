@@ -21,9 +21,7 @@ describe('defaultHandlerName', () => {
   });
 
   it('gives different methods of one class different names', () => {
-    expect(defaultHandlerName('NotificationsHandler', 'onOrderCreated')).not.toBe(
-      defaultHandlerName('NotificationsHandler', 'onOrderShipped'),
-    );
+    expect(defaultHandlerName('NotificationsHandler', 'onOrderCreated')).not.toBe(defaultHandlerName('NotificationsHandler', 'onOrderShipped'));
   });
 
   it('only strips a role suffix at the end of the class name', () => {

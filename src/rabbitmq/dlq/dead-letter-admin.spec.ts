@@ -29,7 +29,10 @@ class FakeBroker {
   afterPublish?: (queue: string, message: Stored) => void;
 
   fill(queue: string, ids: string[], headers: Record<string, unknown> = {}): void {
-    this.queues.set(queue, ids.map((id) => ({ id, headers: { 'x-error-type': 'BoomError', 'x-retry-count': 3, ...headers } })));
+    this.queues.set(
+      queue,
+      ids.map((id) => ({ id, headers: { 'x-error-type': 'BoomError', 'x-retry-count': 3, ...headers } })),
+    );
   }
 
   ids(queue: string): string[] {
@@ -237,15 +240,11 @@ describe('DeadLetterAdmin.replay', () => {
 
   it('names a missing DLQ', async () => {
     const broker = new FakeBroker();
-    await expect(new DeadLetterAdmin(broker.connection()).replay('nope')).rejects.toThrow(
-      new DeadLetterQueueNotFoundError('nope.dlq'),
-    );
+    await expect(new DeadLetterAdmin(broker.connection()).replay('nope')).rejects.toThrow(new DeadLetterQueueNotFoundError('nope.dlq'));
   });
 
   it.each([0, -1, 1.5, Number.NaN])('rejects limit %p', async (limit) => {
-    await expect(new DeadLetterAdmin(brokerWith([]).connection()).replay('q', { limit })).rejects.toBeInstanceOf(
-      InvalidDeadLetterRequestError,
-    );
+    await expect(new DeadLetterAdmin(brokerWith([]).connection()).replay('q', { limit })).rejects.toBeInstanceOf(InvalidDeadLetterRequestError);
   });
 });
 

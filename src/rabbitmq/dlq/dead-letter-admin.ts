@@ -228,12 +228,7 @@ export class DeadLetterAdmin {
   }
 
   /** Publishes and waits for the confirm; resolves with why it failed, or undefined when confirmed. */
-  private publishConfirmed(
-    channel: ConfirmChannel,
-    queue: string,
-    message: GetMessage,
-    properties: Options.Publish,
-  ): Promise<string | undefined> {
+  private publishConfirmed(channel: ConfirmChannel, queue: string, message: GetMessage, properties: Options.Publish): Promise<string | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(`not confirmed within ${this.confirmTimeoutMs} ms`), this.confirmTimeoutMs);
       try {

@@ -67,7 +67,14 @@ describe('describeParkedMessage', () => {
     const described = describeParkedMessage(
       parked(Buffer.from('{}'), {
         'x-death': [
-          { queue: 'q', reason: 'delivery_limit', count: 1, exchange: 'warren.events', 'routing-keys': ['order.created'], time: { '!': 'timestamp', value: 1_700_000_000 } },
+          {
+            queue: 'q',
+            reason: 'delivery_limit',
+            count: 1,
+            exchange: 'warren.events',
+            'routing-keys': ['order.created'],
+            time: { '!': 'timestamp', value: 1_700_000_000 },
+          },
           { queue: 'q.retry.1000', reason: 'expired', count: 3, 'routing-keys': [Buffer.from('q.retry.1000')] },
           'not a table',
         ],
@@ -77,9 +84,6 @@ describe('describeParkedMessage', () => {
       { queue: 'q', reason: 'delivery_limit', count: 1, exchange: 'warren.events', routingKeys: ['order.created'], time: '2023-11-14T22:13:20.000Z' },
       { queue: 'q.retry.1000', reason: 'expired', count: 3, exchange: undefined, routingKeys: ['q.retry.1000'], time: undefined },
     ]);
-    expect(described.deaths.map(formatDeath)).toEqual([
-      '1× delivery_limit in q (last 2023-11-14T22:13:20.000Z)',
-      '3× expired in q.retry.1000',
-    ]);
+    expect(described.deaths.map(formatDeath)).toEqual(['1× delivery_limit in q (last 2023-11-14T22:13:20.000Z)', '3× expired in q.retry.1000']);
   });
 });

@@ -24,7 +24,7 @@ function parked(headers: Record<string, unknown> | undefined, routingKey = 'orde
       appId: 'shop',
       clusterId: undefined,
     },
-  } as GetMessage;
+  };
 }
 
 const REASON = {
@@ -124,8 +124,7 @@ describe('replayCopyProperties', () => {
   });
 
   it('leaves out headers over the carried-headers budget, so the copy can be encoded', () => {
-    const headers = replayCopyProperties(parked({ ...REASON, tenant: 'acme', blob: 'x'.repeat(120 * 1024) }), 'orders.audit', REPLAYED_AT)
-      .headers!;
+    const headers = replayCopyProperties(parked({ ...REASON, tenant: 'acme', blob: 'x'.repeat(120 * 1024) }), 'orders.audit', REPLAYED_AT).headers!;
     expect(headers.tenant).toBe('acme');
     expect(headers).not.toHaveProperty('blob');
     expect(headers['x-retry-count']).toBe(0);

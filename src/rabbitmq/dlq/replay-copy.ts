@@ -1,11 +1,5 @@
 import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
-import {
-  HEADER_ERROR_MESSAGE,
-  HEADER_ERROR_TYPE,
-  HEADER_FAILED_AT,
-  HEADER_ORIGINAL_ROUTING_KEY,
-  HEADER_RETRY_COUNT,
-} from '../rabbitmq.constants.js';
+import { HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_FAILED_AT, HEADER_ORIGINAL_ROUTING_KEY, HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
 import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from './dead-letter.constants.js';
 import { headerText } from './header-text.js';
 import { readDeaths } from './x-death.js';
@@ -50,7 +44,8 @@ export function replayCopyProperties(message: Message, queue: string, replayedAt
   ).headers;
   headers[HEADER_RETRY_COUNT] = 0;
   headers[HEADER_REPLAYED_AT] = replayedAt.toISOString();
-  const lastErrorType = headerText(parked[HEADER_ERROR_TYPE]) ?? headerText(parked['x-first-death-reason']) ?? headerText(parked[HEADER_LAST_ERROR_TYPE]);
+  const lastErrorType =
+    headerText(parked[HEADER_ERROR_TYPE]) ?? headerText(parked['x-first-death-reason']) ?? headerText(parked[HEADER_LAST_ERROR_TYPE]);
   if (lastErrorType !== undefined) {
     headers[HEADER_LAST_ERROR_TYPE] = lastErrorType;
   }
@@ -80,4 +75,3 @@ export function parkedRoutingKey(message: Message, queue: string): string | unde
   const death = readDeaths(message).find((entry) => entry.queue === queue && entry.routingKeys.length > 0);
   return death?.routingKeys[0];
 }
-

@@ -81,7 +81,9 @@ export class RabbitMQHealthIndicator {
       const hasWork = ready > 0 || status.inFlight > 0;
       const idleMs = now - status.lastProgressAt;
       if (status.consuming && hasWork && idleMs > this.options.stuckConsumerMs) {
-        problems.push(`consumer of ${status.queue} stuck: ${status.inFlight} in flight, ${ready} ready, nothing settled for ${Math.round(idleMs / 1000)} s`);
+        problems.push(
+          `consumer of ${status.queue} stuck: ${status.inFlight} in flight, ${ready} ready, nothing settled for ${Math.round(idleMs / 1000)} s`,
+        );
       }
       if (this.options.readinessMaxQueueDepth > 0 && ready > this.options.readinessMaxQueueDepth) {
         problems.push(`${status.queue} holds ${ready} messages, over the limit of ${this.options.readinessMaxQueueDepth}`);
@@ -91,11 +93,12 @@ export class RabbitMQHealthIndicator {
   }
 
   private async readDepths(): Promise<Record<string, { messages?: number; error?: string }>> {
-    const timeout = new Promise<Record<string, { error: string }>>((resolve) =>
-      setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref(),
-    );
+    const timeout = new Promise<Record<string, { error: string }>>((resolve) => setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref());
     // Only queues whose consumer is attached exist for sure (declared by its channel's setup).
-    const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+    const attached = this.server
+      .consumerStatus()
+      .filter((status) => status.attached)
+      .map((status) => status.queue);
     return Promise.race([this.depths.read(attached), timeout]);
   }
 }

@@ -7,14 +7,34 @@ import { FlowMetricsCollector } from './flow-metrics.collector.js';
 import { RabbitMetrics } from './rabbitmq-metrics.js';
 
 function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): QueueConsumerStatus {
-  return { queue, prefetch: 10, window: 10, consumerPrefetch: 10, attached: true, consuming: true, pausedFor: [], killSwitch: 'closed', inFlight: 0, lastProgressAt: 0, ...overrides };
+  return {
+    queue,
+    prefetch: 10,
+    window: 10,
+    consumerPrefetch: 10,
+    attached: true,
+    consuming: true,
+    pausedFor: [],
+    killSwitch: 'closed',
+    inFlight: 0,
+    lastProgressAt: 0,
+    ...overrides,
+  };
 }
 
 async function scrape(consumers: QueueConsumerStatus[], flow: Partial<FlowStatus> = {}): Promise<string> {
   const metrics = new RabbitMetrics();
   const server = {
     consumerStatus: () => consumers,
-    flowStatus: (): FlowStatus => ({ paused: false, reasons: [], inFlightBytes: 0, memoryBytes: 1_000, memoryMeasure: 'rss', eventLoopDelayMs: 12, ...flow }),
+    flowStatus: (): FlowStatus => ({
+      paused: false,
+      reasons: [],
+      inFlightBytes: 0,
+      memoryBytes: 1_000,
+      memoryMeasure: 'rss',
+      eventLoopDelayMs: 12,
+      ...flow,
+    }),
   } as unknown as RabbitServer;
   const options = { memoryHighWatermarkBytes: 700_000_000, eventLoopDelayLimitMs: 1_000 } as ResolvedRabbitMQOptions;
   new FlowMetricsCollector(options, metrics, server).onModuleInit();

@@ -36,19 +36,34 @@ export class FlowMetricsCollector implements OnModuleInit {
         }
       },
     );
-    metrics.gauge('warren_kill_switch_open', "1 while the queue's kill switch is open (deliveries stopped after too many failures), else 0.", ['queue'], (set) => {
-      for (const status of server.consumerStatus()) set({ queue: status.queue }, status.killSwitch === 'open' ? 1 : 0);
-    });
+    metrics.gauge(
+      'warren_kill_switch_open',
+      "1 while the queue's kill switch is open (deliveries stopped after too many failures), else 0.",
+      ['queue'],
+      (set) => {
+        for (const status of server.consumerStatus()) set({ queue: status.queue }, status.killSwitch === 'open' ? 1 : 0);
+      },
+    );
     metrics.gauge('warren_memory_bytes', 'Memory the flow control compares with the watermark (measure: rss or heap).', ['measure'], (set) => {
       const flow = server.flowStatus();
       set({ measure: flow.memoryMeasure }, flow.memoryBytes);
     });
-    metrics.gauge('warren_memory_high_watermark_bytes', 'Memory above which consumption pauses (warren_memory_bytes is compared with it).', [], (set) => {
-      set({}, options.memoryHighWatermarkBytes);
-    });
-    metrics.gauge('warren_event_loop_delay_seconds', 'Event-loop delay the flow control last measured (consumption pauses above the limit).', [], (set) => {
-      set({}, server.flowStatus().eventLoopDelayMs / 1000);
-    });
+    metrics.gauge(
+      'warren_memory_high_watermark_bytes',
+      'Memory above which consumption pauses (warren_memory_bytes is compared with it).',
+      [],
+      (set) => {
+        set({}, options.memoryHighWatermarkBytes);
+      },
+    );
+    metrics.gauge(
+      'warren_event_loop_delay_seconds',
+      'Event-loop delay the flow control last measured (consumption pauses above the limit).',
+      [],
+      (set) => {
+        set({}, server.flowStatus().eventLoopDelayMs / 1000);
+      },
+    );
     metrics.gauge('warren_event_loop_delay_limit_seconds', 'Event-loop delay above which consumption pauses.', [], (set) => {
       set({}, options.eventLoopDelayLimitMs / 1000);
     });

@@ -57,7 +57,10 @@ export class RabbitMetricsCollector implements OnModuleInit {
     });
     metrics.gauge('warren_queue_depth', 'Ready messages in each consumed queue (passive declare, cached).', ['queue'], async (set) => {
       if (!this.connections.state('consumer').connected) return;
-      const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+      const attached = this.server
+        .consumerStatus()
+        .filter((status) => status.attached)
+        .map((status) => status.queue);
       const depths = await this.depths.read(attached);
       for (const [queue, depth] of Object.entries(depths)) {
         if ('messages' in depth) set({ queue }, depth.messages);
@@ -69,7 +72,10 @@ export class RabbitMetricsCollector implements OnModuleInit {
       ['queue', 'kind'],
       async (set) => {
         if (!this.connections.state('consumer').connected) return;
-        const attached = this.server.consumerStatus().filter((status) => status.attached).map((status) => status.queue);
+        const attached = this.server
+          .consumerStatus()
+          .filter((status) => status.attached)
+          .map((status) => status.queue);
         const leftovers = new Map<string, string>(attached.map((queue) => [deadLetterQueueName(queue), 'dead_letter']));
         leftovers.set(unroutedQueueName(this.options.exchange), 'unrouted');
         // Its own cache key: the depth reader caches one list of queues at a time.

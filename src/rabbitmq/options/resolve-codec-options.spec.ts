@@ -20,7 +20,7 @@ class TextCodec implements MessageCodec {
 
 function messageOf(overrides: Partial<RabbitMQModuleOptions>): string {
   try {
-    resolveRabbitMQOptions({ ...REQUIRED, ...overrides } as RabbitMQModuleOptions);
+    resolveRabbitMQOptions({ ...REQUIRED, ...overrides });
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidRabbitMQOptionsError);
     return (error as Error).message;

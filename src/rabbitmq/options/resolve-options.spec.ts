@@ -22,7 +22,7 @@ const REQUIRED: RabbitMQModuleOptions = { urls: ['amqp://guest:guest@127.0.0.1:5
 /** Runs resolve and returns the error it threw, failing the test if it did not throw. */
 function rejectionOf(overrides: Partial<RabbitMQModuleOptions>): InvalidRabbitMQOptionsError {
   try {
-    resolveRabbitMQOptions({ ...REQUIRED, ...overrides } as RabbitMQModuleOptions);
+    resolveRabbitMQOptions({ ...REQUIRED, ...overrides });
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidRabbitMQOptionsError);
     return error as InvalidRabbitMQOptionsError;
@@ -75,15 +75,11 @@ describe('resolveRabbitMQOptions', () => {
   it('compares watermarks given in bytes with RSS, unless memoryMeasure says otherwise', () => {
     expect(resolveRabbitMQOptions({ ...REQUIRED, memoryHighWatermarkBytes: 200 * 1024 * 1024 }).memoryMeasure).toBe('rss');
     expect(resolveRabbitMQOptions({ ...REQUIRED, memoryLowWatermarkBytes: 1024 * 1024 }).memoryMeasure).toBe('rss');
-    expect(
-      resolveRabbitMQOptions({ ...REQUIRED, memoryHighWatermarkBytes: 200 * 1024 * 1024, memoryMeasure: 'heap' }).memoryMeasure,
-    ).toBe('heap');
+    expect(resolveRabbitMQOptions({ ...REQUIRED, memoryHighWatermarkBytes: 200 * 1024 * 1024, memoryMeasure: 'heap' }).memoryMeasure).toBe('heap');
   });
 
   it('refuses an unknown memoryMeasure, naming it', () => {
-    expect(() => resolveRabbitMQOptions({ ...REQUIRED, memoryMeasure: 'vsz' as never })).toThrow(
-      "memoryMeasure must be 'rss' or 'heap', got 'vsz'",
-    );
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED, memoryMeasure: 'vsz' as never })).toThrow("memoryMeasure must be 'rss' or 'heap', got 'vsz'");
   });
 
   it('has the documented default values', () => {

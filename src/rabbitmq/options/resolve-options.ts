@@ -70,8 +70,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     memoryHighWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_HIGH_WATERMARK_RATIO),
     memoryLowWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_LOW_WATERMARK_RATIO),
     // Watermarks given in bytes are RSS unless said otherwise; derived ones go with their limit.
-    memoryMeasure:
-      options.memoryHighWatermarkBytes === undefined && options.memoryLowWatermarkBytes === undefined ? memoryLimit.measure : 'rss',
+    memoryMeasure: options.memoryHighWatermarkBytes === undefined && options.memoryLowWatermarkBytes === undefined ? memoryLimit.measure : 'rss',
     eventLoopDelayLimitMs: DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
     flowCheckIntervalMs: DEFAULT_FLOW_CHECK_INTERVAL_MS,
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
@@ -103,9 +102,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     }
   }
   if (!NAME_PATTERN.test(resolved.serviceName ?? '')) {
-    throw new InvalidRabbitMQOptionsError(
-      `serviceName must be letters, digits, '.', '_', ':' or '-', got '${resolved.serviceName}'`,
-    );
+    throw new InvalidRabbitMQOptionsError(`serviceName must be letters, digits, '.', '_', ':' or '-', got '${resolved.serviceName}'`);
   }
   if (!NAME_PATTERN.test(resolved.exchange)) {
     throw new InvalidRabbitMQOptionsError(`exchange must be a valid exchange name, got '${resolved.exchange}'`);
@@ -143,9 +140,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('memoryHighWatermarkBytes', resolved.memoryHighWatermarkBytes);
   if (options.memoryHighWatermarkBytes !== undefined && options.memoryLowWatermarkBytes === undefined) {
     // Keep the documented hysteresis when only the high mark is given.
-    resolved.memoryLowWatermarkBytes = Math.floor(
-      (resolved.memoryHighWatermarkBytes * MEMORY_LOW_WATERMARK_RATIO) / MEMORY_HIGH_WATERMARK_RATIO,
-    );
+    resolved.memoryLowWatermarkBytes = Math.floor((resolved.memoryHighWatermarkBytes * MEMORY_LOW_WATERMARK_RATIO) / MEMORY_HIGH_WATERMARK_RATIO);
   }
   const low = resolved.memoryLowWatermarkBytes;
   if (!Number.isInteger(low) || low < 1 || low >= resolved.memoryHighWatermarkBytes) {
@@ -203,9 +198,7 @@ function validateCodecs(resolved: ResolvedRabbitMQOptions): void {
   try {
     CodecRegistry.withBuiltins(resolved.codecs).resolve(resolved.codec);
   } catch {
-    throw new InvalidRabbitMQOptionsError(
-      `codec must be 'json', 'msgpack' or the content type of a codec in codecs, got '${resolved.codec}'`,
-    );
+    throw new InvalidRabbitMQOptionsError(`codec must be 'json', 'msgpack' or the content type of a codec in codecs, got '${resolved.codec}'`);
   }
   if (!COMPRESSIONS.includes(resolved.compression)) {
     throw new InvalidRabbitMQOptionsError(

@@ -30,9 +30,7 @@ export class ConfirmStall {
     if (stalled !== this.stalled) {
       this.stalled = stalled;
       if (stalled) {
-        this.logger.warn(
-          `the broker has not confirmed a publish for ${Math.round(age)} ms: refusing new publishes until confirms flow again`,
-        );
+        this.logger.warn(`the broker has not confirmed a publish for ${Math.round(age)} ms: refusing new publishes until confirms flow again`);
       } else {
         this.logger.log('publish confirms no longer stalled: the broker answered, or the channel closed');
       }

@@ -38,17 +38,14 @@ describe('buildMessageProperties', () => {
   });
 
   it('prefers an explicit correlationId option over the ambient one', () => {
-    expect(
-      buildMessageProperties({ ...BASE, correlationId: 'request-1', options: { correlationId: 'explicit-9' } })
-        .correlationId,
-    ).toBe('explicit-9');
+    expect(buildMessageProperties({ ...BASE, correlationId: 'request-1', options: { correlationId: 'explicit-9' } }).correlationId).toBe(
+      'explicit-9',
+    );
   });
 
   it('uses the ambient correlationId when no option is given', () => {
     expect(buildMessageProperties({ ...BASE, correlationId: 'request-1' }).correlationId).toBe('request-1');
-    expect(buildMessageProperties({ ...BASE, correlationId: 'request-1', options: {} }).correlationId).toBe(
-      'request-1',
-    );
+    expect(buildMessageProperties({ ...BASE, correlationId: 'request-1', options: {} }).correlationId).toBe('request-1');
   });
 
   it('leaves correlationId unset when there is none', () => {

@@ -247,9 +247,7 @@ export class RabbitPublisher implements OnModuleInit {
     const waitMs = connected && !this.channelError ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
     if (!(await channel.whenReady(waitMs))) {
       this.outcomes.shed.inc();
-      throw new PublishTimeoutError(
-        `no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`,
-      );
+      throw new PublishTimeoutError(`no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`);
     }
     let confirmed: Promise<void>;
     try {
@@ -372,7 +370,9 @@ export class RabbitPublisher implements OnModuleInit {
     this.lastRenewalAt = now;
     this.channel = undefined;
     this.metrics.publishChannelRenewals.inc();
-    this.logger.warn('the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)');
+    this.logger.warn(
+      'the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)',
+    );
     const retired = nacked
       .retire(this.options.publishTimeoutMs)
       .catch((error: unknown) => this.logger.warn(`closing a replaced publish channel failed: ${redactText(String(error))}`))

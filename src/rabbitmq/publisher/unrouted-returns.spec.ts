@@ -38,7 +38,10 @@ describe('UnroutedReturns', () => {
       'warren_publishes_unrouted_total{routing_key="order.shipped"} 2',
     );
     expect(kept).toHaveLength(3);
-    expect(kept[0]).toMatchObject({ queue: 'ex.unrouted', properties: { messageId: 'm-order.shipped', headers: { 'x-original-routing-key': 'order.shipped' } } });
+    expect(kept[0]).toMatchObject({
+      queue: 'ex.unrouted',
+      properties: { messageId: 'm-order.shipped', headers: { 'x-original-routing-key': 'order.shipped' } },
+    });
     expect(kept[0].properties).not.toHaveProperty('correlationId');
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[0][0]).toContain("routing key 'order.shipped'");

@@ -38,9 +38,7 @@ export function validateRetryPolicy(policy: RetryPolicy, where: string): RetryPo
   }
   for (const delay of policy.delaysMs ?? []) {
     if (!Number.isInteger(delay) || delay < 1 || delay > MAX_RETRY_DELAY_MS) {
-      throw new InvalidRabbitMQOptionsError(
-        `${where}.delaysMs entries must be integers from 1 to ${MAX_RETRY_DELAY_MS} ms, got ${String(delay)}`,
-      );
+      throw new InvalidRabbitMQOptionsError(`${where}.delaysMs entries must be integers from 1 to ${MAX_RETRY_DELAY_MS} ms, got ${String(delay)}`);
     }
   }
   return policy;

@@ -40,35 +40,35 @@ describe('AckBatcher', () => {
   it('never covers a delivery still being handled: acks above it go one by one', async () => {
     const { sink, batcher, messages } = batcherWith(5);
     // 3 is still in the handler.
-    [1, 2, 4, 5].forEach((tag) => batcher.ack(messages[tag - 1]!));
+    [1, 2, 4, 5].forEach((tag) => batcher.ack(messages[tag - 1]));
     await nextCheck();
     expect(sink.frames.sort()).toEqual(['ack 4', 'ack 5', 'ack ≤2']);
-    batcher.ack(messages[2]!);
+    batcher.ack(messages[2]);
     batcher.flush();
     expect(sink.frames.at(-1)).toBe('ack 3');
   });
 
   it('sends a single ack without the multiple flag', () => {
     const { sink, batcher, messages } = batcherWith(2);
-    batcher.ack(messages[0]!);
+    batcher.ack(messages[0]);
     batcher.flush();
     expect(sink.frames).toEqual(['ack 1']);
   });
 
   it('sends nacks at once, and a later multiple ack may reach past them (they are settled)', () => {
     const { sink, batcher, messages } = batcherWith(3);
-    batcher.nack(messages[1]!, true);
+    batcher.nack(messages[1], true);
     expect(sink.frames).toEqual(['nack 2 requeue']);
-    batcher.ack(messages[0]!);
-    batcher.ack(messages[2]!);
+    batcher.ack(messages[0]);
+    batcher.ack(messages[2]);
     batcher.flush();
     expect(sink.frames).toEqual(['nack 2 requeue', 'ack ≤3']);
   });
 
   it('flush sends pending acks at once and the scheduled flush then sends nothing twice', async () => {
     const { sink, batcher, messages } = batcherWith(2);
-    batcher.ack(messages[0]!);
-    batcher.ack(messages[1]!);
+    batcher.ack(messages[0]);
+    batcher.ack(messages[1]);
     batcher.flush();
     await nextCheck();
     expect(sink.frames).toEqual(['ack ≤2']);
@@ -76,15 +76,15 @@ describe('AckBatcher', () => {
 
   it('reset drops pending acks and forgets open deliveries (their channel is gone)', async () => {
     const { sink, batcher, messages } = batcherWith(3);
-    batcher.ack(messages[1]!);
+    batcher.ack(messages[1]);
     batcher.reset();
     await nextCheck();
     expect(sink.frames).toEqual([]);
     // Tags start again at 1 on the new channel: the old tag 1 no longer holds acks back.
     const fresh = deliveries(2);
     fresh.forEach((message) => batcher.delivered(message));
-    batcher.ack(fresh[1]!);
-    batcher.ack(fresh[0]!);
+    batcher.ack(fresh[1]);
+    batcher.ack(fresh[0]);
     batcher.flush();
     expect(sink.frames).toEqual(['ack ≤2']);
   });

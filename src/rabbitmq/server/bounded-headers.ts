@@ -15,8 +15,24 @@ const MAX_KEY_BYTES = 255;
 
 /** amqplib's `{'!': type, value}` numeric types: a tag and at most 8 bytes each. */
 const NUMERIC_TYPES = new Set([
-  'double', 'float64', 'float', 'byte', 'int8', 'unsignedbyte', 'uint8', 'short', 'int16', 'unsignedshort', 'uint16',
-  'int', 'int32', 'unsignedint', 'uint32', 'long', 'int64', 'timestamp',
+  'double',
+  'float64',
+  'float',
+  'byte',
+  'int8',
+  'unsignedbyte',
+  'uint8',
+  'short',
+  'int16',
+  'unsignedshort',
+  'uint16',
+  'int',
+  'int32',
+  'unsignedint',
+  'uint32',
+  'long',
+  'int64',
+  'timestamp',
 ]);
 
 export interface BoundedHeaders {

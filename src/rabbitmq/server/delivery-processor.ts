@@ -40,9 +40,7 @@ export class DeliveryProcessor {
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
       if (!this.handles(pattern)) {
-        throw new NoHandlerError(
-          `no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`,
-        );
+        throw new NoHandlerError(`no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`);
       }
     } catch (error) {
       return decideOnFailure(asDecodeFailure(error), this.defaultPolicy, retries);

@@ -45,10 +45,7 @@ export class FailedMessageKeeper {
    * broker dead-letter the original. Only the broker's refusals (PublishError: down, blocked,
    * timed out, nacked) are thrown, as they say nothing about the message.
    */
-  async keep(
-    message: ConsumeMessage,
-    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
-  ): Promise<'retry' | 'dead-letter' | 'not-copied'> {
+  async keep(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>): Promise<'retry' | 'dead-letter' | 'not-copied'> {
     const id = messageIdOf(message);
     const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
     try {
@@ -79,11 +76,7 @@ export class FailedMessageKeeper {
     }
   }
 
-  private async publishFailureCopy(
-    message: ConsumeMessage,
-    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
-    minimal: boolean,
-  ): Promise<void> {
+  private async publishFailureCopy(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>, minimal: boolean): Promise<void> {
     const id = messageIdOf(message);
     const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
     let target: string;

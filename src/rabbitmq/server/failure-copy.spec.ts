@@ -36,7 +36,7 @@ function message(headers?: Record<string, unknown>): ConsumeMessage {
       appId: 'shop',
       clusterId: undefined,
     },
-  } as ConsumeMessage;
+  };
 }
 
 const FAILURE = { type: 'Error', message: 'ECONNREFUSED' };
@@ -97,8 +97,7 @@ describe('failureCopyProperties', () => {
   });
 
   it('sets x-retry-count from the argument, not from the original header', () => {
-    const headers = failureCopyProperties(message({ [HEADER_RETRY_COUNT]: 5 }), FAILURE, { ...CONTEXT, retryCount: 0 })
-      .headers!;
+    const headers = failureCopyProperties(message({ [HEADER_RETRY_COUNT]: 5 }), FAILURE, { ...CONTEXT, retryCount: 0 }).headers!;
     expect(headers[HEADER_RETRY_COUNT]).toBe(0);
   });
 

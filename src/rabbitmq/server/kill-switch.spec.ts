@@ -68,7 +68,10 @@ describe('KillSwitch', () => {
 
   it('counts an alternating stream as exactly half failed', () => {
     const killSwitch = new KillSwitch({ window: 4, failureRatio: 0.75 });
-    const results = feed(killSwitch, Array.from({ length: 40 }, (_, i) => i % 2 === 0));
+    const results = feed(
+      killSwitch,
+      Array.from({ length: 40 }, (_, i) => i % 2 === 0),
+    );
     expect(results.every((result) => result === undefined)).toBe(true);
     const atHalf = new KillSwitch({ window: 4, failureRatio: 0.5 });
     expect(feed(atHalf, [OK, FAIL, OK, FAIL])).toEqual([undefined, undefined, undefined, 'tripped']);

@@ -3,11 +3,7 @@ import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
 import { derivedMessageId, messageIdOf, originalRoutingKey } from './message-identity.js';
 
-function delivery(
-  body: string,
-  properties: Partial<MessageProperties> = {},
-  fields: Partial<ConsumeMessage['fields']> = {},
-): ConsumeMessage {
+function delivery(body: string, properties: Partial<MessageProperties> = {}, fields: Partial<ConsumeMessage['fields']> = {}): ConsumeMessage {
   return {
     content: Buffer.from(body),
     fields: { deliveryTag: 1, redelivered: false, exchange: 'warren.events', routingKey: 'order.created', consumerTag: 'c', ...fields },

@@ -23,14 +23,11 @@ export function messageIdOf(message: ConsumeMessage): string {
 export function derivedMessageId(message: ConsumeMessage): string {
   const { properties } = message;
   const hex = createHash('sha256')
-    .update(
-      [originalRoutingKey(message), properties.timestamp ?? '', properties.type ?? '', properties.appId ?? ''].join(SEPARATOR) +
-        SEPARATOR,
-    )
+    .update([originalRoutingKey(message), properties.timestamp ?? '', properties.type ?? '', properties.appId ?? ''].join(SEPARATOR) + SEPARATOR)
     .update(message.content)
     .digest('hex');
   // RFC 9562 layout: version nibble 8, variant bits 10.
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 

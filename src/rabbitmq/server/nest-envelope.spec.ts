@@ -17,7 +17,7 @@ describe('readEnvelope', () => {
     expect(envelope.data).toBe(data);
   });
 
-  it("unwraps {pattern, data, id} and drops the id", () => {
+  it('unwraps {pattern, data, id} and drops the id', () => {
     const envelope = readEnvelope({ pattern: 'order.created', data: { orderId: 'o-1' }, id: 'abc' });
     expect(envelope).toEqual({ pattern: 'order.created', data: { orderId: 'o-1' } });
     expect(envelope).not.toHaveProperty('id');

@@ -15,11 +15,7 @@ export function readEnvelope(body: unknown): Envelope {
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
     const keys = Object.keys(record);
-    if (
-      typeof record.pattern === 'string' &&
-      'data' in record &&
-      keys.every((key) => NEST_KEYS.has(key))
-    ) {
+    if (typeof record.pattern === 'string' && 'data' in record && keys.every((key) => NEST_KEYS.has(key))) {
       return { pattern: record.pattern, data: record.data };
     }
   }

@@ -196,9 +196,7 @@ export class QueueConsumer {
     await this.pause('shutdown');
     await waitAtMost(this.whenAllSettled(), graceMs);
     if (this.unsettled.size > 0) {
-      this.deps.logger.warn(
-        `${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`,
-      );
+      this.deps.logger.warn(`${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`);
       for (const [message, { generation }] of this.unsettled) {
         if (generation === this.generation) {
           this.settlements.nack(message, true);
@@ -408,9 +406,7 @@ export class QueueConsumer {
     }
     const change = this.killSwitch.record(outcome.kind !== 'ack');
     if (change === 'tripped') {
-      this.deps.logger.error(
-        `kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`,
-      );
+      this.deps.logger.error(`kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`);
       void this.pause('kill-switch');
       clearTimeout(this.cooldown);
       this.cooldown = setTimeout(() => {

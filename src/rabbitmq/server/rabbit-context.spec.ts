@@ -32,7 +32,7 @@ function message(
       appId: undefined,
       clusterId: undefined,
     },
-  } as ConsumeMessage;
+  };
 }
 
 describe('readRetryCount', () => {
@@ -81,11 +81,7 @@ describe('RabbitContext', () => {
   });
 
   it('reads the message id and correlation id from the properties', () => {
-    const context = new RabbitContext([
-      message({ messageId: 'msg-42', correlationId: 'corr-7' }),
-      'order.created',
-      'shop.order-created',
-    ]);
+    const context = new RabbitContext([message({ messageId: 'msg-42', correlationId: 'corr-7' }), 'order.created', 'shop.order-created']);
     expect(context.getMessageId()).toBe('msg-42');
     expect(context.getCorrelationId()).toBe('corr-7');
   });

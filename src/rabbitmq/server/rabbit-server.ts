@@ -76,7 +76,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     }
     callback.isEventHandler = true;
     callback.extras = extras;
-    this.registry.register(normalized, callback, extras as HandlerExtras);
+    this.registry.register(normalized, callback, extras);
   }
 
   /**
@@ -155,9 +155,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** Graceful stop: cancel consumers, wait for in-flight (bounded), requeue the rest. Safe twice. */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled(
-      this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs)),
-    ).then(() => this.flow.stop());
+    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs))).then(() => this.flow.stop());
     return this.closing;
   }
 

@@ -129,9 +129,7 @@ export async function declareRetryQueue(
  */
 async function declareLeftoverQueue(name: string, context: DeclareContext, bound: QueueBound): Promise<void> {
   const plain = { 'x-queue-type': context.queueType };
-  const failure = await onScratch(context.scratch, (probe) =>
-    probe.assertQueue(name, { durable: true, arguments: { ...plain, ...bound } }),
-  );
+  const failure = await onScratch(context.scratch, (probe) => probe.assertQueue(name, { durable: true, arguments: { ...plain, ...bound } }));
   if (failure !== undefined) {
     const conflict = TopologyConflictError.from(failure, { kind: 'queue', name });
     const argument = conflict?.conflict.argument;
