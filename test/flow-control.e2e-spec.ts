@@ -200,7 +200,7 @@ describe('flow control on the real broker: in-flight byte budget across queues',
     try {
       await waitFor('every window full', async () => gate.entered === windowsFull && (await readyTotal()) === total - windowsFull);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; ${await explain()}`);
+      throw new Error(`${(error as Error).message}; ${await explain()}`, { cause: error });
     }
     // The hard bound: never more bytes in flight than the budget, and nothing more delivered.
     await holdsFor(

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { HEADER_ERROR_TYPE } from '../src/rabbitmq/rabbitmq.constants.js';

@@ -156,6 +156,7 @@ function expectNothingLost(result: ScenarioResult): void {
   it('a node that accepts TCP but never answers the AMQP handshake does not stall the service: it moves on to the next URL', async () => {
     const hole = await TcpProxy.blackHole();
     const port = await freePort();
+    // eslint-disable-next-line prefer-const -- assigned after the cleanup that reads it is registered
     let service: ServiceProcess | undefined;
     cleanups.push(async () => {
       await service?.stop();

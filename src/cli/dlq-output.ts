@@ -32,7 +32,7 @@ export function formatPeek(result: PeekResult): string {
 
 function formatParked(message: ParkedMessage, position: number): string {
   const lines = [`#${position} messageId: ${printable(message.messageId ?? '-')}`];
-  const fields: [string, unknown][] = [
+  const fields: [string, string | number | undefined][] = [
     ['x-error-type', message.errorType],
     ['x-error-message', message.errorMessage],
     ['x-failed-at', message.failedAt],
@@ -66,6 +66,7 @@ function count(messages: number | null): string {
  * sequences) are shown escaped so a body can neither break the layout nor drive the terminal.
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
     if (char === '\n') {
       return '\\n';

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import type { AppConfig } from '../config/app-config.js';
 import { correlationIdMiddleware } from '../rabbitmq/index.js';

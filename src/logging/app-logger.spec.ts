@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { runWithCorrelationId } from '../rabbitmq/index.js';
 import { AppLogger } from './app-logger.js';
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const FORGED_ID = 'id\r\n[Nest] 1  - FORGED\u001b[31m';
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { escapeControlCharacters, logText, MAX_LOG_TEXT_CHARS, sanitizeLogText, sanitizeLogValue, sanitizeStack } from './log-sanitizer.js';
 
 /** Any raw control character, DEL, C1 control, line separator or bidi override. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('log sanitizer', () => {

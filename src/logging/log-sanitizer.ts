@@ -21,6 +21,7 @@ const MAX_KEY_CHARS = 128;
  * C0 and C1 controls, DEL, the Unicode line/paragraph separators and the bidirectional overrides
  * (which reorder what a terminal shows). Escaping ESC (U+001B) neutralises every ANSI sequence.
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** Values under keys like these are masked whatever they hold. */

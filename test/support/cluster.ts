@@ -40,6 +40,7 @@ async function script(args: string[], timeoutMs: number): Promise<{ stdout: stri
     const output = `${failure.stderr ?? ''}\n${failure.stdout ?? ''}`.trim().slice(-2000);
     throw new Error(
       `scripts/cluster.sh ${args.join(' ')} ${failure.killed ? `did not finish within ${timeoutMs} ms` : 'failed'}: ${output || failure.message}`,
+      { cause: error },
     );
   }
 }

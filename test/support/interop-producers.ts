@@ -64,7 +64,7 @@ export class GoPublisher {
       });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
-      throw new Error(goBuildFailure(error));
+      throw new Error(goBuildFailure(error), { cause: error });
     }
     return new GoPublisher(dir, binary);
   }
@@ -86,6 +86,7 @@ async function requirePika(): Promise<void> {
     throw new Error(
       `${PYTHON} cannot import pika (${lastLine(error)}): install it with 'apt-get install -y python3-pika' ` +
         `(bash .ci/run does), or set INTEROP_PYTHON to an interpreter that has pika`,
+      { cause: error },
     );
   }
 }
@@ -95,7 +96,7 @@ async function runProducer(command: string, args: string[], amqpUrl: string): Pr
   try {
     await run(command, args, { env: { ...process.env, AMQP_URL: amqpUrl }, timeout: 60_000 });
   } catch (error) {
-    throw new Error(`${command} failed: ${lastLine(error)}`);
+    throw new Error(`${command} failed: ${lastLine(error)}`, { cause: error });
   }
 }
 

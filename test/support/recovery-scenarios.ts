@@ -144,7 +144,7 @@ export async function runScenario(fault: string, options: ScenarioOptions, injec
     try {
       outcome = await inject(run);
     } catch (error) {
-      throw new Error(`${fault}: ${(error as Error).message}`);
+      throw new Error(`${fault}: ${(error as Error).message}`, { cause: error });
     }
     await sleep(options.afterMs ?? 3_000);
     await activeLoad.stop();
@@ -183,7 +183,7 @@ export async function runScenario(fault: string, options: ScenarioOptions, injec
       durationMs,
     };
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${tail()}`);
+    throw new Error(`${(error as Error).message}\n${tail()}`, { cause: error });
   } finally {
     await load?.stop();
     await Promise.all(
@@ -420,7 +420,7 @@ export function clusterNodeKill() {
       // kill), and a 202 after the kill.
       recovered = await recoveredAfter(run, reconnected.at, killedAt);
     } catch (error) {
-      throw new Error(`killed ${victim}; ${unroutedNote}: ${(error as Error).message}`);
+      throw new Error(`killed ${victim}; ${unroutedNote}: ${(error as Error).message}`, { cause: error });
     }
     const newPort = /127\.0\.0\.1:(\d+)/.exec(reconnected.line)?.[1];
     const after = await waitForLeader(survivor, queue, victim);

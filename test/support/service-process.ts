@@ -59,7 +59,7 @@ export class ServiceProcess {
       await waitFor(what, condition, { timeoutMs });
     } catch (error) {
       await this.stop();
-      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.output.slice(-3000)}`);
+      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.output.slice(-3000)}`, { cause: error });
     }
   }
 

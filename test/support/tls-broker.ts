@@ -33,7 +33,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await run('openssl', args, { cwd, timeout: 30_000 });
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(`openssl ${args.join(' ')} failed: ${failure.stderr?.trim() || failure.message}`);
+    throw new Error(`openssl ${args.join(' ')} failed: ${failure.stderr?.trim() || failure.message}`, { cause: error });
   }
 }
 
