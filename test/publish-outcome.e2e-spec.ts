@@ -177,6 +177,10 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
         },
       );
 
+      // The warm-up event is routed nowhere: the broker returns it and warren keeps a copy in the
+      // unrouted queue (a publish of its own). Let that settle before freezing.
+      await waitFor('the unrouted copy of the warm-up to be confirmed', () => publisher.status().pending === 0, { timeoutMs: 5_000 });
+
       proxy.freeze(); // the next publish leaves the service but gets no answer
       const eventId = randomUUID();
       const outcome = publisher.publish('outcome.lost', { n: 1 }, { messageId: eventId }).then(
@@ -194,7 +198,8 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
       expect((error as Error).message).toMatch(/sent but the channel closed before the broker answered/);
       expect(answeredMs).toBeLessThan(5_000); // far below publishTimeoutMs (30 s)
       const counts = Object.fromEntries((await metrics.publishes.get()).values.map((v) => [v.labels.outcome, v.value]));
-      expect(counts).toMatchObject({ confirmed: 1, unknown: 1 });
+      expect(counts.unknown).toBe(1);
+      expect(counts.confirmed).toBeGreaterThanOrEqual(1);
     } finally {
       // Closing a connection whose socket just died, before amqplib noticed, waits for a
       // close-ok that never comes: let both connections see the drop first.
