@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { runWithCorrelationId } from '../rabbitmq/index.js';
+import { runWithCorrelationId } from '../rabbitmq/admin.js';
 import { AppLogger } from './app-logger.js';
 
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
