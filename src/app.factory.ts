@@ -7,7 +7,7 @@ import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { AppLogger } from './logging/app-logger.js';
-import { PublishErrorFilter, RabbitServer } from './rabbitmq/index.js';
+import { PublishErrorFilter, RabbitServer } from './rabbitmq/admin.js';
 
 /**
  * Builds the hybrid app (HTTP + RabbitMQ transport) without starting it. main.ts and the e2e

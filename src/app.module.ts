@@ -6,7 +6,8 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
-import { correlationIdMiddleware, RabbitMQModule } from './rabbitmq/index.js';
+import { RabbitMQModule } from './rabbitmq/index.js';
+import { correlationIdMiddleware } from './rabbitmq/admin.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})

@@ -7,15 +7,8 @@ import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
 import { pack } from 'msgpackr';
-import {
-  deadLetterQueueName,
-  MessageTooLargeError,
-  MsgpackCodec,
-  OnEvent,
-  type PublishOptions,
-  RabbitClient,
-  RabbitContext,
-} from '../src/rabbitmq/index.js';
+import { MessageTooLargeError, OnEvent, type PublishOptions, RabbitClient, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, MsgpackCodec } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deadLetterQueueName } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';

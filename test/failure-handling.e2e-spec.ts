@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable, ValidationPipe } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, Min } from 'class-validator';
-import { deadLetterQueueName, NonRetryableError, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { NonRetryableError, OnEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';

@@ -2,19 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
+import { NonRetryableError, OnEvent, RabbitClient, RabbitContext, Retry } from '../src/rabbitmq/index.js';
 import {
   deadLetterQueueName,
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_RETRY_COUNT,
-  NonRetryableError,
-  OnEvent,
-  RabbitClient,
-  RabbitContext,
   RabbitPublisher,
-  Retry,
   retryQueueName,
-} from '../src/rabbitmq/index.js';
+} from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { holdsFor } from './support/holds-for.js';

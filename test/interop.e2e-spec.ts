@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable } from '@nestjs/common';
 import { ClientProxyFactory, Ctx, Payload, RmqRecordBuilder, Transport } from '@nestjs/microservices';
 import { lastValueFrom, throwError, timeout } from 'rxjs';
-import { deadLetterQueueName, OnEvent, RabbitContext } from '../src/rabbitmq/index.js';
+import { OnEvent, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { GoPublisher, type ProducedEvent, publishWithPika } from './support/interop-producers.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { deadLetterQueueName, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { OnEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';

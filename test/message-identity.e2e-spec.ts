@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { OnEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { holdsFor } from './support/holds-for.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import { PublishTimeoutError, RabbitConnections, RabbitMQModule, RabbitPublisher } from '../src/rabbitmq/index.js';
+import { PublishTimeoutError, RabbitMQModule } from '../src/rabbitmq/index.js';
+import { RabbitConnections, RabbitPublisher } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 
 /**

@@ -2,15 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import {
-  deadLetterQueueName,
-  NonRetryableError,
-  OnEvent,
-  RabbitClient,
-  RabbitMetrics,
-  unroutedExchangeName,
-  unroutedQueueName,
-} from '../src/rabbitmq/index.js';
+import { NonRetryableError, OnEvent, RabbitClient } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, RabbitMetrics, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable } from '@nestjs/common';
 import { ClientProxyFactory, Ctx, Payload, Transport } from '@nestjs/microservices';
 import { lastValueFrom, Observable } from 'rxjs';
-import { deadLetterQueueName, OnEvent, RabbitClient, RabbitContext, unroutedQueueName } from '../src/rabbitmq/index.js';
+import { OnEvent, RabbitClient, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';

@@ -14,7 +14,8 @@ import 'reflect-metadata';
 import { Controller, type DynamicModule, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Transport } from '@nestjs/microservices';
-import { OnEvent, RabbitMQModule, RabbitServer } from '../../src/rabbitmq/index.js';
+import { OnEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
 import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
 

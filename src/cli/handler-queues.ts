@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
-import { RabbitServer } from '../rabbitmq/index.js';
+import { RabbitServer } from '../rabbitmq/admin.js';
 
 /**
  * The service's handler queues, from the same module graph the service runs, without touching

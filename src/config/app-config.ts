@@ -1,4 +1,5 @@
-import type { QueueType, TlsOptions } from '../rabbitmq/index.js';
+import type { QueueType } from '../rabbitmq/index.js';
+import type { TlsOptions } from '../rabbitmq/admin.js';
 
 /** The validated configuration the rest of the app receives (by injection of AppConfig). */
 export class AppConfig {

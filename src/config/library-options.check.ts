@@ -1,5 +1,6 @@
 import type { DynamicModule, Provider } from '@nestjs/common';
-import { InvalidRabbitMQOptionsError, RABBITMQ_MODULE_OPTIONS, type RabbitMQModuleOptions, resolveRabbitMQOptions } from '../rabbitmq/index.js';
+import { type RabbitMQModuleOptions } from '../rabbitmq/index.js';
+import { InvalidRabbitMQOptionsError, RABBITMQ_MODULE_OPTIONS, resolveRabbitMQOptions } from '../rabbitmq/admin.js';
 import { InvalidConfigError } from './invalid-config.error.js';
 
 /**
