@@ -308,7 +308,9 @@ describe('resolveRabbitMQOptions: values Node timers cannot hold, and wrong type
   it.each(['handlerTimeoutMs', 'publishTimeoutMs', 'shutdownGraceMs', 'publishFailFastMs', 'confirmStallMs'] as const)(
     'rejects %s above 2^31-1 ms, which setTimeout would fire after 1 ms',
     (option) => {
-      expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(new RegExp(`^${option} must be an integer`));
+      expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(
+        new RegExp(`^${option} \\([A-Z_]+\\) must be an integer`),
+      );
     },
   );
 
