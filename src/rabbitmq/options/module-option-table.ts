@@ -58,7 +58,7 @@ export const MODULE_OPTION_TABLE = [
     max: MAX_PREFETCH,
     unit: 'deliveries',
     note: '0 would mean unbounded',
-    doc: 'unacked deliveries per handler queue (1–10000, never unbounded); lowered to fit `MAX_IN_FLIGHT_BYTES`, and 1 until the queue\'s first body within `MAX_MESSAGE_BYTES` (see "Messages bigger than `MAX_MESSAGE_BYTES`")',
+    doc: 'unacked deliveries per handler queue (never unbounded); lowered to fit `MAX_IN_FLIGHT_BYTES`, and 1 until the queue\'s first body within `MAX_MESSAGE_BYTES` (see "Messages bigger than `MAX_MESSAGE_BYTES`")',
   },
   {
     option: 'maxMessageBytes',
@@ -84,7 +84,7 @@ export const MODULE_OPTION_TABLE = [
     min: 1,
     max: 10_000,
     unit: 'levels',
-    doc: 'deepest nesting of arrays/objects in a consumed JSON event (1–10000); deeper ones are parked at once as `DecodeError`, before any recursive code sees them',
+    doc: 'deepest nesting of arrays/objects in a consumed JSON event; deeper ones are parked at once as `DecodeError`, before any recursive code sees them',
   },
   {
     option: 'publishTimeoutMs',
