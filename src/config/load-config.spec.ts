@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MODULE_OPTION_TABLE } from '../rabbitmq/options/module-option-table.js';
 import { AppConfig } from './app-config.js';
 import { CONFIG_DEFAULTS } from './config.defaults.js';
 import { InvalidConfigError } from './invalid-config.error.js';
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, { stdoutIsTty: false });
     expect(config).toBeInstanceOf(AppConfig);
     expect({ ...config }).toEqual({
+      ...Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, row.default])),
       // The table options again, by forRoot name, as app.module.ts passes them to RabbitMQModule.
       moduleOptions: expect.objectContaining({ prefetch: 50, maxInFlightBytes: 16 * 1024 * 1024, unroutedTtlMs: 604_800_000 }),
       port: 3000,
