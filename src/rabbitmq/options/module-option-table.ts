@@ -219,6 +219,15 @@ export const MODULE_OPTION_TABLE = [
     unit: 'ms',
     doc: 'how long a copy stays in `<EVENTS_EXCHANGE>.unrouted` (7 days)',
   },
+  {
+    option: 'unroutedLogIntervalMs',
+    env: 'UNROUTED_LOG_INTERVAL_MS',
+    default: 60_000,
+    min: 1,
+    max: MAX_TIMER_MS,
+    unit: 'ms',
+    doc: 'an unroutable routing key is logged at most once per this interval (every one is still counted in `warren_publishes_unrouted_total`); lower it while wiring up a new producer, raise it when a known key is noisy',
+  },
 ] as const satisfies readonly ModuleOptionDefinition[];
 
 /** Names of the options in the table. */
