@@ -22,8 +22,9 @@ function setup(keepCopies = true, logIntervalMs = 60_000) {
     logger: { warn } as unknown as Logger,
     unroutedQueue,
     logIntervalMs,
-    keep: async (queue, _content, properties) => {
+    keep: (queue, _content, properties) => {
       kept.push({ queue, properties });
+      return Promise.resolve();
     },
   });
   return { metrics, warn, kept, returns };
