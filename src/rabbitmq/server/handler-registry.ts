@@ -1,6 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { moduleOption } from '../options/module-option-table.js';
 import { handlerQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from './handler-extras.js';
 
@@ -36,10 +37,10 @@ export class HandlerRegistry {
     const handlerName = extras.handler ?? pattern;
     const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
     const prefetch = extras.prefetch ?? this.defaultPrefetch;
-    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
-      throw new HandlerRegistrationError(
-        `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
-      );
+    // The same bound as the module-level prefetch (module-option-table.ts), not a copy of it.
+    const { min, max } = moduleOption('prefetch');
+    if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max!) {
+      throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }
     const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
