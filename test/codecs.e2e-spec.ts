@@ -11,7 +11,7 @@ import {
   deadLetterQueueName,
   MessageTooLargeError,
   MsgpackCodec,
-  OnEvent,
+  HandleEvent,
   type PublishOptions,
   RabbitClient,
   RabbitContext,
@@ -45,7 +45,7 @@ class Recorder {
 class CodecHandlers {
   constructor(private readonly recorder: Recorder) {}
 
-  @OnEvent(PATTERN)
+  @HandleEvent(PATTERN)
   onReceived(@Payload() payload: unknown, @Ctx() context: RabbitContext): void {
     const { properties, content } = context.getMessage();
     this.recorder.seen.push({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
-import { OnEvent } from '../src/rabbitmq/index.js';
+import { HandleEvent } from '../src/rabbitmq/index.js';
 import { startProbeApp } from './support/probe-app.js';
 
 @Controller()
@@ -24,7 +24,7 @@ class RequestResponseHandler {
 
 @Controller()
 class ZeroPrefetchHandler {
-  @OnEvent('zero.prefetch', { prefetch: 0 })
+  @HandleEvent('zero.prefetch', { prefetch: 0 })
   handle(): void {}
 }
 

@@ -8,7 +8,7 @@ import {
   HEADER_ERROR_TYPE,
   HEADER_RETRY_COUNT,
   NonRetryableError,
-  OnEvent,
+  HandleEvent,
   RabbitClient,
   RabbitContext,
   RabbitPublisher,
@@ -143,7 +143,7 @@ class Attempts {
 class FlakyHandler {
   constructor(private readonly attempts: Attempts) {}
 
-  @OnEvent('hostile.flaky')
+  @HandleEvent('hostile.flaky')
   @Retry({ attempts: 3, delaysMs: [200] })
   onFlaky(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.attempts.seen.push({
@@ -205,7 +205,7 @@ class Calls {
 class AlwaysFailingHandler {
   constructor(private readonly calls: Calls) {}
 
-  @OnEvent('hostile.conflict')
+  @HandleEvent('hostile.conflict')
   @Retry({ attempts: 3, delaysMs: [250] })
   onConflict(): void {
     this.calls.count += 1;
@@ -256,7 +256,7 @@ describe('a retry copy that cannot be made (its retry queue exists with other ar
 class RefusingHandler {
   constructor(private readonly calls: Calls) {}
 
-  @OnEvent('hostile.refused')
+  @HandleEvent('hostile.refused')
   onRefused(): void {
     this.calls.count += 1;
     throw new NonRetryableError('customer unknown');

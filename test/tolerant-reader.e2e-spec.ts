@@ -11,7 +11,7 @@ import {
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_RETRY_COUNT,
-  OnEvent,
+  HandleEvent,
   RabbitMQModule,
   RabbitServer,
 } from '../src/rabbitmq/index.js';
@@ -125,7 +125,7 @@ class Received {
 class OldShipmentHandler {
   constructor(private readonly received: Received) {}
 
-  @OnEvent('shipment.sent')
+  @HandleEvent('shipment.sent')
   onShipmentSent(@Payload() shipment: ShipmentV1): void {
     this.received.payloads.push(shipment);
   }

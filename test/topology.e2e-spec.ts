@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   deadLetterQueueName,
   NonRetryableError,
-  OnEvent,
+  HandleEvent,
   RabbitClient,
   RabbitMetrics,
   unroutedExchangeName,
@@ -30,7 +30,7 @@ class Seen {
 class ShareHandlers {
   constructor(private readonly seen: Seen) {}
 
-  @OnEvent('share.created')
+  @HandleEvent('share.created')
   onCreated(@Payload() event: { id: string }): void {
     this.seen.ids.push(event.id);
   }
@@ -114,7 +114,7 @@ describe('topology any producer can share', () => {
 
 @Controller()
 class PoisonHandlers {
-  @OnEvent('poison.created')
+  @HandleEvent('poison.created')
   onPoison(): void {
     throw new NonRetryableError('always wrong');
   }

@@ -11,7 +11,7 @@ import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js'
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
-import { RetryPolicyInterceptor } from './retry/retry-policy.interceptor.js';
+import { FailureCaptureInterceptor } from './retry/failure-capture.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
@@ -39,7 +39,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetrics,
     RabbitMetricsCollector,
     FlowMetricsCollector,
-    RetryPolicyInterceptor,
+    FailureCaptureInterceptor,
   ],
   exports: [
     RABBITMQ_RESOLVED_OPTIONS,

@@ -110,16 +110,13 @@ describe('RabbitContext', () => {
     expect(new RabbitContext([message({ headers: { [HEADER_RETRY_COUNT]: 'oops' } }), 'p', 'q']).getRetryCount()).toBe(0);
   });
 
-  it('keeps a captured failure and a retry policy until asked', () => {
+  it('keeps a captured failure until asked', () => {
     const context = new RabbitContext([message(), 'p', 'q']);
     expect(context.capturedFailure()).toBeUndefined();
-    expect(context.retryPolicy()).toBeUndefined();
     const error = new Error('handler failed');
     context.captureFailure(error);
-    context.setRetryPolicy({ attempts: 1, delaysMs: [10] });
     expect(context.capturedFailure()).toEqual({ error });
     expect(context.capturedFailure()?.error).toBe(error);
-    expect(context.retryPolicy()).toEqual({ attempts: 1, delaysMs: [10] });
   });
 
   it('keeps a captured failure that is not an Error, even undefined', () => {

@@ -2,7 +2,6 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
 import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
 import { messageIdOf } from './message-identity.js';
 
 type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: string];
@@ -13,7 +12,6 @@ type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: strin
  */
 export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   private captured?: { error: unknown };
-  private policy?: RetryPolicy;
   private messageId?: string;
 
   /** The raw AMQP message (properties, headers, fields). */
@@ -68,16 +66,6 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   /** @internal */
   capturedFailure(): { error: unknown } | undefined {
     return this.captured;
-  }
-
-  /** @internal Set by RetryPolicyInterceptor from `@Retry` or the module default. */
-  setRetryPolicy(policy: RetryPolicy): void {
-    this.policy = policy;
-  }
-
-  /** @internal */
-  retryPolicy(): RetryPolicy | undefined {
-    return this.policy;
   }
 }
 
