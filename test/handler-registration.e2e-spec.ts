@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Controller } from '@nestjs/common';
+import { Controller, Injectable } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import { HandleEvent } from '../src/rabbitmq/index.js';
 import { startProbeApp } from './support/probe-app.js';
@@ -28,6 +28,13 @@ class ZeroPrefetchHandler {
   handle(): void {}
 }
 
+/** Where `@nestjs/event-emitter` users put `@OnEvent`: Nest never binds an event handler here. */
+@Injectable()
+class ProviderHandler {
+  @HandleEvent('provider.created')
+  onProviderCreated(): void {}
+}
+
 describe('handler registration fails fast at start-up', () => {
   it('refuses two handlers that would silently share one queue, naming both', async () => {
     await expect(startProbeApp('clash', [ClashingHandlers])).rejects.toThrow(
@@ -41,5 +48,11 @@ describe('handler registration fails fast at start-up', () => {
 
   it('refuses an unbounded prefetch of 0', async () => {
     await expect(startProbeApp('zero', [ZeroPrefetchHandler])).rejects.toThrow(/prefetch of handler .* must be an integer from 1/);
+  });
+
+  it('refuses @HandleEvent on a provider (silently ignored by Nest otherwise), saying to move it to controllers', async () => {
+    await expect(startProbeApp('provider', [], {}, [ProviderHandler])).rejects.toThrow(
+      /@HandleEvent on ProviderHandler\.onProviderCreated would never receive a message: .*Move ProviderHandler .* to its `controllers`/,
+    );
   });
 });

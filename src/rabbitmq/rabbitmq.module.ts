@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { RabbitClient } from './client/rabbit-client.js';
 import { RabbitConnections } from './connection/rabbit-connections.js';
+import { HandlerPlacementCheck } from './decorators/handler-placement.check.js';
 import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 import { QueueDepthReader } from './health/queue-depth-reader.js';
 import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
@@ -22,7 +24,7 @@ import { RabbitServer } from './server/rabbit-server.js';
  * the microservice transport. Global by default: one pair of connections per process.
  */
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, DiscoveryModule],
   providers: [
     {
       provide: RABBITMQ_RESOLVED_OPTIONS,
@@ -40,6 +42,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetricsCollector,
     FlowMetricsCollector,
     FailureCaptureInterceptor,
+    HandlerPlacementCheck,
   ],
   exports: [
     RABBITMQ_RESOLVED_OPTIONS,
