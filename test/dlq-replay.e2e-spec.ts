@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import amqp, { type ChannelModel } from 'amqplib';
-import { DeadLetterQueueNotFoundError } from '../src/rabbitmq/dlq/dead-letter.errors.js';
+import { DeadLetterQueueNotFoundError } from '../src/rabbitmq/errors/dead-letter.errors.js';
 import { DeadLetterAdmin } from '../src/rabbitmq/dlq/dead-letter-admin.js';
 import { deadLetterQueueName, HandleEvent, type QueueType, RabbitContext, Retry } from '../src/rabbitmq/index.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';

@@ -35,6 +35,7 @@ export {
 export { correlationIdMiddleware, REQUEST_ID_HEADER } from './correlation/correlation-id.middleware.js';
 export { PublishErrorFilter } from './http/publish-error.filter.js';
 export { NonRetryableError } from './errors/non-retryable.error.js';
+export { WarrenError } from './errors/warren.error.js';
 export { NoHandlerError } from './errors/no-handler.error.js';
 export { HandlerTimeoutError } from './errors/handler-timeout.error.js';
 export { Retry } from './retry/retry.decorator.js';
@@ -66,7 +67,7 @@ export {
   OriginatingQueueNotFoundError,
   ReplayPublishError,
   InvalidDeadLetterRequestError,
-} from './dlq/dead-letter.errors.js';
+} from './errors/dead-letter.errors.js';
 export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 export { QueueDepthReader, type QueueDepth, type QueueDepthResult } from './health/queue-depth-reader.js';
@@ -75,5 +76,5 @@ export { JsonCodec } from './codec/json.codec.js';
 export { MsgpackCodec } from './codec/msgpack.codec.js';
 export type { CodecName } from './codec/codec-registry.js';
 export type { Compression } from './codec/compression.js';
-export { UnknownCodecError } from './codec/unknown-codec.error.js';
+export { UnknownCodecError } from './errors/unknown-codec.error.js';
 export { JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE, MSGPACK_LEGACY_CONTENT_TYPE } from './rabbitmq.constants.js';

@@ -12,7 +12,7 @@ import {
   InvalidDeadLetterRequestError,
   OriginatingQueueNotFoundError,
   ReplayPublishError,
-} from './dead-letter.errors.js';
+} from '../errors/dead-letter.errors.js';
 import { type DeadLetterTarget, resolveDeadLetterTarget } from './dead-letter-names.js';
 import { headerText } from './header-text.js';
 import { describeParkedMessage, type ParkedMessage } from './parked-message.js';
