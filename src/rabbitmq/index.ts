@@ -22,16 +22,15 @@ export { DecodeError } from './errors/decode.error.js';
 export { HandlerRegistrationError } from './errors/handler-registration.error.js';
 export { InvalidRabbitMQOptionsError } from './errors/invalid-options.error.js';
 export * from './topology/topology-names.js';
+export { DEFAULT_EVENTS_EXCHANGE, DEFAULT_PREFETCH } from './rabbitmq.constants.js';
 export {
-  DEFAULT_EVENTS_EXCHANGE,
-  DEFAULT_PREFETCH,
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_FAILED_AT,
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-} from './rabbitmq.constants.js';
+} from './wire/message-headers.js';
 export { correlationIdMiddleware, REQUEST_ID_HEADER } from './correlation/correlation-id.middleware.js';
 export { PublishErrorFilter } from './http/publish-error.filter.js';
 export { NonRetryableError } from './errors/non-retryable.error.js';
@@ -60,7 +59,7 @@ export {
   type UnroutedDepth,
 } from './dlq/dead-letter-admin.js';
 export type { ParkedMessage } from './dlq/parked-message.js';
-export type { DeathRecord } from './dlq/x-death.js';
+export type { DeathRecord } from './wire/x-death.js';
 export {
   DeadLetterError,
   DeadLetterQueueNotFoundError,
@@ -68,7 +67,7 @@ export {
   ReplayPublishError,
   InvalidDeadLetterRequestError,
 } from './errors/dead-letter.errors.js';
-export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
+export { HEADER_REPLAYED_AT, HEADER_LAST_ERROR_TYPE } from './wire/message-headers.js';
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 export { QueueDepthReader, type QueueDepth, type QueueDepthResult } from './health/queue-depth-reader.js';
 export { RabbitMetrics, type ConsumeOutcome, type PublishOutcome } from './metrics/rabbitmq-metrics.js';

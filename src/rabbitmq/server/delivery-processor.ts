@@ -13,9 +13,10 @@ import type { DeliveryOutcome } from './delivery-outcome.js';
 import { decideOnFailure } from './failure-decision.js';
 import { describeFailure } from './failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
-import { readEnvelope } from './nest-envelope.js';
-import { originalRoutingKey } from './message-identity.js';
-import { RabbitContext, readRetryCount } from './rabbit-context.js';
+import { readEnvelope } from '../wire/nest-envelope.js';
+import { originalRoutingKey } from '../wire/message-identity.js';
+import { RabbitContext } from './rabbit-context.js';
+import { readRetryCount } from '../wire/message-headers.js';
 
 /**
  * Turns one delivery into an outcome: decode, check the message belongs to this handler, run

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import { RabbitContext, readRetryCount } from './rabbit-context.js';
+import { HEADER_RETRY_COUNT, readRetryCount } from '../wire/message-headers.js';
+import { RabbitContext } from './rabbit-context.js';
 
 /** A ConsumeMessage as amqplib hands it over; only what the tests set differs. */
 function message(

@@ -1,8 +1,8 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
-import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import { messageIdOf } from './message-identity.js';
+import { readRetryCount } from '../wire/message-headers.js';
+import { messageIdOf } from '../wire/message-identity.js';
 
 type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: string];
 
@@ -67,10 +67,4 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   capturedFailure(): { error: unknown } | undefined {
     return this.captured;
   }
-}
-
-/** The attempt count travels in our own header: RabbitMQ 4 ignores client-set `x-death`. */
-export function readRetryCount(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[HEADER_RETRY_COUNT] ?? 0);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
 }
