@@ -1,6 +1,6 @@
 import { UseInterceptors, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { FailureCaptureInterceptor } from '../retry/failure-capture.interceptor.js';
+import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
 
 /** Stateless, so one instance serves every handler. */

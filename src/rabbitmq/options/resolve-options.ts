@@ -30,7 +30,7 @@ import {
   MAX_TIMER_MS,
 } from '../rabbitmq.constants.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
-import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../failure/retry-policy.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
 import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../rabbitmq.constants.js';
 import { CodecRegistry } from '../codec/codec-registry.js';

@@ -7,7 +7,7 @@ import {
   ValidationPipe,
   type ValidationPipeOptions,
 } from '@nestjs/common';
-import { describeFailure } from './failure-description.js';
+import { describeFailure } from '../failure/failure-description.js';
 
 /**
  * The validation pipe for event handlers (a ValidationPipe inside): a tolerant reader. Events evolve by adding fields, so a

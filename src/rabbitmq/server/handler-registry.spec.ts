@@ -5,8 +5,8 @@ import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
 import { HandleEvent, type HandlerExtras } from '../decorators/handle-event.decorator.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_PREFETCH } from '../rabbitmq.constants.js';
-import { DEFAULT_RETRY_POLICY } from '../retry/retry-policy.js';
-import { Retry } from '../retry/retry.decorator.js';
+import { DEFAULT_RETRY_POLICY } from '../failure/retry-policy.js';
+import { Retry } from '../failure/retry.decorator.js';
 import { HandlerRegistry } from './handler-registry.js';
 
 /** A Nest message handler is a function with a few optional fields; a real one, not a mock. */

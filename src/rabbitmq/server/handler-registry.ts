@@ -1,8 +1,8 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
-import { RETRY_POLICY_METADATA } from '../retry/retry.decorator.js';
+import type { RetryPolicy } from '../failure/retry-policy.js';
+import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 

@@ -1,4 +1,4 @@
-import { type RetryPolicy, retryDelay } from '../retry/retry-policy.js';
+import { type RetryPolicy, retryDelay } from './retry-policy.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { isRetryable } from './failure-classifier.js';
 import { describeFailure } from './failure-description.js';

@@ -3,7 +3,7 @@ import { BadRequestException } from '@nestjs/common';
 import { DecodeError } from '../errors/decode.error.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { decideOnFailure } from './failure-decision.js';
 
 const POLICY: RetryPolicy = { attempts: 3, delaysMs: [1_000, 5_000] };
