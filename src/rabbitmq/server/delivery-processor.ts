@@ -10,7 +10,7 @@ import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
-import { decideOnFailure } from '../failure/failure-decision.js';
+import { decideOnFailure } from '../failure/failure-policy.js';
 import { describeFailure } from '../failure/failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { readEnvelope } from '../wire/nest-envelope.js';
