@@ -31,7 +31,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new PublishErrorFilter());
   // Handlers do not inherit the HTTP pipes and filters: HTTP input is strict (unknown fields
-  // rejected) while events are read tolerantly by @OnEvent's own pipe (unknown fields stripped),
+  // rejected) while events are read tolerantly by @HandleEvent's own pipe (unknown fields stripped),
   // as events evolve by adding fields. The filters answer HTTP only.
   app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: false });
   return app;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { HEADER_ERROR_TYPE } from '../src/rabbitmq/rabbitmq.constants.js';
+import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';

@@ -37,12 +37,12 @@ export type { FlowPauseReason } from './flow/flow-control.js';
 // Failures on the consume side (what lands in x-error-type).
 export { DecodeError } from './errors/decode.error.js';
 export { NoHandlerError } from './errors/no-handler.error.js';
-export { DEFAULT_RETRY_POLICY } from './retry/retry-policy.js';
+export { DEFAULT_RETRY_POLICY } from './failure/retry-policy.js';
 // Codecs.
 export { JsonCodec } from './codec/json.codec.js';
 export { MsgpackCodec } from './codec/msgpack.codec.js';
 export type { Compression } from './codec/compression.js';
-export { UnknownCodecError } from './codec/unknown-codec.error.js';
+export { UnknownCodecError } from './errors/unknown-codec.error.js';
 export { JSON_CONTENT_TYPE } from './rabbitmq.constants.js';
 export { MSGPACK_CONTENT_TYPE } from './rabbitmq.constants.js';
 export { MSGPACK_LEGACY_CONTENT_TYPE } from './rabbitmq.constants.js';
@@ -56,14 +56,14 @@ export { connectionName } from './topology/topology-names.js';
 export { DEFAULT_EVENTS_EXCHANGE } from './rabbitmq.constants.js';
 export { DEFAULT_PREFETCH } from './rabbitmq.constants.js';
 // Wire header names.
-export { HEADER_ERROR_MESSAGE } from './rabbitmq.constants.js';
-export { HEADER_ERROR_TYPE } from './rabbitmq.constants.js';
-export { HEADER_FAILED_AT } from './rabbitmq.constants.js';
-export { HEADER_HANDLER } from './rabbitmq.constants.js';
-export { HEADER_ORIGINAL_ROUTING_KEY } from './rabbitmq.constants.js';
-export { HEADER_RETRY_COUNT } from './rabbitmq.constants.js';
-export { HEADER_REPLAYED_AT } from './dlq/dead-letter.constants.js';
-export { HEADER_LAST_ERROR_TYPE } from './dlq/dead-letter.constants.js';
+export { HEADER_ERROR_MESSAGE } from './wire/message-headers.js';
+export { HEADER_ERROR_TYPE } from './wire/message-headers.js';
+export { HEADER_FAILED_AT } from './wire/message-headers.js';
+export { HEADER_HANDLER } from './wire/message-headers.js';
+export { HEADER_ORIGINAL_ROUTING_KEY } from './wire/message-headers.js';
+export { HEADER_RETRY_COUNT } from './wire/message-headers.js';
+export { HEADER_REPLAYED_AT } from './wire/message-headers.js';
+export { HEADER_LAST_ERROR_TYPE } from './wire/message-headers.js';
 // Dead letters: admin, listing, replay.
 export { DeadLetterAdmin } from './dlq/dead-letter-admin.js';
 export type { DeadLetterAdminOptions } from './dlq/dead-letter-admin.js';
@@ -74,12 +74,12 @@ export type { ReplayOptions } from './dlq/dead-letter-admin.js';
 export type { ReplayResult } from './dlq/dead-letter-admin.js';
 export type { UnroutedDepth } from './dlq/dead-letter-admin.js';
 export type { ParkedMessage } from './dlq/parked-message.js';
-export type { DeathRecord } from './dlq/x-death.js';
-export { DeadLetterError } from './dlq/dead-letter.errors.js';
-export { DeadLetterQueueNotFoundError } from './dlq/dead-letter.errors.js';
-export { OriginatingQueueNotFoundError } from './dlq/dead-letter.errors.js';
-export { ReplayPublishError } from './dlq/dead-letter.errors.js';
-export { InvalidDeadLetterRequestError } from './dlq/dead-letter.errors.js';
+export type { DeathRecord } from './wire/x-death.js';
+export { DeadLetterError } from './errors/dead-letter.errors.js';
+export { DeadLetterQueueNotFoundError } from './errors/dead-letter.errors.js';
+export { OriginatingQueueNotFoundError } from './errors/dead-letter.errors.js';
+export { ReplayPublishError } from './errors/dead-letter.errors.js';
+export { InvalidDeadLetterRequestError } from './errors/dead-letter.errors.js';
 // Health and metrics.
 export { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 export { QueueDepthReader } from './health/queue-depth-reader.js';

@@ -10,8 +10,9 @@ import * as rootEntry from './index.js';
 const ROOT_VALUES = [
   'HandlerTimeoutError',
   'MessageTooLargeError',
+  'WarrenError',
   'NonRetryableError',
-  'OnEvent',
+  'HandleEvent',
   'PublishBufferFullError',
   'PublishError',
   'PublishOutcomeUnknownError',
@@ -29,7 +30,7 @@ const ROOT_VALUES = [
 const ROOT_TYPES = [
   'CodecName',
   'MessageCodec',
-  'OnEventOptions',
+  'HandleEventOptions',
   'PublishOptions',
   'PublishReceipt',
   'QueueType',

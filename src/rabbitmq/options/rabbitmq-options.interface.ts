@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { RetryPolicy } from '../failure/retry-policy.js';
 import type { CodecName } from '../codec/codec-registry.js';
 import type { Compression } from '../codec/compression.js';
 import type { MessageCodec } from '../codec/message-codec.interface.js';

@@ -16,7 +16,7 @@ import {
 } from '../rabbitmq.constants.js';
 import type { RabbitMQModuleOptions } from './rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './resolve-options.js';
-import { DEFAULT_RETRY_POLICY } from '../retry/retry-policy.js';
+import { DEFAULT_RETRY_POLICY } from '../failure/retry-policy.js';
 
 const REQUIRED: RabbitMQModuleOptions = { urls: ['amqp://guest:guest@127.0.0.1:5672'], serviceName: 'orders' };
 

@@ -14,7 +14,7 @@ import {
 } from '../rabbitmq.constants.js';
 import { MODULE_OPTION_TABLE, optionProblem } from './module-option-table.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
-import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../failure/retry-policy.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
 import { DEFAULT_CODEC, DEFAULT_COMPRESSION } from '../rabbitmq.constants.js';
 import { CodecRegistry } from '../codec/codec-registry.js';

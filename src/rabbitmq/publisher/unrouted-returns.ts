@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage, Options } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import { HEADER_ORIGINAL_ROUTING_KEY } from '../wire/message-headers.js';
 
 /**
  * Distinct routing keys counted by label; beyond it they are counted as `other`, so a producer

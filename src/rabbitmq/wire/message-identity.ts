@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import { HEADER_ORIGINAL_ROUTING_KEY } from './message-headers.js';
 
 /** Separates the hashed fields, so that ('ab', 'c') and ('a', 'bc') never hash alike. */
 const SEPARATOR = '\u0000';
