@@ -161,7 +161,7 @@ export class DeadLetterAdmin {
     const target = resolveDeadLetterTarget(queue);
     const channel = await this.connection.createConfirmChannel();
     channel.on('error', ignoreChannelError);
-    let returned = false;
+    let returned: boolean;
     channel.on('return', () => {
       // A basic.return precedes the confirm of the same publish on the channel.
       returned = true;
@@ -227,9 +227,9 @@ export class DeadLetterAdmin {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(`not confirmed within ${this.confirmTimeoutMs} ms`), this.confirmTimeoutMs);
       try {
-        channel.publish('', queue, message.content, properties, (error: unknown) => {
+        channel.publish('', queue, message.content, properties, (error: Error | null) => {
           clearTimeout(timer);
-          resolve(error ? `not confirmed (${error instanceof Error ? error.message : String(error)})` : undefined);
+          resolve(error ? `not confirmed (${error.message})` : undefined);
         });
       } catch (error) {
         clearTimeout(timer);

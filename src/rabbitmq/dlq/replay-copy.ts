@@ -10,7 +10,7 @@ import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from '../wire/message-head
 import { headerText } from '../wire/header-text.js';
 import { readDeaths } from '../wire/x-death.js';
 import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from '../wire/bounded-headers.js';
-import { carriedProperties } from '../wire/carried-properties.js';
+import { carriedProperties, deliveredProperties } from '../wire/carried-properties.js';
 
 /**
  * Headers the broker writes about a message's previous life (dead-lettering, quorum delivery
@@ -61,7 +61,7 @@ export function replayCopyProperties(message: Message, queue: string, replayedAt
   }
   return {
     ...carriedProperties(properties),
-    replyTo: properties.replyTo,
+    replyTo: deliveredProperties(properties).replyTo,
     // Unroutable (queue deleted meanwhile) must come back as basic.return, not vanish.
     mandatory: true,
     headers,

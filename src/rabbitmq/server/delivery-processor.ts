@@ -72,6 +72,8 @@ export class DeliveryProcessor {
         },
         (error: unknown) => {
           clearTimeout(timer);
+          // The handler's own rejection, unchanged: the failure policy classifies whatever it threw.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
         },
       );

@@ -1,6 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
+import { deliveredProperties } from '../wire/carried-properties.js';
 import { readRetryCount } from '../wire/message-headers.js';
 import { messageIdOf } from '../wire/message-identity.js';
 
@@ -44,7 +45,7 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
    * missing or unsafe one (CR/LF, escapes, over 128 characters), so it cannot be copied onwards.
    */
   getCorrelationId(): string | undefined {
-    const { correlationId } = this.getMessage().properties;
+    const { correlationId } = deliveredProperties(this.getMessage().properties);
     return isSafeCorrelationId(correlationId) ? correlationId : undefined;
   }
 

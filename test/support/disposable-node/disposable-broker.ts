@@ -330,8 +330,9 @@ export class DisposableBroker {
         await this.forceDown(Math.max(5000, deadline - Date.now()));
       } catch (error) {
         throw new Error(
-          `remove(): ${this.nodeName} would not stop (${stopError instanceof Error ? stopError.message : stopError}) ` +
-            `nor die (${error instanceof Error ? error.message : error}); data dir ${this.dataDir} left in place`,
+          `remove(): ${this.nodeName} would not stop (${stopError instanceof Error ? stopError.message : String(stopError)}) ` +
+            `nor die (${error instanceof Error ? error.message : String(error)}); data dir ${this.dataDir} left in place`,
+          { cause: error },
         );
       }
     }
@@ -470,6 +471,7 @@ export class DisposableBroker {
         `starting RabbitMQ node ${this.nodeName} (AMQP ${this.port}, dist ${this.distPort}, dir ${this.dataDir}) ` +
           `failed after ${Date.now() - started} ms (deadline ${timeoutMs} ms): ${message}` +
           (message.includes('--- ') ? '' : this.logTails()),
+        { cause: error },
       );
     }
   }

@@ -19,7 +19,7 @@ export async function pollUntil(what: string, deadline: number, probe: () => Pro
       }
     } catch (error) {
       if (error instanceof Fatal) {
-        throw new Error(error.message);
+        throw new Error(error.message, { cause: error });
       }
       lastError = error;
     }
