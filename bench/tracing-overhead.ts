@@ -93,7 +93,7 @@ function registerSdk(): () => Promise<void> {
       exported += spans.length;
       callback({ code: ExportResultCode.SUCCESS });
     },
-    shutdown: async () => undefined,
+    shutdown: () => Promise.resolve(),
   };
   const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
   trace.setGlobalTracerProvider(provider);
