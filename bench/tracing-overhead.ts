@@ -20,7 +20,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import amqp from 'amqplib';
-import { deadLetterQueueName, OnEvent, RabbitMQModule, RabbitServer, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, RabbitServer, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
+import { HandleEvent, RabbitMQModule } from '../src/rabbitmq/index.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const N = Number(process.env.TRACE_BENCH_N ?? 20_000);
@@ -37,7 +38,7 @@ let done: ((cpu: NodeJS.CpuUsage) => void) | undefined;
 
 @Controller()
 class NoopHandler {
-  @OnEvent(PATTERN, { queue: QUEUE, prefetch: 100 })
+  @HandleEvent(PATTERN, { queue: QUEUE, prefetch: 100 })
   handle(@Payload() _event: unknown): void {
     handled += 1;
     if (handled === 1) cpuAtFirst = process.cpuUsage();

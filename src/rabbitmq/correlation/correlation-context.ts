@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TraceHeaders } from '../tracing/trace-headers.js';
+import type { TraceHeaders } from '../wire/trace-headers.js';
 
 /**
  * Carries the id of the request (HTTP request id, or the correlation id of the message being

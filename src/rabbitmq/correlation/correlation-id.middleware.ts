@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runWithCorrelationId } from './correlation-context.js';
 import { isSafeCorrelationId } from './correlation-id.js';
 import { runInRequestTraceContext } from '../tracing/request-trace-context.js';
-import { readTraceHeaders } from '../tracing/trace-headers.js';
+import { readTraceHeaders } from '../wire/trace-headers.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

@@ -12,8 +12,8 @@ import {
 } from '@opentelemetry/api';
 import type { ConsumeMessage } from 'amqplib';
 import { currentTraceHeaders } from '../correlation/correlation-context.js';
-import type { DeliveryOutcome } from '../server/delivery-outcome.js';
-import { messageIdOf, originalRoutingKey } from '../server/message-identity.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import { messageIdOf, originalRoutingKey } from '../wire/message-identity.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_BODY_SIZE,
@@ -31,7 +31,7 @@ import {
   ATTR_WARREN_RETRY_COUNT,
   MESSAGING_SYSTEM_RABBITMQ,
 } from './messaging-attributes.js';
-import { FIRST_ATTEMPT_HEADER, readTraceHeaders, TRACEPARENT_HEADER, type TraceHeaders, writeTraceHeaders } from './trace-headers.js';
+import { FIRST_ATTEMPT_HEADER, readTraceHeaders, TRACEPARENT_HEADER, type TraceHeaders, writeTraceHeaders } from '../wire/trace-headers.js';
 import { isTracingEnabled } from './tracing-enabled.js';
 
 /** The instrumentation scope of warren's spans. */
