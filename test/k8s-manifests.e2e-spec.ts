@@ -46,6 +46,8 @@ const inOptionalComponent = (file: string): boolean => OPTIONAL_COMPONENTS.some(
 
 /** Variables for Node itself, not the app's config: allowed in the Deployment's env. */
 const RUNTIME_VARIABLES = new Set(['NODE_OPTIONS']);
+/** OpenTelemetry SDK settings (OTEL_*): read by the SDK, not the app; also allowed in the Deployment's env. */
+const isOtelVariable = (name: string): boolean => name.startsWith('OTEL_');
 
 /** App settings the manifests leave at their default on purpose, and why. */
 const DELIBERATELY_UNSET: Record<string, string> = {
@@ -205,7 +207,7 @@ describe('k8s manifests: the Deployment against the app', () => {
 
   it('sets only environment variables the app knows (no Service links injected either)', () => {
     const known = new Set(Object.keys(CONFIG_DEFAULTS));
-    const unknown = [...deploymentEnvironment().keys()].filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name));
+    const unknown = [...deploymentEnvironment().keys()].filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name) && !isOtelVariable(name));
     expect(unknown).toEqual([]);
     expect(Object.keys(configMap().data ?? {}).filter((name) => !known.has(name))).toEqual([]);
     expect(Object.keys(exampleSecret().stringData ?? {}).filter((name) => !known.has(name))).toEqual([]);
@@ -430,6 +432,23 @@ describe('k8s manifests: the broker', () => {
     const pdb = theOne<IPodDisruptionBudget>(manifests, 'PodDisruptionBudget', cluster.metadata.name);
     expect(pdb.spec?.selector?.matchLabels).toEqual({ 'app.kubernetes.io/name': cluster.metadata.name });
     expect(pdb.spec?.maxUnavailable).toBe(1);
+  });
+
+  it('OpenTelemetry: the OTLP endpoint is a collector the NetworkPolicy admits, and the sampler follows the caller', () => {
+    const otel = new Map(
+      (container().env ?? []).filter((variable) => isOtelVariable(variable.name)).map((variable) => [variable.name, variable.value]),
+    );
+    const endpoint = new URL(otel.get('OTEL_EXPORTER_OTLP_ENDPOINT') ?? '');
+    expect(endpoint.protocol).toBe('http:');
+    expect(otel.get('OTEL_EXPORTER_OTLP_PROTOCOL')).toBe('http/protobuf');
+    expect(otel.get('OTEL_SERVICE_NAME')).toBe(configMap().data?.SERVICE_NAME);
+    expect(otel.get('OTEL_PROPAGATORS')?.split(',')).toEqual(['tracecontext', 'baggage']);
+    expect(otel.get('OTEL_TRACES_SAMPLER')).toMatch(/^parentbased_/);
+    // <service>.<namespace>.svc...: egress to that namespace on the endpoint's port.
+    const namespace = endpoint.hostname.split('.')[1];
+    const egress = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren').spec!.egress ?? [];
+    const otlp = egress.find((rule) => rule.ports?.some((port) => port.port === Number(endpoint.port)));
+    expect(otlp?.to?.map((peer) => peer.namespaceSelector?.matchLabels)).toEqual([{ 'kubernetes.io/metadata.name': namespace }]);
   });
 });
 

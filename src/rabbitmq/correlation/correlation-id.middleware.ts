@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runWithCorrelationId } from './correlation-context.js';
 import { isSafeCorrelationId } from './correlation-id.js';
+import { runInRequestTraceContext } from '../tracing/request-trace-context.js';
+import { readTraceHeaders } from '../wire/trace-headers.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * HTTP middleware: takes `X-Request-Id` (or makes one), echoes it on the response, and runs the
  * rest of the request inside it, so every event the request publishes carries it as
- * `correlationId`. Apply with `consumer.apply(correlationIdMiddleware).forRoutes('*')`.
+ * `correlationId` (and the caller's `traceparent`/`tracestate`/`baggage`). Apply with
+ * `consumer.apply(correlationIdMiddleware).forRoutes('*')`.
  */
 export function correlationIdMiddleware(request: IncomingMessage, response: ServerResponse, next: () => void): void {
   // Applied twice by the app: first before the body parser (so early 4xx carry the id), then on
@@ -18,5 +21,6 @@ export function correlationIdMiddleware(request: IncomingMessage, response: Serv
   // A caller's id is taken only if it is short and plain (the same rule as a message's correlationId).
   const requestId = typeof assigned === 'string' ? assigned : isSafeCorrelationId(offered) ? offered : randomUUID();
   response.setHeader(REQUEST_ID_HEADER, requestId);
-  runWithCorrelationId(requestId, next);
+  // The caller's W3C trace headers go onto every event the request publishes, with or without an SDK.
+  runWithCorrelationId(requestId, () => runInRequestTraceContext(request.headers, next), readTraceHeaders(request.headers));
 }

@@ -26,6 +26,7 @@ import { unroutedBound } from '../topology/leftover-bounds.js';
 import { unroutedQueueName } from '../topology/topology-names.js';
 import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
 import { UnroutedReturns } from './unrouted-returns.js';
+import { MessagingTracer } from '../tracing/messaging-tracer.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
@@ -80,6 +81,8 @@ export class RabbitPublisher implements OnModuleInit {
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
   private readonly unrouted: UnroutedReturns;
+  /** Publish spans when an OpenTelemetry SDK is registered; otherwise copies the received trace headers. */
+  private readonly tracer = new MessagingTracer();
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
@@ -128,7 +131,17 @@ export class RabbitPublisher implements OnModuleInit {
     });
     // mandatory: an event no queue is bound for comes back as basic.return (see UnroutedReturns)
     // instead of being dropped silently — without any argument on the exchange.
-    await this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true });
+    const span = {
+      exchange: this.options.exchange,
+      routingKey: pattern,
+      messageId: properties.messageId,
+      correlationId: properties.correlationId,
+      bodySize: content.length,
+    };
+    // The publish span (or, with no SDK, the received trace headers) goes into the message headers.
+    await this.tracer.publish(span, properties.headers as Record<string, unknown>, () =>
+      this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true }),
+    );
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
   }
 

@@ -9,6 +9,8 @@ import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { topicMatches } from '../topology/topic-pattern.js';
+import { MessagingTracer } from '../tracing/messaging-tracer.js';
+import type { TraceHeaders } from '../wire/trace-headers.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import { decideOnFailure } from '../failure/failure-policy.js';
 import { describeFailure } from '../failure/failure-description.js';
@@ -24,13 +26,22 @@ import { readRetryCount } from '../wire/message-headers.js';
  * timeout, and classify a failure. It never throws.
  */
 export class DeliveryProcessor {
+  /** Spans per delivery when an OpenTelemetry SDK is registered; otherwise only carries the trace headers. */
+  private readonly tracer = new MessagingTracer();
+
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly decoder: MessageDecoder,
   ) {}
 
-  async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
+  process(message: ConsumeMessage): Promise<DeliveryOutcome> {
     const retries = readRetryCount(message);
+    return this.tracer.process(message, { queue: this.definition.queue, retryCount: retries }, (carried) =>
+      this.decodeAndHandle(message, retries, carried),
+    );
+  }
+
+  private async decodeAndHandle(message: ConsumeMessage, retries: number, carried: TraceHeaders | undefined): Promise<DeliveryOutcome> {
     let data: unknown;
     let pattern: string;
     try {
@@ -48,7 +59,7 @@ export class DeliveryProcessor {
     // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
     const correlationId = [message.properties.correlationId, context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID();
     try {
-      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
+      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context), carried);
       return { kind: 'ack' };
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.

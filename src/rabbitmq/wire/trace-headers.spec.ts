@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { readTraceHeaders, writeTraceHeaders } from './trace-headers.js';
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+describe('readTraceHeaders', () => {
+  it('takes a valid traceparent with its tracestate and baggage, unchanged', () => {
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE', baggage: 'tenant=acme' })).toEqual({
+      traceparent: TRACEPARENT,
+      tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
+      baggage: 'tenant=acme',
+    });
+  });
+
+  it('accepts a later version with an extra field (W3C forward compatibility)', () => {
+    expect(readTraceHeaders({ traceparent: `cc-${TRACEPARENT.slice(3)}-what-the-future-will-be` })?.traceparent).toBe(
+      `cc-${TRACEPARENT.slice(3)}-what-the-future-will-be`,
+    );
+  });
+
+  it('refuses a missing, malformed, uppercase or non-string traceparent, and then drops tracestate and baggage', () => {
+    for (const traceparent of [undefined, '', 'garbage', TRACEPARENT.toUpperCase(), `${TRACEPARENT}\r\nx-evil: 1`, Buffer.from(TRACEPARENT), 42]) {
+      expect(readTraceHeaders({ traceparent, tracestate: 'a=b', baggage: 'k=v' })).toBeUndefined();
+    }
+    expect(readTraceHeaders(undefined)).toBeUndefined();
+  });
+
+  it('leaves out an over-long or non-printable tracestate or baggage, keeping the traceparent', () => {
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, tracestate: 'a'.repeat(513), baggage: 'k=v\r\nx' })).toEqual({ traceparent: TRACEPARENT });
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, baggage: 'k=v,'.repeat(2048) + 'x' })).toEqual({ traceparent: TRACEPARENT });
+  });
+});
+
+describe('writeTraceHeaders', () => {
+  it('writes the headers, but never over a traceparent the caller set', () => {
+    const headers: Record<string, unknown> = {};
+    writeTraceHeaders(headers, { traceparent: TRACEPARENT, tracestate: 'a=b' });
+    expect(headers).toEqual({ traceparent: TRACEPARENT, tracestate: 'a=b' });
+    const own = { traceparent: 'mine' };
+    writeTraceHeaders(own, { traceparent: TRACEPARENT, baggage: 'k=v' });
+    expect(own).toEqual({ traceparent: 'mine' });
+  });
+});
