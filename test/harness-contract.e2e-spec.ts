@@ -9,6 +9,7 @@ import {
   HEADER_RETRY_COUNT,
   RabbitClient,
   RabbitMetrics,
+  DEFAULT_RETRY_POLICY,
   deadLetterQueueName,
   retryQueueName,
 } from '../src/rabbitmq/index.js';
@@ -56,7 +57,9 @@ describe('warren/testing harness agrees with the broker', () => {
   afterAll(async () => {
     await harness?.close();
     await probeApp?.dispose();
-    await probe?.remove({ queues: [outQueue, ...CONTRACT_RETRY.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))] });
+    // The module default's delay queues too: a scenario that went wrong may have used them.
+    const delays = new Set([...CONTRACT_RETRY.delaysMs, ...DEFAULT_RETRY_POLICY.delaysMs]);
+    await probe?.remove({ queues: [outQueue, ...[...delays].map((delayMs) => retryQueueName(queue, delayMs))] });
     await probe?.close();
   });
 
