@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GetMessage } from 'amqplib';
 import {
+  DEFAULT_RETRY_POLICY,
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-  RabbitClient,
   RabbitMetrics,
-  DEFAULT_RETRY_POLICY,
   deadLetterQueueName,
   retryQueueName,
-} from '../src/rabbitmq/index.js';
+} from '../src/rabbitmq/admin.js';
+import { RabbitClient } from '../src/rabbitmq/index.js';
 import { HandlerHarness, type HandlerResult } from '../src/rabbitmq/testing/index.js';
 import { BrokerProbe } from './support/broker.js';
 import {

@@ -3,7 +3,7 @@ import { type CallHandler, Controller, type ExecutionContext, Injectable, type N
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import type { Observable } from 'rxjs';
-import { NonRetryableError, OnEvent, RabbitClient, RabbitContext, Retry } from '../../src/rabbitmq/index.js';
+import { NonRetryableError, HandleEvent, RabbitClient, RabbitContext, Retry } from '../../src/rabbitmq/index.js';
 import type { HandlerResult } from '../../src/rabbitmq/testing/index.js';
 
 /**
@@ -49,9 +49,9 @@ export class ContractHandler {
     private readonly seen: SeenPayloads,
   ) {}
 
-  // Above @OnEvent: applied after it, so it runs inside warren's interceptor, which then sees its errors.
+  // Above @HandleEvent: applied after it, so it runs inside warren's interceptor, which then sees its errors.
   @UseInterceptors(BlockListInterceptor)
-  @OnEvent(CONTRACT_PATTERN, { timeoutMs: CONTRACT_TIMEOUT_MS })
+  @HandleEvent(CONTRACT_PATTERN, { timeoutMs: CONTRACT_TIMEOUT_MS })
   @Retry(CONTRACT_RETRY)
   async onContract(@Payload() event: ContractEvent, @Ctx() context: RabbitContext): Promise<void> {
     this.seen.payloads.push(event);

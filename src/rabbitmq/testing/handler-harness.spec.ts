@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { HandlerRegistrationError, OnEvent, RabbitClient, RabbitContext, Retry } from '../index.js';
+import { HandlerRegistrationError } from '../admin.js';
+import { HandleEvent, RabbitClient, RabbitContext, Retry } from '../index.js';
 import { HandlerHarness } from './index.js';
 
 /** What the probe handler saw of each delivery. */
@@ -18,7 +19,7 @@ class ProbeHandler {
     private readonly events: RabbitClient,
   ) {}
 
-  @OnEvent('probe.record')
+  @HandleEvent('probe.record')
   onRecord(@Payload() payload: unknown, @Ctx() context: RabbitContext): void {
     this.seen.deliveries.push({
       payload,
@@ -28,19 +29,19 @@ class ProbeHandler {
     });
   }
 
-  @OnEvent('probe.flaky')
+  @HandleEvent('probe.flaky')
   @Retry({ attempts: 2, delaysMs: [250] })
   onFlaky(@Ctx() context: RabbitContext): void {
     this.seen.deliveries.push({ payload: null, retries: context.getRetryCount(), messageId: context.getMessageId() });
     throw new Error(`attempt ${context.getRetryCount()} failed`);
   }
 
-  @OnEvent('probe.slow', { timeoutMs: 20 })
+  @HandleEvent('probe.slow', { timeoutMs: 20 })
   async onSlow(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
   }
 
-  @OnEvent('probe.emit')
+  @HandleEvent('probe.emit')
   async onEmit(@Payload() payload: { size: number }): Promise<void> {
     await lastValueFrom(this.events.emit('probe.emitted', { blob: 'x'.repeat(payload.size) }));
   }
@@ -135,6 +136,12 @@ describe('HandlerHarness', () => {
     const large = await harness.publish('probe.emit', { size: 500 });
     expect(large.result).toMatchObject({ kind: 'dead-letter', errorType: 'MessageTooLargeError' });
     expect(large.published).toEqual([]);
+  });
+
+  it('refuses a handler class registered as a provider, as production does', async () => {
+    await expect(HandlerHarness.create({ providers: [ProbeHandler, Seen] })).rejects.toThrow(
+      /Move ProbeHandler from its module's `providers` to its `controllers`/,
+    );
   });
 
   it('refuses a @MessagePattern handler as production does', async () => {

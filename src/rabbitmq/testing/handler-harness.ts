@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule, InjectionToken, LoggerService, LogLevel, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { INestMicroservice } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Options } from 'amqplib';
 import { RabbitClient } from '../client/rabbit-client.js';
@@ -12,7 +13,8 @@ import { resolveRabbitMQOptions } from '../options/resolve-options.js';
 import { buildMessageProperties } from '../publisher/message-properties.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { RetryPolicyInterceptor } from '../retry/retry-policy.interceptor.js';
+import { HandlerPlacementCheck } from '../decorators/handler-placement.check.js';
+import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import type { HandlerDefinition } from '../server/handler-registry.js';
 import type { HandlerResult, RetryResult } from './handler-result.js';
 import { HarnessDelivery } from './harness-delivery.js';
@@ -24,7 +26,7 @@ import type { PublishedEvent } from './published-event.js';
 
 /** What to build the harness's Nest testing module from. */
 export interface HandlerHarnessConfig {
-  /** Handler classes (`@Controller()` classes with `@OnEvent` methods), registered as the module's controllers. */
+  /** Handler classes (`@Controller()` classes with `@HandleEvent` methods), registered as the module's controllers. */
   handlers?: Type[];
   /** Feature modules to import: their controllers are registered too. Never the app module (it connects to a broker). */
   imports?: ModuleMetadata['imports'];
@@ -178,7 +180,7 @@ export class HandlerHarness {
   }
 }
 
-/** What RabbitMQModule gives the handlers' modules (options, RabbitClient, the retry interceptor), in memory. */
+/** What RabbitMQModule gives the handlers' modules (options, RabbitClient, the failure-capture interceptor), in memory. */
 function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMemoryPublisher): DynamicModule {
   class InMemoryRabbitModule {}
   const providers: Provider[] = [
@@ -186,12 +188,15 @@ function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMem
     { provide: InMemoryPublisher, useValue: publisher },
     { provide: RabbitPublisher, useValue: publisher },
     { provide: RabbitClient, useValue: new InMemoryRabbitClient(publisher) },
-    RetryPolicyInterceptor,
+    FailureCaptureInterceptor,
+    // As in production: a handler class put in `providers` fails start-up instead of never being called.
+    HandlerPlacementCheck,
   ];
   return {
     module: InMemoryRabbitModule,
     global: true,
+    imports: [DiscoveryModule],
     providers,
-    exports: [RABBITMQ_RESOLVED_OPTIONS, InMemoryPublisher, RabbitPublisher, RabbitClient, RetryPolicyInterceptor],
+    exports: [RABBITMQ_RESOLVED_OPTIONS, InMemoryPublisher, RabbitPublisher, RabbitClient, FailureCaptureInterceptor],
   };
 }

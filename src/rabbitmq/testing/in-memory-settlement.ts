@@ -1,10 +1,9 @@
 import type { ConsumeMessage, MessageProperties } from 'amqplib';
-import { HEADER_ERROR_MESSAGE } from '../rabbitmq.constants.js';
-import type { DeliveryOutcome } from '../server/delivery-outcome.js';
-import { failureCopyProperties } from '../server/failure-copy.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { HandlerDefinition } from '../server/handler-registry.js';
-import { originalRoutingKey } from '../server/message-identity.js';
-import { readRetryCount } from '../server/rabbit-context.js';
+import { failureCopyProperties } from '../wire/failure-copy.js';
+import { HEADER_ERROR_MESSAGE, readRetryCount } from '../wire/message-headers.js';
+import { originalRoutingKey } from '../wire/message-identity.js';
 import { deadLetterQueueName, retryQueueName } from '../topology/topology-names.js';
 import type { HandlerResult } from './handler-result.js';
 

@@ -27,9 +27,9 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   private readonly decoder: MessageDecoder;
   private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor }>();
 
-  constructor(private readonly options: ResolvedRabbitMQOptions) {
+  constructor(options: ResolvedRabbitMQOptions) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry);
     // As RabbitServer: a message without content-type is JSON.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -43,7 +43,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     const normalized = this.normalizePattern(pattern as string);
     if (!isEventHandler) {
       throw new HandlerRegistrationError(
-        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @OnEvent or @EventPattern`,
+        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @HandleEvent or @EventPattern`,
       );
     }
     callback.isEventHandler = true;
@@ -53,9 +53,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
 
   listen(callback: (error?: unknown) => void): void {
     this.processors = new Map(
-      this.registry
-        .all()
-        .map((definition) => [definition.queue, { definition, processor: new DeliveryProcessor(definition, this.decoder, this.options.retry) }]),
+      this.registry.all().map((definition) => [definition.queue, { definition, processor: new DeliveryProcessor(definition, this.decoder) }]),
     );
     callback();
   }
