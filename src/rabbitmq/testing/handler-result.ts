@@ -46,6 +46,7 @@ export interface ParkedResult extends ResultBase {
   copy: Partial<MessageProperties> & { headers: Record<string, unknown> };
 }
 
-// Extension point for request/reply: when the transport's DeliveryOutcome gains a reply (the
-// handler's return value sent to `reply_to`), add a `RepliedResult { kind: 'reply'; replyTo;
-// correlationId; reply }` here and map it in `settleInMemory` (in-memory-settlement.ts).
+// Extension point for request/reply: when the transport answers requests (the handler's return
+// value, or its failure, sent to the caller's `reply_to`), add a `RepliedResult { kind: 'reply';
+// replyTo; correlationId; reply }` here, built in `settleInMemory` (in-memory-settlement.ts) from
+// what the request processor published (see the note in in-memory-transport.ts).

@@ -51,6 +51,10 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     this.registry.register(normalized, callback, extras);
   }
 
+  // Request/reply extension point: when RabbitServer serves @MessagePattern handlers (registering
+  // them with their kind and wrapping their DeliveryProcessor in a processor that sends the reply),
+  // mirror it here and in addHandler, handing that processor the InMemoryPublisher to record the
+  // reply on, and map the recorded reply to a `reply` HandlerResult (handler-result.ts).
   listen(callback: (error?: unknown) => void): void {
     this.processors = new Map(
       this.registry.all().map((definition) => [definition.queue, { definition, processor: new DeliveryProcessor(definition, this.decoder) }]),
