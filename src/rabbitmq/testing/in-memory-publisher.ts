@@ -1,0 +1,65 @@
+import { CodecRegistry } from '../codec/codec-registry.js';
+import { MessageEncoder } from '../codec/message-encoder.js';
+import { currentCorrelationId } from '../correlation/correlation-context.js';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { buildMessageProperties, type PublishOptions } from '../publisher/message-properties.js';
+import type { PublishReceipt } from '../publisher/publish-receipt.js';
+import type { PublishedEvent } from './published-event.js';
+
+/**
+ * Stands in for RabbitPublisher under the harness: what RabbitClient publishes is encoded with the
+ * production encoder (so an event over `maxMessageBytes` fails as it would) and given the
+ * production properties (messageId, the handled message's correlationId), then recorded instead
+ * of sent. `failWith` makes the next publishes fail, to test what a handler does when the broker
+ * refuses (a PublishError thrown from a handler is retried like any other failure).
+ */
+export class InMemoryPublisher {
+  private readonly encoder: MessageEncoder;
+  private readonly events: PublishedEvent[] = [];
+  private failure?: Error;
+
+  constructor(private readonly options: ResolvedRabbitMQOptions) {
+    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+  }
+
+  /** Same contract as RabbitPublisher.publish: resolves with the receipt once "confirmed". */
+  async publish(pattern: string, payload: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    if (this.failure !== undefined) {
+      throw this.failure;
+    }
+    const { content, contentType, contentEncoding } = await this.encoder.encode(payload, {
+      codec: options?.codec,
+      compression: options?.compression,
+    });
+    const properties = buildMessageProperties({
+      pattern,
+      contentType,
+      contentEncoding,
+      appId: this.options.serviceName,
+      correlationId: currentCorrelationId(),
+      options,
+    });
+    this.events.push({ pattern, payload, properties, content });
+    return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
+  }
+
+  /** Every event published so far, oldest first. */
+  get published(): readonly PublishedEvent[] {
+    return this.events;
+  }
+
+  /** Events published after the first `from` ones. */
+  publishedSince(from: number): PublishedEvent[] {
+    return this.events.slice(from);
+  }
+
+  /** Forgets the events published so far. */
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  /** Makes every publish throw `error` (e.g. a `PublishRejectedError`) until called with `undefined`. */
+  failWith(error: Error | undefined): void {
+    this.failure = error;
+  }
+}
