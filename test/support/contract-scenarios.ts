@@ -49,9 +49,10 @@ export class ContractHandler {
     private readonly seen: SeenPayloads,
   ) {}
 
-  // Above @HandleEvent: applied after it, so it runs inside warren's interceptor, which then sees its errors.
-  @UseInterceptors(BlockListInterceptor)
+  // Below @HandleEvent on purpose: warren's failure capture is outermost wherever a team's interceptor
+  // stands, so the error this one throws is still classified (NonRetryableError: parked at once).
   @HandleEvent(CONTRACT_PATTERN, { timeoutMs: CONTRACT_TIMEOUT_MS })
+  @UseInterceptors(BlockListInterceptor)
   @Retry(CONTRACT_RETRY)
   async onContract(@Payload() event: ContractEvent, @Ctx() context: RabbitContext): Promise<void> {
     this.seen.payloads.push(event);

@@ -1,4 +1,5 @@
-import { UseInterceptors, UsePipes } from '@nestjs/common';
+import { UsePipes } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { EventPattern } from '@nestjs/microservices';
 import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
@@ -55,7 +56,11 @@ export function HandleEvent(pattern: string, options: HandleEventOptions = {}): 
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+    // First in the list, so outermost, wherever a team's own @UseInterceptors stands (decorators run
+    // bottom-up, and UseInterceptors appends): an error a team interceptor throws or maps is captured
+    // too, instead of reaching the transport as Nest's generic 'Internal server error'.
+    const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, descriptor.value as object) as unknown[] | undefined) ?? [];
+    Reflect.defineMetadata(INTERCEPTORS_METADATA, [FailureCaptureInterceptor, ...interceptors], descriptor.value as object);
     UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }
