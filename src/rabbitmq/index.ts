@@ -13,6 +13,7 @@ export { RabbitPublisher } from './publisher/rabbit-publisher.js';
 export type { PublishOptions } from './publisher/message-properties.js';
 export type { PublishReceipt } from './publisher/publish-receipt.js';
 export { OnEvent, type OnEventOptions } from './decorators/on-event.decorator.js';
+export type { HandlerQueueArguments, QueueOverflow } from './server/handler-queue-arguments.js';
 export { redactUrl, redactText } from './connection/redact-url.js';
 export { runWithCorrelationId, currentCorrelationId } from './correlation/correlation-context.js';
 export type { MessageCodec } from './codec/message-codec.interface.js';

@@ -2,7 +2,9 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
 import { handlerQueueName } from '../topology/topology-names.js';
+import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { HandlerExtras } from './handler-extras.js';
+import { handlerQueueArguments } from './handler-queue-arguments.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
 export interface HandlerDefinition {
@@ -11,6 +13,13 @@ export interface HandlerDefinition {
   handlerName: string;
   prefetch: number;
   timeoutMs: number;
+  /** Single active consumer, one at a time, retries in place (see `OnEventOptions.ordered`). */
+  ordered: boolean;
+  /** Most deliveries running the handler at once (≤ prefetch). */
+  concurrency: number;
+  queueType: QueueType;
+  /** The handler's own queue arguments (`x-max-length`, `x-single-active-consumer`…), validated. */
+  queueArguments: Record<string, unknown>;
   callback: MessageHandler;
 }
 
@@ -27,6 +36,7 @@ export class HandlerRegistry {
     private readonly serviceName: string,
     private readonly defaultPrefetch: number,
     private readonly defaultTimeoutMs: number,
+    private readonly defaultQueueType: QueueType = 'quorum',
   ) {}
 
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
@@ -35,7 +45,12 @@ export class HandlerRegistry {
     }
     const handlerName = extras.handler ?? pattern;
     const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
-    const prefetch = extras.prefetch ?? this.defaultPrefetch;
+    const ordered = extras.ordered === true;
+    if (ordered && extras.prefetch !== undefined && extras.prefetch !== 1) {
+      throw new HandlerRegistrationError(`ordered handler '${handlerName}' takes one message at a time: remove its prefetch (or ordered)`);
+    }
+    // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
+    const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
       throw new HandlerRegistrationError(
         `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
@@ -47,6 +62,12 @@ export class HandlerRegistry {
         `timeoutMs of handler '${handlerName}' must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
       );
     }
+    const concurrency = this.concurrencyOf(handlerName, extras, prefetch);
+    const queueType = extras.queueType ?? this.defaultQueueType;
+    if (queueType !== 'quorum' && queueType !== 'classic') {
+      throw new HandlerRegistrationError(`queueType of handler '${handlerName}' must be 'quorum' or 'classic', got '${String(queueType)}'`);
+    }
+    const queueArguments = handlerQueueArguments(handlerName, queueType, { ordered, queueArguments: extras.queueArguments });
     const existing = this.byQueue.get(queue);
     if (existing) {
       throw new HandlerRegistrationError(
@@ -54,9 +75,34 @@ export class HandlerRegistry {
           'give one of them its own queue with @OnEvent(pattern, { queue })',
       );
     }
-    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, callback };
+    const definition: HandlerDefinition = {
+      queue,
+      pattern,
+      handlerName,
+      prefetch,
+      timeoutMs,
+      ordered,
+      concurrency,
+      queueType,
+      queueArguments,
+      callback,
+    };
     this.byQueue.set(queue, definition);
     return definition;
+  }
+
+  private concurrencyOf(handlerName: string, extras: HandlerExtras, prefetch: number): number {
+    const { concurrency } = extras;
+    if (concurrency === undefined) {
+      return prefetch;
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > prefetch) {
+      throw new HandlerRegistrationError(
+        `concurrency of handler '${handlerName}' must be an integer from 1 to its prefetch (${prefetch}), got ${String(concurrency)}` +
+          (extras.ordered ? ': an ordered handler runs one message at a time' : ': raise prefetch or lower concurrency'),
+      );
+    }
+    return concurrency;
   }
 
   all(): HandlerDefinition[] {

@@ -38,7 +38,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.queueType);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -92,12 +92,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             publisher: this.publisher,
             processor: new DeliveryProcessor(definition, this.decoder, this.options.retry),
             exchange: this.options.exchange,
-            queueType: this.options.queueType,
+            queueType: definition.queueType,
             deliveryLimit: this.options.deliveryLimit,
             topology: {
               scratch: this.connections.scratchChannel('consumer'),
               reporter: this.connections.reporter('consumer'),
-              queueType: this.options.queueType,
+              queueType: definition.queueType,
               unroutedBound: unroutedBound(this.options),
               deadLetterBound: deadLetterBound(this.options),
             },
