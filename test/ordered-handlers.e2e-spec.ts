@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, Injectable } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { deadLetterQueueName, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { BrokerProbe } from './support/broker.js';
+import { type ProbeApp, startProbeApp } from './support/probe-app.js';
+import { queueArgumentsOnBroker } from './support/queue-arguments.js';
+import { waitFor } from './support/wait-for.js';
+
+const DELAYS = [200, 300];
+const POISON = 10;
+const FLAKY = 5;
+const COUNT = 20;
+
+@Injectable()
+class Ledger {
+  /** Every handler invocation, in order: the seq and the retry count it saw. */
+  readonly invocations: { seq: number; retry: number }[] = [];
+  readonly applied: number[] = [];
+  running = 0;
+  mostRunning = 0;
+  flakyFailed = false;
+}
+
+@Controller()
+class LedgerHandler {
+  constructor(private readonly ledger: Ledger) {}
+
+  @OnEvent('ledger.entry', { ordered: true })
+  @Retry({ attempts: 2, delaysMs: DELAYS })
+  async onEntry(@Payload() entry: { seq: number }, @Ctx() context: RabbitContext): Promise<void> {
+    const { ledger } = this;
+    ledger.invocations.push({ seq: entry.seq, retry: context.getRetryCount() });
+    ledger.running += 1;
+    ledger.mostRunning = Math.max(ledger.mostRunning, ledger.running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (entry.seq === POISON) {
+        throw new Error(`entry ${entry.seq} cannot be applied`);
+      }
+      if (entry.seq === FLAKY && !ledger.flakyFailed) {
+        ledger.flakyFailed = true;
+        throw new Error('ledger store briefly unavailable');
+      }
+      ledger.applied.push(entry.seq);
+    } finally {
+      ledger.running -= 1;
+    }
+  }
+}
+
+describe('ordered handlers on the real broker', () => {
+  let probeApp: ProbeApp;
+  let broker: BrokerProbe;
+  let ledger: Ledger;
+  const queue = () => `${probeApp.serviceName}.ledger.entry`;
+
+  beforeAll(async () => {
+    probeApp = await startProbeApp('ordered', [LedgerHandler], { killSwitch: { enabled: false } }, [Ledger]);
+    ledger = probeApp.app.get(Ledger);
+    broker = await BrokerProbe.open();
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    if (probeApp) {
+      const retryQueues = DELAYS.map((delay) => retryQueueName(queue(), delay));
+      await probeApp.dispose();
+      const cleanup = await BrokerProbe.open();
+      await cleanup.remove({ queues: retryQueues });
+      await cleanup.close();
+    }
+  });
+
+  it('declares the queue single-active-consumer and consumes it one message at a time', async () => {
+    expect(await queueArgumentsOnBroker(queue())).toMatchObject({ 'x-single-active-consumer': true });
+    expect(probeApp.server.consumerStatus().find((s) => s.queue === queue())).toMatchObject({ prefetch: 1 });
+  });
+
+  it('keeps order under failure: a flaky entry retries in place, a poison entry is parked without reordering the rest', async () => {
+    for (let seq = 1; seq <= COUNT; seq++) {
+      broker.publish(probeApp.exchange, 'ledger.entry', JSON.stringify({ seq }), { contentType: 'application/json', messageId: `e-${seq}` });
+    }
+    const parked = await waitFor('the poison entry in the DLQ', () => broker.take(deadLetterQueueName(queue())), { timeoutMs: 30_000 });
+    await waitFor('every other entry applied', () => ledger.applied.length === COUNT - 1, { timeoutMs: 30_000 });
+
+    const expectedApplied = Array.from({ length: COUNT }, (_, i) => i + 1).filter((seq) => seq !== POISON);
+    expect(ledger.applied).toEqual(expectedApplied);
+    // Retries happened in place: nothing ran between a failed entry and its retries.
+    const expectedInvocations = Array.from({ length: COUNT }, (_, i) => i + 1).flatMap((seq) =>
+      seq === FLAKY
+        ? [
+            { seq, retry: 0 },
+            { seq, retry: 1 },
+          ]
+        : seq === POISON
+          ? [
+              { seq, retry: 0 },
+              { seq, retry: 1 },
+              { seq, retry: 2 },
+            ]
+          : [{ seq, retry: 0 }],
+    );
+    expect(ledger.invocations).toEqual(expectedInvocations);
+    expect(ledger.mostRunning).toBe(1);
+
+    expect(JSON.parse(parked.content.toString())).toEqual({ seq: POISON });
+    expect(parked.properties.messageId).toBe(`e-${POISON}`);
+    expect(parked.properties.headers).toMatchObject({
+      'x-error-type': 'Error',
+      'x-error-message': `entry ${POISON} cannot be applied`,
+      'x-retry-count': 2,
+      'x-original-routing-key': 'ledger.entry',
+    });
+    // No copy went through a retry queue (it would have come back behind later entries).
+    for (const delay of DELAYS) {
+      await expect(broker.ready(retryQueueName(queue(), delay))).rejects.toThrow(/NOT_FOUND|404/);
+    }
+    expect(await broker.ready(queue())).toBe(0);
+    expect(await broker.ready(deadLetterQueueName(queue()))).toBe(0); // exactly one parked copy
+  }, 60_000);
+});
