@@ -17,6 +17,7 @@ function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): 
     pausedFor: [],
     killSwitch: 'closed',
     inFlight: 0,
+    running: 0,
     lastProgressAt: 0,
     ...overrides,
   };
