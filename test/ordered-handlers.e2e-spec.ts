@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { deadLetterQueueName, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
 import { BrokerProbe } from './support/broker.js';
+import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
 import { waitFor } from './support/wait-for.js';
@@ -118,5 +120,91 @@ describe('ordered handlers on the real broker', () => {
     }
     expect(await broker.ready(queue())).toBe(0);
     expect(await broker.ready(deadLetterQueueName(queue()))).toBe(0); // exactly one parked copy
+  }, 60_000);
+});
+
+const SHARED_QUEUE = `t-ordered-shared-${randomUUID().slice(0, 8)}`;
+
+@Injectable()
+class Received {
+  readonly seqs: number[] = [];
+}
+
+@Controller()
+class SharedOrderedHandler {
+  constructor(private readonly received: Received) {}
+
+  @OnEvent('shared.entry', { ordered: true, queue: SHARED_QUEUE })
+  onEntry(@Payload() entry: { seq: number }): void {
+    this.received.seqs.push(entry.seq);
+  }
+}
+
+@Injectable()
+class Attempts {
+  count = 0;
+}
+
+@Controller()
+class SlowRetryHandler {
+  constructor(private readonly attempts: Attempts) {}
+
+  @OnEvent('slow.entry', { ordered: true })
+  @Retry({ attempts: 3, delaysMs: [20_000] })
+  onEntry(): void {
+    this.attempts.count += 1;
+    throw new Error('store down');
+  }
+}
+
+describe('ordered handlers across replicas and at shutdown', () => {
+  it('delivers to one replica only (single active consumer); the standby takes over when it goes', async () => {
+    const first = await startProbeApp('sac-a', [SharedOrderedHandler], {}, [Received]);
+    const second = await startProbeApp('sac-b', [SharedOrderedHandler], {}, [Received]);
+    const broker = await BrokerProbe.open();
+    try {
+      for (let seq = 1; seq <= 10; seq++) {
+        broker.publish(first.exchange, 'shared.entry', JSON.stringify({ seq }), { contentType: 'application/json' });
+      }
+      const a = first.app.get(Received);
+      const b = second.app.get(Received);
+      await waitFor('all ten handled', () => a.seqs.length + b.seqs.length === 10, { timeoutMs: 15_000 });
+      const [active, standby] = a.seqs.length > 0 ? [first, second] : [second, first];
+      expect(active.app.get(Received).seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(standby.app.get(Received).seqs).toEqual([]);
+
+      await active.app.close();
+      for (let seq = 11; seq <= 15; seq++) {
+        broker.publish(standby.exchange, 'shared.entry', JSON.stringify({ seq }), { contentType: 'application/json' });
+      }
+      await waitFor('the standby took over', () => standby.app.get(Received).seqs.length === 5, { timeoutMs: 15_000 });
+      expect(standby.app.get(Received).seqs).toEqual([11, 12, 13, 14, 15]);
+    } finally {
+      await broker.close();
+      // One is closed already; closing it again is a no-op.
+      await first.app.close().catch(() => undefined);
+      await second.app.close().catch(() => undefined);
+      await removeTopology(first.exchange, [SHARED_QUEUE]);
+      await removeTopology(second.exchange, []);
+    }
+  }, 60_000);
+
+  it('stops at once during an in-place backoff: the message goes back to its queue, not to the DLQ', async () => {
+    const app = await startProbeApp('ordered-stop', [SlowRetryHandler], { killSwitch: { enabled: false }, shutdownGraceMs: 15_000 }, [Attempts]);
+    const queue = `${app.serviceName}.slow-retry.entry`;
+    const broker = await BrokerProbe.open();
+    try {
+      broker.publish(app.exchange, 'slow.entry', JSON.stringify({ seq: 1 }), { contentType: 'application/json' });
+      await waitFor('the first attempt', () => app.app.get(Attempts).count === 1, { timeoutMs: 10_000 });
+      const closing = Date.now();
+      await app.app.close();
+      // Well under the 20 s backoff and the 15 s grace: the backoff was cut short.
+      expect(Date.now() - closing).toBeLessThan(10_000);
+      expect(await broker.ready(queue)).toBe(1);
+      expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
+    } finally {
+      await broker.close();
+      await removeTopology(app.exchange, [queue]);
+    }
   }, 60_000);
 });
