@@ -354,9 +354,10 @@ export class QueueConsumer {
     let outcome = await this.deps.processor.process(attempt);
     this.metrics.handled((performance.now() - startedAt) / 1000);
     if (this.definition.ordered) {
-      ({ attempt, outcome } = await this.retryInPlace(message, outcome));
+      ({ attempt, outcome } = await this.retryInPlace(message, outcome, generation));
       if (outcome.kind === 'retry') {
-        return; // stopping mid-backoff: left unacked, the broker requeues it when the channel closes
+        // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
+        return;
       }
     }
     this.recordForKillSwitch(outcome);
@@ -376,19 +377,25 @@ export class QueueConsumer {
    * come back behind the messages that followed it. Each retry waits the policy's delay, then runs
    * the handler again with `getRetryCount()` one higher, until it succeeds or the policy parks it.
    * Returns the last attempt (its retry count is what the DLQ copy carries); still 'retry' only if
-   * the consumer stopped meanwhile.
+   * the consumer stopped meanwhile or the channel the delivery came on was replaced (the broker
+   * has then requeued it, to be delivered again: retrying this one too would run it twice).
    */
-  private async retryInPlace(message: ConsumeMessage, first: DeliveryOutcome): Promise<{ attempt: ConsumeMessage; outcome: DeliveryOutcome }> {
+  private async retryInPlace(
+    message: ConsumeMessage,
+    first: DeliveryOutcome,
+    generation: number,
+  ): Promise<{ attempt: ConsumeMessage; outcome: DeliveryOutcome }> {
     let attempt = message;
     let outcome = first;
-    while (outcome.kind === 'retry' && !this.stopped.signal.aborted) {
+    const current = (): boolean => !this.stopped.signal.aborted && generation === this.generation;
+    while (outcome.kind === 'retry' && current()) {
       this.deps.logger.warn(
         `retry ${outcome.retry} of a message of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
           `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
       );
       this.metrics.settled('retry');
       await delay(outcome.delayMs, this.stopped.signal);
-      if (this.stopped.signal.aborted) {
+      if (!current()) {
         break;
       }
       attempt = withRetryCount(message, outcome.retry);
