@@ -3,7 +3,8 @@ import { Controller, type INestApplication, Injectable } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { OnEvent, RabbitClient, RabbitMQModule, type RabbitMQModuleOptions, RabbitServer } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitClient, RabbitMQModule, type RabbitMQModuleOptions } from '../src/rabbitmq/index.js';
+import { RabbitServer } from '../src/rabbitmq/admin.js';
 import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -19,7 +20,7 @@ class Pings {
 class PingHandler {
   constructor(private readonly pings: Pings) {}
 
-  @OnEvent('ping.sent')
+  @HandleEvent('ping.sent')
   onPing(@Payload() body: unknown): void {
     this.pings.received.push(body);
   }

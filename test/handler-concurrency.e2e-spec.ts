@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { OnEvent } from '../src/rabbitmq/index.js';
+import { HandleEvent } from '../src/rabbitmq/index.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -26,7 +26,7 @@ class Work {
 class ThrottledHandler {
   constructor(private readonly work: Work) {}
 
-  @OnEvent('work.item', { prefetch: PREFETCH, concurrency: CONCURRENCY })
+  @HandleEvent('work.item', { prefetch: PREFETCH, concurrency: CONCURRENCY })
   async onItem(@Payload() item: { n: string }): Promise<void> {
     this.work.running += 1;
     this.work.mostRunning = Math.max(this.work.mostRunning, this.work.running);

@@ -339,7 +339,7 @@ describe('k8s manifests: autoscaling', () => {
   let queues: string[];
 
   beforeAll(async () => {
-    // The queues the app declares for its @OnEvent handlers, named with the ConfigMap's SERVICE_NAME.
+    // The queues the app declares for its @HandleEvent handlers, named with the ConfigMap's SERVICE_NAME.
     queues = await discoverHandlerQueues(loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL }));
   });
 

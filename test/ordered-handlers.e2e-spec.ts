@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { deadLetterQueueName, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -28,7 +29,7 @@ class Ledger {
 class LedgerHandler {
   constructor(private readonly ledger: Ledger) {}
 
-  @OnEvent('ledger.entry', { ordered: true })
+  @HandleEvent('ledger.entry', { ordered: true })
   @Retry({ attempts: 2, delaysMs: DELAYS })
   async onEntry(@Payload() entry: { seq: number }, @Ctx() context: RabbitContext): Promise<void> {
     const { ledger } = this;
@@ -134,7 +135,7 @@ class Received {
 class SharedOrderedHandler {
   constructor(private readonly received: Received) {}
 
-  @OnEvent('shared.entry', { ordered: true, queue: SHARED_QUEUE })
+  @HandleEvent('shared.entry', { ordered: true, queue: SHARED_QUEUE })
   onEntry(@Payload() entry: { seq: number }): void {
     this.received.seqs.push(entry.seq);
   }
@@ -149,7 +150,7 @@ class Attempts {
 class SlowRetryHandler {
   constructor(private readonly attempts: Attempts) {}
 
-  @OnEvent('slow.entry', { ordered: true })
+  @HandleEvent('slow.entry', { ordered: true })
   @Retry({ attempts: 3, delaysMs: [20_000] })
   onEntry(): void {
     this.attempts.count += 1;

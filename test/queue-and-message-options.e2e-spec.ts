@@ -4,18 +4,8 @@ import { Controller, Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { MessageProperties } from 'amqplib';
-import {
-  deadLetterQueueName,
-  OnEvent,
-  PublishRejectedError,
-  RabbitClient,
-  RabbitConnections,
-  RabbitContext,
-  RabbitMQModule,
-  RabbitServer,
-  Retry,
-  retryQueueName,
-} from '../src/rabbitmq/index.js';
+import { HandleEvent, PublishRejectedError, RabbitClient, RabbitContext, RabbitMQModule, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, RabbitConnections, RabbitServer, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -67,32 +57,32 @@ class Gates {
 class OptionHandlers {
   constructor(private readonly gates: Gates) {}
 
-  @OnEvent('opt.capped', { prefetch: 1, queueArguments: { maxLength: 2, overflow: 'reject-publish' } })
+  @HandleEvent('opt.capped', { prefetch: 1, queueArguments: { maxLength: 2, overflow: 'reject-publish' } })
   capped(@Payload() body: { n: number }, @Ctx() context: RabbitContext): Promise<void> {
     return this.gates.pass('capped', body.n, context);
   }
 
-  @OnEvent('opt.dropped', { prefetch: 1, queueArguments: { maxLength: 2, overflow: 'drop-head' } })
+  @HandleEvent('opt.dropped', { prefetch: 1, queueArguments: { maxLength: 2, overflow: 'drop-head' } })
   dropped(@Payload() body: { n: number }, @Ctx() context: RabbitContext): Promise<void> {
     return this.gates.pass('dropped', body.n, context);
   }
 
-  @OnEvent('opt.ttl', { prefetch: 1, queueArguments: { messageTtlMs: 300 } })
+  @HandleEvent('opt.ttl', { prefetch: 1, queueArguments: { messageTtlMs: 300 } })
   ttl(@Payload() body: { n: number }, @Ctx() context: RabbitContext): Promise<void> {
     return this.gates.pass('ttl', body.n, context);
   }
 
-  @OnEvent('opt.priority', { prefetch: 1, queueType: 'classic', queueArguments: { maxPriority: 10 } })
+  @HandleEvent('opt.priority', { prefetch: 1, queueType: 'classic', queueArguments: { maxPriority: 10 } })
   priority(@Payload() body: { n: number }, @Ctx() context: RabbitContext): Promise<void> {
     return this.gates.pass('priority', body.n, context);
   }
 
-  @OnEvent('opt.expiring', { prefetch: 1 })
+  @HandleEvent('opt.expiring', { prefetch: 1 })
   expiring(@Payload() body: { n: number }, @Ctx() context: RabbitContext): Promise<void> {
     return this.gates.pass('expiring', body.n, context);
   }
 
-  @OnEvent('opt.carried')
+  @HandleEvent('opt.carried')
   @Retry({ attempts: 1, delaysMs: [RETRY_DELAY] })
   carried(@Payload() body: { n: number }, @Ctx() context: RabbitContext): void {
     const list = this.gates.seen.get('carried') ?? [];
@@ -232,13 +222,13 @@ const CONFLICT_QUEUE = `t-qarg-conflict-${randomUUID().slice(0, 8)}`;
 
 @Controller()
 class BoundedBefore {
-  @OnEvent('conflict.event', { queue: CONFLICT_QUEUE, queueArguments: { maxLength: 5 } })
+  @HandleEvent('conflict.event', { queue: CONFLICT_QUEUE, queueArguments: { maxLength: 5 } })
   handle(): void {}
 }
 
 @Controller()
 class BoundedAfter {
-  @OnEvent('conflict.event', { queue: CONFLICT_QUEUE, queueArguments: { maxLength: 10 } })
+  @HandleEvent('conflict.event', { queue: CONFLICT_QUEUE, queueArguments: { maxLength: 10 } })
   handle(): void {}
 }
 

@@ -1,7 +1,11 @@
-import type { QueueType, TlsOptions } from '../rabbitmq/index.js';
+import type { QueueType } from '../rabbitmq/index.js';
+import type { TlsOptions } from '../rabbitmq/admin.js';
+import type { TableOptionName } from '../rabbitmq/options/module-option-table.js';
 
 /** The validated configuration the rest of the app receives (by injection of AppConfig). */
 export class AppConfig {
+  /** Every option of MODULE_OPTION_TABLE by its forRoot name, read from its variable (passed to RabbitMQModule as is). */
+  moduleOptions!: Partial<Record<TableOptionName, number>>;
   port!: number;
   amqpUrls!: string[];
   serviceName!: string;

@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
-import { OnEvent, RabbitClient } from '../rabbitmq/index.js';
+import { HandleEvent, RabbitClient } from '../rabbitmq/index.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
 import { StockLedger } from './stock-ledger.js';
 
@@ -16,7 +16,7 @@ export class InventoryHandler {
     private readonly events: RabbitClient,
   ) {}
 
-  @OnEvent(ORDER_CREATED)
+  @HandleEvent(ORDER_CREATED)
   async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {
     const result = this.stock.reserve(order.orderId, order.items);
     if (result.reserved) {

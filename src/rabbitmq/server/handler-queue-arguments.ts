@@ -5,7 +5,7 @@ import type { QueueType } from '../options/rabbitmq-options.interface.js';
 export type QueueOverflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 
 /**
- * Queue arguments a handler may set (`@OnEvent(pattern, { queueArguments })`). Only arguments
+ * Queue arguments a handler may set (`@HandleEvent(pattern, { queueArguments })`). Only arguments
  * that cannot break warren's own guarantees are offered; dead-lettering, queue type and the
  * delivery limit stay warren's. Changing one on an existing queue is a topology conflict (the
  * broker never changes a queue's arguments): delete the queue or give the handler a new `queue`.

@@ -1,9 +1,12 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { moduleOption } from '../options/module-option-table.js';
+import type { RetryPolicy } from '../failure/retry-policy.js';
+import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName } from '../topology/topology-names.js';
+import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
-import type { HandlerExtras } from './handler-extras.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
@@ -13,7 +16,9 @@ export interface HandlerDefinition {
   handlerName: string;
   prefetch: number;
   timeoutMs: number;
-  /** Single active consumer, one at a time, retries in place (see `OnEventOptions.ordered`). */
+  /** `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
+  retryPolicy: RetryPolicy;
+  /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`). */
   ordered: boolean;
   /** Most deliveries running the handler at once (≤ prefetch). */
   concurrency: number;
@@ -36,6 +41,7 @@ export class HandlerRegistry {
     private readonly serviceName: string,
     private readonly defaultPrefetch: number,
     private readonly defaultTimeoutMs: number,
+    private readonly defaultRetryPolicy: RetryPolicy,
     private readonly defaultQueueType: QueueType = 'quorum',
   ) {}
 
@@ -51,10 +57,10 @@ export class HandlerRegistry {
     }
     // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
     const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
-    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
-      throw new HandlerRegistrationError(
-        `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
-      );
+    // The same bound as the module-level prefetch (module-option-table.ts), not a copy of it.
+    const { min, max } = moduleOption('prefetch');
+    if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max!) {
+      throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }
     const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
@@ -72,15 +78,17 @@ export class HandlerRegistry {
     if (existing) {
       throw new HandlerRegistrationError(
         `handlers '${existing.handlerName}' (${existing.pattern}) and '${handlerName}' (${pattern}) would share queue '${queue}'; ` +
-          'give one of them its own queue with @OnEvent(pattern, { queue })',
+          'give one of them its own queue with @HandleEvent(pattern, { queue })',
       );
     }
+    const retryPolicy = retryPolicyOf(extras.method) ?? this.defaultRetryPolicy;
     const definition: HandlerDefinition = {
       queue,
       pattern,
       handlerName,
       prefetch,
       timeoutMs,
+      retryPolicy,
       ordered,
       concurrency,
       queueType,
@@ -108,4 +116,9 @@ export class HandlerRegistry {
   all(): HandlerDefinition[] {
     return [...this.byQueue.values()];
   }
+}
+
+/** `@Retry` metadata of a handler method (validated when the class was declared). */
+function retryPolicyOf(method: object | undefined): RetryPolicy | undefined {
+  return method ? (Reflect.getMetadata(RETRY_POLICY_METADATA, method) as RetryPolicy | undefined) : undefined;
 }

@@ -15,12 +15,12 @@ import { deadLetterQueueName } from '../topology/topology-names.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import type { DeliveryOutcome } from './delivery-outcome.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
-import { withRetryCount } from './rabbit-context.js';
+import { withRetryCount } from '../wire/message-headers.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;

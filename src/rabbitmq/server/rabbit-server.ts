@@ -11,13 +11,12 @@ import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
-import type { HandlerExtras } from './handler-extras.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
  * The Nest transport strategy: attach it with
- * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@OnEvent` /
+ * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@HandleEvent` /
  * `@EventPattern` handler gets its own queue and consumer; see QueueConsumer for settlement.
  */
 @Injectable()
@@ -38,7 +37,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.queueType);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.queueType);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -71,7 +70,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     const normalized = this.normalizePattern(pattern as string);
     if (!isEventHandler) {
       throw new HandlerRegistrationError(
-        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @OnEvent or @EventPattern`,
+        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @HandleEvent or @EventPattern`,
       );
     }
     callback.isEventHandler = true;
@@ -90,7 +89,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           new QueueConsumer(definition, {
             connection: this.connections.get('consumer'),
             publisher: this.publisher,
-            processor: new DeliveryProcessor(definition, this.decoder, this.options.retry),
+            processor: new DeliveryProcessor(definition, this.decoder),
             exchange: this.options.exchange,
             queueType: definition.queueType,
             deliveryLimit: this.options.deliveryLimit,
