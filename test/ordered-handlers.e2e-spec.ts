@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
-import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
+import { deadLetterQueueName, RabbitMQHealthIndicator, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
+import { holdsFor } from './support/holds-for.js';
 import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
@@ -141,6 +142,34 @@ class SharedOrderedHandler {
   }
 }
 
+const GATED_QUEUE = `t-ordered-gated-${randomUUID().slice(0, 8)}`;
+
+@Injectable()
+class Gate {
+  held = 0;
+  private release!: () => void;
+  private readonly opened = new Promise<void>((resolve) => (this.release = resolve));
+
+  async pass(): Promise<void> {
+    this.held += 1;
+    await this.opened;
+  }
+
+  open(): void {
+    this.release();
+  }
+}
+
+@Controller()
+class GatedOrderedHandler {
+  constructor(private readonly gate: Gate) {}
+
+  @HandleEvent('gated.entry', { ordered: true, queue: GATED_QUEUE, timeoutMs: 60_000 })
+  onEntry(): Promise<void> {
+    return this.gate.pass();
+  }
+}
+
 @Injectable()
 class Attempts {
   count = 0;
@@ -186,6 +215,43 @@ describe('ordered handlers across replicas and at shutdown', () => {
       await first.app.close().catch(() => undefined);
       await second.app.close().catch(() => undefined);
       await removeTopology(first.exchange, [SHARED_QUEUE]);
+      await removeTopology(second.exchange, []);
+    }
+  }, 60_000);
+
+  it('readiness: the active replica holding a message is stuck, the standby with a backlog it cannot get is not', async () => {
+    const options = { stuckConsumerMs: 1_000 };
+    const first = await startProbeApp('sac-ready-a', [GatedOrderedHandler], options, [Gate]);
+    const second = await startProbeApp('sac-ready-b', [GatedOrderedHandler], options, [Gate]);
+    const broker = await BrokerProbe.open();
+    try {
+      for (let seq = 1; seq <= 5; seq++) {
+        broker.publish(first.exchange, 'gated.entry', JSON.stringify({ seq }), { contentType: 'application/json' });
+      }
+      const [active, standby] = await waitFor('one replica holding the first entry', () =>
+        first.app.get(Gate).held > 0 ? [first, second] : second.app.get(Gate).held > 0 ? [second, first] : undefined,
+      );
+      const reasonsOf = async (app: ProbeApp): Promise<string[]> => {
+        const result = (await app.app.get(RabbitMQHealthIndicator).isReady()) as unknown as { rabbitmq: { status: string; reasons?: string[] } };
+        return result.rabbitmq.reasons ?? [];
+      };
+      const stuck = await waitFor(
+        'the active replica reported stuck',
+        async () => (await reasonsOf(active)).find((reason) => reason.includes(`consumer of ${GATED_QUEUE} stuck`)),
+        { timeoutMs: 15_000 },
+      );
+      expect(stuck).toContain('1 in flight');
+      expect(await broker.ready(GATED_QUEUE)).toBe(4);
+      // Past stuckConsumerMs and the 2 s depth cache, the standby still sees the backlog and stays ready.
+      await holdsFor('the standby ready', async () => (await reasonsOf(standby)).length === 0, { durationMs: 4_000, intervalMs: 250 });
+      expect(await broker.ready(GATED_QUEUE)).toBe(4);
+    } finally {
+      first.app.get(Gate).open();
+      second.app.get(Gate).open();
+      await broker.close();
+      await first.app.close().catch(() => undefined);
+      await second.app.close().catch(() => undefined);
+      await removeTopology(first.exchange, [GATED_QUEUE]);
       await removeTopology(second.exchange, []);
     }
   }, 60_000);

@@ -18,6 +18,7 @@ function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): 
     killSwitch: 'closed',
     inFlight: 0,
     running: 0,
+    ordered: false,
     lastProgressAt: 0,
     ...overrides,
   };

@@ -65,6 +65,11 @@ export interface QueueConsumerStatus {
   inFlight: number;
   /** Deliveries running the handler now (at most the handler's `concurrency`). */
   running: number;
+  /**
+   * A single-active-consumer queue (ordered handler): on a standby replica the broker sends nothing
+   * while the queue has messages, so a ready backlog alone does not mean this consumer is stuck.
+   */
+  ordered: boolean;
   /** Epoch ms of the last settlement, or of when consuming started if nothing was settled since. */
   lastProgressAt: number;
 }
@@ -172,6 +177,7 @@ export class QueueConsumer {
       killSwitch: this.killSwitch.state,
       inFlight: this.unsettled.size,
       running: this.slots.active,
+      ordered: this.definition.ordered,
       lastProgressAt: this.lastProgressAt,
     };
   }
@@ -402,6 +408,7 @@ export class QueueConsumer {
       const startedAt = performance.now();
       outcome = await this.deps.processor.process(attempt);
       this.metrics.handled((performance.now() - startedAt) / 1000);
+      this.lastProgressAt = Date.now(); // an attempt made: working through its retries, not stuck
     }
     return { attempt, outcome };
   }
