@@ -31,6 +31,7 @@ const ROOT_TYPES = [
   'CodecName',
   'MessageCodec',
   'HandleEventOptions',
+  'HandlerQueueArguments',
   'PublishOptions',
   'PublishReceipt',
   'QueueType',

@@ -14,6 +14,7 @@ export { RabbitClient } from './client/rabbit-client.js';
 export { RabbitContext } from './server/rabbit-context.js';
 export type { PublishOptions } from './publisher/message-properties.js';
 export type { PublishReceipt } from './publisher/publish-receipt.js';
+export type { HandlerQueueArguments } from './server/handler-queue-arguments.js';
 export type { MessageCodec } from './codec/message-codec.interface.js';
 export type { CodecName } from './codec/codec-registry.js';
 export { WarrenError } from './errors/warren.error.js';

@@ -3,6 +3,8 @@ import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { EventPattern } from '@nestjs/microservices';
 import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
+import type { QueueType } from '../options/rabbitmq-options.interface.js';
+import type { HandlerQueueArguments } from '../server/handler-queue-arguments.js';
 
 /** Stateless, so one instance serves every handler. */
 const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
@@ -21,6 +23,25 @@ export interface HandleEventOptions {
   prefetch?: number;
   /** Longest this handler may run, in ms; defaults to the module's `handlerTimeoutMs`. */
   timeoutMs?: number;
+  /**
+   * Ordered processing: the queue gets `x-single-active-consumer` (one consumer of all replicas
+   * receives, the others stand by), the handler takes one message at a time (prefetch 1), and a
+   * failure is retried in place — the message keeps its slot through the `@Retry` backoff, then is
+   * parked — so nothing behind it overtakes it. The trade-off: one message at a time across all
+   * replicas, and a failing message holds up the queue for its whole backoff.
+   * @default false
+   */
+  ordered?: boolean;
+  /**
+   * Most deliveries of this handler running at once, separate from `prefetch` (e.g. prefetch 50,
+   * concurrency 5: 50 delivered and counted against the byte budget, 5 running). At most prefetch.
+   * @default the handler's prefetch
+   */
+  concurrency?: number;
+  /** Length bound with overflow, message TTL, max priority of this handler's queue (see HandlerQueueArguments). */
+  queueArguments?: HandlerQueueArguments;
+  /** Queue type of this handler's queue, its retry queues and DLQ; `maxPriority` needs 'classic'. @default the module's `queueType` */
+  queueType?: QueueType;
 }
 
 /**

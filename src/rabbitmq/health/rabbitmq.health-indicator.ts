@@ -78,7 +78,8 @@ export class RabbitMQHealthIndicator {
     const now = Date.now();
     for (const status of this.server.consumerStatus()) {
       const ready = queues[status.queue]?.messages ?? 0;
-      const hasWork = ready > 0 || status.inFlight > 0;
+      // A standby of an ordered (single-active-consumer) queue gets nothing however many are ready.
+      const hasWork = status.inFlight > 0 || (ready > 0 && !status.ordered);
       const idleMs = now - status.lastProgressAt;
       if (status.consuming && hasWork && idleMs > this.options.stuckConsumerMs) {
         problems.push(

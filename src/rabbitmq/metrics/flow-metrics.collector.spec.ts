@@ -17,6 +17,8 @@ function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): 
     pausedFor: [],
     killSwitch: 'closed',
     inFlight: 0,
+    running: 0,
+    ordered: false,
     lastProgressAt: 0,
     ...overrides,
   };

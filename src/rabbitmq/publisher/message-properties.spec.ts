@@ -69,4 +69,13 @@ describe('buildMessageProperties', () => {
     expect(first.headers).toEqual({});
     expect(first.headers).not.toBe(second.headers);
   });
+
+  it('sets expiration (as AMQP wants it, a string of ms) and priority only when given, and refuses bad ones', () => {
+    expect(buildMessageProperties(BASE)).not.toHaveProperty('expiration');
+    expect(buildMessageProperties(BASE)).not.toHaveProperty('priority');
+    const properties = buildMessageProperties({ ...BASE, options: { expiration: 60_000, priority: 7, headers: { 'x-tenant': 'acme' } } });
+    expect(properties).toMatchObject({ expiration: '60000', priority: 7, headers: { 'x-tenant': 'acme' } });
+    expect(() => buildMessageProperties({ ...BASE, options: { priority: 256 } })).toThrow(/priority must be an integer from 0 to 255, got 256/);
+    expect(() => buildMessageProperties({ ...BASE, options: { expiration: -5 } })).toThrow(/expiration must be an integer number of ms/);
+  });
 });

@@ -36,7 +36,45 @@ describe('HandlerRegistry', () => {
       prefetch: 50,
       timeoutMs: 30_000,
       retryPolicy: DEFAULT_RETRY_POLICY,
+      ordered: false,
+      concurrency: 50,
+      queueType: 'quorum',
+      queueArguments: {},
       callback,
+    });
+  });
+
+  it('gives an ordered handler prefetch 1, concurrency 1 and a single-active-consumer queue', () => {
+    const definition = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY).register('order.created', handler(), {
+      handler: 'ledger.order',
+      ordered: true,
+    });
+    expect(definition).toMatchObject({ ordered: true, prefetch: 1, concurrency: 1, queueArguments: { 'x-single-active-consumer': true } });
+  });
+
+  it('refuses an ordered handler with a prefetch or concurrency above 1', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
+    expect(registrationErrorOf(() => registry.register('a', handler(), { handler: 'x.a', ordered: true, prefetch: 10 })).message).toMatch(
+      /ordered handler 'x\.a' takes one message at a time: remove its prefetch/,
+    );
+    expect(registrationErrorOf(() => registry.register('b', handler(), { handler: 'x.b', ordered: true, concurrency: 2 })).message).toMatch(
+      /concurrency of handler 'x\.b' must be an integer from 1 to its prefetch \(1\), got 2: an ordered handler runs one message at a time/,
+    );
+  });
+
+  it('keeps concurrency separate from prefetch, and no larger', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
+    expect(registry.register('a', handler(), { handler: 'x.a', concurrency: 5 })).toMatchObject({ prefetch: 50, concurrency: 5 });
+    expect(registrationErrorOf(() => registry.register('b', handler(), { handler: 'x.b', prefetch: 4, concurrency: 5 })).message).toMatch(
+      /concurrency of handler 'x\.b' must be an integer from 1 to its prefetch \(4\), got 5: raise prefetch or lower concurrency/,
+    );
+  });
+
+  it('takes a per-handler queue type over the module default', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY, 'quorum');
+    expect(registry.register('a', handler(), { handler: 'x.a', queueType: 'classic', queueArguments: { maxPriority: 5 } })).toMatchObject({
+      queueType: 'classic',
+      queueArguments: { 'x-max-priority': 5 },
     });
   });
 

@@ -6,6 +6,8 @@ import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
+import type { QueueType } from '../options/rabbitmq-options.interface.js';
+import { handlerQueueArguments } from './handler-queue-arguments.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
 export interface HandlerDefinition {
@@ -16,6 +18,13 @@ export interface HandlerDefinition {
   timeoutMs: number;
   /** `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
   retryPolicy: RetryPolicy;
+  /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`). */
+  ordered: boolean;
+  /** Most deliveries running the handler at once (≤ prefetch). */
+  concurrency: number;
+  queueType: QueueType;
+  /** The handler's own queue arguments (`x-max-length`, `x-single-active-consumer`…), validated. */
+  queueArguments: Record<string, unknown>;
   callback: MessageHandler;
 }
 
@@ -33,6 +42,7 @@ export class HandlerRegistry {
     private readonly defaultPrefetch: number,
     private readonly defaultTimeoutMs: number,
     private readonly defaultRetryPolicy: RetryPolicy,
+    private readonly defaultQueueType: QueueType = 'quorum',
   ) {}
 
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
@@ -41,7 +51,12 @@ export class HandlerRegistry {
     }
     const handlerName = extras.handler ?? pattern;
     const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
-    const prefetch = extras.prefetch ?? this.defaultPrefetch;
+    const ordered = extras.ordered === true;
+    if (ordered && extras.prefetch !== undefined && extras.prefetch !== 1) {
+      throw new HandlerRegistrationError(`ordered handler '${handlerName}' takes one message at a time: remove its prefetch (or ordered)`);
+    }
+    // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
+    const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
     // The same bound as the module-level prefetch (module-option-table.ts), not a copy of it.
     const { min, max } = moduleOption('prefetch');
     if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max!) {
@@ -53,6 +68,12 @@ export class HandlerRegistry {
         `timeoutMs of handler '${handlerName}' must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
       );
     }
+    const concurrency = this.concurrencyOf(handlerName, extras, prefetch);
+    const queueType = extras.queueType ?? this.defaultQueueType;
+    if (queueType !== 'quorum' && queueType !== 'classic') {
+      throw new HandlerRegistrationError(`queueType of handler '${handlerName}' must be 'quorum' or 'classic', got '${String(queueType)}'`);
+    }
+    const queueArguments = handlerQueueArguments(handlerName, queueType, { ordered, queueArguments: extras.queueArguments });
     const existing = this.byQueue.get(queue);
     if (existing) {
       throw new HandlerRegistrationError(
@@ -61,9 +82,35 @@ export class HandlerRegistry {
       );
     }
     const retryPolicy = retryPolicyOf(extras.method) ?? this.defaultRetryPolicy;
-    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, retryPolicy, callback };
+    const definition: HandlerDefinition = {
+      queue,
+      pattern,
+      handlerName,
+      prefetch,
+      timeoutMs,
+      retryPolicy,
+      ordered,
+      concurrency,
+      queueType,
+      queueArguments,
+      callback,
+    };
     this.byQueue.set(queue, definition);
     return definition;
+  }
+
+  private concurrencyOf(handlerName: string, extras: HandlerExtras, prefetch: number): number {
+    const { concurrency } = extras;
+    if (concurrency === undefined) {
+      return prefetch;
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > prefetch) {
+      throw new HandlerRegistrationError(
+        `concurrency of handler '${handlerName}' must be an integer from 1 to its prefetch (${prefetch}), got ${String(concurrency)}` +
+          (extras.ordered ? ': an ordered handler runs one message at a time' : ': raise prefetch or lower concurrency'),
+      );
+    }
+    return concurrency;
   }
 
   all(): HandlerDefinition[] {

@@ -14,11 +14,13 @@ import { guardedSetup } from '../topology/guarded-setup.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
+import { withRetryCount } from '../wire/message-headers.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -61,6 +63,13 @@ export interface QueueConsumerStatus {
   pausedFor: PauseReason[];
   killSwitch: KillSwitchState;
   inFlight: number;
+  /** Deliveries running the handler now (at most the handler's `concurrency`). */
+  running: number;
+  /**
+   * A single-active-consumer queue (ordered handler): on a standby replica the broker sends nothing
+   * while the queue has messages, so a ready backlog alone does not mean this consumer is stuck.
+   */
+  ordered: boolean;
   /** Epoch ms of the last settlement, or of when consuming started if nothing was settled since. */
   lastProgressAt: number;
 }
@@ -86,6 +95,10 @@ export class QueueConsumer {
   private readonly pauses = new Set<PauseReason>();
   private readonly killSwitch: KillSwitch;
   private readonly keeper: FailedMessageKeeper;
+  /** Handler runs at once: the handler's `concurrency` (deliveries beyond it wait, already counted in prefetch and bytes). */
+  private readonly slots: ConcurrencyLimit;
+  /** Wakes an ordered handler's in-place retry backoff early when the consumer stops. */
+  private readonly stopped = new AbortController();
   private consumerTag?: string;
   /** The amqplib channel under the wrapper, as of the last setup: prefetch is set on it, awaited. */
   private rawChannel?: Channel;
@@ -111,6 +124,7 @@ export class QueueConsumer {
     this.window = new AdaptivePrefetch(deps.prefetch, deps.maxMessageBytes);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.keeper = new FailedMessageKeeper(definition, deps);
+    this.slots = new ConcurrencyLimit(definition.concurrency);
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -162,6 +176,8 @@ export class QueueConsumer {
       pausedFor: [...this.pauses],
       killSwitch: this.killSwitch.state,
       inFlight: this.unsettled.size,
+      running: this.slots.active,
+      ordered: this.definition.ordered,
       lastProgressAt: this.lastProgressAt,
     };
   }
@@ -193,6 +209,7 @@ export class QueueConsumer {
 
   private async drain(graceMs: number): Promise<void> {
     clearTimeout(this.cooldown);
+    this.stopped.abort();
     await this.pause('shutdown');
     await waitAtMost(this.whenAllSettled(), graceMs);
     if (this.unsettled.size > 0) {
@@ -281,6 +298,7 @@ export class QueueConsumer {
           pattern: this.definition.pattern,
           deliveryLimit: this.deps.deliveryLimit,
           deadLetterBound: this.deps.topology.deadLetterBound,
+          arguments: this.definition.queueArguments,
         },
         this.deps.topology,
       );
@@ -328,12 +346,29 @@ export class QueueConsumer {
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
+    await this.slots.acquire();
+    try {
+      await this.handleInSlot(message, generation);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async handleInSlot(message: ConsumeMessage, generation: number): Promise<void> {
     const startedAt = performance.now();
-    const outcome = await this.deps.processor.process(message);
+    let attempt = message;
+    let outcome = await this.deps.processor.process(attempt);
     this.metrics.handled((performance.now() - startedAt) / 1000);
+    if (this.definition.ordered) {
+      ({ attempt, outcome } = await this.retryInPlace(message, outcome, generation));
+      if (outcome.kind === 'retry') {
+        // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
+        return;
+      }
+    }
     this.recordForKillSwitch(outcome);
     try {
-      const settled = await this.settle(message, outcome, generation);
+      const settled = await this.settle(message, outcome, generation, attempt);
       this.lastProgressAt = Date.now();
       this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
     } catch (error) {
@@ -343,8 +378,51 @@ export class QueueConsumer {
     }
   }
 
-  /** Settles the delivery; returns what really happened (a retry may end up parked). */
-  private async settle(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): Promise<DeliveryOutcome['kind']> {
+  /**
+   * An ordered handler's retries happen here, in its slot: a copy sent to a retry queue would
+   * come back behind the messages that followed it. Each retry waits the policy's delay, then runs
+   * the handler again with `getRetryCount()` one higher, until it succeeds or the policy parks it.
+   * Returns the last attempt (its retry count is what the DLQ copy carries); still 'retry' only if
+   * the consumer stopped meanwhile or the channel the delivery came on was replaced (the broker
+   * has then requeued it, to be delivered again: retrying this one too would run it twice).
+   */
+  private async retryInPlace(
+    message: ConsumeMessage,
+    first: DeliveryOutcome,
+    generation: number,
+  ): Promise<{ attempt: ConsumeMessage; outcome: DeliveryOutcome }> {
+    let attempt = message;
+    let outcome = first;
+    const current = (): boolean => !this.stopped.signal.aborted && generation === this.generation;
+    while (outcome.kind === 'retry' && current()) {
+      this.deps.logger.warn(
+        `retry ${outcome.retry} of a message of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
+          `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
+      );
+      this.metrics.settled('retry');
+      await delay(outcome.delayMs, this.stopped.signal);
+      if (!current()) {
+        break;
+      }
+      attempt = withRetryCount(message, outcome.retry);
+      const startedAt = performance.now();
+      outcome = await this.deps.processor.process(attempt);
+      this.metrics.handled((performance.now() - startedAt) / 1000);
+      this.lastProgressAt = Date.now(); // an attempt made: working through its retries, not stuck
+    }
+    return { attempt, outcome };
+  }
+
+  /**
+   * Settles the delivery; returns what really happened (a retry may end up parked). `attempt` is
+   * the message as last handled (an ordered handler's in-place retry count), for the copy.
+   */
+  private async settle(
+    message: ConsumeMessage,
+    outcome: DeliveryOutcome,
+    generation: number,
+    attempt: ConsumeMessage = message,
+  ): Promise<DeliveryOutcome['kind']> {
     if (generation !== this.generation) {
       return outcome.kind; // stale delivery tag: the broker has already requeued this message
     }
@@ -352,7 +430,7 @@ export class QueueConsumer {
     if (outcome.kind !== 'ack') {
       let kept: DeliveryOutcome['kind'] | 'not-copied';
       try {
-        kept = await this.keeper.keep(message, outcome);
+        kept = await this.keeper.keep(attempt, outcome);
       } catch (error) {
         // The broker could not take the copy now (down, blocked, slow): neither retried nor
         // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
@@ -419,6 +497,19 @@ export class QueueConsumer {
       this.deps.logger.log(`kill switch on ${this.definition.queue}: recovered`);
     }
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -37,7 +37,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.queueType);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -91,12 +91,12 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             publisher: this.publisher,
             processor: new DeliveryProcessor(definition, this.decoder),
             exchange: this.options.exchange,
-            queueType: this.options.queueType,
+            queueType: definition.queueType,
             deliveryLimit: this.options.deliveryLimit,
             topology: {
               scratch: this.connections.scratchChannel('consumer'),
               reporter: this.connections.reporter('consumer'),
-              queueType: this.options.queueType,
+              queueType: definition.queueType,
               unroutedBound: unroutedBound(this.options),
               deadLetterBound: deadLetterBound(this.options),
             },

@@ -79,6 +79,8 @@ export interface HandlerQueueSpec {
   deliveryLimit: number;
   /** Bound of its dead-letter queue. */
   deadLetterBound: QueueBound;
+  /** The handler's own arguments (length bound, TTL, priority, single active consumer), validated at registration. */
+  arguments?: Record<string, unknown>;
 }
 
 /** Declares a handler queue, its dead-letter queue, and binds it to the exchange by pattern. */
@@ -94,6 +96,8 @@ export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSp
         // (delivery limit reached); our own dead-lettering adds the reason headers.
         ...deadLetterTo(dlq, context.queueType),
         ...(context.queueType === 'quorum' ? { 'x-delivery-limit': spec.deliveryLimit } : {}),
+        // Last, so the handler's overflow replaces the quorum default (reject-publish).
+        ...spec.arguments,
       },
     }),
   );

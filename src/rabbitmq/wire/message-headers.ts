@@ -26,3 +26,12 @@ export function readRetryCount(message: ConsumeMessage): number {
   const value = Number(message.properties.headers?.[HEADER_RETRY_COUNT] ?? 0);
   return Number.isInteger(value) && value >= 0 ? value : 0;
 }
+
+/**
+ * The message as seen by its `retry`-th in-place retry (ordered handlers): the same delivery,
+ * with the retry count a copy through a retry queue would have carried.
+ */
+export function withRetryCount(message: ConsumeMessage, retry: number): ConsumeMessage {
+  const headers = { ...message.properties.headers, [HEADER_RETRY_COUNT]: retry };
+  return { ...message, properties: { ...message.properties, headers } };
+}
