@@ -77,3 +77,15 @@ export type { CodecName } from './codec/codec-registry.js';
 export type { Compression } from './codec/compression.js';
 export { UnknownCodecError } from './codec/unknown-codec.error.js';
 export { JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE, MSGPACK_LEGACY_CONTENT_TYPE } from './rabbitmq.constants.js';
+export { HandleRequest, type HandleRequestOptions } from './decorators/handle-request.decorator.js';
+export { RabbitRequester, type RequestOptions, DIRECT_REPLY_TO } from './rpc/rabbit-requester.js';
+export {
+  RequestError,
+  RequestTimeoutError,
+  RemoteHandlerError,
+  RequestsInFlightExceededError,
+  RequestConnectionLostError,
+  RequestNotSentError,
+} from './errors/request.errors.js';
+export { RequestErrorFilter } from './http/request-error.filter.js';
+export type { RequestOutcome } from './metrics/rabbitmq-metrics.js';

@@ -11,6 +11,7 @@ import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js'
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
+import { RabbitRequester } from './rpc/rabbit-requester.js';
 import { RetryPolicyInterceptor } from './retry/retry-policy.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
@@ -32,6 +33,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitConnections,
     RabbitPublisher,
     RabbitClient,
+    RabbitRequester,
     RabbitServer,
     RabbitLifecycle,
     QueueDepthReader,
@@ -46,6 +48,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitConnections,
     RabbitPublisher,
     RabbitClient,
+    RabbitRequester,
     RabbitServer,
     RabbitLifecycle,
     RabbitMQHealthIndicator,

@@ -14,6 +14,8 @@ import {
   MEMORY_LOW_WATERMARK_RATIO,
   DEFAULT_EVENTS_EXCHANGE,
   DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_KILL_SWITCH_COOLDOWN_MS,
   DEFAULT_KILL_SWITCH_FAILURE_RATIO,
   DEFAULT_KILL_SWITCH_WINDOW,
@@ -62,6 +64,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
     retry: DEFAULT_RETRY_POLICY,
     handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+    maxRequestsInFlight: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
     deliveryLimit: DEFAULT_DELIVERY_LIMIT,
     deadLetterMaxLength: DEFAULT_DEAD_LETTER_MAX_LENGTH,
     unroutedMaxLength: DEFAULT_UNROUTED_MAX_LENGTH,
@@ -126,6 +130,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     throw new InvalidRabbitMQOptionsError(`killSwitch.enabled must be true or false, got ${String(resolved.killSwitch.enabled)}`);
   }
   requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs, 1, MAX_TIMER_MS);
+  requireInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1, MAX_TIMER_MS);
+  requireInteger('maxRequestsInFlight', resolved.maxRequestsInFlight);
   requireInteger('deliveryLimit', resolved.deliveryLimit);
   requireInteger('deadLetterMaxLength', resolved.deadLetterMaxLength, 0);
   requireInteger('unroutedMaxLength', resolved.unroutedMaxLength, 0);

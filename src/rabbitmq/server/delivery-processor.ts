@@ -9,6 +9,7 @@ import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import { HEADER_REQUEST_CORRELATION_ID } from '../rpc/reply-packet.js';
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { DeliveryOutcome } from './delivery-outcome.js';
 import { decideOnFailure } from './failure-decision.js';
@@ -32,6 +33,14 @@ export class DeliveryProcessor {
   ) {}
 
   async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
+    return (await this.run(message)).outcome;
+  }
+
+  /**
+   * Same as process(), plus what request handling needs: the handler's result (the last value of
+   * an Observable) on success, the original error on failure.
+   */
+  async run(message: ConsumeMessage): Promise<{ outcome: DeliveryOutcome; value?: unknown; error?: unknown }> {
     const retries = readRetryCount(message);
     let data: unknown;
     let pattern: string;
@@ -43,19 +52,22 @@ export class DeliveryProcessor {
         throw new NoHandlerError(`no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`);
       }
     } catch (error) {
-      return decideOnFailure(asDecodeFailure(error), this.defaultPolicy, retries);
+      const failure = asDecodeFailure(error);
+      return { outcome: decideOnFailure(failure, this.defaultPolicy, retries), error: failure };
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
     // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
-    const correlationId = [message.properties.correlationId, context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID();
+    // A request's correlationId is its reply key; the caller's correlation id rides in a header.
+    const carried = [message.properties.headers?.[HEADER_REQUEST_CORRELATION_ID], message.properties.correlationId, context.getMessageId()];
+    const correlationId = carried.find(isSafeCorrelationId) ?? randomUUID();
     try {
-      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
-      return { kind: 'ack' };
+      const value = await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
+      return { outcome: { kind: 'ack' }, value };
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
-      return decideOnFailure(original, context.retryPolicy() ?? this.defaultPolicy, retries);
+      return { outcome: decideOnFailure(original, context.retryPolicy() ?? this.defaultPolicy, retries), error: original };
     }
   }
 
@@ -63,14 +75,14 @@ export class DeliveryProcessor {
    * A handler still running at the deadline is abandoned: its delivery is settled as a failure
    * now (freeing its prefetch slot) and whatever it does later is ignored.
    */
-  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
+  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<unknown> {
     // One promise and one timer per message (not a deadline promise raced against the handler).
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
       this.invoke(data, context).then(
-        () => {
+        (value) => {
           clearTimeout(timer);
-          resolve();
+          resolve(value);
         },
         (error: unknown) => {
           clearTimeout(timer);
@@ -81,12 +93,13 @@ export class DeliveryProcessor {
   }
 
   /** Runs the handler and waits until it settles, whatever it returns (value, Promise, Observable). */
-  private async invoke(data: unknown, context: RabbitContext): Promise<void> {
+  private async invoke(data: unknown, context: RabbitContext): Promise<unknown> {
     const result: unknown = await this.definition.callback(data, context);
     if (isObservable(result)) {
       // Nest returns the pipeline as a cold Observable: subscribing is what runs the handler.
-      await lastValueFrom(result, { defaultValue: undefined });
+      return lastValueFrom(result, { defaultValue: undefined });
     }
+    return result;
   }
 
   private handles(pattern: string): boolean {

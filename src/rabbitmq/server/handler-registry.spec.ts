@@ -31,7 +31,15 @@ describe('HandlerRegistry', () => {
       prefetch: 50,
       timeoutMs: 30_000,
       callback,
+      kind: 'event',
     });
+  });
+
+  it('puts a request handler on rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const definition = registry.register('inventory.stock', handler(), { handler: 'inventory.stock-level' }, 'request');
+    expect(definition).toMatchObject({ queue: 'rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
+    expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 
   it('names the queue <service>.<pattern> when no handler name is given', () => {

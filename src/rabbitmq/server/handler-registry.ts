@@ -1,7 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import { handlerQueueName } from '../topology/topology-names.js';
+import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from './handler-extras.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
@@ -12,7 +12,11 @@ export interface HandlerDefinition {
   prefetch: number;
   timeoutMs: number;
   callback: MessageHandler;
+  /** `event` (`@OnEvent` / `@EventPattern`) or `request` (`@HandleRequest` / `@MessagePattern`: its result is replied). */
+  kind: HandlerKind;
 }
+
+export type HandlerKind = 'event' | 'request';
 
 /**
  * Maps each handler to its own queue. Nest would chain handlers of one pattern into a single
@@ -29,12 +33,16 @@ export class HandlerRegistry {
     private readonly defaultTimeoutMs: number,
   ) {}
 
-  register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
+  register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
     if (!pattern || typeof pattern !== 'string') {
-      throw new HandlerRegistrationError(`event pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+      throw new HandlerRegistrationError(`${kind} pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+    }
+    if (kind === 'request' && /[*#]/.test(pattern)) {
+      // A request goes to one queue by name: a wildcard could not say which handler answers.
+      throw new HandlerRegistrationError(`request pattern '${pattern}' has a wildcard: @MessagePattern takes an exact pattern`);
     }
     const handlerName = extras.handler ?? pattern;
-    const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
+    const queue = extras.queue ?? (kind === 'request' ? requestQueueName(pattern) : handlerQueueName(this.serviceName, handlerName));
     const prefetch = extras.prefetch ?? this.defaultPrefetch;
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
       throw new HandlerRegistrationError(
@@ -54,7 +62,7 @@ export class HandlerRegistry {
           'give one of them its own queue with @OnEvent(pattern, { queue })',
       );
     }
-    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, callback };
+    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, callback, kind };
     this.byQueue.set(queue, definition);
     return definition;
   }

@@ -5,14 +5,16 @@ import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
 import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
-import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
-import type { HandlerExtras } from './handler-extras.js';
-import { HandlerRegistry } from './handler-registry.js';
+import { type HandlerDefinition, HandlerRegistry } from './handler-registry.js';
+import { RequestProcessor } from '../rpc/request-processor.js';
+import { declareRequestQueue } from '../topology/topology.js';
+import type { TopologyReporter } from '../topology/topology-reporter.js';
+import type { Channel } from 'amqplib';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
@@ -69,14 +71,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const normalized = this.normalizePattern(pattern as string);
-    if (!isEventHandler) {
-      throw new HandlerRegistrationError(
-        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @OnEvent or @EventPattern`,
-      );
-    }
-    callback.isEventHandler = true;
+    callback.isEventHandler = isEventHandler;
     callback.extras = extras;
-    this.registry.register(normalized, callback, extras);
+    // A @MessagePattern handler answers requests: its result is the reply (see RequestProcessor).
+    this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
   }
 
   /**
@@ -90,7 +88,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           new QueueConsumer(definition, {
             connection: this.connections.get('consumer'),
             publisher: this.publisher,
-            processor: new DeliveryProcessor(definition, this.decoder, this.options.retry),
+            processor: this.processorOf(definition),
+            ...(definition.kind === 'request'
+              ? { declareQueue: () => declareRequestQueue(definition.queue, { ...this.topologyContext(), queueType: this.options.queueType }) }
+              : {}),
             exchange: this.options.exchange,
             queueType: this.options.queueType,
             deliveryLimit: this.options.deliveryLimit,
@@ -126,6 +127,16 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     } catch (error) {
       callback(error);
     }
+  }
+
+  /** Events get settled by their outcome; requests get a reply and are acked (RequestProcessor). */
+  private processorOf(definition: HandlerDefinition): Pick<DeliveryProcessor, 'process'> {
+    const processor = new DeliveryProcessor(definition, this.decoder, this.options.retry);
+    return definition.kind === 'request' ? new RequestProcessor(processor, this.publisher, this.logger) : processor;
+  }
+
+  private topologyContext(): { scratch: () => Promise<Channel>; reporter: TopologyReporter } {
+    return { scratch: this.connections.scratchChannel('consumer'), reporter: this.connections.reporter('consumer') };
   }
 
   /** Resolves once every handler queue is declared and its consumer attached. */

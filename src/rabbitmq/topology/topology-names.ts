@@ -33,3 +33,12 @@ export function handlerQueueName(serviceName: string, handler: string): string {
 export function connectionName(serviceName: string, role: 'publisher' | 'consumer'): string {
   return `${serviceName}-${role}`;
 }
+
+/**
+ * Queue of a request pattern, `rpc.<pattern>`: callers reach it through the default exchange by
+ * pattern alone (without knowing the responding service), and every instance of the responder
+ * consumes it. Not bound to the events exchange, so no event handler ever sees a request.
+ */
+export function requestQueueName(pattern: string): string {
+  return `rpc.${pattern}`;
+}
