@@ -30,6 +30,7 @@ export class AppModule implements NestModule {
           publishTimeoutMs: config.publishTimeoutMs,
           shutdownGraceMs: config.shutdownGraceMs,
           handlerTimeoutMs: config.handlerTimeoutMs,
+          requestTimeoutMs: config.requestTimeoutMs,
           retry: { attempts: config.retryAttempts, delaysMs: config.retryDelaysMs },
           deliveryLimit: config.deliveryLimit,
           maxInFlightBytes: config.maxInFlightBytes,

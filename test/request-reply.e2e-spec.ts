@@ -81,6 +81,12 @@ class CalculatorHandler {
   }
 }
 
+/** Request queue of a pattern in the probe app's exchange. */
+let exchange = '';
+function rq(pattern: string): string {
+  return requestQueueName(exchange, pattern);
+}
+
 async function outcomeCount(app: ProbeApp, outcome: string): Promise<number> {
   const metric = await app.app.get(RabbitMetrics).requests.get();
   return metric.values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
@@ -104,6 +110,7 @@ describe('request/reply (client.request / send, @HandleRequest / @MessagePattern
     broker = await BrokerProbe.open();
     service = await startProbeApp('rpc', [CalculatorHandler], { maxRequestsInFlight: 3, requestTimeoutMs: 10_000 });
     client = service.app.get(RabbitClient);
+    exchange = service.exchange;
   });
 
   afterAll(async () => {
@@ -144,9 +151,9 @@ describe('request/reply (client.request / send, @HandleRequest / @MessagePattern
     expect(error).toMatchObject({ remoteType: 'HandlerTimeoutError' });
     expect(hangCalls).toBe(1);
     // Never retried through delay queues nor parked: none of those queues exists, the request queue is empty.
-    await expect(broker.ready(`${requestQueueName(HANG)}.dlq`)).rejects.toThrow();
-    await expect(broker.ready(`${requestQueueName(HANG)}.retry.1000`)).rejects.toThrow();
-    expect(await broker.ready(requestQueueName(HANG))).toBe(0);
+    await expect(broker.ready(`${rq(HANG)}.dlq`)).rejects.toThrow();
+    await expect(broker.ready(`${rq(HANG)}.retry.1000`)).rejects.toThrow();
+    expect(await broker.ready(rq(HANG))).toBe(0);
   });
 
   it('times out with RequestTimeoutError at the per-call timeout; the late reply is dropped and counted', async () => {
@@ -173,7 +180,7 @@ describe('request/reply (client.request / send, @HandleRequest / @MessagePattern
     const abandoned = rejectionOf(client.request(SLOW, { id: 'abandoned' }, { timeoutMs: 500 }));
     expect(await abandoned).toBeInstanceOf(RequestTimeoutError);
     // Still held: the broker drops the expired request from the queue without delivering it.
-    await waitFor('the abandoned request to expire in the queue', async () => (await broker.ready(requestQueueName(SLOW))) === 0, {
+    await waitFor('the abandoned request to expire in the queue', async () => (await broker.ready(rq(SLOW))) === 0, {
       timeoutMs: 15_000,
     });
     slow.open();
@@ -196,18 +203,18 @@ describe('request/reply (client.request / send, @HandleRequest / @MessagePattern
     const started = Date.now();
     const error = await rejectionOf(client.request(`rpc-test.${RUN}.nobody`, {}, { timeoutMs: 20_000 }));
     expect(error).toBeInstanceOf(RequestNotSentError);
-    expect((error as Error).message).toContain(`no queue '${requestQueueName(`rpc-test.${RUN}.nobody`)}'`);
+    expect((error as Error).message).toContain(`no queue '${rq(`rpc-test.${RUN}.nobody`)}'`);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("Nest's ClientRMQ.send calls a warren handler (queue rpc.<pattern>, noAssert) and gets replies and errors", async () => {
+  it("Nest's ClientRMQ.send calls a warren handler (queue <exchange>.rpc.<pattern>, noAssert) and gets replies and errors", async () => {
     const nest = ClientProxyFactory.create({
       transport: Transport.RMQ,
-      options: { urls: [SHARED_AMQP_URL], queue: requestQueueName(ADD), noAssert: true },
+      options: { urls: [SHARED_AMQP_URL], queue: rq(ADD), noAssert: true },
     });
     const nestFail = ClientProxyFactory.create({
       transport: Transport.RMQ,
-      options: { urls: [SHARED_AMQP_URL], queue: requestQueueName(FAIL), noAssert: true },
+      options: { urls: [SHARED_AMQP_URL], queue: rq(FAIL), noAssert: true },
     });
     try {
       await expect(firstValueFrom(nest.send(ADD, { a: 20, b: 22 }))).resolves.toBe(42);
@@ -228,7 +235,7 @@ describe('request/reply when the connection drops', () => {
     // The responder on the broker directly; the caller through a proxy whose connections we cut.
     responder = await startProbeApp('rpc-responder', [CalculatorHandler]);
     proxy = await TcpProxy.start({ port: Number(new URL(SHARED_AMQP_URL).port || 5672) });
-    caller = await startProbeApp('rpc-caller', [], { urls: [proxy.url()], requestTimeoutMs: 60_000 });
+    caller = await startProbeApp('rpc-caller', [], { urls: [proxy.url()], exchange: responder.exchange, requestTimeoutMs: 60_000 });
   });
 
   afterAll(async () => {

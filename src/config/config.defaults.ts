@@ -39,6 +39,8 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof EnvironmentVariables, string
   AMQP_TLS_SERVERNAME: '',
   LOG_FORMAT: 'auto',
   MAILER_DELAY_MS: '0',
+  REQUEST_TIMEOUT_MS: '5000',
+  INVENTORY_LOOKUP_DELAY_MS: '0',
   HTTP_BODY_MAX_DEPTH: '32',
   HTTP_BODY_MAX_MEMBERS: '10000',
   // Above the idle timeouts of common load balancers (AWS ALB 60 s): the balancer, not the
@@ -76,6 +78,8 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'RECONNECT_BASE_MS',
   'RECONNECT_MAX_MS',
   'MAILER_DELAY_MS',
+  'REQUEST_TIMEOUT_MS',
+  'INVENTORY_LOOKUP_DELAY_MS',
   'HTTP_BODY_MAX_DEPTH',
   'HTTP_BODY_MAX_MEMBERS',
   'HTTP_KEEP_ALIVE_TIMEOUT_MS',

@@ -19,6 +19,7 @@ const OPTION_VARIABLES: ReadonlyArray<readonly [option: string, variable: string
   ['publishTimeoutMs', 'PUBLISH_TIMEOUT_MS'],
   ['shutdownGraceMs', 'SHUTDOWN_GRACE_MS'],
   ['handlerTimeoutMs', 'HANDLER_TIMEOUT_MS'],
+  ['requestTimeoutMs', 'REQUEST_TIMEOUT_MS'],
   ['retry.attempts', 'RETRY_ATTEMPTS'],
   ['retry.delaysMs', 'RETRY_DELAYS_MS'],
   ['retry', 'RETRY_ATTEMPTS/RETRY_DELAYS_MS'],

@@ -10,7 +10,7 @@ const REQUEST_PAYLOAD_PIPE = new EventPayloadPipe();
 
 /** Per-handler options of `@HandleRequest`. */
 export interface HandleRequestOptions {
-  /** Queue name; defaults to `rpc.<pattern>`, where callers send requests of this pattern. */
+  /** Queue name; defaults to `<exchange>.rpc.<pattern>`, where callers send requests of this pattern. */
   queue?: string;
   /** Requests handled at once by this instance; defaults to the module's `prefetch`. */
   prefetch?: number;

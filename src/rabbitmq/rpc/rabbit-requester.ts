@@ -111,7 +111,7 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
       const correlationId = currentCorrelationId();
       try {
         // mandatory: a pattern nobody declared a queue for comes back at once (basic.return) instead of timing out.
-        channel.publish('', requestQueueName(pattern), content, {
+        channel.publish('', requestQueueName(this.options.exchange, pattern), content, {
           correlationId: id,
           replyTo: DIRECT_REPLY_TO,
           // Nobody should work on a request its caller gave up: it expires in the queue with the timeout.
@@ -177,7 +177,7 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
       id,
       'not_sent',
       new RequestNotSentError(
-        `no queue '${requestQueueName(request.pattern)}' for '${request.pattern}': no service with a @MessagePattern handler of it ever started`,
+        `no queue '${requestQueueName(this.options.exchange, request.pattern)}' for '${request.pattern}': no service with a @MessagePattern handler of it ever started`,
         request.pattern,
       ),
     );

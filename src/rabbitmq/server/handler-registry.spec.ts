@@ -35,10 +35,10 @@ describe('HandlerRegistry', () => {
     });
   });
 
-  it('puts a request handler on rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
+  it('puts a request handler on <exchange>.rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
     const registry = new HandlerRegistry('shop', 50, 30_000);
     const definition = registry.register('inventory.stock', handler(), { handler: 'inventory.stock-level' }, 'request');
-    expect(definition).toMatchObject({ queue: 'rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
+    expect(definition).toMatchObject({ queue: 'warren.events.rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
     expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 

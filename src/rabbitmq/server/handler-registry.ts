@@ -1,6 +1,6 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { DEFAULT_EVENTS_EXCHANGE, MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from './handler-extras.js';
 
@@ -31,6 +31,8 @@ export class HandlerRegistry {
     private readonly serviceName: string,
     private readonly defaultPrefetch: number,
     private readonly defaultTimeoutMs: number,
+    /** Request queues are named after it (see requestQueueName). */
+    private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
   ) {}
 
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
@@ -42,7 +44,7 @@ export class HandlerRegistry {
       throw new HandlerRegistrationError(`request pattern '${pattern}' has a wildcard: @MessagePattern takes an exact pattern`);
     }
     const handlerName = extras.handler ?? pattern;
-    const queue = extras.queue ?? (kind === 'request' ? requestQueueName(pattern) : handlerQueueName(this.serviceName, handlerName));
+    const queue = extras.queue ?? (kind === 'request' ? requestQueueName(this.exchange, pattern) : handlerQueueName(this.serviceName, handlerName));
     const prefetch = extras.prefetch ?? this.defaultPrefetch;
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
       throw new HandlerRegistrationError(

@@ -40,7 +40,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.exchange);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),

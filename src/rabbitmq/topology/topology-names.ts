@@ -35,10 +35,11 @@ export function connectionName(serviceName: string, role: 'publisher' | 'consume
 }
 
 /**
- * Queue of a request pattern, `rpc.<pattern>`: callers reach it through the default exchange by
- * pattern alone (without knowing the responding service), and every instance of the responder
- * consumes it. Not bound to the events exchange, so no event handler ever sees a request.
+ * Queue of a request pattern, `<exchange>.rpc.<pattern>`: callers reach it through the default
+ * exchange by pattern alone (without knowing the responding service), every instance of the
+ * responder consumes it, and services on another events exchange are another system. Not bound to
+ * the events exchange, so no event handler ever sees a request.
  */
-export function requestQueueName(pattern: string): string {
-  return `rpc.${pattern}`;
+export function requestQueueName(exchange: string, pattern: string): string {
+  return `${exchange}.rpc.${pattern}`;
 }

@@ -100,7 +100,7 @@ export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSp
 }
 
 /**
- * Declares the queue of a request pattern (`rpc.<pattern>`), reached through the default exchange.
+ * Declares the queue of a request pattern (`<exchange>.rpc.<pattern>`), reached through the default exchange.
  * Of the module's queue type (a quorum queue survives a node loss) but with no dead-lettering:
  * a request that expires (its caller gave up) is dropped, never parked.
  */
