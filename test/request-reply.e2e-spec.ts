@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
 import { ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
+import { IsString } from 'class-validator';
 import { firstValueFrom, map, of } from 'rxjs';
 import {
+  DIRECT_REPLY_TO,
   HandleRequest,
   RabbitClient,
   RabbitMetrics,
@@ -32,6 +34,8 @@ const FAIL = `rpc-test.${RUN}.fail`;
 const SLOW = `rpc-test.${RUN}.slow`;
 const HANG = `rpc-test.${RUN}.hang`;
 const PLAIN = `rpc-test.${RUN}.plain`;
+const LOOKUP = `rpc-test.${RUN}.lookup`;
+const FLAKY = `rpc-test.${RUN}.flaky`;
 
 /** What the slow handler saw, and the gate it waits on (opened by each test). */
 const slow = { seen: [] as string[], open: (): void => undefined, gate: Promise.resolve() };
@@ -85,6 +89,24 @@ class CalculatorHandler {
 let exchange = '';
 function rq(pattern: string): string {
   return requestQueueName(exchange, pattern);
+}
+
+class SkuQuery {
+  @IsString()
+  sku!: string;
+}
+
+@Controller()
+class GuardedHandler {
+  @HandleRequest(LOOKUP)
+  lookup(@Payload() query: SkuQuery): string {
+    return query.sku;
+  }
+
+  @HandleRequest(FLAKY)
+  flaky(): never {
+    throw new Error('downstream is down');
+  }
 }
 
 async function outcomeCount(app: ProbeApp, outcome: string): Promise<number> {
@@ -273,5 +295,60 @@ describe('request/reply when the connection drops', () => {
         intervalMs: 250,
       },
     );
+  });
+});
+
+describe('request handlers get the decode, validation and kill-switch treatment of event handlers', () => {
+  let service: ProbeApp;
+  let client: RabbitClient;
+  let broker: BrokerProbe;
+
+  beforeAll(async () => {
+    broker = await BrokerProbe.open();
+    service = await startProbeApp('rpc-guarded', [GuardedHandler], { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 60_000 } });
+    client = service.app.get(RabbitClient);
+    exchange = service.exchange;
+  });
+
+  afterAll(async () => {
+    await service?.dispose();
+    await broker?.close();
+  });
+
+  it('a payload its DTO rejects is answered with a ValidationError naming the field', async () => {
+    const error = await rejectionOf(client.request(LOOKUP, { sku: 42 }));
+    expect(error).toBeInstanceOf(RemoteHandlerError);
+    expect(error).toMatchObject({ remoteType: 'ValidationError' });
+    expect((error as RemoteHandlerError).remoteMessage).toContain('sku');
+    await expect(client.request(LOOKUP, { sku: 'sku-9' })).resolves.toBe('sku-9');
+  });
+
+  it('an undecodable request is answered with a DecodeError and acked, never parked', async () => {
+    const replyQueue = DIRECT_REPLY_TO;
+    const replies: { correlationId: string; body: string }[] = [];
+    await broker.channel.consume(
+      replyQueue,
+      (message) => message && replies.push({ correlationId: message.properties.correlationId as string, body: message.content.toString() }),
+      {
+        noAck: true,
+      },
+    );
+    broker.publish('', rq(LOOKUP), '{"pattern": "x", not json', { contentType: 'application/json', replyTo: replyQueue, correlationId: 'garbage-1' });
+    const reply = await waitFor('the error reply', () => replies.find((r) => r.correlationId === 'garbage-1'));
+    expect(JSON.parse(reply.body)).toMatchObject({ err: { type: 'DecodeError' }, isDisposed: true });
+    await expect(broker.ready(`${rq(LOOKUP)}.dlq`)).rejects.toThrow();
+    expect(await broker.ready(rq(LOOKUP))).toBe(0);
+  });
+
+  it('failures trip the kill switch: the queue pauses and further requests time out instead of failing the handler again', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      expect(await rejectionOf(client.request(FLAKY, {}))).toBeInstanceOf(RemoteHandlerError);
+    }
+    await waitFor(
+      'the kill switch to trip',
+      () => service.server.consumerStatus().find((status) => status.queue === rq(FLAKY))?.killSwitch === 'open',
+    );
+    expect(service.server.consumerStatus().find((status) => status.queue === rq(FLAKY))?.pausedFor).toContain('kill-switch');
+    expect(await rejectionOf(client.request(FLAKY, {}, { timeoutMs: 1_000 }))).toBeInstanceOf(RequestTimeoutError);
   });
 });
