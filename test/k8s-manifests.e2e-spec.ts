@@ -50,6 +50,7 @@ const RUNTIME_VARIABLES = new Set(['NODE_OPTIONS']);
 /** App settings the manifests leave at their default on purpose, and why. */
 const DELIBERATELY_UNSET: Record<string, string> = {
   MAILER_DELAY_MS: 'demo-only: simulates a slow downstream',
+  INVENTORY_LOOKUP_DELAY_MS: 'demo-only: simulates a slow request/reply handler',
   AMQP_TLS_CA_FILE: 'only with amqps:// and a CA mounted from a Secret',
   AMQP_TLS_CERT_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
   AMQP_TLS_KEY_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
