@@ -154,6 +154,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     return this.registry.all().map((definition) => definition.queue);
   }
 
+  /** Queues of event handlers, each with its `<queue>.dlq` (request queues have none). */
+  eventQueues(): string[] {
+    return this.registry
+      .all()
+      .filter((definition) => definition.kind === 'event')
+      .map((definition) => definition.queue);
+  }
+
   /** Per-queue consumer state (paused, kill switch, in flight), for health and metrics. */
   consumerStatus(): QueueConsumerStatus[] {
     return this.consumers.map((consumer) => consumer.status());
