@@ -24,7 +24,15 @@ export default defineConfig(
         // project (the globs may not use **, hence one per depth). Not `project: tsconfig.spec.json`: with
         // TypeScript 6 its watch program crashes on `eslint --fix` ("reading 'includes'" in no-floating-promises).
         projectService: {
-          allowDefaultProject: ['test/*.ts', 'test/*/*.ts', 'src/*.spec.ts', 'src/*/*.spec.ts', 'src/*/*/*.spec.ts', 'src/*/*/*/*.spec.ts'],
+          allowDefaultProject: [
+            'test/*.ts',
+            'test/*/*.ts',
+            'test/*/*/*.ts',
+            'src/*.spec.ts',
+            'src/*/*.spec.ts',
+            'src/*/*/*.spec.ts',
+            'src/*/*/*/*.spec.ts',
+          ],
           defaultProject: 'tsconfig.spec.json',
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 500,
         },

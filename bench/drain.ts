@@ -3,7 +3,7 @@
  *  (a) raw amqplib, manual ack
  *  (b) Nest built-in Transport.RMQ microservice, noAck:false, prefetchCount 100, handler acks
  *      via context.getChannelRef().ack(context.getMessage()); fill in Nest's {pattern, data} shape
- *  (c) warren (same minimal microservice, @OnEvent with prefetch 100), plain JSON via its exchange,
+ *  (c) warren (same minimal microservice, @HandleEvent with prefetch 100), plain JSON via its exchange,
  *      with maxInFlightBytes = 100 × maxMessageBytes (25 MiB) so that its prefetch cap lets 100 apply
  *  (d) warren as (c) with its default byte budget, which caps prefetch (to 64 today)
  * Each subject: fill its own classic durable queue with N × 1 KB persistent messages (confirm

@@ -6,7 +6,8 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
-import { correlationIdMiddleware, RabbitMQModule } from './rabbitmq/index.js';
+import { RabbitMQModule } from './rabbitmq/index.js';
+import { correlationIdMiddleware } from './rabbitmq/admin.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -17,34 +18,16 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot(config),
         RabbitMQModule.forRoot({
+          // Every option of the library's table (module-option-table.ts), by its own name.
+          ...config.moduleOptions,
           urls: config.amqpUrls,
           serviceName: config.serviceName,
           exchange: config.eventsExchange,
-          prefetch: config.prefetch,
           queueType: config.queueType,
-          maxMessageBytes: config.maxMessageBytes,
           codec: config.codec,
           compression: config.compression,
-          compressThresholdBytes: config.compressThresholdBytes,
-          maxJsonDepth: config.maxJsonDepth,
-          publishTimeoutMs: config.publishTimeoutMs,
-          shutdownGraceMs: config.shutdownGraceMs,
-          handlerTimeoutMs: config.handlerTimeoutMs,
-          requestTimeoutMs: config.requestTimeoutMs,
           retry: { attempts: config.retryAttempts, delaysMs: config.retryDelaysMs },
-          deliveryLimit: config.deliveryLimit,
-          maxInFlightBytes: config.maxInFlightBytes,
           memoryHighWatermarkBytes: config.memoryHighWatermarkBytes,
-          maxPendingPublishes: config.maxPendingPublishes,
-          publishFailFastMs: config.publishFailFastMs,
-          confirmStallMs: config.confirmStallMs,
-          stuckConsumerMs: config.stuckConsumerMs,
-          readinessMaxQueueDepth: config.readinessMaxQueueDepth,
-          deadLetterMaxLength: config.deadLetterMaxLength,
-          unroutedMaxLength: config.unroutedMaxLength,
-          unroutedTtlMs: config.unroutedTtlMs,
-          reconnectBaseMs: config.reconnectBaseMs,
-          reconnectMaxMs: config.reconnectMaxMs,
           tls: config.tls,
         }),
         OrdersModule,

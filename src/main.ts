@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp, startApp } from './app.factory.js';
 import { loadConfig } from './config/load-config.js';
 import { installGracefulShutdown } from './shutdown/graceful-shutdown.js';
-import { redactText } from './rabbitmq/index.js';
+import { redactText } from './rabbitmq/admin.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { HEADER_ERROR_TYPE } from '../src/rabbitmq/rabbitmq.constants.js';
+import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
 import { uniqueNames } from './support/broker.js';
 import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
 import { freePort } from './support/free-port.js';

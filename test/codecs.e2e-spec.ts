@@ -7,15 +7,8 @@ import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
 import { pack } from 'msgpackr';
-import {
-  deadLetterQueueName,
-  MessageTooLargeError,
-  MsgpackCodec,
-  OnEvent,
-  type PublishOptions,
-  RabbitClient,
-  RabbitContext,
-} from '../src/rabbitmq/index.js';
+import { MessageTooLargeError, HandleEvent, type PublishOptions, RabbitClient, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, MsgpackCodec } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -45,7 +38,7 @@ class Recorder {
 class CodecHandlers {
   constructor(private readonly recorder: Recorder) {}
 
-  @OnEvent(PATTERN)
+  @HandleEvent(PATTERN)
   onReceived(@Payload() payload: unknown, @Ctx() context: RabbitContext): void {
     const { properties, content } = context.getMessage();
     this.recorder.seen.push({

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deadLetterQueueName } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
 
 const DELIVERY_LIMIT = 2;
+/** How long one consumer process may take to start and take a message (a Nest app on a loaded 2-core machine). */
+const CONSUMER_RUN_MS = 12_000;
 const FIXTURE = new URL('./fixtures/crashing-consumer.mjs', import.meta.url);
 
 /** Runs the crashing consumer once; resolves with whether it got the message before it died. */
@@ -55,11 +57,11 @@ describe('crash-loop backstop (quorum delivery limit)', () => {
     };
     // First run declares the topology and finds the queue empty: stop it once it is ready.
     // Then publish the poison message and restart the consumer until it stops crashing.
-    expect(await runConsumerOnce(env, 4_000)).toBe('idle');
+    expect(await runConsumerOnce(env, CONSUMER_RUN_MS)).toBe('idle');
     broker.publish(names.exchange, 'crash.event', JSON.stringify({ boom: true }), { messageId: 'm-crash', persistent: true });
     let crashes = 0;
     for (let run = 0; run < DELIVERY_LIMIT + 3; run++) {
-      const result = await runConsumerOnce(env, 4_000);
+      const result = await runConsumerOnce(env, CONSUMER_RUN_MS);
       if (result === 'idle') {
         break;
       }
@@ -72,5 +74,5 @@ describe('crash-loop backstop (quorum delivery limit)', () => {
     // The broker allowed exactly the configured number of deliveries, then stopped the loop.
     expect(crashes).toBe(DELIVERY_LIMIT + 1);
     expect(await broker.ready(queue)).toBe(0);
-  });
+  }, 120_000);
 });

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import amqp, { type ChannelModel } from 'amqplib';
-import { DeadLetterQueueNotFoundError } from '../src/rabbitmq/dlq/dead-letter.errors.js';
+import { DeadLetterQueueNotFoundError } from '../src/rabbitmq/errors/dead-letter.errors.js';
 import { DeadLetterAdmin } from '../src/rabbitmq/dlq/dead-letter-admin.js';
-import { deadLetterQueueName, OnEvent, type QueueType, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { HandleEvent, type QueueType, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { DLQ_CLI, runDlqCli } from './support/dlq-cli.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -40,7 +41,7 @@ class ReplayHandlers {
   constructor(private readonly ledger: Ledger) {}
 
   /** No retries: a failure parks the message at once, so the test needs no delay queues. */
-  @OnEvent('dlq.replay')
+  @HandleEvent('dlq.replay')
   @Retry({ attempts: 0, delaysMs: [] })
   onReplay(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     const failing = this.ledger.failing;

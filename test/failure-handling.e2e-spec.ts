@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable, ValidationPipe } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, Min } from 'class-validator';
-import { deadLetterQueueName, NonRetryableError, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { NonRetryableError, HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -49,39 +50,39 @@ class Deliveries {
 class FailingHandlers {
   constructor(private readonly deliveries: Deliveries) {}
 
-  @OnEvent('fail.always')
+  @HandleEvent('fail.always')
   @Retry({ attempts: 3, delaysMs: DELAYS })
   always(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.deliveries.record('always', context);
     throw new Error('downstream is down');
   }
 
-  @OnEvent('fail.twice')
+  @HandleEvent('fail.twice')
   @Retry({ attempts: 3, delaysMs: [200] })
   twice(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.deliveries.record('twice', context);
     this.deliveries.failIfScheduled('twice');
   }
 
-  @OnEvent('poison.dto')
+  @HandleEvent('poison.dto')
   validated(@Payload(new ValidationPipe()) _dto: QuantityDto, @Ctx() context: RabbitContext): void {
     this.deliveries.record('dto', context);
   }
 
-  @OnEvent('poison.refused')
+  @HandleEvent('poison.refused')
   refused(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.deliveries.record('refused', context);
     throw new NonRetryableError('order references a deleted customer');
   }
 
-  @OnEvent('shared.event')
+  @HandleEvent('shared.event')
   @Retry({ attempts: 2, delaysMs: [150] })
   sharedFailing(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.deliveries.record('shared-failing', context);
     throw new Error('always fails');
   }
 
-  @OnEvent('shared.event')
+  @HandleEvent('shared.event')
   sharedHealthy(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.deliveries.record('shared-healthy', context);
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { OnEvent, RabbitContext } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitContext } from '../src/rabbitmq/index.js';
 import { BrokerProbe } from './support/broker.js';
 import { holdsFor } from './support/holds-for.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -61,17 +61,17 @@ class Gate {
 class BudgetHandlers {
   constructor(private readonly gate: Gate) {}
 
-  @OnEvent('budget.one')
+  @HandleEvent('budget.one')
   one(@Payload() _data: unknown, @Ctx() context: RabbitContext): Promise<void> {
     return this.gate.enter(context);
   }
 
-  @OnEvent('budget.two')
+  @HandleEvent('budget.two')
   two(@Payload() _data: unknown, @Ctx() context: RabbitContext): Promise<void> {
     return this.gate.enter(context);
   }
 
-  @OnEvent('budget.three')
+  @HandleEvent('budget.three')
   three(@Payload() _data: unknown, @Ctx() context: RabbitContext): Promise<void> {
     return this.gate.enter(context);
   }
@@ -86,7 +86,7 @@ class Seen {
 class MemoryHandlers {
   constructor(private readonly seen: Seen) {}
 
-  @OnEvent('memory.work')
+  @HandleEvent('memory.work')
   work(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.seen.ids.push(context.getMessageId() ?? '(none)');
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { Controller } from '@nestjs/common';
+import { Controller, Injectable } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
-import { OnEvent } from '../src/rabbitmq/index.js';
+import { HandleEvent } from '../src/rabbitmq/index.js';
 import { startProbeApp } from './support/probe-app.js';
 
 @Controller()
@@ -25,8 +25,15 @@ class WildcardRequestHandler {
 
 @Controller()
 class ZeroPrefetchHandler {
-  @OnEvent('zero.prefetch', { prefetch: 0 })
+  @HandleEvent('zero.prefetch', { prefetch: 0 })
   handle(): void {}
+}
+
+/** Where `@nestjs/event-emitter` users put `@OnEvent`: Nest never binds an event handler here. */
+@Injectable()
+class ProviderHandler {
+  @HandleEvent('provider.created')
+  onProviderCreated(): void {}
 }
 
 describe('handler registration fails fast at start-up', () => {
@@ -42,5 +49,11 @@ describe('handler registration fails fast at start-up', () => {
 
   it('refuses an unbounded prefetch of 0', async () => {
     await expect(startProbeApp('zero', [ZeroPrefetchHandler])).rejects.toThrow(/prefetch of handler .* must be an integer from 1/);
+  });
+
+  it('refuses @HandleEvent on a provider (silently ignored by Nest otherwise), saying to move it to controllers', async () => {
+    await expect(startProbeApp('provider', [], {}, [ProviderHandler])).rejects.toThrow(
+      /@HandleEvent on ProviderHandler\.onProviderCreated would never receive a message: .*Move ProviderHandler .* to its `controllers`/,
+    );
   });
 });

@@ -2,19 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
+import { NonRetryableError, HandleEvent, RabbitClient, RabbitContext, Retry } from '../src/rabbitmq/index.js';
 import {
   deadLetterQueueName,
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_RETRY_COUNT,
-  NonRetryableError,
-  OnEvent,
-  RabbitClient,
-  RabbitContext,
   RabbitPublisher,
-  Retry,
   retryQueueName,
-} from '../src/rabbitmq/index.js';
+} from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { holdsFor } from './support/holds-for.js';
@@ -143,7 +139,7 @@ class Attempts {
 class FlakyHandler {
   constructor(private readonly attempts: Attempts) {}
 
-  @OnEvent('hostile.flaky')
+  @HandleEvent('hostile.flaky')
   @Retry({ attempts: 3, delaysMs: [200] })
   onFlaky(@Payload() _data: unknown, @Ctx() context: RabbitContext): void {
     this.attempts.seen.push({
@@ -205,7 +201,7 @@ class Calls {
 class AlwaysFailingHandler {
   constructor(private readonly calls: Calls) {}
 
-  @OnEvent('hostile.conflict')
+  @HandleEvent('hostile.conflict')
   @Retry({ attempts: 3, delaysMs: [250] })
   onConflict(): void {
     this.calls.count += 1;
@@ -256,7 +252,7 @@ describe('a retry copy that cannot be made (its retry queue exists with other ar
 class RefusingHandler {
   constructor(private readonly calls: Calls) {}
 
-  @OnEvent('hostile.refused')
+  @HandleEvent('hostile.refused')
   onRefused(): void {
     this.calls.count += 1;
     throw new NonRetryableError('customer unknown');

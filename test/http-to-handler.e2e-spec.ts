@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { unroutedQueueName } from '../src/rabbitmq/index.js';
+import { unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, listConnectionNames } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable } from '@nestjs/common';
 import { ClientProxyFactory, Ctx, Payload, RmqRecordBuilder, Transport } from '@nestjs/microservices';
 import { lastValueFrom, throwError, timeout } from 'rxjs';
-import { deadLetterQueueName, OnEvent, RabbitContext } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { GoPublisher, type ProducedEvent, publishWithPika } from './support/interop-producers.js';
@@ -48,7 +49,7 @@ class Recorder {
 class BillingHandlers {
   constructor(private readonly recorder: Recorder) {}
 
-  @OnEvent('order.created')
+  @HandleEvent('order.created')
   onOrderCreated(@Payload() order: unknown, @Ctx() context: RabbitContext): void {
     this.recorder.record('billing', order, context);
   }
@@ -58,12 +59,12 @@ class BillingHandlers {
 class AuditHandlers {
   constructor(private readonly recorder: Recorder) {}
 
-  @OnEvent('order.created')
+  @HandleEvent('order.created')
   onOrderCreated(@Payload() order: unknown, @Ctx() context: RabbitContext): void {
     this.recorder.record('audit', order, context);
   }
 
-  @OnEvent('order.*')
+  @HandleEvent('order.*')
   onAnyOrder(@Payload() order: unknown, @Ctx() context: RabbitContext): void {
     this.recorder.record('audit-any', order, context);
   }

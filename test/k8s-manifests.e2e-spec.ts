@@ -18,6 +18,8 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { discoverHandlerQueues } from '../src/cli/handler-queues.js';
+import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
+import { requestQueueName } from '../src/rabbitmq/admin.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -340,8 +342,10 @@ describe('k8s manifests: autoscaling', () => {
   let queues: string[];
 
   beforeAll(async () => {
-    // The queues the app declares for its @OnEvent handlers, named with the ConfigMap's SERVICE_NAME.
-    queues = await discoverHandlerQueues(loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL }));
+    // The queues the app declares for its @HandleEvent handlers, named with the ConfigMap's SERVICE_NAME.
+    const config = loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL });
+    // ... and the demo's request queue (discoverHandlerQueues lists the queues with a DLQ only).
+    queues = [...(await discoverHandlerQueues(config)), requestQueueName(config.eventsExchange, INVENTORY_STOCK)];
   });
 
   it('KEDA has one rabbitmq QueueLength trigger per handler queue the app declares', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { deadLetterQueueName, OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -17,7 +18,7 @@ class Downstream {
 class GuardedHandlers {
   constructor(private readonly downstream: Downstream) {}
 
-  @OnEvent('guarded.work')
+  @HandleEvent('guarded.work')
   @Retry({ attempts: 20, delaysMs: [100] })
   work(@Payload() _data: unknown): void {
     this.downstream.calls += 1;
@@ -26,7 +27,7 @@ class GuardedHandlers {
     }
   }
 
-  @OnEvent('guarded.slow', { timeoutMs: 300 })
+  @HandleEvent('guarded.slow', { timeoutMs: 300 })
   @Retry({ attempts: 1, delaysMs: [100] })
   slow(@Payload() _data: unknown, @Ctx() _context: RabbitContext): Promise<void> {
     this.downstream.hungCalls += 1;

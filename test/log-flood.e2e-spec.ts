@@ -74,9 +74,12 @@ describeWithBroker('repeated 503 warnings under a blocked broker (disposable nod
     await load.stop();
     const floodMs = performance.now() - startedAt;
 
-    const refused = load.samples.filter((s) => s.status === 503).length;
+    // Each 503 and 504 writes one warning (or is counted in a "repeated" line).
+    const refused = load.samples.filter((s) => s.status === 503 || s.status === 504).length;
     expect(refused).toBeGreaterThanOrEqual(200); // a flood, not a trickle
-    expect(load.samples.filter((s) => s.status !== 503)).toEqual([]); // nothing got through the alarm
+    // Nothing got through the alarm. The first publishes after it (written before RabbitMQ sent
+    // connection.blocked, which it does only once a publish arrives) answer 504 "outcome unknown".
+    expect(load.samples.filter((s) => s.status !== 503 && s.status !== 504)).toEqual([]);
 
     // The last interval's count is written when that interval ends (at most 10 s after the flood).
     await waitFor('the warnings to account for every 503', () => refusalsLogged(refusalWarnings()) === refused, {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { OnEvent, RabbitContext, Retry, retryQueueName } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { holdsFor } from './support/holds-for.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -18,7 +19,7 @@ class Seen {
 class FailsFirstHandler {
   constructor(private readonly seen: Seen) {}
 
-  @OnEvent('identity.checked')
+  @HandleEvent('identity.checked')
   @Retry({ attempts: 2, delaysMs: [RETRY_DELAY_MS] })
   onChecked(@Payload() data: { n: number }, @Ctx() context: RabbitContext): void {
     const earlier = this.seen.deliveries.filter((d) => d.body === JSON.stringify(data)).length;

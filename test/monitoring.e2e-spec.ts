@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { MetricsServer } from '../src/metrics/metrics-server.js';
-import { retryQueueName } from '../src/rabbitmq/index.js';
+import { retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import {

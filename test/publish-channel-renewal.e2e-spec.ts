@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connectionName, PublishRejectedError, RabbitMetrics, RabbitPublisher } from '../src/rabbitmq/index.js';
+import { PublishRejectedError } from '../src/rabbitmq/index.js';
+import { connectionName, RabbitMetrics, RabbitPublisher } from '../src/rabbitmq/admin.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS } from '../src/rabbitmq/rabbitmq.constants.js';
 import { BrokerProbe, channelCount } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';

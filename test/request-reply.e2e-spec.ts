@@ -3,18 +3,15 @@ import { Controller } from '@nestjs/common';
 import { ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import { firstValueFrom, map, of } from 'rxjs';
+import { HandleRequest, RabbitClient, RemoteHandlerError, RequestTimeoutError } from '../src/rabbitmq/index.js';
 import {
   DIRECT_REPLY_TO,
-  HandleRequest,
-  RabbitClient,
   RabbitMetrics,
-  RemoteHandlerError,
   RequestConnectionLostError,
   RequestNotSentError,
   RequestsInFlightExceededError,
-  RequestTimeoutError,
   requestQueueName,
-} from '../src/rabbitmq/index.js';
+} from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';

@@ -6,15 +6,8 @@ import { IsString } from 'class-validator';
 import request from 'supertest';
 import { configureApp } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/load-config.js';
-import {
-  deadLetterQueueName,
-  HEADER_ERROR_MESSAGE,
-  HEADER_ERROR_TYPE,
-  HEADER_RETRY_COUNT,
-  OnEvent,
-  RabbitMQModule,
-  RabbitServer,
-} from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitMQModule } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_RETRY_COUNT, RabbitServer } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { type DemoApp, removeTopology, startDemoApp } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -125,7 +118,7 @@ class Received {
 class OldShipmentHandler {
   constructor(private readonly received: Received) {}
 
-  @OnEvent('shipment.sent')
+  @HandleEvent('shipment.sent')
   onShipmentSent(@Payload() shipment: ShipmentV1): void {
     this.received.payloads.push(shipment);
   }

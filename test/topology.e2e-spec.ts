@@ -2,15 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import {
-  deadLetterQueueName,
-  NonRetryableError,
-  OnEvent,
-  RabbitClient,
-  RabbitMetrics,
-  unroutedExchangeName,
-  unroutedQueueName,
-} from '../src/rabbitmq/index.js';
+import { NonRetryableError, HandleEvent, RabbitClient } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, RabbitMetrics, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
@@ -30,7 +23,7 @@ class Seen {
 class ShareHandlers {
   constructor(private readonly seen: Seen) {}
 
-  @OnEvent('share.created')
+  @HandleEvent('share.created')
   onCreated(@Payload() event: { id: string }): void {
     this.seen.ids.push(event.id);
   }
@@ -114,7 +107,7 @@ describe('topology any producer can share', () => {
 
 @Controller()
 class PoisonHandlers {
-  @OnEvent('poison.created')
+  @HandleEvent('poison.created')
   onPoison(): void {
     throw new NonRetryableError('always wrong');
   }

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Controller, Injectable } from '@nestjs/common';
 import { ClientProxyFactory, Ctx, Payload, Transport } from '@nestjs/microservices';
 import { lastValueFrom, Observable } from 'rxjs';
-import { deadLetterQueueName, OnEvent, RabbitClient, RabbitContext, unroutedQueueName } from '../src/rabbitmq/index.js';
+import { HandleEvent, RabbitClient, RabbitContext } from '../src/rabbitmq/index.js';
+import { deadLetterQueueName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -38,17 +39,17 @@ class PaymentDeclinedError extends Error {
 class ProbeHandlers {
   constructor(private readonly recorder: Recorder) {}
 
-  @OnEvent('probe.created')
+  @HandleEvent('probe.created')
   onCreated(@Payload() payload: unknown, @Ctx() context: RabbitContext): unknown {
     return this.recorder.call('created', payload, context);
   }
 
-  @OnEvent('probe.created', { queue: 'second' })
+  @HandleEvent('probe.created', { queue: 'second' })
   onCreatedAudit(@Payload() payload: unknown, @Ctx() context: RabbitContext): unknown {
     return this.recorder.call('audit', payload, context);
   }
 
-  @OnEvent('probe.wild.#')
+  @HandleEvent('probe.wild.#')
   onWild(@Payload() payload: unknown, @Ctx() context: RabbitContext): Observable<number> {
     return new Observable((subscriber) => {
       const result = this.recorder.call('wild', payload, context);

@@ -95,7 +95,7 @@ function drainSection(d: DrainResult): string[] {
       `Nest / raw = ${x(d.ratios.nestOverRaw)}; warren with its default byte budget: / raw = ${x(d.ratios.defaultBudgetOverRaw)}, / Nest = ${x(d.ratios.defaultBudgetOverNest)}.`,
     '',
     '"budget 25 MiB": maxInFlightBytes raised so that warren\'s prefetch cap (maxInFlightBytes / maxMessageBytes) lets prefetch 100 apply; ' +
-      '"default budget": `@OnEvent(..., { prefetch: 100 })` with warren\'s defaults, where the cap lowers it (effective prefetch column). ' +
+      '"default budget": `@HandleEvent(..., { prefetch: 100 })` with warren\'s defaults, where the cap lowers it (effective prefetch column). ' +
       'CPU per 1k msgs: user + system time of the subject process from ready to the N-th message (from /proc/<pid>/stat); ' +
       'the broker shares the same cores, so msg/s is bounded by both.',
     '',

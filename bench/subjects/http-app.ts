@@ -27,7 +27,8 @@ import { type ClientProxy, ClientsModule, Transport } from '@nestjs/microservice
 import { lastValueFrom } from 'rxjs';
 import { CreateOrderDto } from '../../src/orders/dto/create-order.dto.js';
 import type { OrderCreatedEvent } from '../../src/orders/events/order-created.event.js';
-import { RabbitClient, RabbitConnections, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitClient, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitConnections } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
 import { dieWithHarness, fail, need, tell } from './ipc.js';
 

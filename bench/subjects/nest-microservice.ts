@@ -14,7 +14,8 @@ import 'reflect-metadata';
 import { Controller, type DynamicModule, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Transport } from '@nestjs/microservices';
-import { OnEvent, RabbitMQModule, RabbitServer } from '../../src/rabbitmq/index.js';
+import { HandleEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
 import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
 
@@ -45,7 +46,7 @@ let doneSent = false;
 const hang = new Promise<void>(() => undefined);
 
 const handlerDecorator: MethodDecorator =
-  transport === 'warren' ? OnEvent(pattern, { queue, prefetch: optionalInt('BENCH_PREFETCH') }) : (EventPattern(pattern) as MethodDecorator);
+  transport === 'warren' ? HandleEvent(pattern, { queue, prefetch: optionalInt('BENCH_PREFETCH') }) : (EventPattern(pattern) as MethodDecorator);
 
 @Controller()
 class BenchHandler {

@@ -1,6 +1,6 @@
 import type { DeadLetterListing, PeekResult, UnroutedDepth } from '../rabbitmq/dlq/dead-letter-admin.js';
 import type { ParkedMessage } from '../rabbitmq/dlq/parked-message.js';
-import { formatDeath } from '../rabbitmq/dlq/x-death.js';
+import { formatDeath } from '../rabbitmq/wire/x-death.js';
 
 /** Plain-text renderings of the dlq command's results, for a terminal or a log. */
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { loadConfig } from '../config/load-config.js';
-import { RabbitConnections } from '../rabbitmq/index.js';
+import { RabbitConnections } from '../rabbitmq/admin.js';
 import { discoverHandlerQueues } from './handler-queues.js';
 
 describe('discoverHandlerQueues', () => {

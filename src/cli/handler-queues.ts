@@ -1,13 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
-import { RabbitServer } from '../rabbitmq/index.js';
+import { RabbitServer } from '../rabbitmq/admin.js';
 
 /**
  * The service's event handler queues (those with a DLQ), from the same module graph the service runs, without touching
  * the broker. `NestFactory.create` builds the providers but runs no lifecycle hook (the
  * connections open in `onModuleInit`, i.e. in `init()`/`listen()`), and `connectMicroservice`
- * registers every `@OnEvent` handler with the transport at once (Nest calls `registerListeners`
+ * registers every `@HandleEvent` handler with the transport at once (Nest calls `registerListeners`
  * there unless initialization is deferred), which is when handler queue names are known.
  */
 export async function discoverHandlerQueues(config: AppConfig): Promise<string[]> {

@@ -1,7 +1,11 @@
-import type { QueueType, TlsOptions } from '../rabbitmq/index.js';
+import type { QueueType } from '../rabbitmq/index.js';
+import type { TlsOptions } from '../rabbitmq/admin.js';
+import type { TableOptionName } from '../rabbitmq/options/module-option-table.js';
 
 /** The validated configuration the rest of the app receives (by injection of AppConfig). */
 export class AppConfig {
+  /** Every option of MODULE_OPTION_TABLE by its forRoot name, read from its variable (passed to RabbitMQModule as is). */
+  moduleOptions!: Partial<Record<TableOptionName, number>>;
   port!: number;
   amqpUrls!: string[];
   serviceName!: string;
@@ -22,6 +26,8 @@ export class AppConfig {
   shutdownDelayMs!: number;
   httpBodyLimitBytes!: number;
   handlerTimeoutMs!: number;
+  requestTimeoutMs!: number;
+  maxRequestsInFlight!: number;
   retryAttempts!: number;
   retryDelaysMs!: number[];
   deliveryLimit!: number;
@@ -45,8 +51,6 @@ export class AppConfig {
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
-  /** Default wait for a request/reply answer (library `requestTimeoutMs`). */
-  requestTimeoutMs!: number;
   /** Demo inventory lookup latency, to make a request/reply handler slow or hung. */
   inventoryLookupDelayMs!: number;
   /** HTTP JSON bodies: deepest nesting and most members of one array or object (checked before parsing). */

@@ -26,16 +26,13 @@ export class EnvironmentVariables {
   })
   EVENTS_EXCHANGE!: string;
 
-  @IsInt({ message: 'PREFETCH must be an integer' })
-  @Min(1, { message: 'PREFETCH must be at least 1 (0 would mean unbounded)' })
-  @Max(10_000, { message: 'PREFETCH must be at most 10000' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   PREFETCH!: number;
 
   @IsIn(['quorum', 'classic'], { message: "QUEUE_TYPE must be 'quorum' or 'classic'" })
   QUEUE_TYPE!: 'quorum' | 'classic';
 
-  @IsInt({ message: 'MAX_MESSAGE_BYTES must be an integer' })
-  @Min(1024, { message: 'MAX_MESSAGE_BYTES must be at least 1024' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   MAX_MESSAGE_BYTES!: number;
 
   @IsIn(['json', 'msgpack'], { message: "CODEC must be 'json' or 'msgpack'" })
@@ -44,23 +41,16 @@ export class EnvironmentVariables {
   @IsIn(['gzip', 'deflate', 'none'], { message: "COMPRESSION must be 'gzip', 'deflate' or 'none'" })
   COMPRESSION!: 'gzip' | 'deflate' | 'none';
 
-  @IsInt({ message: 'COMPRESS_THRESHOLD_BYTES must be an integer' })
-  @Min(1, { message: 'COMPRESS_THRESHOLD_BYTES must be at least 1' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   COMPRESS_THRESHOLD_BYTES!: number;
 
-  @IsInt({ message: 'MAX_JSON_DEPTH must be an integer' })
-  @Min(1, { message: 'MAX_JSON_DEPTH must be at least 1' })
-  @Max(10_000, { message: 'MAX_JSON_DEPTH must be at most 10000' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   MAX_JSON_DEPTH!: number;
 
-  @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
-  @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
-  @Max(60_000, { message: 'PUBLISH_TIMEOUT_MS must be at most 60000' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   PUBLISH_TIMEOUT_MS!: number;
 
-  @IsInt({ message: 'SHUTDOWN_GRACE_MS must be an integer' })
-  @Min(0, { message: 'SHUTDOWN_GRACE_MS must be at least 0' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('SHUTDOWN_GRACE_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   SHUTDOWN_GRACE_MS!: number;
 
   @IsInt({ message: 'SHUTDOWN_DELAY_MS must be an integer' })
@@ -72,9 +62,7 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'HTTP_BODY_LIMIT_BYTES must be at least 1024' })
   HTTP_BODY_LIMIT_BYTES!: number;
 
-  @IsInt({ message: 'HANDLER_TIMEOUT_MS must be an integer' })
-  @Min(1, { message: 'HANDLER_TIMEOUT_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('HANDLER_TIMEOUT_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   HANDLER_TIMEOUT_MS!: number;
 
   @IsInt({ message: 'RETRY_ATTEMPTS must be an integer' })
@@ -85,12 +73,10 @@ export class EnvironmentVariables {
   @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'RETRY_DELAYS_MS must be comma-separated integers, e.g. 1000,5000,30000' })
   RETRY_DELAYS_MS!: string;
 
-  @IsInt({ message: 'DELIVERY_LIMIT must be an integer' })
-  @Min(1, { message: 'DELIVERY_LIMIT must be at least 1' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   DELIVERY_LIMIT!: number;
 
-  @IsInt({ message: 'MAX_IN_FLIGHT_BYTES must be an integer' })
-  @Min(1024, { message: 'MAX_IN_FLIGHT_BYTES must be at least 1024' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   MAX_IN_FLIGHT_BYTES!: number;
 
   // 0 = derive from the container or heap limit. A Node.js process alone holds tens of MB of
@@ -104,50 +90,34 @@ export class EnvironmentVariables {
   )
   MEMORY_HIGH_WATERMARK_BYTES!: number;
 
-  @IsInt({ message: 'MAX_PENDING_PUBLISHES must be an integer' })
-  @Min(1, { message: 'MAX_PENDING_PUBLISHES must be at least 1' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   MAX_PENDING_PUBLISHES!: number;
 
-  @IsInt({ message: 'PUBLISH_FAIL_FAST_MS must be an integer' })
-  @Min(1, { message: 'PUBLISH_FAIL_FAST_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('PUBLISH_FAIL_FAST_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   PUBLISH_FAIL_FAST_MS!: number;
 
-  @IsInt({ message: 'CONFIRM_STALL_MS must be an integer' })
-  @Min(1, { message: 'CONFIRM_STALL_MS must be at least 1' })
-  @Max(60_000, { message: 'CONFIRM_STALL_MS must be at most 60000' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   CONFIRM_STALL_MS!: number;
 
-  @IsInt({ message: 'STUCK_CONSUMER_MS must be an integer' })
-  @Min(1, { message: 'STUCK_CONSUMER_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('STUCK_CONSUMER_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   STUCK_CONSUMER_MS!: number;
 
-  @IsInt({ message: 'READINESS_MAX_QUEUE_DEPTH must be an integer' })
-  @Min(0, { message: 'READINESS_MAX_QUEUE_DEPTH must be at least 0 (0 = no limit)' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   READINESS_MAX_QUEUE_DEPTH!: number;
 
-  @IsInt({ message: 'DLQ_MAX_LENGTH must be an integer' })
-  @Min(0, { message: 'DLQ_MAX_LENGTH must be at least 0 (0 = unbounded)' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   DLQ_MAX_LENGTH!: number;
 
-  @IsInt({ message: 'UNROUTED_MAX_LENGTH must be an integer' })
-  @Min(0, { message: 'UNROUTED_MAX_LENGTH must be at least 0 (0 = keep no copies)' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   UNROUTED_MAX_LENGTH!: number;
 
-  @IsInt({ message: 'UNROUTED_TTL_MS must be an integer' })
-  @Min(1, { message: 'UNROUTED_TTL_MS must be at least 1' })
-  @Max(2_147_483_647, { message: 'UNROUTED_TTL_MS must be at most 2147483647' })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   UNROUTED_TTL_MS!: number;
 
-  @IsInt({ message: 'RECONNECT_BASE_MS must be an integer' })
-  @Min(1, { message: 'RECONNECT_BASE_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('RECONNECT_BASE_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   RECONNECT_BASE_MS!: number;
 
-  @IsInt({ message: 'RECONNECT_MAX_MS must be an integer' })
-  @Min(1, { message: 'RECONNECT_MAX_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('RECONNECT_MAX_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   RECONNECT_MAX_MS!: number;
 
   // TLS files for amqps:// URLs; empty = not used (system CAs, no client certificate).
@@ -171,10 +141,11 @@ export class EnvironmentVariables {
   @Max(MAX_TIMER_MS, { message: timerBoundMessage('MAILER_DELAY_MS') })
   MAILER_DELAY_MS!: number;
 
-  @IsInt({ message: 'REQUEST_TIMEOUT_MS must be an integer' })
-  @Min(1, { message: 'REQUEST_TIMEOUT_MS must be at least 1' })
-  @Max(MAX_TIMER_MS, { message: timerBoundMessage('REQUEST_TIMEOUT_MS') })
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
   REQUEST_TIMEOUT_MS!: number;
+
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
+  MAX_REQUESTS_IN_FLIGHT!: number;
 
   @IsInt({ message: 'INVENTORY_LOOKUP_DELAY_MS must be an integer' })
   @Min(0, { message: 'INVENTORY_LOOKUP_DELAY_MS must be at least 0' })

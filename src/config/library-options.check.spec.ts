@@ -23,10 +23,12 @@ describe('assertLibraryOptions', () => {
   });
 
   it.each([
+    // A MODULE_OPTION_TABLE option's message names its variable already: left as it is.
     [
-      'handlerTimeoutMs must be an integer from 1 to 2147483647, got 99999999999',
-      'HANDLER_TIMEOUT_MS must be an integer from 1 to 2147483647, got 99999999999',
+      'handlerTimeoutMs (HANDLER_TIMEOUT_MS) must be an integer from 1 to 2147483647, got 99999999999',
+      'handlerTimeoutMs (HANDLER_TIMEOUT_MS) must be an integer from 1 to 2147483647, got 99999999999',
     ],
+    ["queueType must be 'quorum' or 'classic', got 'x'", "QUEUE_TYPE must be 'quorum' or 'classic', got 'x'"],
     ['retry.attempts must be an integer from 0 to 100, got 101', 'RETRY_ATTEMPTS must be an integer from 0 to 100, got 101'],
     [
       'memoryHighWatermarkBytes (1) must be above memoryLowWatermarkBytes (0)',

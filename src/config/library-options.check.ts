@@ -1,39 +1,26 @@
 import type { DynamicModule, Provider } from '@nestjs/common';
-import { InvalidRabbitMQOptionsError, RABBITMQ_MODULE_OPTIONS, type RabbitMQModuleOptions, resolveRabbitMQOptions } from '../rabbitmq/index.js';
+import { type RabbitMQModuleOptions } from '../rabbitmq/index.js';
+import { InvalidRabbitMQOptionsError, RABBITMQ_MODULE_OPTIONS, resolveRabbitMQOptions } from '../rabbitmq/admin.js';
 import { InvalidConfigError } from './invalid-config.error.js';
 
 /**
- * The environment variable behind each RabbitMQModule option (src/app.module.ts passes them).
+ * The environment variable behind each RabbitMQModule option outside MODULE_OPTION_TABLE (src/app.module.ts
+ * passes them); a table option's message already names its variable.
  * Longest names first, so `retry.delaysMs` wins over `retry`.
  */
 const OPTION_VARIABLES: ReadonlyArray<readonly [option: string, variable: string]> = [
   ['urls', 'AMQP_URL'],
   ['serviceName', 'SERVICE_NAME'],
   ['exchange', 'EVENTS_EXCHANGE'],
-  ['prefetch', 'PREFETCH'],
   ['queueType', 'QUEUE_TYPE'],
-  ['maxMessageBytes', 'MAX_MESSAGE_BYTES'],
   ['codec', 'CODEC'],
   ['compression', 'COMPRESSION'],
-  ['compressThresholdBytes', 'COMPRESS_THRESHOLD_BYTES'],
-  ['publishTimeoutMs', 'PUBLISH_TIMEOUT_MS'],
-  ['shutdownGraceMs', 'SHUTDOWN_GRACE_MS'],
-  ['handlerTimeoutMs', 'HANDLER_TIMEOUT_MS'],
-  ['requestTimeoutMs', 'REQUEST_TIMEOUT_MS'],
   ['retry.attempts', 'RETRY_ATTEMPTS'],
   ['retry.delaysMs', 'RETRY_DELAYS_MS'],
   ['retry', 'RETRY_ATTEMPTS/RETRY_DELAYS_MS'],
-  ['deliveryLimit', 'DELIVERY_LIMIT'],
-  ['maxInFlightBytes', 'MAX_IN_FLIGHT_BYTES'],
   // The low mark is derived from the high one when only that is set, as the app does.
   ['memoryHighWatermarkBytes', 'MEMORY_HIGH_WATERMARK_BYTES'],
   ['memoryLowWatermarkBytes', 'MEMORY_HIGH_WATERMARK_BYTES'],
-  ['maxPendingPublishes', 'MAX_PENDING_PUBLISHES'],
-  ['publishFailFastMs', 'PUBLISH_FAIL_FAST_MS'],
-  ['stuckConsumerMs', 'STUCK_CONSUMER_MS'],
-  ['readinessMaxQueueDepth', 'READINESS_MAX_QUEUE_DEPTH'],
-  ['reconnectBaseMs', 'RECONNECT_BASE_MS'],
-  ['reconnectMaxMs', 'RECONNECT_MAX_MS'],
   ['tls', 'AMQP_TLS_*'],
 ];
 

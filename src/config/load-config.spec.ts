@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MODULE_OPTION_TABLE } from '../rabbitmq/options/module-option-table.js';
 import { AppConfig } from './app-config.js';
 import { CONFIG_DEFAULTS } from './config.defaults.js';
 import { InvalidConfigError } from './invalid-config.error.js';
@@ -20,6 +21,9 @@ describe('loadConfig', () => {
     const config = loadConfig({}, { stdoutIsTty: false });
     expect(config).toBeInstanceOf(AppConfig);
     expect({ ...config }).toEqual({
+      ...Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, row.default])),
+      // The table options again, by forRoot name, as app.module.ts passes them to RabbitMQModule.
+      moduleOptions: expect.objectContaining({ prefetch: 50, maxInFlightBytes: 16 * 1024 * 1024, unroutedTtlMs: 604_800_000 }),
       port: 3000,
       amqpUrls: ['amqp://guest:guest@127.0.0.1:5672'],
       serviceName: 'warren',
@@ -238,8 +242,11 @@ describe('loadConfig', () => {
     'MAILER_DELAY_MS',
     'HTTP_KEEP_ALIVE_TIMEOUT_MS',
   ])('rejects %s beyond what a Node timer holds (2^31-1 ms), naming it', (name) => {
-    expect(rejectionOf({ [name]: '99999999999' }).message).toBe(
-      `invalid configuration: ${name} must be at most 2147483647 (about 24.8 days, the longest timer Node.js accepts)`,
+    // App-only variables name themselves; module options (MODULE_OPTION_TABLE) also name their forRoot option.
+    expect(rejectionOf({ [name]: '99999999999' }).message).toMatch(
+      new RegExp(
+        `^invalid configuration: (\\w+ \\()?${name}\\)? must be (at most|an integer from \\d+ to) 2147483647 \\(about 24\\.8 days, the longest timer Node\\.js accepts\\)`,
+      ),
     );
     expect(() => loadConfig({ [name]: String(2 ** 31 - 1), RECONNECT_MAX_MS: String(2 ** 31 - 1) })).not.toThrow();
   });

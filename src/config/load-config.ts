@@ -5,6 +5,7 @@ import { CONFIG_DEFAULTS, INTEGER_VARIABLES } from './config.defaults.js';
 import { inconsistencies } from './config-consistency.js';
 import { EnvironmentVariables } from './environment-variables.js';
 import { InvalidConfigError } from './invalid-config.error.js';
+import { MODULE_OPTION_TABLE, optionProblem } from '../rabbitmq/options/module-option-table.js';
 
 /**
  * Reads the environment once, applies defaults, validates with class-validator and returns the
@@ -23,50 +24,41 @@ export function loadConfig(
   }
   const variables = plainToInstance(EnvironmentVariables, raw);
   const errors = validateSync(variables, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    // When a value is not even an integer, its range messages would only repeat the point.
-    const messages = errors.flatMap((error) => {
-      const constraints = error.constraints ?? {};
-      return constraints.isInt ? [constraints.isInt] : Object.values(constraints);
-    });
+  // When a value is not even an integer, its range messages would only repeat the point.
+  const messages = errors.flatMap((error) => {
+    const constraints = error.constraints ?? {};
+    return constraints.isInt ? [constraints.isInt] : Object.values(constraints);
+  });
+  // Module-level options: the library's own check, so env and forRoot cannot disagree.
+  for (const row of MODULE_OPTION_TABLE) {
+    const problem = optionProblem(row, raw[row.env], { fromEnv: true });
+    if (problem !== undefined) {
+      messages.push(problem);
+    }
+  }
+  if (messages.length > 0) {
     throw new InvalidConfigError(`invalid configuration: ${messages.join('; ')}`);
   }
   const problems = inconsistencies(variables);
   if (problems.length > 0) {
     throw new InvalidConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
+  const moduleOptions = Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, raw[row.env] as number]));
   return Object.assign(new AppConfig(), {
+    ...moduleOptions,
+    moduleOptions,
     port: variables.PORT,
     amqpUrls: variables.AMQP_URL.split(',').map((url) => url.trim()),
     serviceName: variables.SERVICE_NAME,
     eventsExchange: variables.EVENTS_EXCHANGE,
-    prefetch: variables.PREFETCH,
     queueType: variables.QUEUE_TYPE,
-    maxMessageBytes: variables.MAX_MESSAGE_BYTES,
     codec: variables.CODEC,
     compression: variables.COMPRESSION,
-    compressThresholdBytes: variables.COMPRESS_THRESHOLD_BYTES,
-    maxJsonDepth: variables.MAX_JSON_DEPTH,
-    publishTimeoutMs: variables.PUBLISH_TIMEOUT_MS,
-    shutdownGraceMs: variables.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: variables.SHUTDOWN_DELAY_MS,
     httpBodyLimitBytes: variables.HTTP_BODY_LIMIT_BYTES,
-    handlerTimeoutMs: variables.HANDLER_TIMEOUT_MS,
     retryAttempts: variables.RETRY_ATTEMPTS,
     retryDelaysMs: variables.RETRY_DELAYS_MS.split(',').map((delay) => Number(delay.trim())),
-    deliveryLimit: variables.DELIVERY_LIMIT,
-    maxInFlightBytes: variables.MAX_IN_FLIGHT_BYTES,
     memoryHighWatermarkBytes: variables.MEMORY_HIGH_WATERMARK_BYTES || undefined,
-    maxPendingPublishes: variables.MAX_PENDING_PUBLISHES,
-    publishFailFastMs: variables.PUBLISH_FAIL_FAST_MS,
-    confirmStallMs: variables.CONFIRM_STALL_MS,
-    stuckConsumerMs: variables.STUCK_CONSUMER_MS,
-    readinessMaxQueueDepth: variables.READINESS_MAX_QUEUE_DEPTH,
-    deadLetterMaxLength: variables.DLQ_MAX_LENGTH,
-    unroutedMaxLength: variables.UNROUTED_MAX_LENGTH,
-    unroutedTtlMs: variables.UNROUTED_TTL_MS,
-    reconnectBaseMs: variables.RECONNECT_BASE_MS,
-    reconnectMaxMs: variables.RECONNECT_MAX_MS,
     tls: {
       caFile: variables.AMQP_TLS_CA_FILE || undefined,
       certFile: variables.AMQP_TLS_CERT_FILE || undefined,
@@ -75,7 +67,6 @@ export function loadConfig(
     },
     logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
     mailerDelayMs: variables.MAILER_DELAY_MS,
-    requestTimeoutMs: variables.REQUEST_TIMEOUT_MS,
     inventoryLookupDelayMs: variables.INVENTORY_LOOKUP_DELAY_MS,
     httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,
     httpBodyMaxMembers: variables.HTTP_BODY_MAX_MEMBERS,

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { RabbitMQHealthIndicator } from '../rabbitmq/index.js';
+import { RabbitMQHealthIndicator } from '../rabbitmq/admin.js';
 import { ProcessHealthIndicator } from './process.health.js';
 
 /** Kubernetes probes. Only combines the indicators; each lives with what it checks. */

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import type { AppConfig } from '../config/app-config.js';
-import { correlationIdMiddleware } from '../rabbitmq/index.js';
+import { correlationIdMiddleware } from '../rabbitmq/admin.js';
 import { jsonBodyGuard } from './json-body-guard.js';
 import { JSON_TYPES, jsonContentTypeMiddleware } from './json-content-type.middleware.js';
 

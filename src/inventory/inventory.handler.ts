@@ -4,7 +4,7 @@ import { Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { AppConfig } from '../config/app-config.js';
-import { HandleRequest, OnEvent, RabbitClient } from '../rabbitmq/index.js';
+import { HandleEvent, HandleRequest, RabbitClient } from '../rabbitmq/index.js';
 import { StockQueryDto } from './dto/stock-query.dto.js';
 import { INVENTORY_STOCK, type StockLevel } from './inventory-queries.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
@@ -31,7 +31,7 @@ export class InventoryHandler {
     return { sku: query.sku, available: this.stock.unitsOf(query.sku) };
   }
 
-  @OnEvent(ORDER_CREATED)
+  @HandleEvent(ORDER_CREATED)
   async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {
     const result = this.stock.reserve(order.orderId, order.items);
     if (result.reserved) {

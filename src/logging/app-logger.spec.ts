@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { runWithCorrelationId } from '../rabbitmq/index.js';
+import { runWithCorrelationId } from '../rabbitmq/admin.js';
 import { AppLogger } from './app-logger.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point

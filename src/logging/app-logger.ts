@@ -1,5 +1,5 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import { currentCorrelationId } from '../rabbitmq/index.js';
+import { currentCorrelationId } from '../rabbitmq/admin.js';
 import { logText, sanitizeLogText, sanitizeLogValue, sanitizeStack } from './log-sanitizer.js';
 import { RepeatedWarningsLimiter, type RepeatedWarningsOptions, warningReason } from './repeated-warnings.limiter.js';
 

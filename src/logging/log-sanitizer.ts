@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { redactText } from '../rabbitmq/index.js';
+import { redactText } from '../rabbitmq/admin.js';
 
 /**
  * What the logger does to every value before it is written, in both formats: AMQP URL passwords

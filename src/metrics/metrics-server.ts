@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { RabbitMetrics } from '../rabbitmq/index.js';
+import { RabbitMetrics } from '../rabbitmq/admin.js';
 
 /** Where Prometheus scrapes (k8s/deployment.yaml's prometheus.io/path names it too). */
 export const METRICS_PATH = '/metrics';

@@ -1,6 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics } from 'prom-client';
-import { RabbitMetrics } from '../rabbitmq/index.js';
+import { RabbitMetrics } from '../rabbitmq/admin.js';
 import { MetricsServer } from './metrics-server.js';
 
 /** Prometheus metrics, served by MetricsServer on METRICS_PORT (not on the API port). */

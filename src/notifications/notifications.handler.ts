@@ -3,7 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { INVENTORY_REJECTED, INVENTORY_RESULTS, type InventoryRejectedEvent, type InventoryReservedEvent } from '../inventory/inventory-events.js';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
-import { OnEvent, RabbitContext } from '../rabbitmq/index.js';
+import { HandleEvent, RabbitContext } from '../rabbitmq/index.js';
 import { USER_REGISTERED, UserRegisteredEvent } from '../users/events/user-registered.event.js';
 import { Mailer } from './mailer.port.js';
 
@@ -16,12 +16,12 @@ import { Mailer } from './mailer.port.js';
 export class NotificationsHandler {
   constructor(private readonly mailer: Mailer) {}
 
-  @OnEvent(USER_REGISTERED)
+  @HandleEvent(USER_REGISTERED)
   async onUserRegistered(@Payload() user: UserRegisteredEvent): Promise<void> {
     await this.mailer.send({ to: user.email, subject: `Welcome, ${user.name}`, text: 'Thanks for signing up.' });
   }
 
-  @OnEvent(ORDER_CREATED)
+  @HandleEvent(ORDER_CREATED)
   async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {
     await this.mailer.send({
       to: `customer:${order.customerId}`,
@@ -31,7 +31,7 @@ export class NotificationsHandler {
   }
 
   /** One queue for both results (`inventory.*`): the routing key says which one it is. */
-  @OnEvent(INVENTORY_RESULTS)
+  @HandleEvent(INVENTORY_RESULTS)
   async onInventoryResult(@Payload() result: InventoryReservedEvent | InventoryRejectedEvent, @Ctx() context: RabbitContext): Promise<void> {
     const rejected = context.getPattern() === INVENTORY_REJECTED;
     await this.mailer.send({

@@ -149,14 +149,6 @@ export const PUBLISH_CHANNEL_RENEW_INTERVAL_MS = 1_000;
  */
 export const DEFAULT_STUCK_CONSUMER_MS = 60_000;
 
-/** Header names written on every dead-lettered copy (see DESIGN.md "wire conventions"). */
-export const HEADER_ERROR_TYPE = 'x-error-type';
-export const HEADER_ERROR_MESSAGE = 'x-error-message';
-export const HEADER_FAILED_AT = 'x-failed-at';
-export const HEADER_RETRY_COUNT = 'x-retry-count';
-export const HEADER_ORIGINAL_ROUTING_KEY = 'x-original-routing-key';
-export const HEADER_HANDLER = 'x-handler';
-
 /** Error messages are truncated in headers: a header table over 64 KiB cannot be encoded. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
 

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { RabbitClient } from './client/rabbit-client.js';
 import { RabbitConnections } from './connection/rabbit-connections.js';
+import { HandlerPlacementCheck } from './decorators/handler-placement.check.js';
 import { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 import { QueueDepthReader } from './health/queue-depth-reader.js';
 import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
@@ -12,7 +14,7 @@ import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
 import { RabbitRequester } from './rpc/rabbit-requester.js';
-import { RetryPolicyInterceptor } from './retry/retry-policy.interceptor.js';
+import { FailureCaptureInterceptor } from './failure/failure-capture.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
@@ -23,7 +25,7 @@ import { RabbitServer } from './server/rabbit-server.js';
  * the microservice transport. Global by default: one pair of connections per process.
  */
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, DiscoveryModule],
   providers: [
     {
       provide: RABBITMQ_RESOLVED_OPTIONS,
@@ -41,7 +43,8 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetrics,
     RabbitMetricsCollector,
     FlowMetricsCollector,
-    RetryPolicyInterceptor,
+    FailureCaptureInterceptor,
+    HandlerPlacementCheck,
   ],
   exports: [
     RABBITMQ_RESOLVED_OPTIONS,

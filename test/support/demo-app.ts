@@ -6,7 +6,7 @@ import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
 import { INVENTORY_STOCK } from '../../src/inventory/inventory-queries.js';
-import { deadLetterQueueName, RabbitServer, requestQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/index.js';
+import { deadLetterQueueName, RabbitServer, requestQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
 

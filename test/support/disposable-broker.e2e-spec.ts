@@ -124,7 +124,7 @@ describeWithBroker('DisposableBroker (a RabbitMQ node of its own, never the shar
         const message = await channel.get(queue, { noAck: false });
         expect(message && message.content.toString()).toBe('survives a restart');
         expect(message && message.properties.messageId).toBe('m-1');
-        await channel.nack(message as amqp.GetMessage, false, true); // back on the queue for the kill test
+        channel.nack(message as amqp.GetMessage, false, true); // back on the queue for the kill test
         await channel.close();
       } finally {
         await again.close();
@@ -199,7 +199,7 @@ describeWithBroker('DisposableBroker (a RabbitMQ node of its own, never the shar
         expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) T /); // state T: stopped by a signal
         let confirmed = false;
         const confirm = new Promise<void>((resolve, reject) => {
-          channel.sendToQueue(target, Buffer.from('while frozen'), {}, (error: unknown) => (error ? reject(error) : resolve()));
+          channel.sendToQueue(target, Buffer.from('while frozen'), {}, (error: Error | null) => (error ? reject(error) : resolve()));
         }).then(() => (confirmed = true));
         // Absence can only be shown over a while: a running node confirms in milliseconds.
         await new Promise((resolve) => setTimeout(resolve, 1_500));

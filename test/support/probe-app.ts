@@ -1,6 +1,7 @@
 import { type INestApplication, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { type RabbitMQModuleOptions, RabbitMQModule, RabbitServer } from '../../src/rabbitmq/index.js';
+import { type RabbitMQModuleOptions, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitServer } from '../../src/rabbitmq/admin.js';
 import { SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { removeTopology } from './demo-app.js';
 

@@ -4,7 +4,7 @@ import { CodecRegistry, mediaType } from './codec-registry.js';
 import { JsonCodec } from './json.codec.js';
 import type { MessageCodec } from './message-codec.interface.js';
 import { MsgpackCodec } from './msgpack.codec.js';
-import { UnknownCodecError } from './unknown-codec.error.js';
+import { UnknownCodecError } from '../errors/unknown-codec.error.js';
 
 function codecOf(contentType: string, aliases?: string[]): MessageCodec {
   return { contentType, aliases, encode: () => Buffer.alloc(0), decode: () => contentType };

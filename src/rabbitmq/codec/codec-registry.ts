@@ -2,7 +2,7 @@ import { JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE } from '../rabbitmq.constants.j
 import { JsonCodec, type JsonDecodeLimits } from './json.codec.js';
 import type { MessageCodec } from './message-codec.interface.js';
 import { MsgpackCodec } from './msgpack.codec.js';
-import { UnknownCodecError } from './unknown-codec.error.js';
+import { UnknownCodecError } from '../errors/unknown-codec.error.js';
 
 /** Built-in codecs, by the short name used in options (`codec: 'msgpack'`). */
 export type CodecName = 'json' | 'msgpack';

@@ -5,7 +5,7 @@ import { CodecRegistry } from './codec-registry.js';
 import { type MessageEncoderOptions, MessageEncoder } from './message-encoder.js';
 import type { MessageCodec } from './message-codec.interface.js';
 import { MsgpackCodec } from './msgpack.codec.js';
-import { UnknownCodecError } from './unknown-codec.error.js';
+import { UnknownCodecError } from '../errors/unknown-codec.error.js';
 
 const THRESHOLD = 1024;
 const DEFAULTS: MessageEncoderOptions = { codec: 'json', compression: 'gzip', compressThresholdBytes: THRESHOLD, maxMessageBytes: 64 * 1024 };

@@ -2,7 +2,7 @@ import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import type { CodecRegistry } from './codec-registry.js';
 import { COMPRESSIONS, compress, type Compression } from './compression.js';
 import type { MessageCodec } from './message-codec.interface.js';
-import { UnknownCodecError } from './unknown-codec.error.js';
+import { UnknownCodecError } from '../errors/unknown-codec.error.js';
 
 export interface MessageEncoderOptions {
   /** `json`, `msgpack` or a registered content type. */

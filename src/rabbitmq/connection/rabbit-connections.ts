@@ -168,7 +168,7 @@ export class RabbitConnections implements OnModuleInit {
       const failed = attempts.failed();
       waitBeforeRetry(failed);
       this.logger.warn(
-        `${name} could not connect to ${redactUrl(String(url ?? ''))} (attempt ${attempts.attempts}): ${state.lastError}; retrying in ${failed.delayMs} ms`,
+        `${name} could not connect to ${redactUrl(typeof url === 'string' ? url : String(url?.hostname ?? ''))} (attempt ${attempts.attempts}): ${state.lastError}; retrying in ${failed.delayMs} ms`,
       );
     });
     manager.on('blocked', ({ reason }) => {

@@ -12,7 +12,7 @@ export function tlsSocketOptions(tls: TlsOptions): Record<string, unknown> {
     try {
       return readFileSync(path);
     } catch (error) {
-      throw new Error(`cannot read the TLS ${what} file '${path}': ${(error as Error).message}`);
+      throw new Error(`cannot read the TLS ${what} file '${path}': ${(error as Error).message}`, { cause: error });
     }
   };
   const options: Record<string, unknown> = { rejectUnauthorized: true };

@@ -7,7 +7,7 @@ import {
   InvalidDeadLetterRequestError,
   OriginatingQueueNotFoundError,
   ReplayPublishError,
-} from './dead-letter.errors.js';
+} from '../errors/dead-letter.errors.js';
 
 type PublishOutcome = 'ack' | 'nack' | 'return' | 'hang';
 

@@ -1,20 +1,15 @@
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { unroutedQueueName } from '../topology/topology-names.js';
-import {
-  DEFAULT_PEEK_LIMIT,
-  DEFAULT_REPLAY_CONFIRM_TIMEOUT_MS,
-  HEADER_REPLAYED_AT,
-  MAX_PEEK_LIMIT,
-  PEEK_BODY_PREVIEW_BYTES,
-} from './dead-letter.constants.js';
+import { DEFAULT_PEEK_LIMIT, DEFAULT_REPLAY_CONFIRM_TIMEOUT_MS, MAX_PEEK_LIMIT, PEEK_BODY_PREVIEW_BYTES } from './dead-letter.constants.js';
+import { HEADER_REPLAYED_AT } from '../wire/message-headers.js';
 import {
   DeadLetterQueueNotFoundError,
   InvalidDeadLetterRequestError,
   OriginatingQueueNotFoundError,
   ReplayPublishError,
-} from './dead-letter.errors.js';
+} from '../errors/dead-letter.errors.js';
 import { type DeadLetterTarget, resolveDeadLetterTarget } from './dead-letter-names.js';
-import { headerText } from './header-text.js';
+import { headerText } from '../wire/header-text.js';
 import { describeParkedMessage, type ParkedMessage } from './parked-message.js';
 import { replayCopyProperties } from './replay-copy.js';
 
@@ -166,7 +161,7 @@ export class DeadLetterAdmin {
     const target = resolveDeadLetterTarget(queue);
     const channel = await this.connection.createConfirmChannel();
     channel.on('error', ignoreChannelError);
-    let returned = false;
+    let returned: boolean;
     channel.on('return', () => {
       // A basic.return precedes the confirm of the same publish on the channel.
       returned = true;
@@ -232,9 +227,9 @@ export class DeadLetterAdmin {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(`not confirmed within ${this.confirmTimeoutMs} ms`), this.confirmTimeoutMs);
       try {
-        channel.publish('', queue, message.content, properties, (error: unknown) => {
+        channel.publish('', queue, message.content, properties, (error: Error | null) => {
           clearTimeout(timer);
-          resolve(error ? `not confirmed (${error instanceof Error ? error.message : String(error)})` : undefined);
+          resolve(error ? `not confirmed (${error.message})` : undefined);
         });
       } catch (error) {
         clearTimeout(timer);

@@ -1,10 +1,4 @@
-/** Defaults and header names of the dead-letter tooling (see DeadLetterAdmin). */
-
-/** When a parked message was last replayed (ISO 8601); kept across later failures as history. */
-export const HEADER_REPLAYED_AT = 'x-replayed-at';
-
-/** The `x-error-type` a replayed message was parked with, so the reason survives the replay. */
-export const HEADER_LAST_ERROR_TYPE = 'x-last-error-type';
+/** Defaults of the dead-letter tooling (see DeadLetterAdmin). */
 
 /** Messages `peek` shows when the caller gives no limit. */
 export const DEFAULT_PEEK_LIMIT = 10;

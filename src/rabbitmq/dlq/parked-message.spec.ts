@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { GetMessage } from 'amqplib';
 import { describeParkedMessage } from './parked-message.js';
-import { formatDeath } from './x-death.js';
+import { formatDeath } from '../wire/x-death.js';
 
 function parked(content: Buffer, headers: Record<string, unknown> = {}, contentEncoding?: string): GetMessage {
   return {

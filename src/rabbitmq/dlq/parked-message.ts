@@ -6,10 +6,11 @@ import {
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-} from '../rabbitmq.constants.js';
-import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT, PEEK_BODY_PREVIEW_BYTES } from './dead-letter.constants.js';
-import { headerText } from './header-text.js';
-import { type DeathRecord, readDeaths } from './x-death.js';
+} from '../wire/message-headers.js';
+import { PEEK_BODY_PREVIEW_BYTES } from './dead-letter.constants.js';
+import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from '../wire/message-headers.js';
+import { headerText } from '../wire/header-text.js';
+import { type DeathRecord, readDeaths } from '../wire/x-death.js';
 
 const IDENTITY_ENCODINGS = new Set(['', 'identity']);
 

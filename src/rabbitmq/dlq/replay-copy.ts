@@ -1,10 +1,16 @@
 import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
-import { HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_FAILED_AT, HEADER_ORIGINAL_ROUTING_KEY, HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from './dead-letter.constants.js';
-import { headerText } from './header-text.js';
-import { readDeaths } from './x-death.js';
-import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from '../server/bounded-headers.js';
-import { carriedProperties } from '../server/carried-properties.js';
+import {
+  HEADER_ERROR_MESSAGE,
+  HEADER_ERROR_TYPE,
+  HEADER_FAILED_AT,
+  HEADER_ORIGINAL_ROUTING_KEY,
+  HEADER_RETRY_COUNT,
+} from '../wire/message-headers.js';
+import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from '../wire/message-headers.js';
+import { headerText } from '../wire/header-text.js';
+import { readDeaths } from '../wire/x-death.js';
+import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from '../wire/bounded-headers.js';
+import { carriedProperties, deliveredProperties } from '../wire/carried-properties.js';
 
 /**
  * Headers the broker writes about a message's previous life (dead-lettering, quorum delivery
@@ -55,7 +61,7 @@ export function replayCopyProperties(message: Message, queue: string, replayedAt
   }
   return {
     ...carriedProperties(properties),
-    replyTo: properties.replyTo,
+    replyTo: deliveredProperties(properties).replyTo,
     // Unroutable (queue deleted meanwhile) must come back as basic.return, not vanish.
     mandatory: true,
     headers,

@@ -1,3 +1,4 @@
+import { WarrenError } from './warren.error.js';
 /**
  * A publish that was not confirmed by the broker. Each subclass says which of two things
  * happened, because the caller's answer differs:
@@ -7,7 +8,8 @@
  * - PublishOutcomeUnknownError: written, but no answer came (confirm timeout, connection or
  *   channel lost after the write). The event may still be stored: HTTP 504 with the eventId.
  */
-export class PublishError extends Error {
+export class PublishError extends WarrenError {
+  override readonly code: string = 'WARREN_PUBLISH';
   override readonly name: string = 'PublishError';
 
   constructor(
@@ -25,16 +27,19 @@ export class PublishError extends Error {
  * still being set up). Nothing was written.
  */
 export class PublishTimeoutError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_TIMEOUT';
   override readonly name = 'PublishTimeoutError';
 }
 
 /** Not stored: the broker refused the message (nack), e.g. a queue overflowing with `reject-publish`. */
 export class PublishRejectedError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_REJECTED';
   override readonly name = 'PublishRejectedError';
 }
 
 /** Publishing after the publisher was closed for shutdown. */
 export class PublisherClosedError extends PublishError {
+  override readonly code = 'WARREN_PUBLISHER_CLOSED';
   override readonly name = 'PublisherClosedError';
 }
 
@@ -43,6 +48,7 @@ export class PublisherClosedError extends PublishError {
  * rather than buffered without bound.
  */
 export class PublishBufferFullError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_BUFFER_FULL';
   override readonly name = 'PublishBufferFullError';
 }
 
@@ -51,6 +57,7 @@ export class PublishBufferFullError extends PublishError {
  * the 503 is truthful — the event was not sent and a retry cannot duplicate it.
  */
 export class PublisherBlockedError extends PublishError {
+  override readonly code = 'WARREN_PUBLISHER_BLOCKED';
   override readonly name = 'PublisherBlockedError';
 }
 
@@ -59,6 +66,7 @@ export class PublisherBlockedError extends PublishError {
  * than `confirmStallMs`): refused before anything is written, until confirms flow again.
  */
 export class PublishStalledError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_STALLED';
   override readonly name = 'PublishStalledError';
 }
 
@@ -72,6 +80,7 @@ export class PublishStalledError extends PublishError {
  * de-duplicate by messageId only when the retry reuses it).
  */
 export class PublishOutcomeUnknownError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_OUTCOME_UNKNOWN';
   override readonly name = 'PublishOutcomeUnknownError';
 
   constructor(
@@ -90,5 +99,6 @@ export class PublishOutcomeUnknownError extends PublishError {
  * will not help until an operator resolves it.
  */
 export class PublishTopologyConflictError extends PublishError {
+  override readonly code = 'WARREN_PUBLISH_TOPOLOGY_CONFLICT';
   override readonly name = 'PublishTopologyConflictError';
 }

@@ -1,3 +1,5 @@
+import { WarrenError } from './warren.error.js';
+
 /**
  * A request (`client.request()` / `send()`) that got no usable reply. Each subclass says why,
  * because the caller's answer differs (RequestErrorFilter maps them to HTTP):
@@ -5,7 +7,8 @@
  * - RemoteHandlerError: the handler failed and said why (502, with the remote type and message).
  * - the others: the request could not be carried (503 + Retry-After).
  */
-export class RequestError extends Error {
+export class RequestError extends WarrenError {
+  override readonly code: string = 'WARREN_REQUEST';
   override readonly name: string = 'RequestError';
 
   constructor(
@@ -20,6 +23,7 @@ export class RequestError extends Error {
 
 /** No reply came within the timeout. The request expired in its queue, or its handler was too slow. */
 export class RequestTimeoutError extends RequestError {
+  override readonly code = 'WARREN_REQUEST_TIMEOUT';
   override readonly name = 'RequestTimeoutError';
 
   constructor(
@@ -32,6 +36,7 @@ export class RequestTimeoutError extends RequestError {
 
 /** The handler ran and failed (threw, timed out, rejected the payload): its reply carries the reason. */
 export class RemoteHandlerError extends RequestError {
+  override readonly code = 'WARREN_REQUEST_REMOTE_ERROR';
   override readonly name = 'RemoteHandlerError';
 
   constructor(
@@ -47,6 +52,7 @@ export class RemoteHandlerError extends RequestError {
 
 /** Too many requests already await replies: refused at once instead of piling up behind a slow responder. */
 export class RequestsInFlightExceededError extends RequestError {
+  override readonly code = 'WARREN_REQUESTS_IN_FLIGHT_EXCEEDED';
   override readonly name = 'RequestsInFlightExceededError';
 }
 
@@ -55,10 +61,12 @@ export class RequestsInFlightExceededError extends RequestError {
  * could never arrive, so the request fails at once. The handler may or may not have run.
  */
 export class RequestConnectionLostError extends RequestError {
+  override readonly code = 'WARREN_REQUEST_CONNECTION_LOST';
   override readonly name = 'RequestConnectionLostError';
 }
 
 /** Nothing could carry the request: no reply channel (broker unreachable), or no queue exists for its pattern. */
 export class RequestNotSentError extends RequestError {
+  override readonly code = 'WARREN_REQUEST_NOT_SENT';
   override readonly name = 'RequestNotSentError';
 }

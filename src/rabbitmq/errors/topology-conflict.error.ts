@@ -1,3 +1,4 @@
+import { WarrenError } from './warren.error.js';
 /** AMQP reply code of a declare whose arguments differ from the existing object's. */
 export const PRECONDITION_FAILED = 406;
 
@@ -25,7 +26,8 @@ const OBJECT_NAMED = /(exchange|queue) '([^']*)'/;
  * by hand). Retrying cannot help until someone changes one side, so this is reported once per
  * attempt with the fix, and readiness stays down meanwhile.
  */
-export class TopologyConflictError extends Error {
+export class TopologyConflictError extends WarrenError {
+  override readonly code = 'WARREN_TOPOLOGY_CONFLICT';
   override readonly name = 'TopologyConflictError';
 
   constructor(

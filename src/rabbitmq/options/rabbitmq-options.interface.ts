@@ -1,16 +1,21 @@
-import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { RetryPolicy } from '../failure/retry-policy.js';
 import type { CodecName } from '../codec/codec-registry.js';
 import type { Compression } from '../codec/compression.js';
 import type { MessageCodec } from '../codec/message-codec.interface.js';
 import type { MemoryMeasure } from '../flow/memory-limit.js';
+import type { TableOptionName } from './module-option-table.js';
 
 /** Queue type for handler queues. */
 export type QueueType = 'quorum' | 'classic';
 
+/** Every integer option of MODULE_OPTION_TABLE (documented there, with its default and bounds). */
+export type TableOptions = Partial<Record<TableOptionName, number>>;
+
 /**
  * Options of RabbitMQModule.forRoot / forRootAsync. Only `urls` and `serviceName` are required.
+ * An option added to MODULE_OPTION_TABLE is part of this type (and of the resolved options) at once.
  */
-export interface RabbitMQModuleOptions {
+export interface RabbitMQModuleOptions extends TableOptions {
   /** Broker URLs, tried in turn (cluster nodes). Credentials are never logged. */
   urls: string[];
   /** Name of this service: prefix of its queue names and of its connection names. */

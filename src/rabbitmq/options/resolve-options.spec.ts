@@ -1,4 +1,5 @@
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
+import { MODULE_OPTION_TABLE } from './module-option-table.js';
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import {
@@ -15,7 +16,7 @@ import {
 } from '../rabbitmq.constants.js';
 import type { RabbitMQModuleOptions } from './rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './resolve-options.js';
-import { DEFAULT_RETRY_POLICY } from '../retry/retry-policy.js';
+import { DEFAULT_RETRY_POLICY } from '../failure/retry-policy.js';
 
 const REQUIRED: RabbitMQModuleOptions = { urls: ['amqp://guest:guest@127.0.0.1:5672'], serviceName: 'orders' };
 
@@ -33,6 +34,8 @@ function rejectionOf(overrides: Partial<RabbitMQModuleOptions>): InvalidRabbitMQ
 describe('resolveRabbitMQOptions', () => {
   it('applies every default from rabbitmq.constants', () => {
     expect(resolveRabbitMQOptions(REQUIRED)).toEqual({
+      // Every table option at its row's default (src/config/module-options-agree.spec.ts checks each against the env too).
+      ...Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, row.default])),
       urls: REQUIRED.urls,
       serviceName: 'orders',
       exchange: DEFAULT_EVENTS_EXCHANGE,
@@ -310,7 +313,9 @@ describe('resolveRabbitMQOptions: values Node timers cannot hold, and wrong type
   it.each(['handlerTimeoutMs', 'publishTimeoutMs', 'shutdownGraceMs', 'publishFailFastMs', 'confirmStallMs'] as const)(
     'rejects %s above 2^31-1 ms, which setTimeout would fire after 1 ms',
     (option) => {
-      expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(new RegExp(`^${option} must be an integer`));
+      expect(() => resolveRabbitMQOptions({ ...REQUIRED_OPTIONS, [option]: 3_000_000_000 })).toThrow(
+        new RegExp(`^${option} \\([A-Z_]+\\) must be an integer`),
+      );
     },
   );
 

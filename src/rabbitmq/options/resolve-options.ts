@@ -1,40 +1,22 @@
 import {
-  DEFAULT_DELIVERY_LIMIT,
-  DEFAULT_DEAD_LETTER_MAX_LENGTH,
-  DEFAULT_UNROUTED_MAX_LENGTH,
-  DEFAULT_UNROUTED_TTL_MS,
   DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
   DEFAULT_FLOW_CHECK_INTERVAL_MS,
-  DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_PENDING_PUBLISH_BYTES,
-  DEFAULT_MAX_PENDING_PUBLISHES,
-  DEFAULT_PUBLISH_FAIL_FAST_MS,
-  DEFAULT_CONFIRM_STALL_MS,
   MEMORY_HIGH_WATERMARK_RATIO,
   MEMORY_LOW_WATERMARK_RATIO,
   DEFAULT_EVENTS_EXCHANGE,
-  DEFAULT_HANDLER_TIMEOUT_MS,
-  DEFAULT_MAX_REQUESTS_IN_FLIGHT,
-  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_KILL_SWITCH_COOLDOWN_MS,
   DEFAULT_KILL_SWITCH_FAILURE_RATIO,
   DEFAULT_KILL_SWITCH_WINDOW,
   DEFAULT_HEARTBEAT_SECONDS,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_PREFETCH,
-  DEFAULT_PUBLISH_TIMEOUT_MS,
   DEFAULT_QUEUE_TYPE,
-  DEFAULT_RECONNECT_BASE_MS,
-  DEFAULT_RECONNECT_MAX_MS,
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  DEFAULT_STUCK_CONSUMER_MS,
-  MAX_PREFETCH,
   MAX_TIMER_MS,
 } from '../rabbitmq.constants.js';
+import { MODULE_OPTION_TABLE, optionProblem } from './module-option-table.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
-import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../retry/retry-policy.js';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../failure/retry-policy.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
-import { DEFAULT_CODEC, DEFAULT_COMPRESSION, DEFAULT_COMPRESS_THRESHOLD_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../rabbitmq.constants.js';
+import { DEFAULT_CODEC, DEFAULT_COMPRESSION } from '../rabbitmq.constants.js';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { COMPRESSIONS } from '../codec/compression.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
@@ -52,42 +34,22 @@ function requireInteger(name: string, value: number, min = 1, max = Number.MAX_S
 export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): ResolvedRabbitMQOptions {
   const memoryLimit = defaultMemoryLimit();
   const resolved: ResolvedRabbitMQOptions = {
+    ...Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, row.default])),
     exchange: DEFAULT_EVENTS_EXCHANGE,
-    prefetch: DEFAULT_PREFETCH,
     queueType: DEFAULT_QUEUE_TYPE,
-    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
-    publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
     heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
-    reconnectBaseMs: DEFAULT_RECONNECT_BASE_MS,
-    reconnectMaxMs: DEFAULT_RECONNECT_MAX_MS,
     tls: {},
-    shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
     retry: DEFAULT_RETRY_POLICY,
-    handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
-    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
-    maxRequestsInFlight: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
-    deliveryLimit: DEFAULT_DELIVERY_LIMIT,
-    deadLetterMaxLength: DEFAULT_DEAD_LETTER_MAX_LENGTH,
-    unroutedMaxLength: DEFAULT_UNROUTED_MAX_LENGTH,
-    unroutedTtlMs: DEFAULT_UNROUTED_TTL_MS,
-    maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
     memoryHighWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_HIGH_WATERMARK_RATIO),
     memoryLowWatermarkBytes: Math.floor(memoryLimit.bytes * MEMORY_LOW_WATERMARK_RATIO),
     // Watermarks given in bytes are RSS unless said otherwise; derived ones go with their limit.
     memoryMeasure: options.memoryHighWatermarkBytes === undefined && options.memoryLowWatermarkBytes === undefined ? memoryLimit.measure : 'rss',
     eventLoopDelayLimitMs: DEFAULT_EVENT_LOOP_DELAY_LIMIT_MS,
     flowCheckIntervalMs: DEFAULT_FLOW_CHECK_INTERVAL_MS,
-    maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
     maxPendingPublishBytes: DEFAULT_MAX_PENDING_PUBLISH_BYTES,
-    publishFailFastMs: DEFAULT_PUBLISH_FAIL_FAST_MS,
-    confirmStallMs: DEFAULT_CONFIRM_STALL_MS,
-    stuckConsumerMs: DEFAULT_STUCK_CONSUMER_MS,
-    readinessMaxQueueDepth: 0,
     codec: DEFAULT_CODEC,
     codecs: [],
     compression: DEFAULT_COMPRESSION,
-    compressThresholdBytes: DEFAULT_COMPRESS_THRESHOLD_BYTES,
-    maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -105,23 +67,28 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
       throw new InvalidRabbitMQOptionsError('urls must start with amqp:// or amqps://');
     }
   }
+  // One check per table option, with its bounds and its variable named (module-option-table.ts).
+  for (const row of MODULE_OPTION_TABLE) {
+    const problem = optionProblem(row, resolved[row.option]);
+    if (problem !== undefined) {
+      throw new InvalidRabbitMQOptionsError(problem);
+    }
+  }
+  if (resolved.reconnectMaxMs < resolved.reconnectBaseMs) {
+    throw new InvalidRabbitMQOptionsError(
+      `reconnectMaxMs (RECONNECT_MAX_MS) must be at least reconnectBaseMs (${resolved.reconnectBaseMs}): it caps the growing backoff, got ${resolved.reconnectMaxMs}`,
+    );
+  }
   if (!NAME_PATTERN.test(resolved.serviceName ?? '')) {
     throw new InvalidRabbitMQOptionsError(`serviceName must be letters, digits, '.', '_', ':' or '-', got '${resolved.serviceName}'`);
   }
   if (!NAME_PATTERN.test(resolved.exchange)) {
     throw new InvalidRabbitMQOptionsError(`exchange must be a valid exchange name, got '${resolved.exchange}'`);
   }
-  requireInteger('prefetch', resolved.prefetch, 1, MAX_PREFETCH);
   if (resolved.queueType !== 'quorum' && resolved.queueType !== 'classic') {
-    throw new InvalidRabbitMQOptionsError(`queueType must be 'quorum' or 'classic', got '${resolved.queueType}'`);
+    throw new InvalidRabbitMQOptionsError(`queueType must be 'quorum' or 'classic', got '${String(resolved.queueType)}'`);
   }
-  requireInteger('maxMessageBytes', resolved.maxMessageBytes);
-  requireInteger('publishTimeoutMs', resolved.publishTimeoutMs, 1, MAX_TIMER_MS);
   requireInteger('heartbeatSeconds', resolved.heartbeatSeconds);
-  requireInteger('reconnectBaseMs', resolved.reconnectBaseMs, 1, MAX_TIMER_MS);
-  requireInteger('reconnectMaxMs', resolved.reconnectMaxMs, resolved.reconnectBaseMs, MAX_TIMER_MS);
-  // 0 is allowed: requeue in-flight messages at once on shutdown.
-  requireInteger('shutdownGraceMs', resolved.shutdownGraceMs, 0, MAX_TIMER_MS);
   if (resolved.retry === null || typeof resolved.retry !== 'object') {
     throw new InvalidRabbitMQOptionsError('retry must be an object { attempts, delaysMs }');
   }
@@ -129,20 +96,12 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   if (typeof resolved.killSwitch.enabled !== 'boolean') {
     throw new InvalidRabbitMQOptionsError(`killSwitch.enabled must be true or false, got ${String(resolved.killSwitch.enabled)}`);
   }
-  requireInteger('handlerTimeoutMs', resolved.handlerTimeoutMs, 1, MAX_TIMER_MS);
-  requireInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1, MAX_TIMER_MS);
-  requireInteger('maxRequestsInFlight', resolved.maxRequestsInFlight);
-  requireInteger('deliveryLimit', resolved.deliveryLimit);
-  requireInteger('deadLetterMaxLength', resolved.deadLetterMaxLength, 0);
-  requireInteger('unroutedMaxLength', resolved.unroutedMaxLength, 0);
-  requireInteger('unroutedTtlMs', resolved.unroutedTtlMs, 1, MAX_TIMER_MS);
   requireInteger('killSwitch.window', resolved.killSwitch.window, 1, 10_000);
   requireInteger('killSwitch.cooldownMs', resolved.killSwitch.cooldownMs, 1, MAX_TIMER_MS);
   const ratio = resolved.killSwitch.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     throw new InvalidRabbitMQOptionsError(`killSwitch.failureRatio must be a number above 0 and at most 1, got ${String(ratio)}`);
   }
-  requireInteger('maxInFlightBytes', resolved.maxInFlightBytes);
   requireInteger('memoryHighWatermarkBytes', resolved.memoryHighWatermarkBytes);
   if (options.memoryHighWatermarkBytes !== undefined && options.memoryLowWatermarkBytes === undefined) {
     // Keep the documented hysteresis when only the high mark is given.
@@ -161,15 +120,8 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   }
   requireInteger('eventLoopDelayLimitMs', resolved.eventLoopDelayLimitMs, 1, MAX_TIMER_MS);
   requireInteger('flowCheckIntervalMs', resolved.flowCheckIntervalMs, 1, MAX_TIMER_MS);
-  requireInteger('maxPendingPublishes', resolved.maxPendingPublishes);
   requireInteger('maxPendingPublishBytes', resolved.maxPendingPublishBytes);
-  requireInteger('publishFailFastMs', resolved.publishFailFastMs, 1, MAX_TIMER_MS);
-  requireInteger('confirmStallMs', resolved.confirmStallMs, 1, MAX_TIMER_MS);
-  requireInteger('stuckConsumerMs', resolved.stuckConsumerMs);
-  requireInteger('readinessMaxQueueDepth', resolved.readinessMaxQueueDepth, 0);
   validateCodecs(resolved);
-  // Above ~10,000 the recursive walkers the limit protects overflow anyway.
-  requireInteger('maxJsonDepth', resolved.maxJsonDepth, 1, 10_000);
   return resolved;
 }
 
@@ -211,7 +163,6 @@ function validateCodecs(resolved: ResolvedRabbitMQOptions): void {
       `compression must be ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got '${String(resolved.compression)}'`,
     );
   }
-  requireInteger('compressThresholdBytes', resolved.compressThresholdBytes);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

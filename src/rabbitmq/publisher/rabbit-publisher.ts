@@ -98,6 +98,7 @@ export class RabbitPublisher implements OnModuleInit {
       metrics,
       logger: this.logger,
       unroutedQueue: options.unroutedMaxLength > 0 ? unroutedQueueName(options.exchange) : undefined,
+      logIntervalMs: options.unroutedLogIntervalMs,
       keep: (queue, content, properties) => this.confirm('', queue, content, properties),
     });
   }

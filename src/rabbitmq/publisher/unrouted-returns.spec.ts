@@ -12,7 +12,7 @@ function returned(routingKey: string, headers: Record<string, unknown> = {}) {
   };
 }
 
-function setup(keepCopies = true) {
+function setup(keepCopies = true, logIntervalMs = 60_000) {
   const unroutedQueue = keepCopies ? 'ex.unrouted' : undefined;
   const metrics = new RabbitMetrics();
   const warn = jest.fn();
@@ -21,8 +21,10 @@ function setup(keepCopies = true) {
     metrics,
     logger: { warn } as unknown as Logger,
     unroutedQueue,
-    keep: async (queue, _content, properties) => {
+    logIntervalMs,
+    keep: (queue, _content, properties) => {
       kept.push({ queue, properties });
+      return Promise.resolve();
     },
   });
   return { metrics, warn, kept, returns };
@@ -45,6 +47,24 @@ describe('UnroutedReturns', () => {
     expect(kept[0].properties).not.toHaveProperty('correlationId');
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[0][0]).toContain("routing key 'order.shipped'");
+  });
+
+  it('logs a key again once unroutedLogIntervalMs has passed, with the count in between', () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      const { warn, returns } = setup(false, 5_000);
+      returns.returned(returned('order.shipped'));
+      now.mockReturnValue(1_004_999);
+      returns.returned(returned('order.shipped'));
+      expect(warn).toHaveBeenCalledTimes(1);
+      now.mockReturnValue(1_005_000);
+      returns.returned(returned('order.shipped'));
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls[1][0]).toContain('(1 more since the last report)');
+      expect(warn.mock.calls[1][0]).toContain('at most once per 5 s per key');
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it(`labels at most ${MAX_UNROUTED_KEY_LABELS} keys, the rest as 'other'`, async () => {

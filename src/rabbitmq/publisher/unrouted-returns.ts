@@ -2,16 +2,13 @@ import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage, Options } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import { HEADER_ORIGINAL_ROUTING_KEY } from '../wire/message-headers.js';
 
 /**
  * Distinct routing keys counted by label; beyond it they are counted as `other`, so a producer
  * inventing keys cannot grow the metric without bound.
  */
 export const MAX_UNROUTED_KEY_LABELS = 100;
-
-/** A routing key's unroutable events are logged at most once per this interval. */
-export const UNROUTED_LOG_INTERVAL_MS = 60_000;
 
 /** Label of the keys beyond MAX_UNROUTED_KEY_LABELS. */
 const OTHER_KEYS = 'other';
@@ -32,6 +29,8 @@ export class UnroutedReturns {
       logger: Logger;
       /** Name of `<exchange>.unrouted`, or undefined when no copies are kept. */
       unroutedQueue?: string;
+      /** A routing key's unroutable events are logged at most once per this interval (option unroutedLogIntervalMs). */
+      logIntervalMs: number;
       /** Publishes the copy through the default exchange (confirmed, bounded like any publish). */
       keep: (queue: string, content: Buffer, properties: Options.Publish) => Promise<void>;
     },
@@ -72,7 +71,7 @@ export class UnroutedReturns {
     const now = Date.now();
     const key = this.label(routingKey);
     const last = this.lastLoggedAt.get(key);
-    if (last && now - last.at < UNROUTED_LOG_INTERVAL_MS) {
+    if (last && now - last.at < this.deps.logIntervalMs) {
       last.since += 1;
       return;
     }
@@ -81,7 +80,7 @@ export class UnroutedReturns {
     const kept = this.deps.unroutedQueue ? `a copy is kept in ${this.deps.unroutedQueue}` : 'no copy is kept';
     this.deps.logger.warn(
       `an event with routing key '${truncate(routingKey)}' was not routed to any queue (no handler subscribes to it)${more}; ${kept}; ` +
-        `logged at most once per ${UNROUTED_LOG_INTERVAL_MS / 1000} s per key, counted in warren_publishes_unrouted_total`,
+        `logged at most once per ${this.deps.logIntervalMs / 1000} s per key, counted in warren_publishes_unrouted_total`,
     );
   }
 }

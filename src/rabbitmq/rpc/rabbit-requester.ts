@@ -18,7 +18,8 @@ import { RabbitMetrics, type RequestOutcome } from '../metrics/rabbitmq-metrics.
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { JSON_CONTENT_TYPE, MAX_TIMER_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { requestQueueName } from '../topology/topology-names.js';
-import { encodeRequest, HEADER_REQUEST_CORRELATION_ID, readReply } from './reply-packet.js';
+import { HEADER_REQUEST_CORRELATION_ID } from '../wire/message-headers.js';
+import { encodeRequest, readReply } from '../wire/reply-packet.js';
 
 /** RabbitMQ's direct reply-to pseudo queue: replies go straight to the consuming channel, never stored. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';

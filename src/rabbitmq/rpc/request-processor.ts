@@ -3,10 +3,10 @@ import type { ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
-import type { DeliveryOutcome } from '../server/delivery-outcome.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from '../server/delivery-processor.js';
-import { describeFailure, type FailureDescription } from '../server/failure-description.js';
-import { encodeReply } from './reply-packet.js';
+import { describeFailure, type FailureDescription } from '../failure/failure-description.js';
+import { encodeReply } from '../wire/reply-packet.js';
 
 /**
  * Turns one request into a reply: the same decode, validation, timeout and Nest pipeline as an

@@ -8,16 +8,15 @@ import { isSafeCorrelationId } from '../correlation/correlation-id.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
-import { HEADER_REQUEST_CORRELATION_ID } from '../rpc/reply-packet.js';
 import { topicMatches } from '../topology/topic-pattern.js';
-import type { DeliveryOutcome } from './delivery-outcome.js';
-import { decideOnFailure } from './failure-decision.js';
-import { describeFailure } from './failure-description.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import { decideOnFailure } from '../failure/failure-policy.js';
+import { describeFailure } from '../failure/failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
-import { readEnvelope } from './nest-envelope.js';
-import { originalRoutingKey } from './message-identity.js';
-import { RabbitContext, readRetryCount } from './rabbit-context.js';
+import { readEnvelope } from '../wire/nest-envelope.js';
+import { originalRoutingKey } from '../wire/message-identity.js';
+import { RabbitContext } from './rabbit-context.js';
+import { HEADER_REQUEST_CORRELATION_ID, readRetryCount } from '../wire/message-headers.js';
 
 /**
  * Turns one delivery into an outcome: decode, check the message belongs to this handler, run
@@ -28,8 +27,6 @@ export class DeliveryProcessor {
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly decoder: MessageDecoder,
-    /** For handlers registered with plain `@EventPattern` (no RetryPolicyInterceptor). */
-    private readonly defaultPolicy: RetryPolicy,
   ) {}
 
   async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
@@ -53,7 +50,7 @@ export class DeliveryProcessor {
       }
     } catch (error) {
       const failure = asDecodeFailure(error);
-      return { outcome: decideOnFailure(failure, this.defaultPolicy, retries), error: failure };
+      return { outcome: decideOnFailure(failure, this.definition.retryPolicy, retries), error: failure };
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
@@ -67,7 +64,7 @@ export class DeliveryProcessor {
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
-      return { outcome: decideOnFailure(original, context.retryPolicy() ?? this.defaultPolicy, retries), error: original };
+      return { outcome: decideOnFailure(original, this.definition.retryPolicy, retries), error: original };
     }
   }
 
@@ -86,6 +83,8 @@ export class DeliveryProcessor {
         },
         (error: unknown) => {
           clearTimeout(timer);
+          // The handler's own rejection, unchanged: the failure policy classifies whatever it threw.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
         },
       );

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { type ArgumentMetadata, BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsString, ValidateNested } from 'class-validator';
-import { isRetryable } from './failure-classifier.js';
-import { describeFailure } from './failure-description.js';
+import { isRetryable } from '../failure/failure-policy.js';
+import { describeFailure } from '../failure/failure-description.js';
 import { EventPayloadPipe } from './event-payload.pipe.js';
 
 class LineDto {

@@ -7,7 +7,7 @@ import {
   ValidationPipe,
   type ValidationPipeOptions,
 } from '@nestjs/common';
-import { describeFailure } from './failure-description.js';
+import { describeFailure } from '../failure/failure-description.js';
 
 /**
  * The validation pipe for event handlers (a ValidationPipe inside): a tolerant reader. Events evolve by adding fields, so a
@@ -20,7 +20,7 @@ import { describeFailure } from './failure-description.js';
  * - any error raised while transforming or validating (e.g. a stack overflow on a deep payload):
  *   the same input fails the same way on every attempt.
  *
- * `@OnEvent` binds it to every handler; bind it yourself to a plain `@EventPattern` handler with
+ * `@HandleEvent` binds it to every handler; bind it yourself to a plain `@EventPattern` handler with
  * `@UsePipes(new EventPayloadPipe())`. Connect the transport with `inheritAppConfig: false`: a global
  * HTTP pipe with `forbidNonWhitelisted` would run first and reject what this one strips.
  */

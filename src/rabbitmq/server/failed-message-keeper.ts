@@ -7,11 +7,11 @@ import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { declareRetryQueue } from '../topology/topology.js';
-import type { DeliveryOutcome } from './delivery-outcome.js';
-import { failureCopyProperties } from './failure-copy.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import { failureCopyProperties } from '../wire/failure-copy.js';
 import type { HandlerDefinition } from './handler-registry.js';
-import { messageIdOf, originalRoutingKey } from './message-identity.js';
-import { readRetryCount } from './rabbit-context.js';
+import { messageIdOf, originalRoutingKey } from '../wire/message-identity.js';
+import { readRetryCount } from '../wire/message-headers.js';
 
 export interface FailedMessageKeeperDeps {
   connection: AmqpConnectionManager;

@@ -1,12 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageHandler } from '@nestjs/microservices';
+import { EventPattern } from '@nestjs/microservices';
+import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
+import { HandleEvent, type HandlerExtras } from '../decorators/handle-event.decorator.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_PREFETCH } from '../rabbitmq.constants.js';
+import { DEFAULT_RETRY_POLICY } from '../failure/retry-policy.js';
+import { Retry } from '../failure/retry.decorator.js';
 import { HandlerRegistry } from './handler-registry.js';
 
 /** A Nest message handler is a function with a few optional fields; a real one, not a mock. */
 function handler(): MessageHandler {
-  return async () => undefined;
+  return () => Promise.resolve(undefined);
 }
 
 function registrationErrorOf(action: () => unknown): HandlerRegistrationError {
@@ -21,7 +26,7 @@ function registrationErrorOf(action: () => unknown): HandlerRegistrationError {
 
 describe('HandlerRegistry', () => {
   it('names the queue <service>.<handler> by default', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const callback = handler();
     const definition = registry.register('order.created', callback, { handler: 'notifications.order-created' });
     expect(definition).toEqual({
@@ -30,27 +35,28 @@ describe('HandlerRegistry', () => {
       handlerName: 'notifications.order-created',
       prefetch: 50,
       timeoutMs: 30_000,
+      retryPolicy: DEFAULT_RETRY_POLICY,
       callback,
       kind: 'event',
     });
   });
 
   it('puts a request handler on <exchange>.rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const definition = registry.register('inventory.stock', handler(), { handler: 'inventory.stock-level' }, 'request');
     expect(definition).toMatchObject({ queue: 'warren.events.rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
     expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 
   it('names the queue <service>.<pattern> when no handler name is given', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const definition = registry.register('order.created', handler());
     expect(definition.queue).toBe('shop.order.created');
     expect(definition.handlerName).toBe('order.created');
   });
 
   it('uses an explicit queue name as is', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const definition = registry.register('order.*', handler(), { handler: 'audit.record', queue: 'legacy-audit' });
     expect(definition.queue).toBe('legacy-audit');
     expect(definition.handlerName).toBe('audit.record');
@@ -58,14 +64,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('gives two handlers of one pattern two queues', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     registry.register('order.created', handler(), { handler: 'notifications.order-created' });
     registry.register('order.created', handler(), { handler: 'inventory.order-created' });
     expect(registry.all().map((d) => d.queue)).toEqual(['shop.notifications.order-created', 'shop.inventory.order-created']);
   });
 
   it('refuses two handlers that would share a queue, naming both', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     registry.register('order.created', handler(), { handler: 'notifications.order-created', queue: 'shared' });
     const error = registrationErrorOf(() => registry.register('user.registered', handler(), { handler: 'welcome.user-registered', queue: 'shared' }));
     expect(error.name).toBe('HandlerRegistrationError');
@@ -77,14 +83,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses the same pattern registered twice without handler names', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     registry.register('order.created', handler());
     const error = registrationErrorOf(() => registry.register('order.created', handler()));
     expect(error.message).toContain("'shop.order.created'");
   });
 
   it('refuses a default queue that collides with an explicit one', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     registry.register('a', handler(), { handler: 'first', queue: 'shop.second' });
     const error = registrationErrorOf(() => registry.register('b', handler(), { handler: 'second' }));
     expect(error.message).toContain("'first'");
@@ -92,14 +98,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('lets a handler override the default prefetch', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     expect(registry.register('a', handler(), { handler: 'h1', prefetch: 5 }).prefetch).toBe(5);
     expect(registry.register('b', handler(), { handler: 'h2' }).prefetch).toBe(50);
     expect(registry.register('c', handler(), { handler: 'h3', prefetch: MAX_PREFETCH }).prefetch).toBe(MAX_PREFETCH);
   });
 
   it.each([0, -1, 1.5, MAX_PREFETCH + 1, Number.NaN])('refuses prefetch %p, naming the handler', (prefetch) => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const error = registrationErrorOf(() => registry.register('a', handler(), { handler: 'slow.thing', prefetch }));
     expect(error.message).toContain('prefetch');
     expect(error.message).toContain("'slow.thing'");
@@ -107,21 +113,56 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses an invalid default prefetch at registration', () => {
-    const registry = new HandlerRegistry('shop', 0, 30_000);
+    const registry = new HandlerRegistry('shop', 0, 30_000, DEFAULT_RETRY_POLICY);
     expect(() => registry.register('a', handler())).toThrow(HandlerRegistrationError);
   });
 
   it('refuses an empty or non-string pattern', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     expect(() => registry.register('', handler())).toThrow(HandlerRegistrationError);
     expect(() => registry.register({ cmd: 'sum' } as unknown as string, handler())).toThrow(HandlerRegistrationError);
   });
 
   it('lists registered handlers in registration order', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000);
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     expect(registry.all()).toEqual([]);
     registry.register('b', handler(), { handler: 'second' });
     registry.register('a', handler(), { handler: 'first' });
     expect(registry.all().map((d) => d.handlerName)).toEqual(['second', 'first']);
+  });
+
+  describe('retry policy, resolved once at registration', () => {
+    class Handlers {
+      @Retry({ attempts: 2, delaysMs: [500] })
+      @HandleEvent('order.created')
+      retryBelow(): void {}
+
+      @HandleEvent('order.shipped')
+      @Retry({ attempts: 0, delaysMs: [] })
+      retryAbove(): void {}
+
+      @HandleEvent('order.cancelled')
+      noRetry(): void {}
+
+      @EventPattern('order.paid')
+      plain(data: unknown): unknown {
+        return data;
+      }
+    }
+    /** The extras Nest hands `addHandler`: what the decorator stored on the method. */
+    const extrasOf = (name: keyof Handlers) =>
+      Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Object.getOwnPropertyDescriptor(Handlers.prototype, name)?.value as object) as HandlerExtras;
+    const register = (pattern: string, name: keyof Handlers) =>
+      new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY).register(pattern, handler(), extrasOf(name));
+
+    it('takes @Retry whichever side of @HandleEvent it is written', () => {
+      expect(register('order.created', 'retryBelow').retryPolicy).toEqual({ attempts: 2, delaysMs: [500] });
+      expect(register('order.shipped', 'retryAbove').retryPolicy).toEqual({ attempts: 0, delaysMs: [] });
+    });
+
+    it("uses the module's policy without @Retry, and for a plain @EventPattern", () => {
+      expect(register('order.cancelled', 'noRetry').retryPolicy).toBe(DEFAULT_RETRY_POLICY);
+      expect(register('order.paid', 'plain').retryPolicy).toBe(DEFAULT_RETRY_POLICY);
+    });
   });
 });

@@ -1,8 +1,11 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { DEFAULT_EVENTS_EXCHANGE, MAX_PREFETCH, MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { DEFAULT_EVENTS_EXCHANGE, MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { moduleOption } from '../options/module-option-table.js';
+import type { RetryPolicy } from '../failure/retry-policy.js';
+import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
-import type { HandlerExtras } from './handler-extras.js';
+import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
 export interface HandlerDefinition {
@@ -11,6 +14,8 @@ export interface HandlerDefinition {
   handlerName: string;
   prefetch: number;
   timeoutMs: number;
+  /** `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
+  retryPolicy: RetryPolicy;
   callback: MessageHandler;
   /** `event` (`@OnEvent` / `@EventPattern`) or `request` (`@HandleRequest` / `@MessagePattern`: its result is replied). */
   kind: HandlerKind;
@@ -31,6 +36,7 @@ export class HandlerRegistry {
     private readonly serviceName: string,
     private readonly defaultPrefetch: number,
     private readonly defaultTimeoutMs: number,
+    private readonly defaultRetryPolicy: RetryPolicy,
     /** Request queues are named after it (see requestQueueName). */
     private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
   ) {}
@@ -46,10 +52,10 @@ export class HandlerRegistry {
     const handlerName = extras.handler ?? pattern;
     const queue = extras.queue ?? (kind === 'request' ? requestQueueName(this.exchange, pattern) : handlerQueueName(this.serviceName, handlerName));
     const prefetch = extras.prefetch ?? this.defaultPrefetch;
-    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
-      throw new HandlerRegistrationError(
-        `prefetch of handler '${handlerName}' must be an integer from 1 to ${MAX_PREFETCH}, got ${String(prefetch)}`,
-      );
+    // The same bound as the module-level prefetch (module-option-table.ts), not a copy of it.
+    const { min, max } = moduleOption('prefetch');
+    if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max!) {
+      throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }
     const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
@@ -61,10 +67,11 @@ export class HandlerRegistry {
     if (existing) {
       throw new HandlerRegistrationError(
         `handlers '${existing.handlerName}' (${existing.pattern}) and '${handlerName}' (${pattern}) would share queue '${queue}'; ` +
-          'give one of them its own queue with @OnEvent(pattern, { queue })',
+          'give one of them its own queue with @HandleEvent(pattern, { queue })',
       );
     }
-    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, callback, kind };
+    const retryPolicy = retryPolicyOf(extras.method) ?? this.defaultRetryPolicy;
+    const definition: HandlerDefinition = { queue, pattern, handlerName, prefetch, timeoutMs, retryPolicy, callback, kind };
     this.byQueue.set(queue, definition);
     return definition;
   }
@@ -72,4 +79,9 @@ export class HandlerRegistry {
   all(): HandlerDefinition[] {
     return [...this.byQueue.values()];
   }
+}
+
+/** `@Retry` metadata of a handler method (validated when the class was declared). */
+function retryPolicyOf(method: object | undefined): RetryPolicy | undefined {
+  return method ? (Reflect.getMetadata(RETRY_POLICY_METADATA, method) as RetryPolicy | undefined) : undefined;
 }

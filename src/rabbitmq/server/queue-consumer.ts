@@ -14,7 +14,7 @@ import { guardedSetup } from '../topology/guarded-setup.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
 import { AckBatcher } from './ack-batcher.js';
-import type { DeliveryOutcome } from './delivery-outcome.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';

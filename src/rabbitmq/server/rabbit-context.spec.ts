@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import { RabbitContext, readRetryCount } from './rabbit-context.js';
+import { HEADER_RETRY_COUNT } from '../wire/message-headers.js';
+import { RabbitContext } from './rabbit-context.js';
 
 /** A ConsumeMessage as amqplib hands it over; only what the tests set differs. */
 function message(
@@ -34,42 +34,6 @@ function message(
     },
   };
 }
-
-describe('readRetryCount', () => {
-  it('reads 0 when there are no headers', () => {
-    expect(readRetryCount(message())).toBe(0);
-  });
-
-  it('reads 0 when the header is missing', () => {
-    expect(readRetryCount(message({ headers: { other: 'x' } }))).toBe(0);
-  });
-
-  it('reads a numeric header', () => {
-    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: 3 } }))).toBe(3);
-  });
-
-  it('reads a string header', () => {
-    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: '3' } }))).toBe(3);
-  });
-
-  it('reads the x-retry-count header', () => {
-    expect(HEADER_RETRY_COUNT).toBe('x-retry-count');
-    expect(readRetryCount(message({ headers: { 'x-retry-count': 4 } }))).toBe(4);
-  });
-
-  it.each([
-    ['negative', -1],
-    ['negative string', '-2'],
-    ['fractional', 1.5],
-    ['garbage string', 'abc'],
-    ['NaN', Number.NaN],
-    ['Infinity', Number.POSITIVE_INFINITY],
-    ['null', null],
-    ['an object', { count: 3 }],
-  ])('reads 0 for a %s header', (_case, value) => {
-    expect(readRetryCount(message({ headers: { [HEADER_RETRY_COUNT]: value } }))).toBe(0);
-  });
-});
 
 describe('RabbitContext', () => {
   it('exposes the message, pattern and queue it was built with', () => {
@@ -110,16 +74,13 @@ describe('RabbitContext', () => {
     expect(new RabbitContext([message({ headers: { [HEADER_RETRY_COUNT]: 'oops' } }), 'p', 'q']).getRetryCount()).toBe(0);
   });
 
-  it('keeps a captured failure and a retry policy until asked', () => {
+  it('keeps a captured failure until asked', () => {
     const context = new RabbitContext([message(), 'p', 'q']);
     expect(context.capturedFailure()).toBeUndefined();
-    expect(context.retryPolicy()).toBeUndefined();
     const error = new Error('handler failed');
     context.captureFailure(error);
-    context.setRetryPolicy({ attempts: 1, delaysMs: [10] });
     expect(context.capturedFailure()).toEqual({ error });
     expect(context.capturedFailure()?.error).toBe(error);
-    expect(context.retryPolicy()).toEqual({ attempts: 1, delaysMs: [10] });
   });
 
   it('keeps a captured failure that is not an Error, even undefined', () => {

@@ -1,9 +1,9 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
-import { HEADER_RETRY_COUNT } from '../rabbitmq.constants.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
-import { messageIdOf } from './message-identity.js';
+import { deliveredProperties } from '../wire/carried-properties.js';
+import { readRetryCount } from '../wire/message-headers.js';
+import { messageIdOf } from '../wire/message-identity.js';
 
 type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: string];
 
@@ -13,7 +13,6 @@ type RabbitContextArgs = [message: ConsumeMessage, pattern: string, queue: strin
  */
 export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   private captured?: { error: unknown };
-  private policy?: RetryPolicy;
   private messageId?: string;
 
   /** The raw AMQP message (properties, headers, fields). */
@@ -46,7 +45,7 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
    * missing or unsafe one (CR/LF, escapes, over 128 characters), so it cannot be copied onwards.
    */
   getCorrelationId(): string | undefined {
-    const { correlationId } = this.getMessage().properties;
+    const { correlationId } = deliveredProperties(this.getMessage().properties);
     return isSafeCorrelationId(correlationId) ? correlationId : undefined;
   }
 
@@ -69,20 +68,4 @@ export class RabbitContext extends BaseRpcContext<RabbitContextArgs> {
   capturedFailure(): { error: unknown } | undefined {
     return this.captured;
   }
-
-  /** @internal Set by RetryPolicyInterceptor from `@Retry` or the module default. */
-  setRetryPolicy(policy: RetryPolicy): void {
-    this.policy = policy;
-  }
-
-  /** @internal */
-  retryPolicy(): RetryPolicy | undefined {
-    return this.policy;
-  }
-}
-
-/** The attempt count travels in our own header: RabbitMQ 4 ignores client-set `x-death`. */
-export function readRetryCount(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[HEADER_RETRY_COUNT] ?? 0);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
 }

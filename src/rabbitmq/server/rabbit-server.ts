@@ -19,7 +19,7 @@ import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
  * The Nest transport strategy: attach it with
- * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@OnEvent` /
+ * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@HandleEvent` /
  * `@EventPattern` handler gets its own queue and consumer; see QueueConsumer for settlement.
  */
 @Injectable()
@@ -40,7 +40,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.exchange);
+    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.exchange);
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -131,7 +131,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** Events get settled by their outcome; requests get a reply and are acked (RequestProcessor). */
   private processorOf(definition: HandlerDefinition): Pick<DeliveryProcessor, 'process'> {
-    const processor = new DeliveryProcessor(definition, this.decoder, this.options.retry);
+    const processor = new DeliveryProcessor(definition, this.decoder);
     return definition.kind === 'request' ? new RequestProcessor(processor, this.publisher, this.logger) : processor;
   }
 

@@ -49,6 +49,7 @@ export async function declareEventsExchange(
   }
   const conflict = TopologyConflictError.from(failure, { kind: 'exchange', name: exchange });
   if (!conflict || conflict.conflict.kind !== 'exchange' || conflict.conflict.argument !== 'alternate-exchange') {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- amqplib's own error, passed on unchanged
     throw conflict ?? failure;
   }
   // The old form: make sure its alternate exchange still leads to the unrouted queue.
@@ -145,6 +146,7 @@ async function declareLeftoverQueue(name: string, context: DeclareContext, bound
     const conflict = TopologyConflictError.from(failure, { kind: 'queue', name });
     const argument = conflict?.conflict.argument;
     if (!conflict || argument === undefined || !BOUND_ARGUMENTS.has(argument)) {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- amqplib's own error, passed on unchanged
       throw conflict ?? failure;
     }
     // It exists with another (or no) bound: a passive check is all it needs to be used as it is.
@@ -164,6 +166,7 @@ async function declareOrConflict(
 ): Promise<void> {
   const failure = await onScratch(context.scratch, declare);
   if (failure !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- amqplib's own error, passed on unchanged
     throw TopologyConflictError.from(failure, { kind, name }) ?? failure;
   }
   context.reporter.declared(kind, name);

@@ -1,20 +1,39 @@
 import { UseInterceptors, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { RetryPolicyInterceptor } from '../retry/retry-policy.interceptor.js';
+import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
-import type { HandlerExtras } from '../server/handler-extras.js';
 
 /** Stateless, so one instance serves every handler. */
 const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
 
-/** Per-handler options of `@OnEvent`. */
-export interface OnEventOptions {
+/**
+ * Marks a method as a warren handler (value: its pattern). Read at start-up to refuse a handler on
+ * a class Nest never binds (a provider instead of a controller).
+ */
+export const HANDLE_EVENT_METADATA = 'warren:handle-event';
+
+/** Per-handler options of `@HandleEvent`. */
+export interface HandleEventOptions {
   /** Queue name; defaults to `<service>.<handler>`. Give one to keep a queue across renames. */
   queue?: string;
   /** Unacked deliveries for this handler's queue; defaults to the module's `prefetch`. */
   prefetch?: number;
   /** Longest this handler may run, in ms; defaults to the module's `handlerTimeoutMs`. */
   timeoutMs?: number;
+}
+
+/**
+ * The one handler-options type: what `@HandleEvent` (or `@EventPattern(pattern, extras)`) hands
+ * the transport. HandlerRegistry resolves it once, at registration, into a HandlerDefinition.
+ */
+export interface HandlerExtras extends HandleEventOptions {
+  /** Handler name used for the default queue name and the `x-handler` header. */
+  handler?: string;
+  /**
+   * The decorated method itself. Nest's callback does not carry it, and `@Retry` may be applied
+   * after `@HandleEvent` (decorators run bottom-up), so its metadata is read from here at registration.
+   */
+  method?: object;
 }
 
 /**
@@ -27,14 +46,16 @@ export interface OnEventOptions {
  * pipe of the app runs before it: connect the transport with `inheritAppConfig: false` so HTTP's
  * strict pipe does not reject events.)
  */
-export function OnEvent(pattern: string, options: OnEventOptions = {}): MethodDecorator {
+export function HandleEvent(pattern: string, options: HandleEventOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     const extras: HandlerExtras = {
       ...options,
       handler: defaultHandlerName(target.constructor.name, String(key)),
+      method: descriptor.value as object,
     };
+    Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    UseInterceptors(RetryPolicyInterceptor)(target, key, descriptor);
+    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
     UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }

@@ -7,7 +7,7 @@ import {
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-} from '../rabbitmq.constants.js';
+} from './message-headers.js';
 import { failureCopyProperties } from './failure-copy.js';
 
 function message(headers?: Record<string, unknown>): ConsumeMessage {

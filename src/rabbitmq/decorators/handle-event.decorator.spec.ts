@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { defaultHandlerName } from './on-event.decorator.js';
+import { defaultHandlerName } from './handle-event.decorator.js';
 
 describe('defaultHandlerName', () => {
   it.each([

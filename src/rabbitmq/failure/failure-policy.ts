@@ -3,6 +3,29 @@ import { DecodeError } from '../errors/decode.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
+import type { DeliveryOutcome } from './delivery-outcome.js';
+import { describeFailure } from './failure-description.js';
+import { type RetryPolicy, retryDelay } from './retry-policy.js';
+
+/*
+ * The failure policy in one file (golevelup's errorBehaviors shape): what each failure leads to.
+ * - retry: a copy to `<queue>.retry.<delay>` with `x-retry-count` + 1, while the handler's retry
+ *   policy (resolved once, at registration: HandlerDefinition.retryPolicy) has attempts left;
+ * - park: a copy to `<queue>.dlq` with the reason, at once for poison, else after the last retry;
+ * - requeue: only when neither copy can be published now (FailedMessageKeeper), so nothing is lost.
+ * The decision is a value (DeliveryOutcome); QueueConsumer carries it out once, at settle.
+ */
+
+/** Retry with the policy's next delay while retries remain; otherwise, or for poison, park. */
+export function decideOnFailure(error: unknown, policy: RetryPolicy, retriesSoFar: number): DeliveryOutcome {
+  const failure = describeFailure(error);
+  const retryable = isRetryable(error);
+  if (!retryable || retriesSoFar >= policy.attempts) {
+    return { kind: 'dead-letter', failure, retryable };
+  }
+  const retry = retriesSoFar + 1;
+  return { kind: 'retry', failure, retry, delayMs: retryDelay(policy, retry) };
+}
 
 /**
  * Poison never loops: a message that cannot be read, fails validation, has no handler, overflows

@@ -1,4 +1,4 @@
-import type { FailureDescription } from '../server/failure-description.js';
+import type { FailureDescription } from '../failure/failure-description.js';
 
 /**
  * Wire format of request/reply, Nest's own (ServerRMQ / ClientRMQ), so either side may be Nest:
@@ -13,12 +13,6 @@ export interface ReplyPacket {
   err?: FailureDescription | string | null;
   isDisposed?: boolean;
 }
-
-/**
- * The caller's correlation id (X-Request-Id) travels in this header: the AMQP `correlationId`
- * of a request is the reply's matching key, unique per request as Nest's ClientRMQ expects.
- */
-export const HEADER_REQUEST_CORRELATION_ID = 'x-correlation-id';
 
 export function encodeRequest(pattern: string, data: unknown, id: string): Buffer {
   return Buffer.from(JSON.stringify({ pattern, data, id }));

@@ -14,7 +14,11 @@ export interface FailureDescription {
 export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof HttpException && error.getStatus() === 400) {
     const response = error.getResponse() as { message?: unknown };
-    const detail = Array.isArray(response?.message) ? response.message.join('; ') : String(response?.message ?? error.message);
+    const detail = Array.isArray(response?.message)
+      ? response.message.join('; ')
+      : typeof response?.message === 'string'
+        ? response.message
+        : error.message;
     return { type: 'ValidationError', message: truncate(detail) };
   }
   if (error instanceof Error) {

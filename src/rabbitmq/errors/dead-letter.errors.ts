@@ -1,12 +1,15 @@
+import { WarrenError } from './warren.error.js';
 /** Errors of the dead-letter tooling; each names the queue and what the operator can do. */
 
 /** Base class, so callers can tell a refused DLQ operation from an unexpected failure. */
-export class DeadLetterError extends Error {
+export class DeadLetterError extends WarrenError {
+  override readonly code: string = 'WARREN_DEAD_LETTER';
   override readonly name: string = 'DeadLetterError';
 }
 
 /** The dead-letter queue does not exist on the broker (404 on a passive declare). */
 export class DeadLetterQueueNotFoundError extends DeadLetterError {
+  override readonly code = 'WARREN_DLQ_NOT_FOUND';
   override readonly name = 'DeadLetterQueueNotFoundError';
 
   constructor(readonly dlq: string) {
@@ -22,6 +25,7 @@ export class DeadLetterQueueNotFoundError extends DeadLetterError {
  * the broker drop every copy (the default exchange cannot route it), so the replay refuses.
  */
 export class OriginatingQueueNotFoundError extends DeadLetterError {
+  override readonly code = 'WARREN_ORIGINATING_QUEUE_NOT_FOUND';
   override readonly name = 'OriginatingQueueNotFoundError';
 
   constructor(
@@ -37,6 +41,7 @@ export class OriginatingQueueNotFoundError extends DeadLetterError {
  * time). The parked message was not acked, so it is still in the DLQ.
  */
 export class ReplayPublishError extends DeadLetterError {
+  override readonly code = 'WARREN_REPLAY_PUBLISH';
   override readonly name = 'ReplayPublishError';
 
   constructor(
@@ -54,5 +59,6 @@ export class ReplayPublishError extends DeadLetterError {
 
 /** A caller passed an unusable argument (e.g. a limit that is not a positive integer). */
 export class InvalidDeadLetterRequestError extends DeadLetterError {
+  override readonly code = 'WARREN_INVALID_DLQ_REQUEST';
   override readonly name = 'InvalidDeadLetterRequestError';
 }

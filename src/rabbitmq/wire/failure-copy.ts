@@ -6,10 +6,10 @@ import {
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-} from '../rabbitmq.constants.js';
+} from './message-headers.js';
 import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from './bounded-headers.js';
 import { carriedProperties } from './carried-properties.js';
-import type { FailureDescription } from './failure-description.js';
+import type { FailureDescription } from '../failure/failure-description.js';
 import { messageIdOf } from './message-identity.js';
 
 /** The headers every copy gets anew; the original's values of them are never carried. */

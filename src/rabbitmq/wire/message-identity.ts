@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import { deliveredProperties } from './carried-properties.js';
+import { HEADER_ORIGINAL_ROUTING_KEY } from './message-headers.js';
 
 /** Separates the hashed fields, so that ('ab', 'c') and ('a', 'bc') never hash alike. */
 const SEPARATOR = '\u0000';
@@ -16,12 +17,12 @@ const SEPARATOR = '\u0000';
  * events on purpose, and wants both handled, must set `message_id`.
  */
 export function messageIdOf(message: ConsumeMessage): string {
-  return message.properties.messageId ?? derivedMessageId(message);
+  return deliveredProperties(message.properties).messageId ?? derivedMessageId(message);
 }
 
 /** The content-derived id described at `messageIdOf`, whatever `message_id` says. */
 export function derivedMessageId(message: ConsumeMessage): string {
-  const { properties } = message;
+  const properties = deliveredProperties(message.properties);
   const hex = createHash('sha256')
     .update([originalRoutingKey(message), properties.timestamp ?? '', properties.type ?? '', properties.appId ?? ''].join(SEPARATOR) + SEPARATOR)
     .update(message.content)
@@ -33,6 +34,6 @@ export function derivedMessageId(message: ConsumeMessage): string {
 
 /** Routing key the event was first published with (retries re-route via the default exchange). */
 export function originalRoutingKey(message: ConsumeMessage): string {
-  const header = message.properties.headers?.[HEADER_ORIGINAL_ROUTING_KEY];
+  const header: unknown = message.properties.headers?.[HEADER_ORIGINAL_ROUTING_KEY];
   return typeof header === 'string' ? header : message.fields.routingKey;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ConsumeMessage, MessageProperties } from 'amqplib';
-import { HEADER_ORIGINAL_ROUTING_KEY } from '../rabbitmq.constants.js';
+import { HEADER_ORIGINAL_ROUTING_KEY } from './message-headers.js';
 import { derivedMessageId, messageIdOf, originalRoutingKey } from './message-identity.js';
 
 function delivery(body: string, properties: Partial<MessageProperties> = {}, fields: Partial<ConsumeMessage['fields']> = {}): ConsumeMessage {
