@@ -7,7 +7,7 @@ import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { AppLogger } from './logging/app-logger.js';
-import { PublishErrorFilter, RabbitServer } from './rabbitmq/admin.js';
+import { PublishErrorFilter, RabbitServer, RequestErrorFilter } from './rabbitmq/admin.js';
 
 /**
  * Builds the hybrid app (HTTP + RabbitMQ transport) without starting it. main.ts and the e2e
@@ -29,7 +29,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   // Request id, security headers, 415, body size (413) and structure (400) limits, before routing.
   applyHttpHardening(app, config);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new PublishErrorFilter());
+  app.useGlobalFilters(new PublishErrorFilter(), new RequestErrorFilter());
   // Handlers do not inherit the HTTP pipes and filters: HTTP input is strict (unknown fields
   // rejected) while events are read tolerantly by @HandleEvent's own pipe (unknown fields stripped),
   // as events evolve by adding fields. The filters answer HTTP only.

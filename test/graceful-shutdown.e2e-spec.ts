@@ -21,8 +21,8 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     EVENTS_EXCHANGE: names.exchange,
     PORT: await freePort(),
     PREFETCH: String(PREFETCH),
-    // Room for the demo's 4 queues × 50 × 256 KiB, so the byte budget does not lower the prefetch of 50.
-    MAX_IN_FLIGHT_BYTES: String(4 * PREFETCH * 256 * 1024),
+    // Room for the demo's 5 queues × 50 × 256 KiB, so the byte budget does not lower the prefetch of 50.
+    MAX_IN_FLIGHT_BYTES: String(5 * PREFETCH * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
   const handlerQueues = [

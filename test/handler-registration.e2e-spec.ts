@@ -15,8 +15,9 @@ class ClashingHandlers {
 }
 
 @Controller()
-class RequestResponseHandler {
-  @MessagePattern('sum')
+class WildcardRequestHandler {
+  // A request goes to one queue by name: a wildcard cannot say which handler answers.
+  @MessagePattern('sum.*')
   sum(): number {
     return 1;
   }
@@ -42,8 +43,8 @@ describe('handler registration fails fast at start-up', () => {
     );
   });
 
-  it('refuses @MessagePattern, which this event transport does not carry', async () => {
-    await expect(startProbeApp('rpc', [RequestResponseHandler])).rejects.toThrow(/@MessagePattern\('sum'\) is request-response/);
+  it('refuses a @MessagePattern with a wildcard (requests need an exact pattern)', async () => {
+    await expect(startProbeApp('rpc', [WildcardRequestHandler])).rejects.toThrow(/request pattern 'sum\.\*' has a wildcard/);
   });
 
   it('refuses an unbounded prefetch of 0', async () => {

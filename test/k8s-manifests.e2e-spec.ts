@@ -18,6 +18,8 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { discoverHandlerQueues } from '../src/cli/handler-queues.js';
+import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
+import { requestQueueName } from '../src/rabbitmq/admin.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -52,6 +54,7 @@ const isOtelVariable = (name: string): boolean => name.startsWith('OTEL_');
 /** App settings the manifests leave at their default on purpose, and why. */
 const DELIBERATELY_UNSET: Record<string, string> = {
   MAILER_DELAY_MS: 'demo-only: simulates a slow downstream',
+  INVENTORY_LOOKUP_DELAY_MS: 'demo-only: simulates a slow request/reply handler',
   AMQP_TLS_CA_FILE: 'only with amqps:// and a CA mounted from a Secret',
   AMQP_TLS_CERT_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
   AMQP_TLS_KEY_FILE: 'only with amqps:// and a client certificate mounted from a Secret',
@@ -342,7 +345,9 @@ describe('k8s manifests: autoscaling', () => {
 
   beforeAll(async () => {
     // The queues the app declares for its @HandleEvent handlers, named with the ConfigMap's SERVICE_NAME.
-    queues = await discoverHandlerQueues(loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL }));
+    const config = loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL });
+    // ... and the demo's request queue (discoverHandlerQueues lists the queues with a DLQ only).
+    queues = [...(await discoverHandlerQueues(config)), requestQueueName(config.eventsExchange, INVENTORY_STOCK)];
   });
 
   it('KEDA has one rabbitmq QueueLength trigger per handler queue the app declares', () => {

@@ -64,8 +64,8 @@ describe('GET /metrics counts what happened', () => {
     expect(sample(text, 'warren_connection_blocked', { role: 'publisher' })).toBe(0);
     expect(sample(text, 'warren_queue_depth', { queue })).toBe(0);
     expect(sample(text, 'warren_consumer_paused', { queue })).toBe(0);
-    // Bodies within maxMessageBytes: the window opened from 1 to the cap (50, lowered to 16 for the demo's 4 queues).
-    expect(sample(text, 'warren_consumer_prefetch', { queue })).toBe(16);
+    // Bodies within maxMessageBytes: the window opened from 1 to the cap (50, lowered to 12 for the demo's 5 queues).
+    expect(sample(text, 'warren_consumer_prefetch', { queue })).toBe(12);
     expect(sample(text, 'warren_in_flight_bytes')).toBe(0);
     // The default process metrics are there too.
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);

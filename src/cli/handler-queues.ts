@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { RabbitServer } from '../rabbitmq/admin.js';
 
 /**
- * The service's handler queues, from the same module graph the service runs, without touching
+ * The service's event handler queues (those with a DLQ), from the same module graph the service runs, without touching
  * the broker. `NestFactory.create` builds the providers but runs no lifecycle hook (the
  * connections open in `onModuleInit`, i.e. in `init()`/`listen()`), and `connectMicroservice`
  * registers every `@HandleEvent` handler with the transport at once (Nest calls `registerListeners`
@@ -15,7 +15,7 @@ export async function discoverHandlerQueues(config: AppConfig): Promise<string[]
   try {
     const server = app.get(RabbitServer);
     app.connectMicroservice({ strategy: server });
-    return server.queues();
+    return server.eventQueues(); // request queues have no DLQ
   } finally {
     await app.close();
   }

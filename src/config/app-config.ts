@@ -26,6 +26,8 @@ export class AppConfig {
   shutdownDelayMs!: number;
   httpBodyLimitBytes!: number;
   handlerTimeoutMs!: number;
+  requestTimeoutMs!: number;
+  maxRequestsInFlight!: number;
   retryAttempts!: number;
   retryDelaysMs!: number[];
   deliveryLimit!: number;
@@ -49,6 +51,8 @@ export class AppConfig {
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   mailerDelayMs!: number;
+  /** Demo inventory lookup latency, to make a request/reply handler slow or hung. */
+  inventoryLookupDelayMs!: number;
   /** HTTP JSON bodies: deepest nesting and most members of one array or object (checked before parsing). */
   httpBodyMaxDepth!: number;
   httpBodyMaxMembers!: number;

@@ -88,4 +88,5 @@ export const APP_SETTING_TABLE = [
     doc: 'on SIGTERM, readiness fails at once but HTTP keeps serving this long before closing (use where no preStop hook delays)',
   },
   { env: 'MAILER_DELAY_MS', default: '0', integer: true, doc: 'demo mailer latency, to simulate a slow or hung downstream' },
+  { env: 'INVENTORY_LOOKUP_DELAY_MS', default: '0', integer: true, doc: 'demo inventory lookup latency (`GET /inventory/:sku`), to see the 504' },
 ] as const satisfies readonly AppSettingDefinition[];

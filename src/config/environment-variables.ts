@@ -141,6 +141,17 @@ export class EnvironmentVariables {
   @Max(MAX_TIMER_MS, { message: timerBoundMessage('MAILER_DELAY_MS') })
   MAILER_DELAY_MS!: number;
 
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
+  REQUEST_TIMEOUT_MS!: number;
+
+  // Bounds and message: MODULE_OPTION_TABLE (src/rabbitmq/options/module-option-table.ts).
+  MAX_REQUESTS_IN_FLIGHT!: number;
+
+  @IsInt({ message: 'INVENTORY_LOOKUP_DELAY_MS must be an integer' })
+  @Min(0, { message: 'INVENTORY_LOOKUP_DELAY_MS must be at least 0' })
+  @Max(MAX_TIMER_MS, { message: timerBoundMessage('INVENTORY_LOOKUP_DELAY_MS') })
+  INVENTORY_LOOKUP_DELAY_MS!: number;
+
   @IsInt({ message: 'HTTP_BODY_MAX_DEPTH must be an integer' })
   @Min(1, { message: 'HTTP_BODY_MAX_DEPTH must be at least 1' })
   @Max(1000, { message: 'HTTP_BODY_MAX_DEPTH must be at most 1000 (deeper bodies overflow recursive validation)' })

@@ -58,6 +58,8 @@ describe('loadConfig', () => {
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
       mailerDelayMs: 0,
+      requestTimeoutMs: 5_000,
+      inventoryLookupDelayMs: 0,
       httpBodyMaxDepth: 32,
       httpBodyMaxMembers: 10_000,
       httpKeepAliveTimeoutMs: 65_000,

@@ -67,6 +67,7 @@ export function loadConfig(
     },
     logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
     mailerDelayMs: variables.MAILER_DELAY_MS,
+    inventoryLookupDelayMs: variables.INVENTORY_LOOKUP_DELAY_MS,
     httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,
     httpBodyMaxMembers: variables.HTTP_BODY_MAX_MEMBERS,
     httpKeepAliveTimeoutMs: variables.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -1,8 +1,12 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
-import { HandleEvent, RabbitClient } from '../rabbitmq/index.js';
+import { AppConfig } from '../config/app-config.js';
+import { HandleEvent, HandleRequest, RabbitClient } from '../rabbitmq/index.js';
+import { StockQueryDto } from './dto/stock-query.dto.js';
+import { INVENTORY_STOCK, type StockLevel } from './inventory-queries.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
 import { StockLedger } from './stock-ledger.js';
 
@@ -14,7 +18,18 @@ export class InventoryHandler {
   constructor(
     private readonly stock: StockLedger,
     private readonly events: RabbitClient,
+    private readonly config: AppConfig,
   ) {}
+
+  /** Answers stock lookups (GET /inventory/:sku) over request/reply. */
+  @HandleRequest(INVENTORY_STOCK)
+  async stockLevel(@Payload() query: StockQueryDto): Promise<StockLevel> {
+    if (this.config.inventoryLookupDelayMs > 0) {
+      // INVENTORY_LOOKUP_DELAY_MS: a slow warehouse system, to see the caller's 504.
+      await delay(this.config.inventoryLookupDelayMs);
+    }
+    return { sku: query.sku, available: this.stock.unitsOf(query.sku) };
+  }
 
   @HandleEvent(ORDER_CREATED)
   async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {

@@ -88,3 +88,13 @@ export type { QueueDepthResult } from './health/queue-depth-reader.js';
 export { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
 export type { ConsumeOutcome } from './metrics/rabbitmq-metrics.js';
 export type { PublishOutcome } from './metrics/rabbitmq-metrics.js';
+// Request/reply: the other request errors (all RequestError), the HTTP filter, the requester, names.
+export { RequestsInFlightExceededError } from './errors/request.errors.js';
+export { RequestConnectionLostError } from './errors/request.errors.js';
+export { RequestNotSentError } from './errors/request.errors.js';
+export { RequestErrorFilter } from './http/request-error.filter.js';
+export { RabbitRequester, DIRECT_REPLY_TO } from './rpc/rabbit-requester.js';
+export type { RequestOptions } from './rpc/rabbit-requester.js';
+export type { HandleRequestOptions } from './decorators/handle-request.decorator.js';
+export type { RequestOutcome } from './metrics/rabbitmq-metrics.js';
+export { requestQueueName } from './topology/topology-names.js';

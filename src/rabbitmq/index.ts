@@ -30,3 +30,5 @@ export { PublisherBlockedError } from './errors/publish.errors.js';
 export { PublishOutcomeUnknownError } from './errors/publish.errors.js';
 export { PublishStalledError } from './errors/publish.errors.js';
 export { PublishTopologyConflictError } from './errors/publish.errors.js';
+export { HandleRequest } from './decorators/handle-request.decorator.js';
+export { RequestError, RequestTimeoutError, RemoteHandlerError } from './errors/request.errors.js';

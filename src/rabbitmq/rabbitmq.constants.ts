@@ -61,6 +61,10 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
  * RabbitMQ's consumer timeout (30 min), which would close the whole channel instead.
  */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/** A caller (an HTTP request) rarely waits longer than a few seconds for a lookup. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+/** Pending replies are small map entries; the bound is about failing fast when the responder is gone, not memory. */
+export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 1_000;
 
 /**
  * Deliveries of one message a quorum queue allows before the broker dead-letters it: the

@@ -13,6 +13,7 @@ import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js'
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
+import { RabbitRequester } from './rpc/rabbit-requester.js';
 import { FailureCaptureInterceptor } from './failure/failure-capture.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
@@ -34,6 +35,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitConnections,
     RabbitPublisher,
     RabbitClient,
+    RabbitRequester,
     RabbitServer,
     RabbitLifecycle,
     QueueDepthReader,
@@ -49,6 +51,7 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitConnections,
     RabbitPublisher,
     RabbitClient,
+    RabbitRequester,
     RabbitServer,
     RabbitLifecycle,
     RabbitMQHealthIndicator,

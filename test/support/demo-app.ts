@@ -5,7 +5,8 @@ import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
-import { deadLetterQueueName, RabbitServer, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
+import { INVENTORY_STOCK } from '../../src/inventory/inventory-queries.js';
+import { deadLetterQueueName, RabbitServer, requestQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
 
@@ -56,12 +57,16 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
   };
 }
 
-/** Deletes handler queues, their DLQs and the exchange pair a test created. */
+/** Request queues the demo service declares on an exchange (specs that list the demo's queues by hand miss them). */
+const DEMO_REQUEST_PATTERNS = [INVENTORY_STOCK];
+
+/** Deletes handler queues, their DLQs, the demo's request queues and the exchange pair a test created. */
 export async function removeTopology(exchange: string, queues: string[]): Promise<void> {
   const probe = await BrokerProbe.open();
   try {
+    const requestQueues = DEMO_REQUEST_PATTERNS.map((pattern) => requestQueueName(exchange, pattern));
     await probe.remove({
-      queues: [...queues, ...queues.map(deadLetterQueueName), unroutedQueueName(exchange)],
+      queues: [...new Set([...queues, ...requestQueues]), ...queues.map(deadLetterQueueName), unroutedQueueName(exchange)],
       exchanges: [exchange, unroutedExchangeName(exchange)],
     });
   } finally {

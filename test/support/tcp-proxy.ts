@@ -85,6 +85,13 @@ export class TcpProxy {
     }
   }
 
+  /** Destroys every open connection (both sides, abruptly) and keeps listening: a network blip, then reconnects succeed. */
+  dropConnections(): void {
+    for (const pair of [...this.pairs]) {
+      this.drop(pair);
+    }
+  }
+
   /** Destroys every connection (both sides, abruptly) and stops listening. */
   async close(): Promise<void> {
     for (const pair of this.pairs) {

@@ -2,7 +2,11 @@ import type { FailureDescription } from './failure-description.js';
 
 /** What to do with a delivery once its handler settled: decided first, then carried out. */
 export type DeliveryOutcome =
-  | { kind: 'ack' }
+  | {
+      kind: 'ack';
+      /** A request whose handler failed: the error went back as the reply; the kill switch still counts it. */
+      failedRequest?: { retryable: boolean };
+    }
   /** Publish a copy to `<queue>.retry.<delayMs>` with the retry count `retry`, then ack. */
   | { kind: 'retry'; failure: FailureDescription; retry: number; delayMs: number }
   /** Park in `<queue>.dlq` with the reason; never redelivered to the handler by itself. */

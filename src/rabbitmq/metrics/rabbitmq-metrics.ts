@@ -7,6 +7,9 @@ export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter' | 'requeue';
 /** How a publish ended, as counted in `warren_publishes_total{outcome}`. */
 export type PublishOutcome = 'confirmed' | 'failed' | 'shed' | 'unknown';
 
+/** How a request ended, as counted in `warren_requests_total{outcome}`. */
+export type RequestOutcome = 'replied' | 'remote_error' | 'timeout' | 'connection_lost' | 'not_sent' | 'shed';
+
 /**
  * The transport's Prometheus metrics, on a registry of its own (not prom-client's global one,
  * so two apps in one process — tests — never share counters). State that already lives
@@ -58,6 +61,29 @@ export class RabbitMetrics {
     name: 'warren_publish_confirm_duration_seconds',
     help: 'Time from publish to broker confirm.',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly requests = new Counter({
+    name: 'warren_requests_total',
+    help:
+      'Requests sent with client.request()/send(), by outcome: replied; remote_error (the handler failed); timeout; ' +
+      'connection_lost (dropped while awaiting the reply); not_sent (no reply channel, or no queue for the pattern); shed (in-flight bound).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'warren_request_duration_seconds',
+    help: 'Time from sending a request to its outcome, by outcome (as in warren_requests_total).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly lateReplies = new Counter({
+    name: 'warren_request_late_replies_total',
+    help: 'Replies dropped because no request awaits them (it timed out, failed, or was never ours).',
     registers: [this.registry],
   });
 

@@ -82,6 +82,18 @@ export interface RabbitMQModuleOptions extends TableOptions {
    */
   handlerTimeoutMs?: number;
   /**
+   * Default time `client.request()` / `send()` waits for a reply, in ms; also the request's
+   * `expiration`, so nobody works on a request its caller gave up. Override per call.
+   * @default 5000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Requests awaiting a reply at once; beyond it a request fails at once (RequestsInFlightExceededError)
+   * instead of piling up while a responder is slow or gone.
+   * @default 1000
+   */
+  maxRequestsInFlight?: number;
+  /**
    * Deliveries of one message before a quorum queue dead-letters it (crash-loop backstop).
    * Fixed when the queue is first declared.
    * @default 20

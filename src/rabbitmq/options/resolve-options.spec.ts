@@ -50,6 +50,8 @@ describe('resolveRabbitMQOptions', () => {
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
       retry: DEFAULT_RETRY_POLICY,
       handlerTimeoutMs: 30_000,
+      requestTimeoutMs: 5_000,
+      maxRequestsInFlight: 1_000,
       deliveryLimit: 20,
       deadLetterMaxLength: 100_000,
       unroutedMaxLength: 10_000,

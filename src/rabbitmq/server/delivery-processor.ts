@@ -18,7 +18,14 @@ import type { HandlerDefinition } from './handler-registry.js';
 import { readEnvelope } from '../wire/nest-envelope.js';
 import { originalRoutingKey } from '../wire/message-identity.js';
 import { RabbitContext } from './rabbit-context.js';
-import { readRetryCount } from '../wire/message-headers.js';
+import { HEADER_REQUEST_CORRELATION_ID, readRetryCount } from '../wire/message-headers.js';
+
+/** One delivery's outcome, with the handler's value on success or the original error on failure. */
+export interface HandlerRun {
+  outcome: DeliveryOutcome;
+  value?: unknown;
+  error?: unknown;
+}
 
 /**
  * Turns one delivery into an outcome: decode, check the message belongs to this handler, run
@@ -35,13 +42,25 @@ export class DeliveryProcessor {
   ) {}
 
   process(message: ConsumeMessage): Promise<DeliveryOutcome> {
-    const retries = readRetryCount(message);
-    return this.tracer.process(message, { queue: this.definition.queue, retryCount: retries }, (carried) =>
-      this.decodeAndHandle(message, retries, carried),
-    );
+    return this.run(message).then((result) => result.outcome);
   }
 
-  private async decodeAndHandle(message: ConsumeMessage, retries: number, carried: TraceHeaders | undefined): Promise<DeliveryOutcome> {
+  /**
+   * Same as process(), plus what request handling needs: the handler's result (the last value of
+   * an Observable) on success, the original error on failure.
+   */
+  run(message: ConsumeMessage): Promise<HandlerRun> {
+    const retries = readRetryCount(message);
+    let result: HandlerRun | undefined;
+    return this.tracer
+      .process(message, { queue: this.definition.queue, retryCount: retries }, async (carried) => {
+        result = await this.decodeAndHandle(message, retries, carried);
+        return result.outcome;
+      })
+      .then((outcome) => result ?? { outcome });
+  }
+
+  private async decodeAndHandle(message: ConsumeMessage, retries: number, carried: TraceHeaders | undefined): Promise<HandlerRun> {
     let data: unknown;
     let pattern: string;
     try {
@@ -52,19 +71,22 @@ export class DeliveryProcessor {
         throw new NoHandlerError(`no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`);
       }
     } catch (error) {
-      return decideOnFailure(asDecodeFailure(error), this.definition.retryPolicy, retries);
+      const failure = asDecodeFailure(error);
+      return { outcome: decideOnFailure(failure, this.definition.retryPolicy, retries), error: failure };
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
     // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
-    const correlationId = [message.properties.correlationId, context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID();
+    // A request's correlationId is its reply key; the caller's correlation id rides in a header.
+    const offered = [message.properties.headers?.[HEADER_REQUEST_CORRELATION_ID], message.properties.correlationId, context.getMessageId()];
+    const correlationId = offered.find(isSafeCorrelationId) ?? randomUUID();
     try {
-      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context), carried);
-      return { kind: 'ack' };
+      const value = await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context), carried);
+      return { outcome: { kind: 'ack' }, value };
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
-      return decideOnFailure(original, this.definition.retryPolicy, retries);
+      return { outcome: decideOnFailure(original, this.definition.retryPolicy, retries), error: original };
     }
   }
 
@@ -72,14 +94,14 @@ export class DeliveryProcessor {
    * A handler still running at the deadline is abandoned: its delivery is settled as a failure
    * now (freeing its prefetch slot) and whatever it does later is ignored.
    */
-  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
+  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<unknown> {
     // One promise and one timer per message (not a deadline promise raced against the handler).
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
       this.invoke(data, context).then(
-        () => {
+        (value) => {
           clearTimeout(timer);
-          resolve();
+          resolve(value);
         },
         (error: unknown) => {
           clearTimeout(timer);
@@ -92,12 +114,13 @@ export class DeliveryProcessor {
   }
 
   /** Runs the handler and waits until it settles, whatever it returns (value, Promise, Observable). */
-  private async invoke(data: unknown, context: RabbitContext): Promise<void> {
+  private async invoke(data: unknown, context: RabbitContext): Promise<unknown> {
     const result: unknown = await this.definition.callback(data, context);
     if (isObservable(result)) {
       // Nest returns the pipeline as a cold Observable: subscribing is what runs the handler.
-      await lastValueFrom(result, { defaultValue: undefined });
+      return lastValueFrom(result, { defaultValue: undefined });
     }
+    return result;
   }
 
   private handles(pattern: string): boolean {

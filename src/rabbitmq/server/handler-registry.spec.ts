@@ -41,6 +41,7 @@ describe('HandlerRegistry', () => {
       queueType: 'quorum',
       queueArguments: {},
       callback,
+      kind: 'event',
     });
   });
 
@@ -76,6 +77,13 @@ describe('HandlerRegistry', () => {
       queueType: 'classic',
       queueArguments: { 'x-max-priority': 5 },
     });
+  });
+
+  it('puts a request handler on <exchange>.rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
+    const definition = registry.register('inventory.stock', handler(), { handler: 'inventory.stock-level' }, 'request');
+    expect(definition).toMatchObject({ queue: 'warren.events.rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
+    expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 
   it('names the queue <service>.<pattern> when no handler name is given', () => {

@@ -1,10 +1,10 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { DEFAULT_EVENTS_EXCHANGE, MAX_TIMER_MS } from '../rabbitmq.constants.js';
 import { moduleOption } from '../options/module-option-table.js';
 import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
-import { handlerQueueName } from '../topology/topology-names.js';
+import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
@@ -26,7 +26,11 @@ export interface HandlerDefinition {
   /** The handler's own queue arguments (`x-max-length`, `x-single-active-consumer`…), validated. */
   queueArguments: Record<string, unknown>;
   callback: MessageHandler;
+  /** `event` (`@OnEvent` / `@EventPattern`) or `request` (`@HandleRequest` / `@MessagePattern`: its result is replied). */
+  kind: HandlerKind;
 }
+
+export type HandlerKind = 'event' | 'request';
 
 /**
  * Maps each handler to its own queue. Nest would chain handlers of one pattern into a single
@@ -43,14 +47,20 @@ export class HandlerRegistry {
     private readonly defaultTimeoutMs: number,
     private readonly defaultRetryPolicy: RetryPolicy,
     private readonly defaultQueueType: QueueType = 'quorum',
+    /** Request queues are named after it (see requestQueueName). */
+    private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
   ) {}
 
-  register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}): HandlerDefinition {
+  register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
     if (!pattern || typeof pattern !== 'string') {
-      throw new HandlerRegistrationError(`event pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+      throw new HandlerRegistrationError(`${kind} pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+    }
+    if (kind === 'request' && /[*#]/.test(pattern)) {
+      // A request goes to one queue by name: a wildcard could not say which handler answers.
+      throw new HandlerRegistrationError(`request pattern '${pattern}' has a wildcard: @MessagePattern takes an exact pattern`);
     }
     const handlerName = extras.handler ?? pattern;
-    const queue = extras.queue ?? handlerQueueName(this.serviceName, handlerName);
+    const queue = extras.queue ?? (kind === 'request' ? requestQueueName(this.exchange, pattern) : handlerQueueName(this.serviceName, handlerName));
     const ordered = extras.ordered === true;
     if (ordered && extras.prefetch !== undefined && extras.prefetch !== 1) {
       throw new HandlerRegistrationError(`ordered handler '${handlerName}' takes one message at a time: remove its prefetch (or ordered)`);
@@ -94,6 +104,7 @@ export class HandlerRegistry {
       queueType,
       queueArguments,
       callback,
+      kind,
     };
     this.byQueue.set(queue, definition);
     return definition;

@@ -25,7 +25,7 @@ import { withRetryCount } from '../wire/message-headers.js';
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
   publisher: RabbitPublisher;
-  processor: DeliveryProcessor;
+  processor: Pick<DeliveryProcessor, 'process'>;
   exchange: string;
   queueType: QueueType;
   deliveryLimit: number;
@@ -44,6 +44,8 @@ export interface QueueConsumerDeps {
   maxMessageBytes: number;
   metrics: RabbitMetrics;
   logger: Logger;
+  /** Declares the queue instead of the events exchange + handler queue + DLQ (request queues). */
+  declareQueue?: (channel: Channel) => Promise<void>;
 }
 
 /** Why a consumer is not taking deliveries. */
@@ -289,6 +291,10 @@ export class QueueConsumer {
       // Per consumer (global = false), for the consumers this channel starts from now on (the
       // channel wrapper restores ours after a reconnect): the current window, nothing in flight on it yet.
       await channel.prefetch(this.window.current, false);
+      if (this.deps.declareQueue) {
+        await this.deps.declareQueue(channel);
+        return;
+      }
       await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
       await declareHandlerQueue(
         channel,
@@ -479,10 +485,11 @@ export class QueueConsumer {
 
   /** Only retryable failures count: poison messages say nothing about the downstream. */
   private recordForKillSwitch(outcome: DeliveryOutcome): void {
-    if (!this.deps.killSwitch.enabled || (outcome.kind === 'dead-letter' && !outcome.retryable)) {
+    const poison = (outcome.kind === 'dead-letter' && !outcome.retryable) || (outcome.kind === 'ack' && outcome.failedRequest?.retryable === false);
+    if (!this.deps.killSwitch.enabled || poison) {
       return;
     }
-    const change = this.killSwitch.record(outcome.kind !== 'ack');
+    const change = this.killSwitch.record(outcome.kind !== 'ack' || outcome.failedRequest !== undefined);
     if (change === 'tripped') {
       this.deps.logger.error(`kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`);
       void this.pause('kill-switch');

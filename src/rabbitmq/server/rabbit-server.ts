@@ -5,13 +5,16 @@ import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
 import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
-import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
-import { HandlerRegistry } from './handler-registry.js';
+import { type HandlerDefinition, HandlerRegistry } from './handler-registry.js';
+import { RequestProcessor } from '../rpc/request-processor.js';
+import { declareRequestQueue } from '../topology/topology.js';
+import type { TopologyReporter } from '../topology/topology-reporter.js';
+import type { Channel } from 'amqplib';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
@@ -37,7 +40,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.queueType);
+    this.registry = new HandlerRegistry(
+      options.serviceName,
+      options.prefetch,
+      options.handlerTimeoutMs,
+      options.retry,
+      options.queueType,
+      options.exchange,
+    );
     // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -68,14 +78,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const normalized = this.normalizePattern(pattern as string);
-    if (!isEventHandler) {
-      throw new HandlerRegistrationError(
-        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @HandleEvent or @EventPattern`,
-      );
-    }
-    callback.isEventHandler = true;
+    callback.isEventHandler = isEventHandler;
     callback.extras = extras;
-    this.registry.register(normalized, callback, extras);
+    // A @MessagePattern handler answers requests: its result is the reply (see RequestProcessor).
+    this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
   }
 
   /**
@@ -89,7 +95,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
           new QueueConsumer(definition, {
             connection: this.connections.get('consumer'),
             publisher: this.publisher,
-            processor: new DeliveryProcessor(definition, this.decoder),
+            processor: this.processorOf(definition),
+            ...(definition.kind === 'request'
+              ? { declareQueue: () => declareRequestQueue(definition.queue, { ...this.topologyContext(), queueType: this.options.queueType }) }
+              : {}),
             exchange: this.options.exchange,
             queueType: definition.queueType,
             deliveryLimit: this.options.deliveryLimit,
@@ -127,6 +136,16 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     }
   }
 
+  /** Events get settled by their outcome; requests get a reply and are acked (RequestProcessor). */
+  private processorOf(definition: HandlerDefinition): Pick<DeliveryProcessor, 'process'> {
+    const processor = new DeliveryProcessor(definition, this.decoder);
+    return definition.kind === 'request' ? new RequestProcessor(processor, this.publisher, this.logger) : processor;
+  }
+
+  private topologyContext(): { scratch: () => Promise<Channel>; reporter: TopologyReporter } {
+    return { scratch: this.connections.scratchChannel('consumer'), reporter: this.connections.reporter('consumer') };
+  }
+
   /** Resolves once every handler queue is declared and its consumer attached. */
   async waitForConsumers(): Promise<void> {
     await Promise.all(this.consumers.map((consumer) => consumer.waitForReady()));
@@ -140,6 +159,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Queues this server consumes, for health checks and operators. */
   queues(): string[] {
     return this.registry.all().map((definition) => definition.queue);
+  }
+
+  /** Queues of event handlers, each with its `<queue>.dlq` (request queues have none). */
+  eventQueues(): string[] {
+    return this.registry
+      .all()
+      .filter((definition) => definition.kind === 'event')
+      .map((definition) => definition.queue);
   }
 
   /** Per-queue consumer state (paused, kill switch, in flight), for health and metrics. */

@@ -1,6 +1,7 @@
 import type { RabbitConnections } from '../connection/rabbit-connections.js';
 import { RabbitClient } from '../client/rabbit-client.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
+import type { RabbitRequester } from '../rpc/rabbit-requester.js';
 import type { InMemoryPublisher } from './in-memory-publisher.js';
 
 /**
@@ -10,7 +11,7 @@ import type { InMemoryPublisher } from './in-memory-publisher.js';
 export class InMemoryRabbitClient extends RabbitClient {
   constructor(publisher: InMemoryPublisher) {
     // Only `publish` is used by RabbitClient's publishing path; there is no connection to hand over.
-    super(publisher as unknown as RabbitPublisher, undefined as unknown as RabbitConnections);
+    super(publisher as unknown as RabbitPublisher, undefined as unknown as RabbitConnections, undefined as unknown as RabbitRequester);
   }
 
   override unwrap<T>(): T {

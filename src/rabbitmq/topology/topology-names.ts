@@ -33,3 +33,13 @@ export function handlerQueueName(serviceName: string, handler: string): string {
 export function connectionName(serviceName: string, role: 'publisher' | 'consumer'): string {
   return `${serviceName}-${role}`;
 }
+
+/**
+ * Queue of a request pattern, `<exchange>.rpc.<pattern>`: callers reach it through the default
+ * exchange by pattern alone (without knowing the responding service), every instance of the
+ * responder consumes it, and services on another events exchange are another system. Not bound to
+ * the events exchange, so no event handler ever sees a request.
+ */
+export function requestQueueName(exchange: string, pattern: string): string {
+  return `${exchange}.rpc.${pattern}`;
+}

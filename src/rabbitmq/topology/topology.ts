@@ -105,6 +105,17 @@ export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSp
 }
 
 /**
+ * Declares the queue of a request pattern (`<exchange>.rpc.<pattern>`), reached through the default exchange.
+ * Of the module's queue type (a quorum queue survives a node loss) but with no dead-lettering:
+ * a request that expires (its caller gave up) is dropped, never parked.
+ */
+export async function declareRequestQueue(queue: string, context: DeclareContext): Promise<void> {
+  await declareOrConflict(context, 'queue', queue, (probe) =>
+    probe.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': context.queueType } }),
+  );
+}
+
+/**
  * Declares `<queue>.retry.<delay>`: messages wait there for `delayMs` (per-queue TTL, so the
  * head always expires first) and are then dead-lettered through the default exchange to the
  * originating queue only — never re-published to the exchange, which would re-deliver the

@@ -16,6 +16,11 @@ export const HEADER_RETRY_COUNT = 'x-retry-count';
 export const HEADER_ORIGINAL_ROUTING_KEY = 'x-original-routing-key';
 /** The handler that failed (`<group>.<method>`). */
 export const HEADER_HANDLER = 'x-handler';
+/**
+ * On a request: the caller's correlation id (X-Request-Id). The AMQP `correlationId` of a request
+ * is the reply's matching key, unique per request as Nest's ClientRMQ expects.
+ */
+export const HEADER_REQUEST_CORRELATION_ID = 'x-correlation-id';
 /** When a parked message was last replayed (ISO 8601); kept across later failures as history. */
 export const HEADER_REPLAYED_AT = 'x-replayed-at';
 /** The `x-error-type` a replayed message was parked with, so the reason survives the replay. */

@@ -1,0 +1,42 @@
+import { UseInterceptors, UsePipes } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
+import { EventPayloadPipe } from '../server/event-payload.pipe.js';
+import { defaultHandlerName, HANDLE_EVENT_METADATA, type HandlerExtras } from './handle-event.decorator.js';
+
+/** Stateless, so one instance serves every handler. */
+const REQUEST_PAYLOAD_PIPE = new EventPayloadPipe();
+
+/** Per-handler options of `@HandleRequest`. */
+export interface HandleRequestOptions {
+  /** Queue name; defaults to `<exchange>.rpc.<pattern>`, where callers send requests of this pattern. */
+  queue?: string;
+  /** Requests handled at once by this instance; defaults to the module's `prefetch`. */
+  prefetch?: number;
+  /** Longest this handler may run, in ms (past it the caller gets a HandlerTimeoutError reply); defaults to `handlerTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Answers requests of an exact `pattern` (no wildcards): what the method returns (a value, a
+ * Promise, or an Observable's last value) is the reply to `client.request()` / `send()`. The
+ * payload is validated like `@HandleEvent`'s (EventPayloadPipe); a failure of any kind is sent
+ * back as the error reply (type and message) and the request acked — never retried, never parked.
+ * Plain `@MessagePattern` also works, but Nest's exception filter then hides a thrown Error's
+ * message behind 'Internal server error' (only RpcException messages get through).
+ */
+export function HandleRequest(pattern: string, options: HandleRequestOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    const extras: HandlerExtras = {
+      ...options,
+      handler: defaultHandlerName(target.constructor.name, String(key)),
+      method: descriptor.value as object,
+    };
+    // The same start-up check as @HandleEvent: refused on a provider, where Nest would never bind it.
+    Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
+    MessagePattern(pattern, extras)(target, key, descriptor);
+    // Keeps the original error for the reply (Nest's filter would replace it).
+    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+    UsePipes(REQUEST_PAYLOAD_PIPE)(target, key, descriptor);
+  };
+}

@@ -1,0 +1,48 @@
+import type { FailureDescription } from '../failure/failure-description.js';
+
+/**
+ * Wire format of request/reply, Nest's own (ServerRMQ / ClientRMQ), so either side may be Nest:
+ * - request: JSON `{ pattern, data, id }`, AMQP `correlationId` = id, `replyTo` = where to answer;
+ * - reply: JSON `{ id, response, err, isDisposed: true }` with the request's `correlationId`.
+ * Both are JSON whatever the module's codec: a reply must be readable by any Nest client.
+ */
+export interface ReplyPacket {
+  id?: string;
+  response?: unknown;
+  /** Set when the handler failed: `{ type, message }` from warren, a string from Nest's ServerRMQ. */
+  err?: FailureDescription | string | null;
+  isDisposed?: boolean;
+}
+
+export function encodeRequest(pattern: string, data: unknown, id: string): Buffer {
+  return Buffer.from(JSON.stringify({ pattern, data, id }));
+}
+
+export function encodeReply(id: string | undefined, outcome: { response: unknown } | { err: FailureDescription }): Buffer {
+  return Buffer.from(JSON.stringify({ id, ...outcome, isDisposed: true }));
+}
+
+/** Reads a reply body; anything that is not a JSON object is reported as a malformed reply. */
+export function readReply(content: Buffer): { response: unknown } | { err: FailureDescription } {
+  let packet: ReplyPacket;
+  try {
+    packet = JSON.parse(content.toString('utf8')) as ReplyPacket;
+  } catch {
+    return { err: { type: 'MalformedReply', message: 'the reply is not JSON' } };
+  }
+  if (typeof packet !== 'object' || packet === null) {
+    return { err: { type: 'MalformedReply', message: 'the reply is not a JSON object' } };
+  }
+  if (packet.err !== undefined && packet.err !== null) {
+    return { err: typeof packet.err === 'string' ? { type: 'RemoteError', message: packet.err } : describeRemote(packet.err) };
+  }
+  return { response: packet.response };
+}
+
+function describeRemote(err: unknown): FailureDescription {
+  const { type, message } = (typeof err === 'object' && err !== null ? err : {}) as Partial<Record<string, unknown>>;
+  return {
+    type: typeof type === 'string' ? type : 'RemoteError',
+    message: typeof message === 'string' ? message : JSON.stringify(err),
+  };
+}
