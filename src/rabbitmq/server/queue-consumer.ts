@@ -257,15 +257,19 @@ export class QueueConsumer {
         const tag = this.consumerTag;
         this.consumerTag = undefined;
         this.consumedWith = 0;
-        await this.channel.cancel(tag);
+        // On a channel that is closing the consumer is gone with it; carry on, so that a wanted
+        // consumer is registered below and restored by the wrapper on the next channel.
+        await this.channel.cancel(tag).catch(() => undefined);
       }
       // After cancel-ok no more deliveries of the old consumer arrive: this count only falls.
       const room = window - this.unsettled.size;
       if (wanted && this.consumerTag === undefined && room >= 1) {
         // Prefetch set here, awaited, for the consumer started next: given as a consume option,
         // amqp-connection-manager would set it without awaiting, and on a connection closing
-        // meanwhile that rejection crashes the process.
-        await this.rawChannel?.prefetch(room, false);
+        // meanwhile that rejection crashes the process. If the channel is closing, the consume
+        // below must still be registered with the wrapper, which restores it on the next channel
+        // (whose setup sets the prefetch): a failure here would leave the queue unconsumed.
+        await this.rawChannel?.prefetch(room, false).catch(() => undefined);
         const { consumerTag } = await this.channel.consume(this.definition.queue, (message) => this.onMessage(message), {
           noAck: false,
         });
