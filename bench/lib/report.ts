@@ -19,6 +19,8 @@ const SUBJECT_COLORS: Record<string, string> = {
 export const TARGETS = {
   drainWarrenOverRaw: 0.9,
   drainWarrenOverNest: 1.15,
+  /** issue 14: warren's CPU per 1,000 drained messages at most this × raw amqplib's */
+  drainCpuWarrenOverRaw: 1.25,
   httpWarrenOverNest: 1.0,
   memoryPeakMb: 150,
 };
@@ -79,18 +81,23 @@ function drainSection(d: DrainResult): string[] {
   const out: string[] = [];
   out.push(`## 1. Drain ${n(d.n)} × 1 KB, no-op handler, prefetch ${d.prefetch} (${d.queueType} queues)`, '');
   out.push(
-    '| subject | effective prefetch | msg/s | vs raw | drain time | CPU per 1k msgs | peak RSS | left in queue | fill rate |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| subject | **CPU per 1k msgs** (subject) | CPU per 1k msgs (broker) | effective prefetch | msg/s | vs raw | drain time | peak RSS | left in queue | fill rate |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const raw = d.subjects.find((s) => s.subject === 'raw')?.msgPerSec ?? null;
   for (const s of d.subjects) {
     out.push(
-      `| ${s.label} | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.cpuMsPer1k, 1)} ms | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |`,
+      `| ${s.label} | **${n(s.cpuMsPer1k, 1)} ms** | ${n(s.brokerCpuMsPer1k, 1)} ms | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |`,
     );
   }
   out.push('');
   out.push(
-    `Ratios: **warren / raw = ${x(d.ratios.warrenOverRaw)}**${check(d.ratios.warrenOverRaw == null ? null : d.ratios.warrenOverRaw >= TARGETS.drainWarrenOverRaw)} (target ≥ ${TARGETS.drainWarrenOverRaw}), ` +
+    `CPU per 1k msgs: **warren / raw = ${x(d.ratios.cpuWarrenOverRaw)}**${check(d.ratios.cpuWarrenOverRaw == null ? null : d.ratios.cpuWarrenOverRaw <= TARGETS.drainCpuWarrenOverRaw)} (target ≤ ${TARGETS.drainCpuWarrenOverRaw}), ` +
+      `**warren / golevelup = ${x(d.ratios.cpuWarrenOverGolevelup)}**${check(d.ratios.cpuWarrenOverGolevelup == null ? null : d.ratios.cpuWarrenOverGolevelup < 1)} (target < 1).`,
+    '',
+  );
+  out.push(
+    `Throughput ratios: **warren / raw = ${x(d.ratios.warrenOverRaw)}**${check(d.ratios.warrenOverRaw == null ? null : d.ratios.warrenOverRaw >= TARGETS.drainWarrenOverRaw)} (target ≥ ${TARGETS.drainWarrenOverRaw}), ` +
       `**warren / Nest = ${x(d.ratios.warrenOverNest)}**${check(d.ratios.warrenOverNest == null ? null : d.ratios.warrenOverNest >= TARGETS.drainWarrenOverNest)} (target ≥ ${TARGETS.drainWarrenOverNest}), ` +
       `Nest / raw = ${x(d.ratios.nestOverRaw)}; warren with its default byte budget: / raw = ${x(d.ratios.defaultBudgetOverRaw)}, / Nest = ${x(d.ratios.defaultBudgetOverNest)}.`,
     '',

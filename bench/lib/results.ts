@@ -41,7 +41,7 @@ export interface CodecResult {
 
 // bench/drain.ts: draining a backlog
 
-export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
+export type DrainSubjectName = 'raw' | 'nest' | 'golevelup' | 'warren' | 'warren-default-budget';
 
 export interface DrainSubjectResult {
   subject: DrainSubjectName;
@@ -56,6 +56,8 @@ export interface DrainSubjectResult {
   peakRssMb: number | null;
   /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
   cpuMsPer1k: number | null;
+  /** CPU time the broker used over the same span, per 1,000 messages; null when the broker is not local */
+  brokerCpuMsPer1k?: number | null;
   /** messages still queued after the subject closed (should be 0) */
   remaining: number | null;
   error?: string;
@@ -73,6 +75,10 @@ export interface DrainResult {
     nestOverRaw: number | null;
     defaultBudgetOverRaw: number | null;
     defaultBudgetOverNest: number | null;
+    /** subject CPU per 1,000 messages, warren / raw amqplib (issue 14 target ≤ 1.25) */
+    cpuWarrenOverRaw?: number | null;
+    /** subject CPU per 1,000 messages, warren / golevelup (issue 14 target < 1) */
+    cpuWarrenOverGolevelup?: number | null;
   };
 }
 
