@@ -5,7 +5,7 @@
  * runs the full 1,000,000 × 1 KB, 60 s version) and the codec hook. Writes
  * bench/results/results.{json,md}, memory-A.svg, memory-B.svg, throughput.svg and prints the table.
  *
- * BENCH_SCENARIOS=drain,http,memory,codec selects scenarios; every scenario's own env applies.
+ * BENCH_SCENARIOS=drain,http,memory,poison,codec selects scenarios; every scenario's own env applies.
  */
 import { runCodec } from './codec.js';
 import { drainFailed, runDrain } from './drain.js';
@@ -16,11 +16,12 @@ import { writeReport } from './lib/report.js';
 import type { BenchResults } from './lib/results.js';
 import { envInt, log } from './lib/util.js';
 import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
+import { poisonFailed, runPoison } from './poison.js';
 
 export const RUN_ALL_MEMORY_N = 200_000;
 export const RUN_ALL_MEMORY_SECONDS = 30;
 
-const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,codec').split(',').map((s) => s.trim()));
+const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,poison,codec').split(',').map((s) => s.trim()));
 const started = Date.now();
 const run = await openRun();
 const { broker } = run;
@@ -49,6 +50,10 @@ try {
     results.settings = { ...results.settings, memory: options };
     results.memory = await runMemory(broker, options);
     failed ||= memoryFailed(results.memory);
+  }
+  if (wanted.has('poison')) {
+    results.poison = await runPoison(broker, envInt('BENCH_POISON_SECONDS', 10));
+    failed ||= poisonFailed(results.poison);
   }
   if (wanted.has('codec')) {
     results.codec = await runCodec();

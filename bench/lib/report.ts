@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { machineInfo } from './machine.js';
 import { barChart, type LineSeries, lineChart, PALETTE } from './svg.js';
-import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult } from './results.js';
+import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult, PoisonResult } from './results.js';
 import { RESULTS_DIR } from './util.js';
 
 const SUBJECT_COLORS: Record<string, string> = {
@@ -71,10 +71,33 @@ export function markdown(results: BenchResults, base = 'results'): string {
   if (results.memory) {
     out.push(...memorySection(results.memory, base));
   }
+  if (results.poison) {
+    out.push(...poisonSection(results.poison));
+  }
   if (results.codec) {
     out.push(...codecSection(results.codec));
   }
   return out.join('\n');
+}
+
+function poisonSection(p: PoisonResult): string[] {
+  const out: string[] = [`## Poison: one message, ${p.seconds} s, each library with its defaults`, ''];
+  out.push(
+    '| case | subject | deliveries | handler calls | CPU s (subject) | CPU s (broker) | log lines | where the message ends |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+  );
+  for (const r of p.rows) {
+    out.push(
+      `| ${r.case === 'throw' ? 'handler always throws' : 'invalid JSON'} | ${r.label} | ${r.error ? `failed: ${r.error.slice(0, 100)}` : n(r.deliveries)} | ${n(r.handlerCalls)} | ${n(r.cpuSeconds, 2)} | ${n(r.brokerCpuSeconds, 2)} | ${n(r.logLines)} | ${r.endsIn} |`,
+    );
+  }
+  out.push(
+    '',
+    'Deliveries: basic.deliver frames the process received (counted inside amqplib, so an invalid body no handler sees counts too). ' +
+      'The window starts when the subject is consuming; the message is looked for after the subject is killed.',
+    '',
+  );
+  return out;
 }
 
 function drainSection(d: DrainResult): string[] {

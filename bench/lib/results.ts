@@ -18,6 +18,36 @@ export interface BenchResults {
   http?: HttpResult;
   memory?: MemoryResult;
   codec?: CodecResult;
+  poison?: PoisonResult;
+}
+
+// bench/poison.ts: one poison message, each library with its defaults
+
+export type PoisonSubjectName = 'warren' | 'nest' | 'golevelup';
+export type PoisonCase = 'throw' | 'invalid-json';
+
+export interface PoisonRow {
+  subject: PoisonSubjectName;
+  label: string;
+  case: PoisonCase;
+  /** basic.deliver frames the subject received in the window */
+  deliveries: number | null;
+  /** times the handler ran */
+  handlerCalls: number | null;
+  /** CPU (user + system) of the subject in the window */
+  cpuSeconds: number | null;
+  /** CPU of the broker in the window; null when it is not local */
+  brokerCpuSeconds: number | null;
+  /** lines the subject wrote to stdout/stderr in the window */
+  logLines: number | null;
+  /** where the message is once the subject is gone */
+  endsIn: string;
+  error?: string;
+}
+
+export interface PoisonResult {
+  seconds: number;
+  rows: PoisonRow[];
 }
 
 // bench/codec.ts: size and speed of each codec
@@ -151,7 +181,7 @@ export interface HttpResult {
 
 // bench/memory.ts: memory under a backlog
 
-export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'demo';
+export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'golevelup-default' | 'golevelup-tuned' | 'demo';
 
 export interface MemorySubjectResult {
   subject: MemorySubjectName;

@@ -4,14 +4,15 @@
  * defaults (prefetch 10 unless BENCH_PREFETCH, errors requeued, JSON bodies). Reports over IPC like the other subjects:
  * `ready`, `status` every second (received = deliveries, handled = returned normally), `done` after BENCH_EXPECT.
  *
- * env: BENCH_QUEUE, BENCH_HANDLER (noop | hung | throw), BENCH_PREFETCH, BENCH_EXPECT
+ * env: BENCH_QUEUE, BENCH_HANDLER (noop | hung | throw), BENCH_PREFETCH, BENCH_EXPECT,
+ *      BENCH_NO_ASSERT (consume a queue declared by someone else, with arguments golevelup would not repeat)
  */
 import 'reflect-metadata';
 import { Injectable, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalInt, tell } from './ipc.js';
+import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
 
 dieWithHarness();
 
@@ -19,6 +20,7 @@ const queue = need('BENCH_QUEUE');
 const mode = process.env.BENCH_HANDLER || 'noop';
 const expect = optionalInt('BENCH_EXPECT') ?? Number.POSITIVE_INFINITY;
 const prefetch = optionalInt('BENCH_PREFETCH');
+const noAssert = optionalBool('BENCH_NO_ASSERT') ?? false;
 const logger: LogLevel[] = ['error', 'warn', 'log'];
 
 let received = 0;
@@ -30,8 +32,8 @@ const hang = new Promise<void>(() => undefined);
 
 @Injectable()
 class BenchHandler {
-  @RabbitSubscribe({ queue, queueOptions: { durable: true } })
-  handle(_payload: unknown): Promise<void> | void {
+  @RabbitSubscribe({ queue, queueOptions: { durable: true }, createQueueIfNotExists: !noAssert })
+  handle(): Promise<void> | void {
     received++;
     if (received === 1) {
       firstAt = performance.now();
@@ -83,7 +85,12 @@ async function main(): Promise<void> {
   await app.init();
   readyAt = performance.now();
   tell({ type: 'ready', pid: process.pid });
-  setInterval(() => tell({ type: 'status', received, handled }), 1000).unref();
+  setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
+}
+
+/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
+function deliveriesSoFar(): number | undefined {
+  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));
