@@ -114,7 +114,7 @@ export interface DrainResult {
 
 // bench/http-publish.ts: HTTP -> publish
 
-export type HttpAppName = 'nest' | 'warren' | 'demo';
+export type HttpAppName = 'nest' | 'warren' | 'golevelup' | 'demo';
 
 /** One autocannon run of one app. */
 export interface HttpRound {
