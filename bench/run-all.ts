@@ -19,6 +19,8 @@ import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
 import { poisonFailed, runPoison } from './poison.js';
 
 export const RUN_ALL_MEMORY_N = 200_000;
+/** Drain size of the full run: 100,000 since golevelup joined (5 subjects; `npm run bench:drain` keeps 200,000). */
+export const RUN_ALL_DRAIN_N = 100_000;
 /** 20 s (not 30) since golevelup joined the memory subjects: the whole run must stay under 15 minutes. */
 export const RUN_ALL_MEMORY_SECONDS = 20;
 /** HTTP rounds per app in the full run (3 apps take turns since golevelup joined; `npm run bench:http` keeps 3). */
@@ -37,7 +39,7 @@ const results: BenchResults = {
 let failed = false;
 try {
   if (wanted.has('drain')) {
-    const n = envInt('BENCH_DRAIN_N', 200_000);
+    const n = envInt('BENCH_DRAIN_N', RUN_ALL_DRAIN_N);
     results.settings = { ...results.settings, drainN: n };
     results.drain = await runDrain(broker, n);
     failed ||= drainFailed(results.drain);
