@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
-import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { runWithCorrelationId, runWithLazyCorrelationId } from '../correlation/correlation-context.js';
 import { DecodeError } from '../errors/decode.error.js';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
+import { HandlerDeadlines } from './handler-deadlines.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
@@ -24,17 +25,23 @@ import { readRetryCount } from '../wire/message-headers.js';
  * timeout, and classify a failure. It never throws.
  */
 export class DeliveryProcessor {
+  private readonly deadlines: HandlerDeadlines;
+
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly decoder: MessageDecoder,
-  ) {}
+  ) {
+    this.deadlines = new HandlerDeadlines(definition.timeoutMs);
+  }
 
   async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
     const retries = readRetryCount(message);
     let data: unknown;
     let pattern: string;
     try {
-      const envelope = readEnvelope(await this.decoder.decode(message));
+      // Synchronous unless the body is compressed: no promise per message on the common path.
+      const decoded = this.decoder.read(message);
+      const envelope = readEnvelope(decoded instanceof Promise ? await decoded : decoded);
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
       if (!this.handles(pattern)) {
@@ -46,9 +53,13 @@ export class DeliveryProcessor {
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
     // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
-    const correlationId = [message.properties.correlationId, context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID();
+    // The derived messageId (a SHA-256 of the body) is only computed if something reads the id.
+    const producerId: unknown = message.properties.correlationId;
+    const run = (): Promise<void> => this.invokeWithin(this.definition.timeoutMs, data, context);
     try {
-      await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context));
+      await (isSafeCorrelationId(producerId)
+        ? runWithCorrelationId(producerId, run)
+        : runWithLazyCorrelationId(() => [context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID(), run));
       return { kind: 'ack' };
     } catch (error) {
       // The exception filter replaced the error; the interceptor kept the original for us.
@@ -62,16 +73,16 @@ export class DeliveryProcessor {
    * now (freeing its prefetch slot) and whatever it does later is ignored.
    */
   private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<void> {
-    // One promise and one timer per message (not a deadline promise raced against the handler).
+    // One promise per message, and one timer per queue (HandlerDeadlines), not one per message.
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+      const done = this.deadlines.start(() => reject(new HandlerTimeoutError(timeoutMs)));
       this.invoke(data, context).then(
         () => {
-          clearTimeout(timer);
+          done();
           resolve();
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          done();
           // The handler's own rejection, unchanged: the failure policy classifies whatever it threw.
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
