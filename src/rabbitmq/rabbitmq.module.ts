@@ -13,7 +13,6 @@ import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js'
 import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
-import { FailureCaptureInterceptor } from './failure/failure-capture.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
@@ -41,7 +40,6 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetrics,
     RabbitMetricsCollector,
     FlowMetricsCollector,
-    FailureCaptureInterceptor,
     HandlerPlacementCheck,
   ],
   exports: [

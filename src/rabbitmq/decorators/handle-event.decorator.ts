@@ -1,10 +1,12 @@
-import { UseInterceptors, UsePipes } from '@nestjs/common';
+import { UseFilters, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
+import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
 
 /** Stateless, so one instance serves every handler. */
 const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
+/** Stateless too. */
+const FAILURE_CAPTURE_FILTER = new FailureCaptureFilter();
 
 /**
  * Marks a method as a warren handler (value: its pattern). Read at start-up to refuse a handler on
@@ -55,7 +57,8 @@ export function HandleEvent(pattern: string, options: HandleEventOptions = {}): 
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+    // A filter, not an interceptor: it costs nothing until the handler fails (docs/performance.md).
+    UseFilters(FAILURE_CAPTURE_FILTER)(target, key, descriptor);
     UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }

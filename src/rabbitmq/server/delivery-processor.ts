@@ -62,7 +62,7 @@ export class DeliveryProcessor {
         : runWithLazyCorrelationId(() => [context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID(), run));
       return { kind: 'ack' };
     } catch (error) {
-      // The exception filter replaced the error; the interceptor kept the original for us.
+      // Nest's pipeline hands us RpcException('handler failed'); FailureCaptureFilter kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
       return decideOnFailure(original, this.definition.retryPolicy, retries);
     }
