@@ -6,11 +6,12 @@
  *  (c) warren (same minimal microservice, @HandleEvent with prefetch 100), plain JSON via its exchange,
  *      with maxInFlightBytes = 100 × maxMessageBytes (25 MiB) so that its prefetch cap lets 100 apply
  *  (d) warren as (c) with its default byte budget, which caps prefetch (to 64 today)
+ *  (e) @golevelup/nestjs-rabbitmq 9 (`@RabbitSubscribe`, prefetchCount 100), plain JSON on its own queue
  * Each subject: fill its own classic durable queue with N × 1 KB persistent messages (confirm
  * channel), start the subject as a child process, time first delivery → N-th handled, let it
  * close gracefully, check the queue is empty, delete it.
  *
- * `node bench/.build/bench/drain.js`; env BENCH_DRAIN_N (default 200000).
+ * `node bench/.build/bench/drain.js`; env BENCH_DRAIN_N (default 200000), BENCH_DRAIN_SUBJECTS (all, comma-separated).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
 import { writeReport } from './lib/report.js';
@@ -30,19 +31,19 @@ const LABELS: Record<DrainSubjectName, string> = {
   nest: 'Nest Transport.RMQ (noAck:false, prefetch 100)',
   warren: 'warren (prefetch 100; budget 25 MiB)',
   'warren-default-budget': 'warren (prefetch 100 asked; default budget)',
+  golevelup: '@golevelup/nestjs-rabbitmq 9 (prefetch 100)',
 };
 
-export async function runDrain(
-  broker: BenchBroker,
-  n: number,
-  order: DrainSubjectName[] = ['raw', 'nest', 'warren', 'warren-default-budget'],
-): Promise<DrainResult> {
+export const DRAIN_SUBJECTS: DrainSubjectName[] = ['raw', 'nest', 'golevelup', 'warren', 'warren-default-budget'];
+
+export async function runDrain(broker: BenchBroker, n: number, order: DrainSubjectName[] = drainSubjectsFromEnv()): Promise<DrainResult> {
   const subjects: DrainSubjectResult[] = [];
   for (const name of order) {
     log(`drain: ${LABELS[name]}, N=${n}`);
     subjects.push(await drainOne(broker, name, n));
   }
   const by = (name: DrainSubjectName): number | null => subjects.find((s) => s.subject === name)?.msgPerSec ?? null;
+  const cpu = (name: DrainSubjectName): number | null => subjects.find((s) => s.subject === name)?.cpuMsPer1k ?? null;
   return {
     n,
     messageBytes: DRAIN_MESSAGE_BYTES,
@@ -55,6 +56,8 @@ export async function runDrain(
       nestOverRaw: ratio(by('nest'), by('raw')),
       defaultBudgetOverRaw: ratio(by('warren-default-budget'), by('raw')),
       defaultBudgetOverNest: ratio(by('warren-default-budget'), by('nest')),
+      cpuWarrenOverRaw: ratio(cpu('warren'), cpu('raw')),
+      cpuWarrenOverGolevelup: ratio(cpu('warren'), cpu('golevelup')),
     },
   };
 }
@@ -84,6 +87,7 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
     seconds: null,
     peakRssMb: null,
     cpuMsPer1k: null,
+    brokerCpuMsPer1k: null,
     remaining: null,
   };
   const cleanup: DrainCleanup = { queues: [queue], exchanges: [] };
@@ -95,7 +99,7 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
         : await fillForDirect(broker, name, n, queue, result);
     log(`drain ${name}: filled ${n} in ${(n / (result.fillRate ?? 1)).toFixed(1)} s (${result.fillRate} msg/s)`);
     subject = startSubject({ label: `drain-${name}`, script, env });
-    await measureDrain(subject, n, result);
+    await measureDrain(broker, subject, n, result);
     if (name.startsWith('warren')) {
       result.prefetch = effectivePrefetch(subject.outputHead, DRAIN_PREFETCH);
     }
@@ -151,7 +155,7 @@ async function fillForWarren(
 /** raw amqplib or Nest's transport: a plain classic queue, the backlog published to it directly, in each one's shape. */
 async function fillForDirect(
   broker: BenchBroker,
-  name: 'raw' | 'nest',
+  name: 'raw' | 'nest' | 'golevelup',
   n: number,
   queue: string,
   result: DrainSubjectResult,
@@ -163,6 +167,12 @@ async function fillForDirect(
       : jsonBodyOfSize(DRAIN_MESSAGE_BYTES, (pad) => ({ orderId: 'o-1', pad }));
   const fill = await broker.fill({ exchange: '', routingKey: queue, count: n, body });
   result.fillRate = round(fill.rate);
+  if (name === 'golevelup') {
+    return {
+      script: builtPath('bench/subjects/golevelup-consumer.js'),
+      env: { BENCH_QUEUE: queue, BENCH_PREFETCH: String(DRAIN_PREFETCH), BENCH_EXPECT: String(n) },
+    };
+  }
   if (name === 'raw') {
     return {
       script: builtPath('bench/subjects/raw-consumer.js'),
@@ -182,20 +192,31 @@ async function fillForDirect(
   };
 }
 
-/** From `ready` to the N-th message handled: rate, CPU per 1,000 messages, then the subject's exit and peak RSS. */
-async function measureDrain(subject: ReturnType<typeof startSubject>, n: number, result: DrainSubjectResult): Promise<void> {
+/** From `ready` to the N-th message handled: rate, CPU per 1,000 messages (subject and broker), then the subject's exit and peak RSS. */
+async function measureDrain(broker: BenchBroker, subject: ReturnType<typeof startSubject>, n: number, result: DrainSubjectResult): Promise<void> {
   await subject.waitFor('ready', 60_000);
   const cpuAtReady = subject.cpuSeconds();
+  const brokerAtReady = await broker.cpuSeconds();
   const done = await waitForDone(subject, { totalMs: 120_000 + n * 2, stallMs: 30_000 });
   const cpuAtDone = subject.cpuSeconds();
+  const brokerAtDone = await broker.cpuSeconds();
   if (cpuAtReady != null && cpuAtDone != null) {
     result.cpuMsPer1k = round(((cpuAtDone - cpuAtReady) * 1000 * 1000) / n, 1);
+  }
+  if (brokerAtReady != null && brokerAtDone != null) {
+    result.brokerCpuMsPer1k = round(((brokerAtDone - brokerAtReady) * 1000 * 1000) / n, 1);
   }
   const ms = Number(done.firstToLastMs);
   result.seconds = round(ms / 1000, 2);
   result.msgPerSec = round(n / (ms / 1000));
   await subject.exitOrKill(30_000);
   result.peakRssMb = subject.peakRssMb;
+}
+
+/** BENCH_DRAIN_SUBJECTS (comma-separated names) or every subject, in the default order. */
+function drainSubjectsFromEnv(): DrainSubjectName[] {
+  const wanted = (process.env.BENCH_DRAIN_SUBJECTS ?? '').split(',').filter(Boolean);
+  return wanted.length === 0 ? DRAIN_SUBJECTS : DRAIN_SUBJECTS.filter((name) => wanted.includes(name));
 }
 
 /** A subject failed (an error, not a slow result). */

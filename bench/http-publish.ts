@@ -13,7 +13,7 @@
  * After each load run the app's queue depth is compared with the 202s it answered, and the CPU
  * the app and the (local) broker spent is divided by those 202s.
  *
- * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_APPS (nest,warren,demo), BENCH_HTTP_CONNECTIONS (10,50),
+ * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_APPS (nest,warren,golevelup,demo), BENCH_HTTP_CONNECTIONS (10,50),
  * BENCH_HTTP_SECONDS (10), BENCH_HTTP_WARMUP_SECONDS (2), BENCH_PUBLISH_SECONDS (10).
  */
 import autocannon from 'autocannon';
@@ -41,6 +41,7 @@ export interface HttpOptions {
 const LABELS: Record<HttpAppName, string> = {
   nest: 'Nest ClientRMQ.emit (minimal app)',
   warren: 'warren RabbitClient.publish (minimal app)',
+  golevelup: '@golevelup/nestjs-rabbitmq 9 AmqpConnection.publish, persistent (minimal app)',
   demo: 'warren demo service (node src/main.js)',
 };
 
@@ -60,7 +61,11 @@ interface AppHandle {
   consumedQueues: string[];
 }
 
-export async function runHttp(broker: BenchBroker, options: HttpOptions, order: HttpAppName[] = ['nest', 'warren', 'demo']): Promise<HttpResult> {
+export async function runHttp(
+  broker: BenchBroker,
+  options: HttpOptions,
+  order: HttpAppName[] = ['nest', 'warren', 'golevelup', 'demo'],
+): Promise<HttpResult> {
   const apps = await runApps(broker, order, options);
   const rawCeiling = await runRawCeiling(broker, options.publishSeconds);
   const brokerShapes =
@@ -88,8 +93,8 @@ export async function runHttp(broker: BenchBroker, options: HttpOptions, order: 
 
 async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Promise<AppHandle> {
   const port = await freePort();
-  if (app === 'nest') {
-    return startNestApp(broker, port, id);
+  if (app === 'nest' || app === 'golevelup') {
+    return startNestApp(broker, port, id, app);
   }
   if (app === 'warren') {
     return startWarrenApp(broker, port, id);
@@ -97,14 +102,14 @@ async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Prom
   return startDemoApp(broker, port, id);
 }
 
-/** The minimal Nest app: ClientRMQ.emit to a classic queue it is given. */
-async function startNestApp(broker: BenchBroker, port: number, id: string): Promise<AppHandle> {
-  const queue = `${broker.prefix}-http-nest-${id}`;
+/** The minimal Nest app (ClientRMQ.emit) or golevelup app (AmqpConnection.publish): to a classic queue it is given. */
+async function startNestApp(broker: BenchBroker, port: number, id: string, app: 'nest' | 'golevelup'): Promise<AppHandle> {
+  const queue = `${broker.prefix}-http-${app}-${id}`;
   await broker.declareClassicQueue(queue);
   const subject = startSubject({
-    label: 'http-nest',
+    label: `http-${app}`,
     script: builtPath('bench/subjects/http-app.js'),
-    env: { BENCH_TRANSPORT: 'nest', BENCH_PORT: String(port), BENCH_QUEUE: queue },
+    env: { BENCH_TRANSPORT: app, BENCH_PORT: String(port), BENCH_QUEUE: queue },
   });
   await subject.waitFor('ready', 60_000);
   return { subject, port, countedQueues: [queue], consumesItself: false, consumedQueues: [] };
@@ -445,9 +450,9 @@ async function runRawCeiling(broker: BenchBroker, seconds: number): Promise<Http
   return result;
 }
 
-/** BENCH_HTTP_APPS (nest,warren,demo): which apps to load, in that order. */
+/** BENCH_HTTP_APPS (nest,warren,golevelup,demo): which apps to load, in that order. */
 export function httpAppsFromEnv(): HttpAppName[] {
-  const names = (process.env.BENCH_HTTP_APPS ?? 'nest,warren,demo').split(',').map((a) => a.trim());
+  const names = (process.env.BENCH_HTTP_APPS ?? 'nest,warren,golevelup,demo').split(',').map((a) => a.trim());
   const unknown = names.filter((a) => !(a in LABELS));
   if (unknown.length > 0) {
     throw new Error(`BENCH_HTTP_APPS: unknown app ${unknown.join(', ')} (use ${Object.keys(LABELS).join(', ')})`);

@@ -6,6 +6,7 @@
  *   warren        warren with its defaults (classic queue for a fair compare)
  *   nest-default  Nest built-in Transport.RMQ with its defaults (noAck true, prefetchCount unset)
  *   nest-tuned    Nest built-in hand-tuned (noAck false, prefetchCount 50)
+ *   golevelup-default / golevelup-tuned  @golevelup/nestjs-rabbitmq 9 with its defaults (prefetch 10) / prefetch 50
  * then the full warren demo service (src/main.js, MAILER_DELAY_MS=3600000) on a backlog of
  * order.created events published to its exchange as plain JSON.
  * Each child runs with --max-old-space-size=512; RSS is read from /proc/<pid>/status every
@@ -19,7 +20,7 @@
  *
  * `node bench/.build/bench/memory.js`; env BENCH_MEMORY_N (1000000), BENCH_MEMORY_SECONDS (60),
  * BENCH_MEMORY_LARGE_N (200), BENCH_MEMORY_LARGE_MB (4), BENCH_MEMORY_SCENARIOS (A,B),
- * BENCH_MEMORY_SUBJECTS (warren,nest-default,nest-tuned,demo).
+ * BENCH_MEMORY_SUBJECTS (warren,nest-default,nest-tuned,golevelup-default,golevelup-tuned,demo).
  */
 import { BenchBroker, jsonBodyOfSize } from './lib/broker.js';
 import { Subject } from './lib/child.js';
@@ -33,12 +34,14 @@ import { runStandalone } from './lib/bench-run.js';
 export const HEAP_LIMIT_MB = 512;
 export const SAMPLE_EVERY_MS = 250;
 
-export const MEMORY_SUBJECTS: MemorySubjectName[] = ['warren', 'nest-default', 'nest-tuned', 'demo'];
+export const MEMORY_SUBJECTS: MemorySubjectName[] = ['warren', 'nest-default', 'nest-tuned', 'golevelup-default', 'golevelup-tuned', 'demo'];
 
 export const MEMORY_LABELS: Record<MemorySubjectName, string> = {
   warren: 'warren (defaults, classic queue)',
   'nest-default': 'Nest RMQ defaults (noAck, no prefetch)',
   'nest-tuned': 'Nest RMQ hand-tuned (ack, prefetch 50)',
+  'golevelup-default': '@golevelup/nestjs-rabbitmq 9 defaults (prefetch 10)',
+  'golevelup-tuned': '@golevelup/nestjs-rabbitmq 9 (prefetch 50)',
   demo: 'warren demo service (main.js)',
 };
 
@@ -313,6 +316,36 @@ async function observe(subject: Subject, result: MemorySubjectResult, seconds: n
   }
 }
 
+/** The window of the subjects that do not cap their prefetch (null = unbounded). */
+const FIXED_PREFETCH: Partial<Record<MemorySubjectName, number>> = { 'nest-tuned': 50, 'golevelup-default': 10, 'golevelup-tuned': 50 };
+
+/** Script and environment of a minimal subject: the shared Nest microservice (warren or Nest) or the golevelup consumer. */
+function minimalSubjectLaunch(
+  name: Exclude<MemorySubjectName, 'demo'>,
+  config: WarrenSubjectConfig,
+): { script: string; env: Record<string, string> } {
+  const golevelup = name === 'golevelup-default' || name === 'golevelup-tuned';
+  const env: Record<string, string> =
+    name === 'warren'
+      ? { ...warrenEnv(config), BENCH_HANDLER: 'hung' }
+      : golevelup
+        ? {
+            BENCH_QUEUE: config.queue,
+            BENCH_HANDLER: 'hung',
+            BENCH_NO_ASSERT: 'true',
+            ...(name === 'golevelup-tuned' ? { BENCH_PREFETCH: '50' } : {}),
+          }
+        : {
+            BENCH_TRANSPORT: 'nest',
+            BENCH_QUEUE: config.queue,
+            BENCH_PATTERN: PATTERN,
+            BENCH_HANDLER: 'hung',
+            BENCH_NEST_NO_ASSERT: 'true',
+            ...(name === 'nest-tuned' ? { BENCH_NEST_NOACK: 'false', BENCH_NEST_PREFETCH: '50' } : {}),
+          };
+  return { script: builtPath(golevelup ? 'bench/subjects/golevelup-consumer.js' : 'bench/subjects/nest-microservice.js'), env };
+}
+
 async function runMinimalSubject(
   broker: BenchBroker,
   name: Exclude<MemorySubjectName, 'demo'>,
@@ -326,21 +359,11 @@ async function runMinimalSubject(
   if (name === 'warren' && config.maxMessageBytes) {
     result.notes.push(`maxMessageBytes raised to ${describeSize(config.maxMessageBytes)} (the 256 KB default would dead-letter every message)`);
   }
-  const env: Record<string, string> =
-    name === 'warren'
-      ? { ...warrenEnv(config), BENCH_HANDLER: 'hung' }
-      : {
-          BENCH_TRANSPORT: 'nest',
-          BENCH_QUEUE: config.queue,
-          BENCH_PATTERN: PATTERN,
-          BENCH_HANDLER: 'hung',
-          BENCH_NEST_NO_ASSERT: 'true',
-          ...(name === 'nest-tuned' ? { BENCH_NEST_NOACK: 'false', BENCH_NEST_PREFETCH: '50' } : {}),
-        };
+  const { script, env } = minimalSubjectLaunch(name, config);
   log(`memory ${scenario.id}: ${MEMORY_LABELS[name]} on ${initial} messages for ${seconds} s`);
   const subject = new Subject({
     label: `mem${scenario.id}-${name}`,
-    script: builtPath('bench/subjects/nest-microservice.js'),
+    script,
     env,
     maxOldSpaceMb: HEAP_LIMIT_MB,
     sampleEveryMs: SAMPLE_EVERY_MS,
@@ -348,7 +371,7 @@ async function runMinimalSubject(
   try {
     await observe(subject, result, seconds);
     result.prefetch =
-      name === 'warren' ? effectivePrefetch(subject.outputHead, WARREN_DEFAULT_PREFETCH, config.queue) : name === 'nest-tuned' ? 50 : null;
+      name === 'warren' ? effectivePrefetch(subject.outputHead, WARREN_DEFAULT_PREFETCH, config.queue) : (FIXED_PREFETCH[name] ?? null);
     const after = await account(broker, config.queue);
     result.remaining = after.main;
     result.retrying = after.retrying;

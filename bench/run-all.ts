@@ -5,7 +5,7 @@
  * runs the full 1,000,000 × 1 KB, 60 s version) and the codec hook. Writes
  * bench/results/results.{json,md}, memory-A.svg, memory-B.svg, throughput.svg and prints the table.
  *
- * BENCH_SCENARIOS=drain,http,memory,codec selects scenarios; every scenario's own env applies.
+ * BENCH_SCENARIOS=drain,http,memory,poison,codec selects scenarios; every scenario's own env applies.
  */
 import { runCodec } from './codec.js';
 import { drainFailed, runDrain } from './drain.js';
@@ -16,11 +16,17 @@ import { writeReport } from './lib/report.js';
 import type { BenchResults } from './lib/results.js';
 import { envInt, log } from './lib/util.js';
 import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
+import { poisonFailed, runPoison } from './poison.js';
 
 export const RUN_ALL_MEMORY_N = 200_000;
-export const RUN_ALL_MEMORY_SECONDS = 30;
+/** Drain size of the full run: 100,000 since golevelup joined (5 subjects; `npm run bench:drain` keeps 200,000). */
+export const RUN_ALL_DRAIN_N = 100_000;
+/** 20 s (not 30) since golevelup joined the memory subjects: the whole run must stay under 15 minutes. */
+export const RUN_ALL_MEMORY_SECONDS = 20;
+/** HTTP rounds per app in the full run (3 apps take turns since golevelup joined; `npm run bench:http` keeps 3). */
+export const RUN_ALL_HTTP_ROUNDS = '2';
 
-const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,codec').split(',').map((s) => s.trim()));
+const wanted = new Set((process.env.BENCH_SCENARIOS ?? 'drain,http,memory,poison,codec').split(',').map((s) => s.trim()));
 const started = Date.now();
 const run = await openRun();
 const { broker } = run;
@@ -33,12 +39,13 @@ const results: BenchResults = {
 let failed = false;
 try {
   if (wanted.has('drain')) {
-    const n = envInt('BENCH_DRAIN_N', 200_000);
+    const n = envInt('BENCH_DRAIN_N', RUN_ALL_DRAIN_N);
     results.settings = { ...results.settings, drainN: n };
     results.drain = await runDrain(broker, n);
     failed ||= drainFailed(results.drain);
   }
   if (wanted.has('http')) {
+    process.env.BENCH_HTTP_ROUNDS ??= RUN_ALL_HTTP_ROUNDS;
     const options = httpOptionsFromEnv();
     results.settings = { ...results.settings, http: options };
     results.http = await runHttp(broker, options, httpAppsFromEnv());
@@ -49,6 +56,10 @@ try {
     results.settings = { ...results.settings, memory: options };
     results.memory = await runMemory(broker, options);
     failed ||= memoryFailed(results.memory);
+  }
+  if (wanted.has('poison')) {
+    results.poison = await runPoison(broker, envInt('BENCH_POISON_SECONDS', 10));
+    failed ||= poisonFailed(results.poison);
   }
   if (wanted.has('codec')) {
     results.codec = await runCodec();

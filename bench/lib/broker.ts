@@ -275,6 +275,15 @@ export class BenchBroker {
     ];
   }
 
+  /** Messages (ready + unacked) in every queue whose name starts with `prefix`; undefined without rabbitmqctl. */
+  async depthsByPrefix(prefix: string): Promise<Record<string, number> | undefined> {
+    const queues = await this.listQueues();
+    if (!queues) {
+      return undefined;
+    }
+    return Object.fromEntries(queues.filter((q) => q.name.startsWith(prefix)).map((q) => [q.name, q.messages_ready + q.messages_unacknowledged]));
+  }
+
   /** Queues of this run that still have consumers. */
   async busyQueues(): Promise<string[]> {
     const queues = (await this.listQueues()) ?? [];

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,6 +34,8 @@ export interface SubjectOptions {
   maxOldSpaceMb?: number;
   /** RSS sampling period; 0 disables sampling */
   sampleEveryMs?: number;
+  /** a compiled module to preload with `--import` (e.g. the poison scenario's delivery counter) */
+  preload?: string;
 }
 
 const live = new Set<Subject>();
@@ -82,6 +85,7 @@ export class Subject {
     const nodeArgs = [
       ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
       '--enable-source-maps',
+      ...(options.preload ? [`--import=${pathToFileURL(options.preload).href}`] : []),
       // BENCH_CPU_PROF=<dir>: every subject writes a V8 CPU profile there (for finding hot paths).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       options.script,

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { machineInfo } from './machine.js';
 import { barChart, type LineSeries, lineChart, PALETTE } from './svg.js';
-import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult } from './results.js';
+import type { BenchResults, CodecResult, DrainResult, HttpResult, MemoryResult, MemoryScenarioResult, PoisonResult } from './results.js';
 import { RESULTS_DIR } from './util.js';
 
 const SUBJECT_COLORS: Record<string, string> = {
@@ -19,6 +19,8 @@ const SUBJECT_COLORS: Record<string, string> = {
 export const TARGETS = {
   drainWarrenOverRaw: 0.9,
   drainWarrenOverNest: 1.15,
+  /** issue 14: warren's CPU per 1,000 drained messages at most this × raw amqplib's */
+  drainCpuWarrenOverRaw: 1.25,
   httpWarrenOverNest: 1.0,
   memoryPeakMb: 150,
 };
@@ -69,28 +71,56 @@ export function markdown(results: BenchResults, base = 'results'): string {
   if (results.memory) {
     out.push(...memorySection(results.memory, base));
   }
+  if (results.poison) {
+    out.push(...poisonSection(results.poison));
+  }
   if (results.codec) {
     out.push(...codecSection(results.codec));
   }
   return out.join('\n');
 }
 
+function poisonSection(p: PoisonResult): string[] {
+  const out: string[] = [`## Poison: one message, ${p.seconds} s, each library with its defaults`, ''];
+  out.push(
+    '| case | subject | deliveries | handler calls | CPU s (subject) | CPU s (broker) | log lines | where the message ends |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+  );
+  for (const r of p.rows) {
+    out.push(
+      `| ${r.case === 'throw' ? 'handler always throws' : 'invalid JSON'} | ${r.label} | ${r.error ? `failed: ${r.error.slice(0, 100)}` : n(r.deliveries)} | ${n(r.handlerCalls)} | ${n(r.cpuSeconds, 2)} | ${n(r.brokerCpuSeconds, 2)} | ${n(r.logLines)} | ${r.endsIn} |`,
+    );
+  }
+  out.push(
+    '',
+    'Deliveries: basic.deliver frames the process received (counted inside amqplib, so an invalid body no handler sees counts too). ' +
+      'The window starts when the subject is consuming; the message is looked for after the subject is killed.',
+    '',
+  );
+  return out;
+}
+
 function drainSection(d: DrainResult): string[] {
   const out: string[] = [];
   out.push(`## 1. Drain ${n(d.n)} × 1 KB, no-op handler, prefetch ${d.prefetch} (${d.queueType} queues)`, '');
   out.push(
-    '| subject | effective prefetch | msg/s | vs raw | drain time | CPU per 1k msgs | peak RSS | left in queue | fill rate |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| subject | **CPU per 1k msgs** (subject) | CPU per 1k msgs (broker) | effective prefetch | msg/s | vs raw | drain time | peak RSS | left in queue | fill rate |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const raw = d.subjects.find((s) => s.subject === 'raw')?.msgPerSec ?? null;
   for (const s of d.subjects) {
     out.push(
-      `| ${s.label} | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.cpuMsPer1k, 1)} ms | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |`,
+      `| ${s.label} | **${n(s.cpuMsPer1k, 1)} ms** | ${n(s.brokerCpuMsPer1k, 1)} ms | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |`,
     );
   }
   out.push('');
   out.push(
-    `Ratios: **warren / raw = ${x(d.ratios.warrenOverRaw)}**${check(d.ratios.warrenOverRaw == null ? null : d.ratios.warrenOverRaw >= TARGETS.drainWarrenOverRaw)} (target ≥ ${TARGETS.drainWarrenOverRaw}), ` +
+    `CPU per 1k msgs: **warren / raw = ${x(d.ratios.cpuWarrenOverRaw)}**${check(d.ratios.cpuWarrenOverRaw == null ? null : d.ratios.cpuWarrenOverRaw <= TARGETS.drainCpuWarrenOverRaw)} (target ≤ ${TARGETS.drainCpuWarrenOverRaw}), ` +
+      `**warren / golevelup = ${x(d.ratios.cpuWarrenOverGolevelup)}**${check(d.ratios.cpuWarrenOverGolevelup == null ? null : d.ratios.cpuWarrenOverGolevelup < 1)} (target < 1).`,
+    '',
+  );
+  out.push(
+    `Throughput ratios: **warren / raw = ${x(d.ratios.warrenOverRaw)}**${check(d.ratios.warrenOverRaw == null ? null : d.ratios.warrenOverRaw >= TARGETS.drainWarrenOverRaw)} (target ≥ ${TARGETS.drainWarrenOverRaw}), ` +
       `**warren / Nest = ${x(d.ratios.warrenOverNest)}**${check(d.ratios.warrenOverNest == null ? null : d.ratios.warrenOverNest >= TARGETS.drainWarrenOverNest)} (target ≥ ${TARGETS.drainWarrenOverNest}), ` +
       `Nest / raw = ${x(d.ratios.nestOverRaw)}; warren with its default byte budget: / raw = ${x(d.ratios.defaultBudgetOverRaw)}, / Nest = ${x(d.ratios.defaultBudgetOverNest)}.`,
     '',

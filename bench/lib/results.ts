@@ -18,6 +18,36 @@ export interface BenchResults {
   http?: HttpResult;
   memory?: MemoryResult;
   codec?: CodecResult;
+  poison?: PoisonResult;
+}
+
+// bench/poison.ts: one poison message, each library with its defaults
+
+export type PoisonSubjectName = 'warren' | 'nest' | 'golevelup';
+export type PoisonCase = 'throw' | 'invalid-json';
+
+export interface PoisonRow {
+  subject: PoisonSubjectName;
+  label: string;
+  case: PoisonCase;
+  /** basic.deliver frames the subject received in the window */
+  deliveries: number | null;
+  /** times the handler ran */
+  handlerCalls: number | null;
+  /** CPU (user + system) of the subject in the window */
+  cpuSeconds: number | null;
+  /** CPU of the broker in the window; null when it is not local */
+  brokerCpuSeconds: number | null;
+  /** lines the subject wrote to stdout/stderr in the window */
+  logLines: number | null;
+  /** where the message is once the subject is gone */
+  endsIn: string;
+  error?: string;
+}
+
+export interface PoisonResult {
+  seconds: number;
+  rows: PoisonRow[];
 }
 
 // bench/codec.ts: size and speed of each codec
@@ -41,7 +71,7 @@ export interface CodecResult {
 
 // bench/drain.ts: draining a backlog
 
-export type DrainSubjectName = 'raw' | 'nest' | 'warren' | 'warren-default-budget';
+export type DrainSubjectName = 'raw' | 'nest' | 'golevelup' | 'warren' | 'warren-default-budget';
 
 export interface DrainSubjectResult {
   subject: DrainSubjectName;
@@ -56,6 +86,8 @@ export interface DrainSubjectResult {
   peakRssMb: number | null;
   /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
   cpuMsPer1k: number | null;
+  /** CPU time the broker used over the same span, per 1,000 messages; null when the broker is not local */
+  brokerCpuMsPer1k?: number | null;
   /** messages still queued after the subject closed (should be 0) */
   remaining: number | null;
   error?: string;
@@ -73,12 +105,16 @@ export interface DrainResult {
     nestOverRaw: number | null;
     defaultBudgetOverRaw: number | null;
     defaultBudgetOverNest: number | null;
+    /** subject CPU per 1,000 messages, warren / raw amqplib (issue 14 target ≤ 1.25) */
+    cpuWarrenOverRaw?: number | null;
+    /** subject CPU per 1,000 messages, warren / golevelup (issue 14 target < 1) */
+    cpuWarrenOverGolevelup?: number | null;
   };
 }
 
 // bench/http-publish.ts: HTTP -> publish
 
-export type HttpAppName = 'nest' | 'warren' | 'demo';
+export type HttpAppName = 'nest' | 'warren' | 'golevelup' | 'demo';
 
 /** One autocannon run of one app. */
 export interface HttpRound {
@@ -145,7 +181,7 @@ export interface HttpResult {
 
 // bench/memory.ts: memory under a backlog
 
-export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'demo';
+export type MemorySubjectName = 'warren' | 'nest-default' | 'nest-tuned' | 'golevelup-default' | 'golevelup-tuned' | 'demo';
 
 export interface MemorySubjectResult {
   subject: MemorySubjectName;

@@ -5,7 +5,9 @@
  *  - nest:   Nest's built-in ClientRMQ, `await lastValueFrom(client.emit('order.created', event))`
  *            to BENCH_QUEUE (durable, persistent: true; its channel is a confirm channel)
  *  - warren: RabbitClient.publish('order.created', event) to BENCH_EXCHANGE (no consumers here)
- * env: BENCH_TRANSPORT, BENCH_PORT, BENCH_QUEUE (nest), BENCH_SERVICE + BENCH_EXCHANGE (warren)
+ *  - golevelup: @golevelup/nestjs-rabbitmq 9 `AmqpConnection.publish('', BENCH_QUEUE, event, { persistent: true })`,
+ *            which waits for the broker's confirm (no timeout, no `mandatory`)
+ * env: BENCH_TRANSPORT, BENCH_PORT, BENCH_QUEUE (nest, golevelup), BENCH_SERVICE + BENCH_EXCHANGE (warren)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +31,7 @@ import { CreateOrderDto } from '../../src/orders/dto/create-order.dto.js';
 import type { OrderCreatedEvent } from '../../src/orders/events/order-created.event.js';
 import { RabbitClient, RabbitMQModule } from '../../src/rabbitmq/index.js';
 import { RabbitConnections } from '../../src/rabbitmq/admin.js';
+import { AmqpConnection, RabbitMQModule as GolevelupModule } from '@golevelup/nestjs-rabbitmq';
 import { AMQP_URL } from '../lib/util.js';
 import { dieWithHarness, fail, need, tell } from './ipc.js';
 
@@ -77,9 +80,29 @@ class WarrenOrdersController {
   }
 }
 
+@Controller('orders')
+class GolevelupOrdersController {
+  constructor(private readonly amqp: AmqpConnection) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  async create(@Body() dto: CreateOrderDto): Promise<{ orderId: string }> {
+    const event = orderEvent(dto);
+    await this.amqp.publish('', need('BENCH_QUEUE'), event, { persistent: true });
+    return { orderId: event.orderId };
+  }
+}
+
 @Module({})
 class HttpBenchModule {
   static register(): DynamicModule {
+    if (transport === 'golevelup') {
+      return {
+        module: HttpBenchModule,
+        imports: [GolevelupModule.forRoot({ uri: AMQP_URL, connectionInitOptions: { wait: true, timeout: 30_000 } })],
+        controllers: [GolevelupOrdersController],
+      };
+    }
     if (transport === 'nest') {
       return {
         module: HttpBenchModule,

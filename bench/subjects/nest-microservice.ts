@@ -4,7 +4,7 @@
  * `node` child; it reports over IPC: `ready` (consuming), `status` every second, `done` when
  * BENCH_EXPECT messages were handled (no-op handler), then closes gracefully and exits.
  *
- * env: BENCH_TRANSPORT, BENCH_QUEUE, BENCH_PATTERN (bench.event), BENCH_HANDLER (noop | hung),
+ * env: BENCH_TRANSPORT, BENCH_QUEUE, BENCH_PATTERN (bench.event), BENCH_HANDLER (noop | hung | throw),
  *      BENCH_EXPECT, BENCH_DECLARE_ONLY (declare topology, close, exit),
  *      warren: BENCH_SERVICE, BENCH_EXCHANGE, BENCH_PREFETCH, BENCH_QUEUE_TYPE, BENCH_MAX_MESSAGE_BYTES,
  *              BENCH_MAX_IN_FLIGHT_BYTES
@@ -28,6 +28,7 @@ if (transport !== 'warren' && transport !== 'nest') {
 const queue = need('BENCH_QUEUE');
 const pattern = process.env.BENCH_PATTERN || 'bench.event';
 const hung = (process.env.BENCH_HANDLER || 'noop') === 'hung';
+const throwing = process.env.BENCH_HANDLER === 'throw';
 const expect = optionalInt('BENCH_EXPECT') ?? Number.POSITIVE_INFINITY;
 const declareOnly = optionalBool('BENCH_DECLARE_ONLY') ?? false;
 const nestNoAck = optionalBool('BENCH_NEST_NOACK');
@@ -55,6 +56,10 @@ class BenchHandler {
     received++;
     if (received === 1) {
       firstAt = performance.now();
+    }
+    if (throwing) {
+      // The poison scenario: a downstream that refuses every event.
+      throw new Error('downstream refused the event');
     }
     if (hung) {
       // The downstream never answers: the promise never settles, so nothing is ever acked.
@@ -142,7 +147,12 @@ async function main(): Promise<void> {
     await closeAndExit(0);
     return;
   }
-  setInterval(() => tell({ type: 'status', received, handled }), 1000).unref();
+  setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
+}
+
+/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
+function deliveriesSoFar(): number | undefined {
+  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));

@@ -14,7 +14,6 @@ import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
 import { RabbitRequester } from './rpc/rabbit-requester.js';
-import { FailureCaptureInterceptor } from './failure/failure-capture.interceptor.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
@@ -43,7 +42,6 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetrics,
     RabbitMetricsCollector,
     FlowMetricsCollector,
-    FailureCaptureInterceptor,
     HandlerPlacementCheck,
   ],
   exports: [

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DEFAULT_MAX_JSON_DEPTH, JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { jsonStructureViolation, type JsonStructureLimits } from './json-structure-guard.js';
 import type { MessageCodec } from './message-codec.interface.js';
@@ -17,8 +18,6 @@ export interface JsonDecodeLimits {
 export class JsonCodec implements MessageCodec {
   readonly contentType = JSON_CONTENT_TYPE;
   private readonly limits: JsonStructureLimits;
-  // fatal: throw on the first invalid byte sequence instead of replacing it.
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
 
   constructor(limits: JsonDecodeLimits = {}) {
     // Members are not bounded here: maxMessageBytes already bounds them, and nothing after the
@@ -32,14 +31,14 @@ export class JsonCodec implements MessageCodec {
 
   /** Throws on invalid UTF-8, on nesting deeper than `maxDepth`, and on text that is not JSON. */
   decode(body: Buffer): unknown {
-    let text: string;
-    try {
-      text = this.utf8.decode(body);
-    } catch {
+    // isUtf8 + toString is the same strict check as a fatal TextDecoder, at a fraction of its cost.
+    if (!isUtf8(body)) {
       throw new Error('invalid UTF-8');
     }
-    // A text shorter than the limit cannot nest deeper than it: skip the scan for tiny bodies.
-    if (text.length > this.limits.maxDepth) {
+    const text = body.toString('utf8');
+    // A body with no more `{` and `[` bytes than the limit cannot nest deeper than it: the scan
+    // is skipped for it (counted with native indexOf, typical events have a handful).
+    if (moreOpenersThan(body, this.limits.maxDepth)) {
       const violation = jsonStructureViolation(text, this.limits);
       if (violation !== undefined) {
         throw new Error(violation);
@@ -47,4 +46,20 @@ export class JsonCodec implements MessageCodec {
     }
     return JSON.parse(text);
   }
+}
+
+const OPEN_BRACE = 0x7b; // {
+const OPEN_BRACKET = 0x5b; // [
+
+/** True when `body` holds more than `limit` `{` and `[` bytes (inside strings too: an over-count only costs a scan). */
+function moreOpenersThan(body: Buffer, limit: number): boolean {
+  let count = 0;
+  for (const opener of [OPEN_BRACE, OPEN_BRACKET]) {
+    for (let at = body.indexOf(opener); at !== -1; at = body.indexOf(opener, at + 1)) {
+      if (++count > limit) {
+        return true;
+      }
+    }
+  }
+  return false;
 }

@@ -22,7 +22,21 @@ export class MessageDecoder {
     this.codecs = codecs instanceof CodecRegistry ? codecs : new CodecRegistry(codecs);
   }
 
-  async decode(message: ConsumeMessage): Promise<unknown> {
+  /** The decoded body; rejects with DecodeError or MessageTooLargeError. */
+  decode(message: ConsumeMessage): Promise<unknown> {
+    try {
+      return Promise.resolve(this.read(message));
+    } catch (error) {
+      // read() throws DecodeError or MessageTooLargeError; anything else is wrapped the same way.
+      return Promise.reject(error instanceof Error ? error : new DecodeError(String(error)));
+    }
+  }
+
+  /**
+   * As decode, for the consume path: synchronous (no promise per message) unless the body must be
+   * decompressed; throws (or rejects) with DecodeError or MessageTooLargeError.
+   */
+  read(message: ConsumeMessage): unknown {
     // Checked before decoding: a huge body must not be parsed into an even larger object graph.
     if (message.content.length > this.maxMessageBytes) {
       throw new MessageTooLargeError(message.content.length, this.maxMessageBytes);
@@ -38,11 +52,17 @@ export class MessageDecoder {
     }
     // Only now, for a message we can read: decompression bounded by the same limit.
     // (Identity is checked here, not awaited through decompress: one promise less per message.)
-    const body = isIdentityEncoding(encoding) ? message.content : await decompress(message.content, encoding, this.maxMessageBytes);
-    try {
-      return codec.decode(body);
-    } catch (error) {
-      throw new DecodeError(`body is not valid ${contentType}: ${(error as Error).message}`);
+    if (isIdentityEncoding(encoding)) {
+      return decodeWith(codec, contentType, message.content);
     }
+    return decompress(message.content, encoding, this.maxMessageBytes).then((body) => decodeWith(codec, contentType, body));
+  }
+}
+
+function decodeWith(codec: MessageCodec, contentType: string, body: Buffer): unknown {
+  try {
+    return codec.decode(body);
+  } catch (error) {
+    throw new DecodeError(`body is not valid ${contentType}: ${(error as Error).message}`);
   }
 }

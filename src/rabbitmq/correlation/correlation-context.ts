@@ -8,15 +8,34 @@ import type { TraceHeaders } from '../wire/trace-headers.js';
  * headers that came with the request or message, so they reach every event published on its
  * behalf even when no OpenTelemetry SDK is registered (one store: one AsyncLocalStorage run).
  */
-interface CorrelationStore {
-  readonly correlationId: string;
-  readonly trace?: TraceHeaders;
+class CorrelationStore {
+  private id?: string;
+
+  constructor(
+    /** The id, or how to work it out on first use (then kept). */
+    private readonly source: string | (() => string),
+    readonly trace: TraceHeaders | undefined,
+  ) {}
+
+  get correlationId(): string {
+    this.id ??= typeof this.source === 'string' ? this.source : this.source();
+    return this.id;
+  }
 }
 
 const storage = new AsyncLocalStorage<CorrelationStore>();
 
 export function runWithCorrelationId<T>(correlationId: string, fn: () => T, trace?: TraceHeaders): T {
-  return storage.run({ correlationId, trace }, fn);
+  return storage.run(new CorrelationStore(correlationId, trace), fn);
+}
+
+/**
+ * As runWithCorrelationId, with an id computed on first use: a consumed message without a usable
+ * correlation id falls back to its derived messageId (a SHA-256 of the body), which most handlers
+ * never need (they publish nothing and log nothing), so it is not hashed for each delivery.
+ */
+export function runWithLazyCorrelationId<T>(resolve: () => string, fn: () => T, trace?: TraceHeaders): T {
+  return storage.run(new CorrelationStore(resolve, trace), fn);
 }
 
 export function currentCorrelationId(): string | undefined {

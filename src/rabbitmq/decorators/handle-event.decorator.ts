@@ -1,13 +1,14 @@
-import { UsePipes } from '@nestjs/common';
-import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { UseFilters, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
+import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { HandlerQueueArguments } from '../server/handler-queue-arguments.js';
 
 /** Stateless, so one instance serves every handler. */
 const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
+/** Stateless too. */
+const FAILURE_CAPTURE_FILTER = new FailureCaptureFilter();
 
 /**
  * Marks a method as a warren handler (value: its pattern). Read at start-up to refuse a handler on
@@ -77,11 +78,8 @@ export function HandleEvent(pattern: string, options: HandleEventOptions = {}): 
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    // First in the list, so outermost, wherever a team's own @UseInterceptors stands (decorators run
-    // bottom-up, and UseInterceptors appends): an error a team interceptor throws or maps is captured
-    // too, instead of reaching the transport as Nest's generic 'Internal server error'.
-    const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, descriptor.value as object) as unknown[] | undefined) ?? [];
-    Reflect.defineMetadata(INTERCEPTORS_METADATA, [FailureCaptureInterceptor, ...interceptors], descriptor.value as object);
+    // A filter, not an interceptor: it costs nothing until the handler fails (docs/performance.md).
+    UseFilters(FAILURE_CAPTURE_FILTER)(target, key, descriptor);
     UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }

@@ -1,11 +1,12 @@
-import { UseInterceptors, UsePipes } from '@nestjs/common';
+import { UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
+import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
 import { EventPayloadPipe } from '../server/event-payload.pipe.js';
 import { defaultHandlerName, HANDLE_EVENT_METADATA, type HandlerExtras } from './handle-event.decorator.js';
 
 /** Stateless, so one instance serves every handler. */
 const REQUEST_PAYLOAD_PIPE = new EventPayloadPipe();
+const FAILURE_CAPTURE_FILTER = new FailureCaptureFilter();
 
 /** Per-handler options of `@HandleRequest`. */
 export interface HandleRequestOptions {
@@ -35,8 +36,8 @@ export function HandleRequest(pattern: string, options: HandleRequestOptions = {
     // The same start-up check as @HandleEvent: refused on a provider, where Nest would never bind it.
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     MessagePattern(pattern, extras)(target, key, descriptor);
-    // Keeps the original error for the reply (Nest's filter would replace it).
-    UseInterceptors(FailureCaptureInterceptor)(target, key, descriptor);
+    // Keeps the original error for the reply (Nest's default filter would replace it).
+    UseFilters(FAILURE_CAPTURE_FILTER)(target, key, descriptor);
     UsePipes(REQUEST_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
-import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { runWithCorrelationId, runWithLazyCorrelationId } from '../correlation/correlation-context.js';
 import { DecodeError } from '../errors/decode.error.js';
 import { isSafeCorrelationId } from '../correlation/correlation-id.js';
+import { HandlerDeadlines } from './handler-deadlines.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
@@ -35,11 +36,14 @@ export interface HandlerRun {
 export class DeliveryProcessor {
   /** Spans per delivery when an OpenTelemetry SDK is registered; otherwise only carries the trace headers. */
   private readonly tracer = new MessagingTracer();
+  private readonly deadlines: HandlerDeadlines;
 
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly decoder: MessageDecoder,
-  ) {}
+  ) {
+    this.deadlines = new HandlerDeadlines(definition.timeoutMs);
+  }
 
   process(message: ConsumeMessage): Promise<DeliveryOutcome> {
     return this.run(message).then((result) => result.outcome);
@@ -64,7 +68,9 @@ export class DeliveryProcessor {
     let data: unknown;
     let pattern: string;
     try {
-      const envelope = readEnvelope(await this.decoder.decode(message));
+      // Synchronous unless the body is compressed: no promise per message on the common path.
+      const decoded = this.decoder.read(message);
+      const envelope = readEnvelope(decoded instanceof Promise ? await decoded : decoded);
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
       if (!this.handles(pattern)) {
@@ -78,13 +84,16 @@ export class DeliveryProcessor {
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
     // onward events or log lines; the (possibly derived) messageId stands in if it is plain, else a fresh id.
     // A request's correlationId is its reply key; the caller's correlation id rides in a header.
-    const offered = [message.properties.headers?.[HEADER_REQUEST_CORRELATION_ID], message.properties.correlationId, context.getMessageId()];
-    const correlationId = offered.find(isSafeCorrelationId) ?? randomUUID();
+    // The derived messageId (a SHA-256 of the body) is only computed if something reads the id.
+    const given = [message.properties.headers?.[HEADER_REQUEST_CORRELATION_ID], message.properties.correlationId].find(isSafeCorrelationId);
+    const run = (): Promise<unknown> => this.invokeWithin(this.definition.timeoutMs, data, context);
     try {
-      const value = await runWithCorrelationId(correlationId, () => this.invokeWithin(this.definition.timeoutMs, data, context), carried);
+      const value = await (given !== undefined
+        ? runWithCorrelationId(given, run, carried)
+        : runWithLazyCorrelationId(() => [context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID(), run, carried));
       return { outcome: { kind: 'ack' }, value };
     } catch (error) {
-      // The exception filter replaced the error; the interceptor kept the original for us.
+      // Nest's pipeline hands us RpcException('handler failed'); FailureCaptureFilter kept the original for us.
       const original = context.capturedFailure()?.error ?? error;
       return { outcome: decideOnFailure(original, this.definition.retryPolicy, retries), error: original };
     }
@@ -95,16 +104,16 @@ export class DeliveryProcessor {
    * now (freeing its prefetch slot) and whatever it does later is ignored.
    */
   private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<unknown> {
-    // One promise and one timer per message (not a deadline promise raced against the handler).
+    // One promise per message, and one timer per queue (HandlerDeadlines), not one per message.
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+      const done = this.deadlines.start(() => reject(new HandlerTimeoutError(timeoutMs)));
       this.invoke(data, context).then(
         (value) => {
-          clearTimeout(timer);
+          done();
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          done();
           // The handler's own rejection, unchanged: the failure policy classifies whatever it threw.
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);

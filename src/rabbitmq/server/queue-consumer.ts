@@ -328,15 +328,18 @@ export class QueueConsumer {
     if (this.window.observe(bytes)) {
       this.windowChanged(bytes);
     }
-    const done = this.handle(message, generation).finally(() => {
-      this.unsettled.delete(message);
-      this.deps.flow.release(bytes);
-      if (this.needsRoom && this.unsettled.size === 0) {
-        this.needsRoom = false;
-        void this.updateConsuming();
-      }
-    });
+    // handle() never rejects: one continuation instead of a .finally() promise per message.
+    const done = this.handle(message, generation).then(() => this.released(message, bytes));
     this.unsettled.set(message, { generation, done });
+  }
+
+  private released(message: ConsumeMessage, bytes: number): void {
+    this.unsettled.delete(message);
+    this.deps.flow.release(bytes);
+    if (this.needsRoom && this.unsettled.size === 0) {
+      this.needsRoom = false;
+      void this.updateConsuming();
+    }
   }
 
   /**
@@ -377,6 +380,15 @@ export class QueueConsumer {
       }
     }
     this.recordForKillSwitch(outcome);
+    if (outcome.kind === 'ack') {
+      // The common case settles synchronously (the ack batcher cannot throw): no settle() promise per message.
+      if (generation === this.generation) {
+        this.settlements.ack(message);
+      }
+      this.lastProgressAt = Date.now();
+      this.metrics.settled('ack');
+      return;
+    }
     try {
       const settled = await this.settle(message, outcome, generation, attempt);
       this.lastProgressAt = Date.now();

@@ -14,7 +14,6 @@ import { buildMessageProperties } from '../publisher/message-properties.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { HandlerPlacementCheck } from '../decorators/handler-placement.check.js';
-import { FailureCaptureInterceptor } from '../failure/failure-capture.interceptor.js';
 import type { HandlerDefinition } from '../server/handler-registry.js';
 import type { HandlerResult, RetryResult } from './handler-result.js';
 import { HarnessDelivery } from './harness-delivery.js';
@@ -188,7 +187,6 @@ function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMem
     { provide: InMemoryPublisher, useValue: publisher },
     { provide: RabbitPublisher, useValue: publisher },
     { provide: RabbitClient, useValue: new InMemoryRabbitClient(publisher) },
-    FailureCaptureInterceptor,
     // As in production: a handler class put in `providers` fails start-up instead of never being called.
     HandlerPlacementCheck,
   ];
@@ -197,6 +195,6 @@ function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMem
     global: true,
     imports: [DiscoveryModule],
     providers,
-    exports: [RABBITMQ_RESOLVED_OPTIONS, InMemoryPublisher, RabbitPublisher, RabbitClient, FailureCaptureInterceptor],
+    exports: [RABBITMQ_RESOLVED_OPTIONS, InMemoryPublisher, RabbitPublisher, RabbitClient],
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * The same minimal consumer on @golevelup/nestjs-rabbitmq 9 (the library most Nest teams pick when they leave the
+ * built-in transport): ONE provider with ONE `@RabbitSubscribe` handler on BENCH_QUEUE, everything else at its
+ * defaults (prefetch 10 unless BENCH_PREFETCH, errors requeued, JSON bodies). Reports over IPC like the other subjects:
+ * `ready`, `status` every second (received = deliveries, handled = returned normally), `done` after BENCH_EXPECT.
+ *
+ * env: BENCH_QUEUE, BENCH_HANDLER (noop | hung | throw), BENCH_PREFETCH, BENCH_EXPECT,
+ *      BENCH_NO_ASSERT (consume a queue declared by someone else, with arguments golevelup would not repeat)
+ */
+import 'reflect-metadata';
+import { Injectable, type LogLevel, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
+import { AMQP_URL } from '../lib/util.js';
+import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
+
+dieWithHarness();
+
+const queue = need('BENCH_QUEUE');
+const mode = process.env.BENCH_HANDLER || 'noop';
+const expect = optionalInt('BENCH_EXPECT') ?? Number.POSITIVE_INFINITY;
+const prefetch = optionalInt('BENCH_PREFETCH');
+const noAssert = optionalBool('BENCH_NO_ASSERT') ?? false;
+const logger: LogLevel[] = ['error', 'warn', 'log'];
+
+let received = 0;
+let handled = 0;
+let firstAt = 0;
+let readyAt = 0;
+let doneSent = false;
+const hang = new Promise<void>(() => undefined);
+
+@Injectable()
+class BenchHandler {
+  @RabbitSubscribe({ queue, queueOptions: { durable: true }, createQueueIfNotExists: !noAssert })
+  handle(): Promise<void> | void {
+    received++;
+    if (received === 1) {
+      firstAt = performance.now();
+    }
+    if (mode === 'hung') {
+      return hang;
+    }
+    if (mode === 'throw') {
+      throw new Error('downstream refused the event');
+    }
+    handled++;
+    if (handled >= expect && !doneSent) {
+      doneSent = true;
+      const doneAt = performance.now();
+      tell({ type: 'done', handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+      setImmediate(() => void closeAndExit(0));
+    }
+  }
+}
+
+@Module({
+  imports: [
+    RabbitMQModule.forRoot({
+      uri: AMQP_URL,
+      connectionInitOptions: { wait: true, timeout: 30_000 },
+      ...(prefetch !== undefined ? { prefetchCount: prefetch } : {}),
+    }),
+  ],
+  providers: [BenchHandler],
+})
+class BenchModule {}
+
+let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
+
+async function closeAndExit(code: number): Promise<void> {
+  const timer = setTimeout(() => process.exit(code), 20_000);
+  try {
+    await app?.close();
+  } catch (error) {
+    console.error(`close failed: ${String(error)}`);
+  }
+  clearTimeout(timer);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  app = await NestFactory.createApplicationContext(BenchModule, { logger });
+  // Handlers are discovered and consumers started in onApplicationBootstrap, which init() runs.
+  await app.init();
+  readyAt = performance.now();
+  tell({ type: 'ready', pid: process.pid });
+  setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
+}
+
+/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
+function deliveriesSoFar(): number | undefined {
+  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
+}
+
+process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));
+main().catch(fail);
