@@ -15,8 +15,8 @@ const run = promisify(execFile);
 
 /**
  * Issue 11, observation 6: a plain producer publishes messages far over MAX_MESSAGE_BYTES to a
- * handler queue of the real service process (`node dist/main.js`, demo defaults: 4 queues,
- * prefetch 50 capped to 16, MAX_MESSAGE_BYTES 256 KiB). The shared broker keeps its default
+ * handler queue of the real service process (`node dist/main.js`, demo defaults: 5 queues,
+ * prefetch 50 capped to 12, MAX_MESSAGE_BYTES 256 KiB). The shared broker keeps its default
  * max_message_size (128 MiB), so it delivers them anyway. Before the adaptive window the broker
  * could have 21 of them in flight to the service (21 × 16 MB), and a backlog of 40 × 16 MB took it
  * to 260–290 MB peak RSS here; now the queue's consumer has a prefetch of 1 from the first one on
@@ -40,8 +40,8 @@ const RSS_PER_BODY_BYTE = 3;
 const GC_SLACK_BYTES = 128 * 1024 * 1024;
 /** Small events, enough to fill the window of the queue. */
 const SMALL_COUNT = 40;
-/** Demo defaults: prefetch 50, capped by the byte budget to 16 for each of its 4 queues. */
-const CAPPED_PREFETCH = 16;
+/** Demo defaults: prefetch 50, capped by the byte budget to 12 for each of its 5 queues (4 event handlers, 1 request queue). */
+const CAPPED_PREFETCH = 12;
 
 interface ConsumerDetails {
   queue: string;
@@ -206,7 +206,7 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
     const mailsTo = (prefix: string) => service.linesWith(`mail to ${prefix}-`).length;
     await waitFor(`${SMALL_COUNT} welcome mails`, () => mailsTo(`u-${run}-a`) === SMALL_COUNT, { timeoutMs: 30_000 });
     await waitFor('the window open to the cap', async () => (await windowOfQueue()) === CAPPED_PREFETCH);
-    // Idle, the consumer runs with the whole window: the broker may send it 16 at once.
+    // Idle, the consumer runs with the whole window: the broker may send it 12 at once.
     await waitFor('a consumer with the whole window on the broker', async () => (await brokerPrefetch())[0] === CAPPED_PREFETCH, {
       intervalMs: 500,
     });
