@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import type { Options } from 'amqplib';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { DeliveryProcessor } from '../server/delivery-processor.js';
