@@ -11,18 +11,24 @@ import {
   RabbitMetrics,
   deadLetterQueueName,
   retryQueueName,
+  runWithCorrelationId,
 } from '../src/rabbitmq/admin.js';
-import { RabbitClient } from '../src/rabbitmq/index.js';
+import { RabbitClient, RemoteHandlerError } from '../src/rabbitmq/index.js';
 import { HandlerHarness, type HandlerResult } from '../src/rabbitmq/testing/index.js';
 import { BrokerProbe } from './support/broker.js';
 import {
   BlockListInterceptor,
   CONTRACT_OUT,
+  CONTRACT_REQUEST,
   CONTRACT_RETRY,
   CONTRACT_SCENARIOS,
   type ContractObservation,
   type ContractScenario,
   ContractHandler,
+  ContractResponder,
+  REQUEST_CONTRACT_SCENARIOS,
+  type RequestContractObservation,
+  type RequestContractScenario,
   SeenPayloads,
 } from './support/contract-scenarios.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
@@ -32,7 +38,8 @@ import { waitFor } from './support/wait-for.js';
  * The harness must not drift from production: every scenario runs once through `warren/testing`
  * (no broker) and once through the real transport on the shared broker, and both must end the
  * same way (ack / retry with attempt and delay / park with x-error-type and x-error-message, the
- * payload the handler saw, the events it published).
+ * payload the handler saw, the events it published). Requests too: the caller gets the same value
+ * or the same typed error, and the handler publishes the same events.
  */
 describe('warren/testing harness agrees with the broker', () => {
   let probeApp: ProbeApp;
@@ -42,13 +49,13 @@ describe('warren/testing harness agrees with the broker', () => {
   const outQueue = `t-contract-out-${randomUUID()}`;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('contract', [ContractHandler], {}, [SeenPayloads, BlockListInterceptor]);
-    [queue] = probeApp.server.queues();
+    probeApp = await startProbeApp('contract', [ContractHandler, ContractResponder], {}, [SeenPayloads, BlockListInterceptor]);
+    [queue] = probeApp.server.eventQueues();
     probe = await BrokerProbe.open();
     await probe.channel.assertQueue(outQueue, { durable: false });
     await probe.channel.bindQueue(outQueue, probeApp.exchange, CONTRACT_OUT);
     harness = await HandlerHarness.create({
-      handlers: [ContractHandler],
+      handlers: [ContractHandler, ContractResponder],
       providers: [SeenPayloads, BlockListInterceptor],
       options: { serviceName: probeApp.serviceName, exchange: probeApp.exchange },
     });
@@ -63,8 +70,9 @@ describe('warren/testing harness agrees with the broker', () => {
     await probe?.close();
   });
 
-  it('registers the handler under the same queue name', () => {
-    expect(harness.handlers().map((definition) => definition.queue)).toEqual([queue]);
+  it('registers the handlers under the same queue names (the request queue too)', () => {
+    expect(harness.handlers().map((definition) => definition.queue)).toEqual(probeApp.server.queues());
+    expect(probeApp.server.queues()).toEqual([queue, `${probeApp.exchange}.rpc.${CONTRACT_REQUEST}`]);
   });
 
   it.each(CONTRACT_SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
@@ -75,6 +83,55 @@ describe('warren/testing harness agrees with the broker', () => {
     expect(inHarness).toMatchObject(scenario.expected);
     expect(onBroker).toEqual(inHarness);
   });
+
+  it.each(REQUEST_CONTRACT_SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('request: %s', async (_name, scenario) => {
+    const inHarness = await asked(
+      scenario,
+      (payload) => harness.request(CONTRACT_REQUEST, payload, { timeoutMs: 20_000 }),
+      () => [...harness.published],
+    );
+    const client = probeApp.app.get(RabbitClient);
+    const onBroker = await asked(scenario, (payload) => client.request(CONTRACT_REQUEST, payload, { timeoutMs: 20_000 }), undefined);
+
+    expect(inHarness).toMatchObject(scenario.expected);
+    expect(onBroker).toEqual(inHarness);
+  });
+
+  /** Asks once (inside the caller's correlation id, if any) and observes the reply and the events published. */
+  async function asked(
+    scenario: RequestContractScenario,
+    ask: (payload: unknown) => Promise<unknown>,
+    recorded: (() => { pattern: string; payload: unknown; properties: { correlationId?: string } }[]) | undefined,
+  ): Promise<RequestContractObservation> {
+    const before = recorded?.().length ?? 0;
+    const call = () => ask(scenario.payload);
+    const observation: RequestContractObservation = { published: [] };
+    try {
+      observation.value = await (scenario.correlationId ? runWithCorrelationId(scenario.correlationId, call) : call());
+    } catch (error) {
+      observation.error = { name: (error as Error).name };
+      if (error instanceof RemoteHandlerError) {
+        Object.assign(observation.error, { remoteType: error.remoteType, remoteMessage: error.remoteMessage });
+      }
+    }
+    if (recorded) {
+      observation.published = recorded()
+        .slice(before)
+        .map((event) => ({ pattern: event.pattern, payload: event.payload, correlationId: event.properties.correlationId }));
+      return observation;
+    }
+    // On the broker: the events the scenario expects, then nothing more.
+    for (let taken = 0; taken < (scenario.expected.published?.length ?? 0); taken += 1) {
+      const event = await waitFor('the onward event', () => probe.take(outQueue));
+      observation.published.push({
+        pattern: event.fields.routingKey,
+        payload: JSON.parse(event.content.toString()) as unknown,
+        correlationId: event.properties.correlationId as string | undefined,
+      });
+    }
+    observation.published.push(...(await drainOut()));
+    return observation;
+  }
 
   async function viaHarness(scenario: ContractScenario, messageId: string): Promise<ContractObservation> {
     const seen = harness.get(SeenPayloads);
@@ -169,6 +226,9 @@ describe('warren/testing harness agrees with the broker', () => {
 function fromResult(result: HandlerResult, messageId: string): Omit<ContractObservation, 'published' | 'seen'> {
   if (result.kind === 'ack') {
     return { kind: 'ack' };
+  }
+  if (result.kind === 'replied') {
+    throw new Error(`an event was answered as a request by ${result.handler}`);
   }
   const common = {
     kind: result.kind,

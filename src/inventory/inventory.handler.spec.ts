@@ -1,18 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { PublishRejectedError } from '../rabbitmq/index.js';
+import { AppConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { PublishRejectedError, RemoteHandlerError, RequestTimeoutError } from '../rabbitmq/index.js';
 import { HandlerHarness } from '../rabbitmq/testing/index.js';
 import { ORDER_CREATED } from '../orders/events/order-created.event.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
+import { INVENTORY_STOCK } from './inventory-queries.js';
 import { InventoryModule } from './inventory.module.js';
 import { INITIAL_UNITS_PER_SKU, StockLedger } from './stock-ledger.js';
 
 const order = (orderId: string, quantity: number) => ({ orderId, customerId: 'c-1', items: [{ sku: 'sku-1', quantity }] });
 
+/** The app's configuration as the handler reads it (only the lookup delay matters here). */
+const inventoryConfig = (inventoryLookupDelayMs = 0): ReturnType<typeof ConfigModule.forRoot> =>
+  ConfigModule.forRoot(Object.assign(new AppConfig(), { inventoryLookupDelayMs }));
+
 describe('InventoryHandler (warren/testing harness, no broker)', () => {
   let harness: HandlerHarness;
 
   beforeEach(async () => {
-    harness = await HandlerHarness.create({ imports: [InventoryModule] });
+    harness = await HandlerHarness.create({ imports: [inventoryConfig(), InventoryModule] });
   });
 
   afterEach(() => harness.close());
@@ -91,5 +98,42 @@ describe('InventoryHandler (warren/testing harness, no broker)', () => {
     const settled = await harness.retryUntilSettled(delivery.result);
     expect(settled.map((result) => result.kind)).toEqual(['retry', 'ack']);
     expect(harness.published.map((event) => event.pattern)).toEqual([INVENTORY_RESERVED]);
+  });
+
+  it('answers a stock request with the units left, after reservations', async () => {
+    await expect(harness.request(INVENTORY_STOCK, { sku: 'sku-1' })).resolves.toEqual({ sku: 'sku-1', available: INITIAL_UNITS_PER_SKU });
+    await harness.publish(ORDER_CREATED, order('o-7', 3));
+
+    const delivery = await harness.deliverRequest(INVENTORY_STOCK, { sku: 'sku-1' });
+    expect(delivery.result).toMatchObject({
+      kind: 'replied',
+      queue: 'warren.events.rpc.inventory.stock',
+      handler: 'inventory.stock-level',
+      reply: { value: { sku: 'sku-1', available: INITIAL_UNITS_PER_SKU - 3 } },
+      sent: true,
+    });
+    expect(delivery.published).toEqual([]);
+  });
+
+  it('answers a stock request without a sku with a ValidationError, as the caller sees it (HTTP 502)', async () => {
+    const error = await harness.request(INVENTORY_STOCK, { sku: '' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteHandlerError);
+    expect(error).toMatchObject({ remoteType: 'ValidationError' });
+    expect((error as RemoteHandlerError).remoteMessage).toContain('sku');
+  });
+});
+
+describe('InventoryHandler with a slow warehouse (INVENTORY_LOOKUP_DELAY_MS)', () => {
+  it('a caller with a shorter timeout gets RequestTimeoutError (HTTP 504); a patient one gets the level', async () => {
+    const harness = await HandlerHarness.create({ imports: [inventoryConfig(300), InventoryModule] });
+    try {
+      await expect(harness.request(INVENTORY_STOCK, { sku: 'sku-2' }, { timeoutMs: 50 })).rejects.toBeInstanceOf(RequestTimeoutError);
+      await expect(harness.request(INVENTORY_STOCK, { sku: 'sku-2' }, { timeoutMs: 10_000 })).resolves.toEqual({
+        sku: 'sku-2',
+        available: INITIAL_UNITS_PER_SKU,
+      });
+    } finally {
+      await harness.close();
+    }
   });
 });

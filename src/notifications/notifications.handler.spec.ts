@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from '../inventory/inventory-events.js';
+import { AppConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
 import { InventoryModule } from '../inventory/inventory.module.js';
 import { ORDER_CREATED } from '../orders/events/order-created.event.js';
 import { HandlerHarness, type HandlerResult } from '../rabbitmq/testing/index.js';
@@ -116,7 +118,8 @@ describe('order.created with both demo features (warren/testing harness)', () =>
     const mailer = new FakeMailer();
     mailer.down = true;
     const harness = await HandlerHarness.create({
-      imports: [InventoryModule, NotificationsModule],
+      // InventoryHandler reads the app's configuration (its lookup delay, unused here).
+      imports: [ConfigModule.forRoot(Object.assign(new AppConfig(), { inventoryLookupDelayMs: 0 })), InventoryModule, NotificationsModule],
       overrides: [{ provide: Mailer, useValue: mailer }],
     });
     try {

@@ -89,6 +89,7 @@ export { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
 export type { ConsumeOutcome } from './metrics/rabbitmq-metrics.js';
 export type { PublishOutcome } from './metrics/rabbitmq-metrics.js';
 // Request/reply: the other request errors (all RequestError), the HTTP filter, the requester, names.
+export { RequestError } from './errors/request.errors.js';
 export { RequestsInFlightExceededError } from './errors/request.errors.js';
 export { RequestConnectionLostError } from './errors/request.errors.js';
 export { RequestNotSentError } from './errors/request.errors.js';

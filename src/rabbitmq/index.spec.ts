@@ -14,7 +14,6 @@ const ROOT_VALUES = [
   'NonRetryableError',
   'HandleEvent',
   'HandleRequest',
-  'RequestError',
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',

@@ -31,4 +31,4 @@ export { PublishOutcomeUnknownError } from './errors/publish.errors.js';
 export { PublishStalledError } from './errors/publish.errors.js';
 export { PublishTopologyConflictError } from './errors/publish.errors.js';
 export { HandleRequest } from './decorators/handle-request.decorator.js';
-export { RequestError, RequestTimeoutError, RemoteHandlerError } from './errors/request.errors.js';
+export { RequestTimeoutError, RemoteHandlerError } from './errors/request.errors.js';

@@ -3,7 +3,7 @@ import { type CallHandler, Controller, type ExecutionContext, Injectable, type N
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import type { Observable } from 'rxjs';
-import { NonRetryableError, HandleEvent, RabbitClient, RabbitContext, Retry } from '../../src/rabbitmq/index.js';
+import { NonRetryableError, HandleEvent, HandleRequest, RabbitClient, RabbitContext, Retry } from '../../src/rabbitmq/index.js';
 import type { HandlerResult } from '../../src/rabbitmq/testing/index.js';
 
 /**
@@ -187,3 +187,91 @@ export interface ContractObservation {
   seen?: unknown;
   published: { pattern: string; payload: unknown; correlationId?: string }[];
 }
+
+/** The request pattern of the request/reply scenarios (its queue is `<exchange>.rpc.contract.ask`). */
+export const CONTRACT_REQUEST = 'contract.ask';
+
+/** Answers requests: the same decisions as the event handler, but every outcome is a reply (never a retry or a park). */
+@Controller()
+export class ContractResponder {
+  constructor(private readonly events: RabbitClient) {}
+
+  // @Retry is ignored for requests on both sides: a failure is replied at once.
+  @HandleRequest(CONTRACT_REQUEST, { timeoutMs: CONTRACT_TIMEOUT_MS })
+  @Retry(CONTRACT_RETRY)
+  async ask(@Payload() query: ContractEvent): Promise<unknown> {
+    switch (query.mode) {
+      case 'echo':
+        return { id: query.id, echoed: true };
+      case 'publish':
+        await this.events.publish(CONTRACT_OUT, { id: query.id, retries: 0 });
+        return 'published';
+      case 'fail':
+        throw new Error(`cannot answer ${query.id}`);
+      case 'poison':
+        throw new NonRetryableError(`will never answer ${query.id}`);
+      case 'hang':
+        await delay(CONTRACT_TIMEOUT_MS * 3, undefined, { ref: false });
+        return 'too late';
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** One request, asked through `harness.request()` and through `RabbitClient.request()` on the broker. */
+export interface RequestContractScenario {
+  name: string;
+  payload: unknown;
+  /** The caller's correlation id, carried in the request's header onto the handler's events. */
+  correlationId?: string;
+  expected: Partial<RequestContractObservation>;
+}
+
+/** What the caller got, and what the handler published; equal between harness and broker. */
+export interface RequestContractObservation {
+  /** The reply's value, when the request succeeded. */
+  value?: unknown;
+  /** The error the caller got: its class name and, for a RemoteHandlerError, the remote type and message. */
+  error?: { name: string; remoteType?: string; remoteMessage?: string };
+  published: { pattern: string; payload: unknown; correlationId?: string }[];
+}
+
+export const REQUEST_CONTRACT_SCENARIOS: RequestContractScenario[] = [
+  {
+    name: 'a request is answered with the handler value',
+    payload: { id: 'r-1', mode: 'echo' },
+    expected: { value: { id: 'r-1', echoed: true }, published: [] },
+  },
+  {
+    name: 'a handler returning nothing replies undefined',
+    payload: { id: 'r-2', mode: 'nothing' },
+    expected: { value: undefined, published: [] },
+  },
+  {
+    name: "a request handler's event carries the caller's correlation id",
+    payload: { id: 'r-3', mode: 'publish' },
+    correlationId: 'corr-r-3',
+    expected: { value: 'published', published: [{ pattern: CONTRACT_OUT, payload: { id: 'r-3', retries: 0 }, correlationId: 'corr-r-3' }] },
+  },
+  {
+    name: 'a failing request handler is answered with its error at once, @Retry notwithstanding',
+    payload: { id: 'r-4', mode: 'fail' },
+    expected: { error: { name: 'RemoteHandlerError', remoteType: 'Error', remoteMessage: 'cannot answer r-4' } },
+  },
+  {
+    name: 'NonRetryableError is answered as such',
+    payload: { id: 'r-5', mode: 'poison' },
+    expected: { error: { name: 'RemoteHandlerError', remoteType: 'NonRetryableError', remoteMessage: 'will never answer r-5' } },
+  },
+  {
+    name: 'a payload the DTO rejects is answered with a ValidationError',
+    payload: { id: 'r-6' },
+    expected: { error: { name: 'RemoteHandlerError', remoteType: 'ValidationError' } },
+  },
+  {
+    name: 'a request handler over its timeout is answered with HandlerTimeoutError',
+    payload: { id: 'r-7', mode: 'hang' },
+    expected: { error: { name: 'RemoteHandlerError', remoteType: 'HandlerTimeoutError' } },
+  },
+];

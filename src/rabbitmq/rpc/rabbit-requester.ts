@@ -5,9 +5,7 @@ import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
-import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import {
-  RemoteHandlerError,
   RequestConnectionLostError,
   type RequestError,
   RequestNotSentError,
@@ -16,13 +14,12 @@ import {
 } from '../errors/request.errors.js';
 import { RabbitMetrics, type RequestOutcome } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { JSON_CONTENT_TYPE, MAX_TIMER_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { requestQueueName } from '../topology/topology-names.js';
-import { HEADER_REQUEST_CORRELATION_ID } from '../wire/message-headers.js';
-import { encodeRequest, readReply } from '../wire/reply-packet.js';
+import { buildRequest, DIRECT_REPLY_TO, type RequestMessage, requestTimeoutOf, unroutedRequestError } from './request-message.js';
+import { replyOutcome } from './reply-outcome.js';
 
-/** RabbitMQ's direct reply-to pseudo queue: replies go straight to the consuming channel, never stored. */
-export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+export { DIRECT_REPLY_TO } from './request-message.js';
 
 /** Per-call options of `request()` / `send()`. */
 export interface RequestOptions {
@@ -83,9 +80,12 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
    */
   request<T = unknown>(pattern: string, data: unknown, options: RequestOptions = {}): Promise<T> {
     const startedAt = performance.now();
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
-      return Promise.reject(new TypeError(`request timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`));
+    let timeoutMs: number;
+    try {
+      timeoutMs = requestTimeoutOf(options.timeoutMs, this.options.requestTimeoutMs);
+    } catch (error: unknown) {
+      // A TypeError (timeout) or MessageTooLargeError, thrown by the shared request builders.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     if (this.pending.size >= this.options.maxRequestsInFlight) {
       this.count('shed', startedAt);
@@ -102,30 +102,20 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
       return Promise.reject(new RequestNotSentError(`no channel to the broker for '${pattern}' (unreachable or reconnecting): not sent`, pattern));
     }
     const id = randomUUID();
-    const content = encodeRequest(pattern, data, id);
-    if (content.length > this.options.maxMessageBytes) {
-      return Promise.reject(new MessageTooLargeError(content.length, this.options.maxMessageBytes));
+    let request: RequestMessage;
+    try {
+      const { exchange, serviceName, maxMessageBytes } = this.options;
+      request = buildRequest({ pattern, data, id, timeoutMs, exchange, serviceName, maxMessageBytes, correlationId: currentCorrelationId() });
+    } catch (error: unknown) {
+      // A TypeError (timeout) or MessageTooLargeError, thrown by the shared request builders.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, 'timeout', new RequestTimeoutError(pattern, timeoutMs)), timeoutMs);
       this.pending.set(id, { pattern, startedAt, timer, resolve: resolve as (value: unknown) => void, reject });
-      const correlationId = currentCorrelationId();
       try {
-        // mandatory: a pattern nobody declared a queue for comes back at once (basic.return) instead of timing out.
-        channel.publish('', requestQueueName(this.options.exchange, pattern), content, {
-          correlationId: id,
-          replyTo: DIRECT_REPLY_TO,
-          // Nobody should work on a request its caller gave up: it expires in the queue with the timeout.
-          expiration: String(timeoutMs),
-          persistent: false,
-          mandatory: true,
-          contentType: JSON_CONTENT_TYPE,
-          messageId: id,
-          type: pattern,
-          timestamp: Math.floor(Date.now() / 1000),
-          appId: this.options.serviceName,
-          headers: correlationId ? { [HEADER_REQUEST_CORRELATION_ID]: correlationId } : {},
-        });
+        // mandatory (in the properties): a pattern nobody declared a queue for comes back at once (basic.return).
+        channel.publish('', request.queue, request.content, request.properties);
       } catch (error) {
         // The channel closed under us: its 'close' fails the others.
         this.settle(id, 'not_sent', new RequestNotSentError(`'${pattern}' could not be written: ${redactText(String(error))}`, pattern));
@@ -158,13 +148,12 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
       this.logger.debug(`dropped a reply nobody awaits (correlationId ${String(id)})`);
       return;
     }
-    const reply = readReply(message.content);
-    if ('err' in reply) {
-      const { pattern } = this.pending.get(id)!;
-      this.settle(id, 'remote_error', new RemoteHandlerError(pattern, reply.err.type, reply.err.message));
+    const reply = replyOutcome(this.pending.get(id)!.pattern, message.content);
+    if ('error' in reply) {
+      this.settle(id, 'remote_error', reply.error);
       return;
     }
-    this.settle(id, 'replied', undefined, reply.response);
+    this.settle(id, 'replied', undefined, reply.value);
   }
 
   /** The broker could not route the request: no queue exists for its pattern. */
@@ -174,14 +163,7 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
     if (id === undefined || !request) {
       return;
     }
-    this.settle(
-      id,
-      'not_sent',
-      new RequestNotSentError(
-        `no queue '${requestQueueName(this.options.exchange, request.pattern)}' for '${request.pattern}': no service with a @MessagePattern handler of it ever started`,
-        request.pattern,
-      ),
-    );
+    this.settle(id, 'not_sent', unroutedRequestError(requestQueueName(this.options.exchange, request.pattern), request.pattern));
   }
 
   /** Fails every pending request at once: their replies would go to a channel that no longer exists. */

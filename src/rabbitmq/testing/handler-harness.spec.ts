@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
-import { HandlerRegistrationError } from '../admin.js';
-import { HandleEvent, RabbitClient, RabbitContext, Retry } from '../index.js';
+import { IsString } from 'class-validator';
+import { lastValueFrom, map, of } from 'rxjs';
+import { RequestNotSentError } from '../admin.js';
+import { HandleEvent, HandleRequest, RabbitClient, RabbitContext, RemoteHandlerError, RequestTimeoutError, Retry } from '../index.js';
 import { HandlerHarness } from './index.js';
 
 /** What the probe handler saw of each delivery. */
@@ -143,15 +144,158 @@ describe('HandlerHarness', () => {
       /Move ProbeHandler from its module's `providers` to its `controllers`/,
     );
   });
+});
 
-  it('refuses a @MessagePattern handler as production does', async () => {
-    @Controller()
-    class RequestHandler {
-      @MessagePattern('probe.request')
-      answer(): string {
-        return 'no';
-      }
+class SkuQuery {
+  @IsString()
+  sku!: string;
+}
+
+/** Request handlers, and an event handler that asks one of them. */
+@Controller()
+class ProbeResponder {
+  constructor(private readonly client: RabbitClient) {}
+
+  @HandleRequest('probe.lookup')
+  async lookup(@Payload() query: SkuQuery): Promise<{ sku: string; units: number }> {
+    await this.client.publish('probe.looked-up', { sku: query.sku });
+    return { sku: query.sku, units: 7 };
+  }
+
+  // @Retry does not apply to requests: a reply after the caller gave up answers nobody.
+  @HandleRequest('probe.broken')
+  @Retry({ attempts: 3, delaysMs: [10] })
+  broken(): never {
+    throw new Error('warehouse unreachable');
+  }
+
+  @HandleRequest('probe.stalled', { timeoutMs: 30 })
+  async stalled(): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+    return 'too late';
+  }
+
+  @HandleRequest('probe.unhurried')
+  async unhurried(): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+    return 'eventually';
+  }
+
+  /** Nest's own decorator: an Observable's last value is the reply; a thrown Error's message is hidden by Nest's filter. */
+  @MessagePattern('probe.plain')
+  plain(@Payload() input: { k: number; fail?: boolean }) {
+    if (input.fail) {
+      throw new Error('secret detail');
     }
-    await expect(HandlerHarness.create({ handlers: [RequestHandler] })).rejects.toBeInstanceOf(HandlerRegistrationError);
+    return of(1, 2, 3).pipe(map((x) => x * input.k));
+  }
+
+  @HandleEvent('probe.asking')
+  async onAsking(@Payload() event: { sku: string }): Promise<void> {
+    const level = await this.client.request<{ units: number }>('probe.lookup', { sku: event.sku });
+    await this.client.publish('probe.answered', level);
+  }
+}
+
+describe('HandlerHarness request/reply', () => {
+  let harness: HandlerHarness;
+
+  afterEach(() => harness?.close());
+
+  const create = (options = {}) => HandlerHarness.create({ handlers: [ProbeResponder], options });
+
+  const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => {
+        throw new Error('expected the request to fail, it resolved');
+      },
+      (error: unknown) => error,
+    );
+
+  it('registers a request handler as production does: queue <exchange>.rpc.<pattern>, kind request', async () => {
+    harness = await create({ exchange: 'shop.events' });
+    expect(harness.handlers().map((definition) => [definition.queue, definition.kind])).toContainEqual(['shop.events.rpc.probe.lookup', 'request']);
+  });
+
+  it('answers with the handler value; the record shows it replied to the caller, acked', async () => {
+    harness = await create();
+    await expect(harness.request('probe.lookup', { sku: 'sku-1' })).resolves.toEqual({ sku: 'sku-1', units: 7 });
+
+    const delivery = await harness.deliverRequest('probe.lookup', { sku: 'sku-2' });
+    expect(delivery.result).toMatchObject({
+      kind: 'replied',
+      queue: 'warren.events.rpc.probe.lookup',
+      handler: 'probe-responder.lookup',
+      reply: { value: { sku: 'sku-2', units: 7 } },
+      replyTo: 'amq.rabbitmq.reply-to',
+      sent: true,
+    });
+    expect(delivery.published.map((event) => event.pattern)).toEqual(['probe.looked-up']);
+    // Nest's reply packet, keyed by the request's correlation id.
+    const result = delivery.result as { correlationId: string; content: Buffer };
+    expect(JSON.parse(result.content.toString())).toEqual({ id: result.correlationId, response: { sku: 'sku-2', units: 7 }, isDisposed: true });
+  });
+
+  it('a failing handler is answered with its error as RemoteHandlerError, once: never retried nor parked', async () => {
+    harness = await create();
+    const error = await rejectionOf(harness.request('probe.broken', {}));
+    expect(error).toBeInstanceOf(RemoteHandlerError);
+    expect(error).toMatchObject({ pattern: 'probe.broken', remoteType: 'Error', remoteMessage: 'warehouse unreachable' });
+    const delivery = await harness.deliverRequest('probe.broken', {});
+    expect(delivery.result).toMatchObject({ kind: 'replied', reply: { error: { type: 'Error', message: 'warehouse unreachable' } } });
+  });
+
+  it('a payload its DTO rejects is answered with a ValidationError naming the field', async () => {
+    harness = await create();
+    const error = await rejectionOf(harness.request('probe.lookup', { sku: 42 }));
+    expect(error).toMatchObject({ remoteType: 'ValidationError' });
+    expect((error as RemoteHandlerError).remoteMessage).toContain('sku');
+  });
+
+  it("a handler past its own timeoutMs is answered with HandlerTimeoutError; past the caller's, the caller gets RequestTimeoutError", async () => {
+    harness = await create();
+    expect(await rejectionOf(harness.request('probe.stalled', {}, { timeoutMs: 10_000 }))).toMatchObject({ remoteType: 'HandlerTimeoutError' });
+
+    const started = Date.now();
+    const error = await rejectionOf(harness.request('probe.unhurried', {}, { timeoutMs: 50 }));
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 50, pattern: 'probe.unhurried' });
+    expect(Date.now() - started).toBeLessThan(900);
+    await expect(harness.request('probe.unhurried', {}, { timeoutMs: 10_000 })).resolves.toBe('eventually');
+  });
+
+  it('a pattern no handler serves fails at once with RequestNotSentError, as the broker returns it', async () => {
+    harness = await create();
+    const error = await rejectionOf(harness.request('probe.nobody', {}));
+    expect(error).toBeInstanceOf(RequestNotSentError);
+    expect((error as Error).message).toContain("no queue 'warren.events.rpc.probe.nobody'");
+  });
+
+  it('a plain @MessagePattern replies with the last value of its Observable; a thrown Error comes back as Nest filtered it', async () => {
+    harness = await create();
+    await expect(harness.request('probe.plain', { k: 5 })).resolves.toBe(15);
+    expect(await rejectionOf(harness.request('probe.plain', { k: 1, fail: true }))).toMatchObject({
+      remoteType: 'RpcException',
+      remoteMessage: 'Internal server error',
+    });
+  });
+
+  it('a reply the publisher cannot send never arrives: the caller times out', async () => {
+    harness = await create();
+    harness.publisher.failWith(new Error('channel closed'));
+    expect(await rejectionOf(harness.request('probe.lookup', { sku: 'sku-1' }, { timeoutMs: 100 }))).toBeInstanceOf(RequestTimeoutError);
+    expect((await harness.deliverRequest('probe.lookup', { sku: 'sku-1' })).result).toMatchObject({ kind: 'replied', sent: false });
+  });
+
+  it('a handler asking over RabbitClient.request() is answered by the harness, carrying its correlation id; events never reach request handlers', async () => {
+    harness = await create();
+    const delivery = await harness.publish('probe.asking', { sku: 'sku-3' }, { correlationId: 'corr-ask' });
+    expect(delivery.result.kind).toBe('ack');
+    // The asked handler's event carries the asking message's correlation id (the request's header).
+    expect(delivery.published.map((event) => [event.pattern, event.payload, event.properties.correlationId])).toEqual([
+      ['probe.looked-up', { sku: 'sku-3' }, 'corr-ask'],
+      ['probe.answered', { sku: 'sku-3', units: 7 }, 'corr-ask'],
+    ]);
+    expect((await harness.publish('probe.lookup', { sku: 'sku-1' })).results).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { resolveRabbitMQOptions } from '../options/resolve-options.js';
 import { buildMessageProperties } from '../publisher/message-properties.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import type { RequestOptions } from '../rpc/rabbit-requester.js';
 import { HandlerPlacementCheck } from '../decorators/handler-placement.check.js';
 import type { HandlerDefinition } from '../server/handler-registry.js';
 import type { HandlerResult, RetryResult } from './handler-result.js';
@@ -20,12 +21,13 @@ import { HarnessDelivery } from './harness-delivery.js';
 import { inMemoryDelivery } from './in-memory-message.js';
 import { InMemoryPublisher } from './in-memory-publisher.js';
 import { InMemoryRabbitClient } from './in-memory-rabbit-client.js';
+import { InMemoryRequester } from './in-memory-requester.js';
 import { InMemoryTransport } from './in-memory-transport.js';
 import type { PublishedEvent } from './published-event.js';
 
 /** What to build the harness's Nest testing module from. */
 export interface HandlerHarnessConfig {
-  /** Handler classes (`@Controller()` classes with `@HandleEvent` methods), registered as the module's controllers. */
+  /** Handler classes (`@Controller()` classes with `@HandleEvent` / `@HandleRequest` methods), registered as the module's controllers. */
   handlers?: Type[];
   /** Feature modules to import: their controllers are registered too. Never the app module (it connects to a broker). */
   imports?: ModuleMetadata['imports'];
@@ -57,13 +59,15 @@ const UNUSED_URL = 'amqp://in-memory.invalid';
  * Runs a feature team's handlers without a broker, through the production delivery pipeline
  * (decode, EventPayloadPipe validation, interceptors, `@Retry` policy, failure classification,
  * timeout), and records what the transport would have done: acked, scheduled for retry (delay and
- * attempt), parked (with `x-error-type` / `x-error-message`), and the events handlers published.
+ * attempt), parked (with `x-error-type` / `x-error-message`), replied (a request handler's value
+ * or error, through production's RequestProcessor), and the events handlers published.
  *
  * ```ts
  * const harness = await HandlerHarness.create({ handlers: [InventoryHandler], providers: [StockLedger] });
  * const delivery = await harness.publish('order.created', order);
  * expect(delivery.result.kind).toBe('ack');
  * expect(delivery.published.map((event) => event.pattern)).toEqual(['inventory.reserved']);
+ * await expect(harness.request('inventory.stock', { sku: 'sku-1' })).resolves.toEqual({ sku: 'sku-1', available: 98 });
  * await harness.close();
  * ```
  */
@@ -74,6 +78,7 @@ export class HandlerHarness {
     private readonly moduleRef: TestingModule,
     private readonly app: INestMicroservice,
     private readonly transport: InMemoryTransport,
+    private readonly requester: InMemoryRequester,
     /** The in-memory publisher behind RabbitClient: its events, and `failWith` to make publishing fail. */
     readonly publisher: InMemoryPublisher,
     /** The options as production resolved them. */
@@ -85,8 +90,10 @@ export class HandlerHarness {
   static async create(config: HandlerHarnessConfig): Promise<HandlerHarness> {
     const options = resolveRabbitMQOptions({ urls: [UNUSED_URL], serviceName: 'harness', ...config.options });
     const publisher = new InMemoryPublisher(options);
+    const transport = new InMemoryTransport(options, publisher);
+    const requester = new InMemoryRequester(options, transport);
     let builder = Test.createTestingModule({
-      imports: [inMemoryRabbitModule(options, publisher), ...(config.imports ?? [])],
+      imports: [inMemoryRabbitModule(options, publisher, requester), ...(config.imports ?? [])],
       controllers: config.handlers ?? [],
       providers: config.providers ?? [],
     });
@@ -94,7 +101,6 @@ export class HandlerHarness {
       builder = builder.overrideProvider(provide).useValue(useValue);
     }
     const moduleRef = await builder.compile();
-    const transport = new InMemoryTransport(options);
     const app = moduleRef.createNestMicroservice({ strategy: transport, logger: config.logger ?? ['error'] });
     try {
       await app.listen();
@@ -102,7 +108,7 @@ export class HandlerHarness {
       await app.close().catch(() => undefined);
       throw error;
     }
-    return new HandlerHarness(moduleRef, app, transport, publisher, options);
+    return new HandlerHarness(moduleRef, app, transport, requester, publisher, options);
   }
 
   /**
@@ -134,6 +140,25 @@ export class HandlerHarness {
   }
 
   /**
+   * Asks the `@HandleRequest` / `@MessagePattern` handler of `pattern`, as `RabbitClient.request()`
+   * does, and resolves with its reply's value. Rejects as a caller on a broker would:
+   * RemoteHandlerError (the handler failed: `remoteType`, `remoteMessage`), RequestTimeoutError (no
+   * reply within `timeoutMs`, default `requestTimeoutMs`), RequestNotSentError (no handler of it).
+   */
+  request<T = unknown>(pattern: string, payload: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.requester.request<T>(pattern, payload, options);
+  }
+
+  /**
+   * The same request, resolving with the delivery record instead: `result.kind` is `replied`, with
+   * the `reply` (value or error) as sent, and the events the handler published meanwhile. Waits
+   * for the handler however long it runs (its own `timeoutMs` bounds it), not the caller's timeout.
+   */
+  async deliverRequest(pattern: string, payload: unknown, options: RequestOptions = {}): Promise<HarnessDelivery> {
+    return this.recording(async () => [await this.requester.deliver(pattern, payload, options.timeoutMs)]);
+  }
+
+  /**
    * Delivers a retry copy back to its handler's queue, as the broker does when the delay of
    * `<queue>.retry.<delay>` has passed (no waiting here).
    */
@@ -158,7 +183,7 @@ export class HandlerHarness {
     return this.publisher.published;
   }
 
-  /** The registered handlers: queue, pattern, handler name, prefetch, timeout. */
+  /** The registered handlers: queue, pattern, handler name, prefetch, timeout, kind (`event` / `request`). */
   handlers(): HandlerDefinition[] {
     return this.transport.definitions();
   }
@@ -180,13 +205,13 @@ export class HandlerHarness {
 }
 
 /** What RabbitMQModule gives the handlers' modules (options, RabbitClient, the failure-capture interceptor), in memory. */
-function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMemoryPublisher): DynamicModule {
+function inMemoryRabbitModule(options: ResolvedRabbitMQOptions, publisher: InMemoryPublisher, requester: InMemoryRequester): DynamicModule {
   class InMemoryRabbitModule {}
   const providers: Provider[] = [
     { provide: RABBITMQ_RESOLVED_OPTIONS, useValue: options },
     { provide: InMemoryPublisher, useValue: publisher },
     { provide: RabbitPublisher, useValue: publisher },
-    { provide: RabbitClient, useValue: new InMemoryRabbitClient(publisher) },
+    { provide: RabbitClient, useValue: new InMemoryRabbitClient(publisher, requester) },
     // As in production: a handler class put in `providers` fails start-up instead of never being called.
     HandlerPlacementCheck,
   ];

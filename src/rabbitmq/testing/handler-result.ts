@@ -1,7 +1,7 @@
 import type { MessageProperties } from 'amqplib';
 
 /** What the transport did with one delivery to one handler, as the harness observed it. */
-export type HandlerResult = AckedResult | RetryResult | ParkedResult;
+export type HandlerResult = AckedResult | RetryResult | ParkedResult | RepliedResult;
 
 interface ResultBase {
   /** The handler's queue (`<service>.<handler>` unless `queue` was given). */
@@ -46,7 +46,22 @@ export interface ParkedResult extends ResultBase {
   copy: Partial<MessageProperties> & { headers: Record<string, unknown> };
 }
 
-// Extension point for request/reply: when the transport answers requests (the handler's return
-// value, or its failure, sent to the caller's `reply_to`), add a `RepliedResult { kind: 'reply';
-// replyTo; correlationId; reply }` here, built in `settleInMemory` (in-memory-settlement.ts) from
-// what the request processor published (see the note in in-memory-transport.ts).
+/**
+ * A request (`@HandleRequest` / `@MessagePattern`) was answered and acked, as RequestProcessor
+ * does in production: never retried, never parked, whether the handler succeeded or failed.
+ */
+export interface RepliedResult extends ResultBase {
+  kind: 'replied';
+  /**
+   * What the caller reads from the reply: the handler's value, or (it failed) the type and message
+   * of its RemoteHandlerError; undefined for a request without `replyTo` (nothing is sent).
+   */
+  reply?: { value: unknown } | { error: { type: string; message: string } };
+  /** The request's `replyTo` and `correlationId`: where the reply went and the key its caller matches it by. */
+  replyTo: string;
+  correlationId?: string;
+  /** False when publishing the reply failed (`publisher.failWith`): production logs it and the caller times out. */
+  sent: boolean;
+  /** The reply body as sent: Nest's `{ id, response | err, isDisposed }` JSON. */
+  content: Buffer;
+}

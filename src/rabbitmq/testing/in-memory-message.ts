@@ -8,7 +8,8 @@ let deliveryTags = 0;
  */
 export function inMemoryDelivery(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): ConsumeMessage {
   deliveryTags += 1;
-  const { persistent, deliveryMode, ...rest } = properties;
+  // `mandatory` is an instruction to the broker, not a property the consumer sees.
+  const { persistent, deliveryMode, mandatory: _mandatory, ...rest } = properties;
   const headers = properties.headers as Record<string, unknown> | undefined;
   return {
     content,

@@ -1,6 +1,7 @@
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageEncoder } from '../codec/message-encoder.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
+import type { Options } from 'amqplib';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { buildMessageProperties, type PublishOptions } from '../publisher/message-properties.js';
 import type { PublishReceipt } from '../publisher/publish-receipt.js';
@@ -11,7 +12,8 @@ import type { PublishedEvent } from './published-event.js';
  * production encoder (so an event over `maxMessageBytes` fails as it would) and given the
  * production properties (messageId, the handled message's correlationId), then recorded instead
  * of sent. `failWith` makes the next publishes fail, to test what a handler does when the broker
- * refuses (a PublishError thrown from a handler is retried like any other failure).
+ * refuses (a PublishError thrown from a handler is retried like any other failure) — replies to
+ * requests included, which then never reach their caller.
  */
 export class InMemoryPublisher {
   private readonly encoder: MessageEncoder;
@@ -41,6 +43,14 @@ export class InMemoryPublisher {
     });
     this.events.push({ pattern, payload, properties, content });
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
+  }
+
+  /**
+   * Same contract as RabbitPublisher.publishRaw, which RequestProcessor sends replies with: fails
+   * under `failWith`; otherwise the reply is taken by the transport from the call (nothing recorded here).
+   */
+  publishRaw(_exchange: string, _routingKey: string, _content: Buffer, _properties: Options.Publish): Promise<void> {
+    return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure);
   }
 
   /** Every event published so far, oldest first. */

@@ -5,7 +5,16 @@ import { failureCopyProperties } from '../wire/failure-copy.js';
 import { HEADER_ERROR_MESSAGE, readRetryCount } from '../wire/message-headers.js';
 import { originalRoutingKey } from '../wire/message-identity.js';
 import { deadLetterQueueName, retryQueueName } from '../topology/topology-names.js';
-import type { HandlerResult } from './handler-result.js';
+import { readReply } from '../wire/reply-packet.js';
+import type { HandlerResult, RepliedResult } from './handler-result.js';
+
+/** A reply RequestProcessor published (or tried to: `sent` false when the publisher failed). */
+export interface InMemoryReply {
+  replyTo: string;
+  correlationId?: string;
+  content: Buffer;
+  sent: boolean;
+}
 
 /**
  * What QueueConsumer and FailedMessageKeeper do with an outcome, without a broker: the retry or
@@ -47,5 +56,24 @@ export function settleInMemory(message: ConsumeMessage, outcome: DeliveryOutcome
     retryCount,
     retryable: outcome.retryable,
     copy,
+  };
+}
+
+/**
+ * What the transport did with a request: RequestProcessor acked it and published the reply it
+ * built (the handler's value or its failure) to the caller's `replyTo`; read back here as the
+ * caller reads it. A request delivered without `replyTo` gets no reply (`sent` false).
+ */
+export function repliedInMemory(message: ConsumeMessage, definition: HandlerDefinition, reply: InMemoryReply | undefined): RepliedResult {
+  const read = reply ? readReply(reply.content) : undefined;
+  return {
+    queue: definition.queue,
+    handler: definition.handlerName,
+    kind: 'replied',
+    reply: read === undefined ? undefined : 'err' in read ? { error: read.err } : { value: read.response },
+    replyTo: reply?.replyTo ?? '',
+    correlationId: (message.properties.correlationId as string | undefined) ?? undefined,
+    sent: reply?.sent ?? false,
+    content: reply?.content ?? Buffer.alloc(0),
   };
 }

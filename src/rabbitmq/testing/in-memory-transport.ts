@@ -1,24 +1,26 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
-import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
+import { RequestProcessor } from '../rpc/request-processor.js';
 import { DeliveryProcessor } from '../server/delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from '../server/handler-registry.js';
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { HandlerResult } from './handler-result.js';
-import { settleInMemory } from './in-memory-settlement.js';
+import type { InMemoryPublisher } from './in-memory-publisher.js';
+import { type InMemoryReply, repliedInMemory, settleInMemory } from './in-memory-settlement.js';
 
 /**
  * A Nest transport strategy with no broker: handlers are registered exactly as RabbitServer
  * registers them (HandlerRegistry: queue names, prefetch and timeout checks) and every delivery
  * runs through the production DeliveryProcessor (decode, envelope, pattern check, the Nest
- * pipeline with pipes and interceptors, the timeout, failure classification). Only the broker's
- * part is simulated: routing by binding pattern, and recording the settlement instead of
- * sending it.
+ * pipeline with pipes and interceptors, the timeout, failure classification); a request
+ * handler's runs inside the production RequestProcessor, which builds and publishes the reply.
+ * Only the broker's part is simulated: routing by binding pattern (requests by queue name), and
+ * recording the settlement and the reply instead of sending them.
  */
 export class InMemoryTransport extends Server implements CustomTransportStrategy {
   override readonly propagatesEventHandlerErrors = true;
@@ -27,9 +29,21 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   private readonly decoder: MessageDecoder;
   private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor }>();
 
-  constructor(options: ResolvedRabbitMQOptions) {
+  constructor(
+    options: ResolvedRabbitMQOptions,
+    /** Replies are published through it, so its `failWith` fails them as RabbitPublisher would. */
+    private readonly publisher?: Pick<InMemoryPublisher, 'publishRaw'>,
+  ) {
     super();
-    this.registry = new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry);
+    // As RabbitServer: request queues are named after the exchange.
+    this.registry = new HandlerRegistry(
+      options.serviceName,
+      options.prefetch,
+      options.handlerTimeoutMs,
+      options.retry,
+      options.queueType,
+      options.exchange,
+    );
     // As RabbitServer: a message without content-type is JSON.
     this.decoder = new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
@@ -38,23 +52,14 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     );
   }
 
-  /** Same rules as RabbitServer.addHandler: one queue per handler, events only. */
+  /** Same as RabbitServer.addHandler: one queue per handler; a @MessagePattern handler answers requests. */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const normalized = this.normalizePattern(pattern as string);
-    if (!isEventHandler) {
-      throw new HandlerRegistrationError(
-        `@MessagePattern('${normalized}') is request-response, which warren does not carry: use @HandleEvent or @EventPattern`,
-      );
-    }
-    callback.isEventHandler = true;
+    callback.isEventHandler = isEventHandler;
     callback.extras = extras;
-    this.registry.register(normalized, callback, extras);
+    this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
   }
 
-  // Request/reply extension point: when RabbitServer serves @MessagePattern handlers (registering
-  // them with their kind and wrapping their DeliveryProcessor in a processor that sends the reply),
-  // mirror it here and in addHandler, handing that processor the InMemoryPublisher to record the
-  // reply on, and map the recorded reply to a `reply` HandlerResult (handler-result.ts).
   listen(callback: (error?: unknown) => void): void {
     this.processors = new Map(
       this.registry.all().map((definition) => [definition.queue, { definition, processor: new DeliveryProcessor(definition, this.decoder) }]),
@@ -70,13 +75,21 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   /**
    * Routes a message published to the events exchange as the broker would: a copy to every
    * handler queue whose binding pattern matches the routing key, each handled on its own.
+   * Request queues are not bound to the exchange: no event reaches a request handler.
    */
   async deliverToMatching(message: ConsumeMessage): Promise<HandlerResult[]> {
-    const targets = [...this.processors.values()].filter(({ definition }) => topicMatches(definition.pattern, message.fields.routingKey));
+    const targets = [...this.processors.values()].filter(
+      ({ definition }) => definition.kind === 'event' && topicMatches(definition.pattern, message.fields.routingKey),
+    );
     return Promise.all(targets.map(({ definition, processor }) => this.handle(definition, processor, message)));
   }
 
-  /** Delivers a message to one queue (a retry copy coming back through the default exchange). */
+  /** Whether a handler consumes `queue` (a request to a queue nobody declared is returned by the broker). */
+  consumes(queue: string): boolean {
+    return this.processors.has(queue);
+  }
+
+  /** Delivers a message to one queue through the default exchange (a retry copy coming back, a request). */
   async deliverToQueue(queue: string, message: ConsumeMessage): Promise<HandlerResult> {
     const target = this.processors.get(queue);
     if (!target) {
@@ -100,7 +113,25 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   private async handle(definition: HandlerDefinition, processor: DeliveryProcessor, message: ConsumeMessage): Promise<HandlerResult> {
     // Each queue gets its own copy, as from the broker: a handler must not see another's changes.
     const copy: ConsumeMessage = { ...message, properties: { ...message.properties, headers: { ...message.properties.headers } } };
+    if (definition.kind === 'request') {
+      return this.answer(definition, processor, copy);
+    }
     const outcome = await processor.process(copy);
     return settleInMemory(copy, outcome, definition);
+  }
+
+  /** Production's RequestProcessor, its reply taken from the publish it makes (one processor per delivery, so replies never mix). */
+  private async answer(definition: HandlerDefinition, processor: DeliveryProcessor, message: ConsumeMessage): Promise<HandlerResult> {
+    let reply: InMemoryReply | undefined;
+    const replies = {
+      publishRaw: async (_exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> => {
+        reply = { replyTo: routingKey, correlationId: properties.correlationId, content, sent: false };
+        await this.publisher?.publishRaw('', routingKey, content, properties);
+        reply.sent = true;
+      },
+    };
+    // Always an ack: a request is never retried nor parked (RequestProcessor), only answered.
+    await new RequestProcessor(processor, replies, this.logger).process(message);
+    return repliedInMemory(message, definition, reply);
   }
 }
