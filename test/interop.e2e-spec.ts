@@ -154,7 +154,7 @@ describe('publishing from existing services (Nest ClientRMQ, Python pika, Go amq
   }
 
   async function expectNothingParked(): Promise<void> {
-    for (const queue of service.server.queues()) {
+    for (const queue of service.server.eventQueues()) {
       expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
     }
   }
@@ -273,7 +273,7 @@ describe('a Go producer and the demo service (the seed: Go services publish, Nod
     expect(mailsAbout(orderId)).toEqual([`Order ${orderId} is reserved`, `Order ${orderId} received`]);
     const broker = await BrokerProbe.open();
     try {
-      for (const queue of demo.server.queues()) {
+      for (const queue of demo.server.eventQueues()) {
         expect(await broker.ready(deadLetterQueueName(queue))).toBe(0);
       }
     } finally {
