@@ -8,6 +8,8 @@ import { waitFor } from './support/wait-for.js';
 const DELIVERY_LIMIT = 2;
 /** How long one consumer process may take to start and take a message (a Nest app on a loaded 2-core machine). */
 const CONSUMER_RUN_MS = 12_000;
+/** How long a started consumer with nothing to do is left running before it counts as idle. */
+const IDLE_AFTER_READY_MS = 3_000;
 const FIXTURE = new URL('./fixtures/crashing-consumer.mjs', import.meta.url);
 
 /** Runs the crashing consumer once; resolves with whether it got the message before it died. */
@@ -17,11 +19,19 @@ function runConsumerOnce(env: Record<string, string>, timeoutMs: number): Promis
     let output = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // Once attached, a queued message arrives at once: a consumer still idle this long after is idle.
+    let idle: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('READY') && idle === undefined) {
+        idle = setTimeout(() => child.kill('SIGKILL'), IDLE_AFTER_READY_MS);
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
+      clearTimeout(idle);
       if (output.includes('HANDLING') && signal === 'SIGKILL') {
         resolve('crashed-while-handling');
       } else if (output.includes('READY')) {
