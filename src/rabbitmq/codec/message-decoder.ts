@@ -1,4 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { DecodeError } from '../errors/decode.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { CodecRegistry, mediaType } from './codec-registry.js';
@@ -13,6 +15,18 @@ import type { MessageCodec } from './message-codec.interface.js';
  */
 export class MessageDecoder {
   private readonly codecs: CodecRegistry;
+
+  /**
+   * The decoder a transport (RabbitServer, or warren/testing's in-memory one) consumes with: a
+   * message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
+   */
+  static forConsuming(options: ResolvedRabbitMQOptions): MessageDecoder {
+    return new MessageDecoder(
+      CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
+      JSON_CONTENT_TYPE,
+      options.maxMessageBytes,
+    );
+  }
 
   constructor(
     codecs: readonly MessageCodec[] | CodecRegistry,

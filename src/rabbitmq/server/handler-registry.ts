@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
-import type { QueueType } from '../options/rabbitmq-options.interface.js';
+import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
@@ -40,6 +40,11 @@ export type HandlerKind = 'event' | 'request';
  */
 export class HandlerRegistry {
   private readonly byQueue = new Map<string, HandlerDefinition>();
+
+  /** The registry a transport (RabbitServer, or warren/testing's in-memory one) builds from the module's options. */
+  static fromOptions(options: ResolvedRabbitMQOptions): HandlerRegistry {
+    return new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.queueType, options.exchange);
+  }
 
   constructor(
     private readonly serviceName: string,

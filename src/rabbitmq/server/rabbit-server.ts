@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { FlowControl, type FlowStatus } from '../flow/flow-control.js';
 import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { JSON_CONTENT_TYPE, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from './handler-registry.js';
@@ -40,20 +39,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     private readonly metrics: RabbitMetrics,
   ) {
     super();
-    this.registry = new HandlerRegistry(
-      options.serviceName,
-      options.prefetch,
-      options.handlerTimeoutMs,
-      options.retry,
-      options.queueType,
-      options.exchange,
-    );
-    // A message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
-    this.decoder = new MessageDecoder(
-      CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
-      JSON_CONTENT_TYPE,
-      options.maxMessageBytes,
-    );
+    this.registry = HandlerRegistry.fromOptions(options);
+    this.decoder = MessageDecoder.forConsuming(options);
     this.flow = new FlowControl(
       {
         maxInFlightBytes: options.maxInFlightBytes,

@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { DeliveryProcessor } from '../server/delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from '../server/handler-registry.js';
@@ -35,21 +33,9 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     private readonly publisher?: Pick<InMemoryPublisher, 'publishRaw'>,
   ) {
     super();
-    // As RabbitServer: request queues are named after the exchange.
-    this.registry = new HandlerRegistry(
-      options.serviceName,
-      options.prefetch,
-      options.handlerTimeoutMs,
-      options.retry,
-      options.queueType,
-      options.exchange,
-    );
-    // As RabbitServer: a message without content-type is JSON.
-    this.decoder = new MessageDecoder(
-      CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
-      JSON_CONTENT_TYPE,
-      options.maxMessageBytes,
-    );
+    // The same registry and decoder as RabbitServer builds.
+    this.registry = HandlerRegistry.fromOptions(options);
+    this.decoder = MessageDecoder.forConsuming(options);
   }
 
   /** Same as RabbitServer.addHandler: one queue per handler; a @MessagePattern handler answers requests. */
