@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { canStartDisposableBroker, DisposableBroker } from './support/disposable-broker.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
 const run = promisify(execFile);
-const HANDLER_QUEUES = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'];
+const HANDLER_QUEUES = DEMO_HANDLERS;
 
 interface Ready {
   status: number;

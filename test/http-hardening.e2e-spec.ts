@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import autocannon from 'autocannon';
 import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { latencySummary } from './support/http-load.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -60,7 +60,7 @@ describe('HTTP hardening of the real service', () => {
     await service?.stop();
     await removeTopology(
       names.exchange,
-      ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map((h) => `${names.serviceName}.${h}`),
+      DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
     );
   });
 

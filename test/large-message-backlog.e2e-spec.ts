@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { mib, RssSampler } from './support/process-rss.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -57,9 +57,7 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
   const names = uniqueNames('large-backlog');
   const queue = `${names.serviceName}.notifications.user-registered`;
   const dlq = `${queue}.dlq`;
-  const handlerQueues = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map(
-    (handler) => `${names.serviceName}.${handler}`,
-  );
+  const handlerQueues = DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`);
   const services: ServiceProcess[] = [];
   let env: Record<string, string>;
   let broker: BrokerProbe;

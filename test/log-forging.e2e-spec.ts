@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -18,7 +18,7 @@ import { waitFor } from './support/wait-for.js';
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-const HANDLERS = ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'];
+const HANDLERS = DEMO_HANDLERS;
 
 describe.each(['json', 'text'] as const)('log forging through the service (LOG_FORMAT=%s)', (format) => {
   const names = uniqueNames(`forge-${format}`);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
@@ -15,9 +15,7 @@ describe('structured logs', () => {
     await service?.stop();
     await removeTopology(
       names.exchange,
-      ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'].map(
-        (h) => `${names.serviceName}.${h}`,
-      ),
+      DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
     );
   });
 
@@ -74,7 +72,7 @@ describe('structured logs', () => {
       process.kill(-child.pid!, 'SIGKILL'); // script and the service it runs
       await removeTopology(
         tty.exchange,
-        ['notifications.user-registered', 'notifications.order-created', 'inventory.order-created'].map((h) => `${tty.serviceName}.${h}`),
+        DEMO_HANDLERS.map((h) => `${tty.serviceName}.${h}`),
       );
     }
   }, 60_000);

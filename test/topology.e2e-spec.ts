@@ -5,14 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { NonRetryableError, HandleEvent, RabbitClient } from '../src/rabbitmq/index.js';
 import { deadLetterQueueName, RabbitMetrics, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 
 /** Handler queues of the demo service (`<SERVICE_NAME>.<handler>`), for clean-up. */
-const DEMO_HANDLERS = ['notifications.user-registered', 'notifications.order-created', 'notifications.inventory-result', 'inventory.order-created'];
 
 @Injectable()
 class Seen {

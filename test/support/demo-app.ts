@@ -57,6 +57,14 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
   };
 }
 
+/** The demo's event handlers (`<SERVICE_NAME>.<handler>` are their queues), for specs that start the service as a process. */
+export const DEMO_HANDLERS = [
+  'notifications.user-registered',
+  'notifications.order-created',
+  'notifications.inventory-result',
+  'inventory.order-created',
+];
+
 /** Request queues the demo service declares on an exchange (specs that list the demo's queues by hand miss them). */
 const DEMO_REQUEST_PATTERNS = [INVENTORY_STOCK];
 
