@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { PublishError, RabbitMQModule } from '../src/rabbitmq/index.js';
-import { RabbitConnections, RabbitPublisher } from '../src/rabbitmq/admin.js';
+import { RabbitConnections, RabbitPublisher, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 
 /**
@@ -30,7 +30,7 @@ describe('publisher: a publish channel that cannot be set up', () => {
 
   afterAll(async () => {
     await app?.close();
-    await broker?.remove({ exchanges: [names.exchange] });
+    await broker?.remove({ queues: [unroutedQueueName(names.exchange)], exchanges: [names.exchange] });
     await broker?.close();
   });
 

@@ -6,7 +6,15 @@ import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
 import { INVENTORY_STOCK } from '../../src/inventory/inventory-queries.js';
-import { deadLetterQueueName, RabbitServer, requestQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  deadLetterQueueName,
+  RabbitServer,
+  requestQueueName,
+  retryQueueName,
+  unroutedExchangeName,
+  unroutedQueueName,
+} from '../../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
 
@@ -68,13 +76,18 @@ export const DEMO_HANDLERS = [
 /** Request queues the demo service declares on an exchange (specs that list the demo's queues by hand miss them). */
 const DEMO_REQUEST_PATTERNS = [INVENTORY_STOCK];
 
-/** Deletes handler queues, their DLQs, the demo's request queues and the exchange pair a test created. */
+/** Deletes handler queues, their DLQs and default-policy retry queues, the demo's request queues and the exchange pair a test created. */
 export async function removeTopology(exchange: string, queues: string[]): Promise<void> {
   const probe = await BrokerProbe.open();
   try {
     const requestQueues = DEMO_REQUEST_PATTERNS.map((pattern) => requestQueueName(exchange, pattern));
     await probe.remove({
-      queues: [...new Set([...queues, ...requestQueues]), ...queues.map(deadLetterQueueName), unroutedQueueName(exchange)],
+      queues: [
+        ...new Set([...queues, ...requestQueues]),
+        ...queues.map(deadLetterQueueName),
+        ...queues.flatMap((queue) => DEFAULT_RETRY_POLICY.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
+        unroutedQueueName(exchange),
+      ],
       exchanges: [exchange, unroutedExchangeName(exchange)],
     });
   } finally {
