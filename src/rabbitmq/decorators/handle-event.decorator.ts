@@ -1,14 +1,8 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
-import { EventPayloadPipe } from '../server/event-payload.pipe.js';
+import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from './handler-enhancers.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { HandlerQueueArguments } from '../server/handler-queue-arguments.js';
-
-/** Stateless, so one instance serves every handler. */
-const EVENT_PAYLOAD_PIPE = new EventPayloadPipe();
-/** Stateless too. */
-const FAILURE_CAPTURE_FILTER = new FailureCaptureFilter();
 
 /**
  * Marks a method as a warren handler (value: its pattern). Read at start-up to refuse a handler on
@@ -79,8 +73,8 @@ export function HandleEvent(pattern: string, options: HandleEventOptions = {}): 
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
     // A filter, not an interceptor: it costs nothing until the handler fails (docs/performance.md).
-    UseFilters(FAILURE_CAPTURE_FILTER)(target, key, descriptor);
-    UsePipes(EVENT_PAYLOAD_PIPE)(target, key, descriptor);
+    UseFilters(HANDLER_FAILURE_FILTER)(target, key, descriptor);
+    UsePipes(HANDLER_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }
 

@@ -1,12 +1,7 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
-import { EventPayloadPipe } from '../server/event-payload.pipe.js';
+import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from './handler-enhancers.js';
 import { defaultHandlerName, HANDLE_EVENT_METADATA, type HandlerExtras } from './handle-event.decorator.js';
-
-/** Stateless, so one instance serves every handler. */
-const REQUEST_PAYLOAD_PIPE = new EventPayloadPipe();
-const FAILURE_CAPTURE_FILTER = new FailureCaptureFilter();
 
 /** Per-handler options of `@HandleRequest`. */
 export interface HandleRequestOptions {
@@ -37,7 +32,7 @@ export function HandleRequest(pattern: string, options: HandleRequestOptions = {
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
     MessagePattern(pattern, extras)(target, key, descriptor);
     // Keeps the original error for the reply (Nest's default filter would replace it).
-    UseFilters(FAILURE_CAPTURE_FILTER)(target, key, descriptor);
-    UsePipes(REQUEST_PAYLOAD_PIPE)(target, key, descriptor);
+    UseFilters(HANDLER_FAILURE_FILTER)(target, key, descriptor);
+    UsePipes(HANDLER_PAYLOAD_PIPE)(target, key, descriptor);
   };
 }

@@ -122,9 +122,14 @@ export class DeliveryProcessor {
     });
   }
 
-  /** Runs the handler and waits until it settles, whatever it returns (value, Promise, Observable). */
+  /**
+   * Runs the handler (straight, or through Nest's pipeline when it holds more than warren's own
+   * pipe and filter: DirectInvocation) and waits until it settles, whatever it returns (value,
+   * Promise, Observable).
+   */
   private async invoke(data: unknown, context: RabbitContext): Promise<unknown> {
-    const result: unknown = await this.definition.callback(data, context);
+    const { direct, callback } = this.definition;
+    const result: unknown = await (direct ? direct.invoke(data, context) : callback(data, context));
     if (isObservable(result)) {
       // Nest returns the pipeline as a cold Observable: subscribing is what runs the handler.
       return lastValueFrom(result, { defaultValue: undefined });

@@ -41,6 +41,8 @@ describe('HandlerRegistry', () => {
       queueType: 'quorum',
       queueArguments: {},
       callback,
+      direct: undefined,
+      pipelineReason: expect.stringMatching(/Nest built no pipeline/),
       kind: 'event',
     });
   });

@@ -8,6 +8,8 @@ import { handlerQueueName, requestQueueName } from '../topology/topology-names.j
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
+import { DirectInvocation } from './direct-invocation.js';
+import { takePipelineBuild, watchPipelineBuilds } from './nest-pipeline-builds.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
 export interface HandlerDefinition {
@@ -26,6 +28,10 @@ export interface HandlerDefinition {
   /** The handler's own queue arguments (`x-max-length`, `x-single-active-consumer`…), validated. */
   queueArguments: Record<string, unknown>;
   callback: MessageHandler;
+  /** Calls the method straight when Nest's pipeline would add nothing to warren's own pipe and filter (see DirectInvocation). */
+  direct?: DirectInvocation;
+  /** Why `callback` (Nest's pipeline) runs instead of `direct`; undefined when `direct` is set. */
+  pipelineReason?: string;
   /** `event` (`@OnEvent` / `@EventPattern`) or `request` (`@HandleRequest` / `@MessagePattern`: its result is replied). */
   kind: HandlerKind;
 }
@@ -54,9 +60,14 @@ export class HandlerRegistry {
     private readonly defaultQueueType: QueueType = 'quorum',
     /** Request queues are named after it (see requestQueueName). */
     private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
-  ) {}
+  ) {
+    // Before Nest binds any handler: register() learns from it what each handler's pipeline holds.
+    watchPipelineBuilds();
+  }
 
+  /** Called by a transport's `addHandler`, right after Nest built the handler's pipeline. */
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
+    const { direct, reason: pipelineReason } = DirectInvocation.plan(takePipelineBuild(extras.method));
     if (!pattern || typeof pattern !== 'string') {
       throw new HandlerRegistrationError(`${kind} pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
     }
@@ -109,6 +120,8 @@ export class HandlerRegistry {
       queueType,
       queueArguments,
       callback,
+      direct,
+      pipelineReason,
       kind,
     };
     this.byQueue.set(queue, definition);
