@@ -15,6 +15,15 @@ export class ConcurrencyLimit {
     return this.running;
   }
 
+  /** Takes a free slot now if there is one (then `release()` it exactly once). */
+  tryAcquire(): boolean {
+    if (this.running < this.limit && this.waiting.length === 0) {
+      this.running += 1;
+      return true;
+    }
+    return false;
+  }
+
   /** Resolves once a slot is free (at once if one is); `release()` it exactly once. */
   acquire(): Promise<void> {
     if (this.running < this.limit) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
 import { runWithCorrelationId, runWithLazyCorrelationId } from '../correlation/correlation-context.js';
 import { DecodeError } from '../errors/decode.error.js';
@@ -45,40 +45,68 @@ export class DeliveryProcessor {
     this.deadlines = new HandlerDeadlines(definition.timeoutMs);
   }
 
-  process(message: ConsumeMessage): Promise<DeliveryOutcome> {
-    return this.run(message).then((result) => result.outcome);
+  /**
+   * The delivery's outcome: a value when the handler returned synchronously (the common case of a
+   * no-op or fire-and-forget handler: no promise at all per message), else a promise of it.
+   */
+  process(message: ConsumeMessage): DeliveryOutcome | Promise<DeliveryOutcome> {
+    const run = this.run(message);
+    return run instanceof Promise ? run.then(outcomeOf) : run.outcome;
   }
 
   /**
    * Same as process(), plus what request handling needs: the handler's result (the last value of
    * an Observable) on success, the original error on failure.
    */
-  run(message: ConsumeMessage): Promise<HandlerRun> {
+  run(message: ConsumeMessage): HandlerRun | Promise<HandlerRun> {
     const retries = readRetryCount(message);
     let result: HandlerRun | undefined;
-    return this.tracer
-      .process(message, { queue: this.definition.queue, retryCount: retries }, async (carried) => {
-        result = await this.decodeAndHandle(message, retries, carried);
-        return result.outcome;
-      })
-      .then((outcome) => result ?? { outcome });
+    const outcome = this.tracer.process(message, { queue: this.definition.queue, retryCount: retries }, (carried) => {
+      const run = this.decodeAndHandle(message, retries, carried);
+      if (run instanceof Promise) {
+        return run.then((settled) => (result = settled).outcome);
+      }
+      result = run;
+      return run.outcome;
+    });
+    return outcome instanceof Promise ? outcome.then((settled) => result ?? { outcome: settled }) : (result ?? { outcome });
   }
 
-  private async decodeAndHandle(message: ConsumeMessage, retries: number, carried: TraceHeaders | undefined): Promise<HandlerRun> {
+  private decodeAndHandle(message: ConsumeMessage, retries: number, carried: TraceHeaders | undefined): HandlerRun | Promise<HandlerRun> {
+    let decoded: unknown;
+    try {
+      // Synchronous unless the body is compressed: no promise per message on the common path.
+      decoded = this.decoder.read(message);
+    } catch (error) {
+      return this.unreadable(error, retries);
+    }
+    if (decoded instanceof Promise) {
+      return decoded.then(
+        (body: unknown) => this.openAndHandle(message, body, retries, carried),
+        (error: unknown) => this.unreadable(error, retries),
+      );
+    }
+    return this.openAndHandle(message, decoded, retries, carried);
+  }
+
+  /** Reads the envelope, checks the message is this handler's, runs the handler. */
+  private openAndHandle(
+    message: ConsumeMessage,
+    decoded: unknown,
+    retries: number,
+    carried: TraceHeaders | undefined,
+  ): HandlerRun | Promise<HandlerRun> {
     let data: unknown;
     let pattern: string;
     try {
-      // Synchronous unless the body is compressed: no promise per message on the common path.
-      const decoded = this.decoder.read(message);
-      const envelope = readEnvelope(decoded instanceof Promise ? await decoded : decoded);
+      const envelope = readEnvelope(decoded);
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
       if (!this.handles(pattern)) {
         throw new NoHandlerError(`no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`);
       }
     } catch (error) {
-      const failure = asDecodeFailure(error);
-      return { outcome: decideOnFailure(failure, this.definition.retryPolicy, retries), error: failure };
+      return this.unreadable(error, retries);
     }
     const context = new RabbitContext([message, pattern, this.definition.queue]);
     // Validated like X-Request-Id: a forged one (CRLF, kilobytes) is replaced, never copied into
@@ -86,28 +114,54 @@ export class DeliveryProcessor {
     // A request's correlationId is its reply key; the caller's correlation id rides in a header.
     // The derived messageId (a SHA-256 of the body) is only computed if something reads the id.
     const given = [message.properties.headers?.[HEADER_REQUEST_CORRELATION_ID], message.properties.correlationId].find(isSafeCorrelationId);
-    const run = (): Promise<unknown> => this.invokeWithin(this.definition.timeoutMs, data, context);
+    const run = (): unknown => this.invokeWithin(this.definition.timeoutMs, data, context);
+    let value: unknown;
     try {
-      const value = await (given !== undefined
-        ? runWithCorrelationId(given, run, carried)
-        : runWithLazyCorrelationId(() => [context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID(), run, carried));
-      return { outcome: { kind: 'ack' }, value };
+      value =
+        given !== undefined
+          ? runWithCorrelationId(given, run, carried)
+          : runWithLazyCorrelationId(() => [context.getMessageId()].find(isSafeCorrelationId) ?? randomUUID(), run, carried);
     } catch (error) {
-      // Nest's pipeline hands us RpcException('handler failed'); FailureCaptureFilter kept the original for us.
-      const original = context.capturedFailure()?.error ?? error;
-      return { outcome: decideOnFailure(original, this.definition.retryPolicy, retries), error: original };
+      return this.failed(error, context, retries);
     }
+    if (value instanceof Promise) {
+      return value.then(
+        (settled: unknown): HandlerRun => ({ outcome: ACKED, value: settled }),
+        (error: unknown) => this.failed(error, context, retries),
+      );
+    }
+    return { outcome: ACKED, value };
+  }
+
+  /** A message that cannot be read (or is not this handler's) fails the same way on every attempt. */
+  private unreadable(error: unknown, retries: number): HandlerRun {
+    const failure = asDecodeFailure(error);
+    return { outcome: decideOnFailure(failure, this.definition.retryPolicy, retries), error: failure };
+  }
+
+  private failed(error: unknown, context: RabbitContext, retries: number): HandlerRun {
+    // Nest's pipeline hands us RpcException('handler failed'); FailureCaptureFilter kept the original for us.
+    const original = context.capturedFailure()?.error ?? error;
+    return { outcome: decideOnFailure(original, this.definition.retryPolicy, retries), error: original };
   }
 
   /**
-   * A handler still running at the deadline is abandoned: its delivery is settled as a failure
-   * now (freeing its prefetch slot) and whatever it does later is ignored.
+   * Runs the handler (straight, or through Nest's pipeline when it holds more than warren's own
+   * pipe and filter: DirectInvocation). A handler that returns a plain value is done: that value
+   * comes back as is, no promise, no deadline. One still running (a Promise, an Observable) is
+   * waited for until its deadline: then it is abandoned, its delivery settled as a failure now
+   * (freeing its prefetch slot), and whatever it does later is ignored. Throws the handler's error.
    */
-  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): Promise<unknown> {
+  private invokeWithin(timeoutMs: number, data: unknown, context: RabbitContext): unknown {
+    const { direct, callback } = this.definition;
+    const result: unknown = direct ? direct.invoke(data, context) : callback(data, context);
+    if (!(result instanceof Promise) && !isObservable(result)) {
+      return result;
+    }
     // One promise per message, and one timer per queue (HandlerDeadlines), not one per message.
     return new Promise<unknown>((resolve, reject) => {
       const done = this.deadlines.start(() => reject(new HandlerTimeoutError(timeoutMs)));
-      this.invoke(data, context).then(
+      settle(result).then(
         (value) => {
           done();
           resolve(value);
@@ -122,24 +176,22 @@ export class DeliveryProcessor {
     });
   }
 
-  /**
-   * Runs the handler (straight, or through Nest's pipeline when it holds more than warren's own
-   * pipe and filter: DirectInvocation) and waits until it settles, whatever it returns (value,
-   * Promise, Observable).
-   */
-  private async invoke(data: unknown, context: RabbitContext): Promise<unknown> {
-    const { direct, callback } = this.definition;
-    const result: unknown = await (direct ? direct.invoke(data, context) : callback(data, context));
-    if (isObservable(result)) {
-      // Nest returns the pipeline as a cold Observable: subscribing is what runs the handler.
-      return lastValueFrom(result, { defaultValue: undefined });
-    }
-    return result;
-  }
-
   private handles(pattern: string): boolean {
     return pattern === this.definition.pattern || topicMatches(this.definition.pattern, pattern);
   }
+}
+
+/** Settled by a value that is not an error: shared, never changed. */
+const ACKED: DeliveryOutcome = Object.freeze({ kind: 'ack' });
+
+function outcomeOf(run: HandlerRun): DeliveryOutcome {
+  return run.outcome;
+}
+
+/** Waits for what a handler returned: a Promise, or an Observable (Nest's pipeline returns one cold: subscribing runs it). */
+async function settle(result: Promise<unknown> | Observable<unknown>): Promise<unknown> {
+  const value: unknown = await result;
+  return isObservable(value) ? lastValueFrom(value, { defaultValue: undefined }) : value;
 }
 
 /**

@@ -328,8 +328,14 @@ export class QueueConsumer {
     if (this.window.observe(bytes)) {
       this.windowChanged(bytes);
     }
+    // A handler that returns synchronously is settled right here: no promise for this delivery.
+    const handled = this.handle(message, generation);
+    if (handled === undefined) {
+      this.released(message, bytes);
+      return;
+    }
     // handle() never rejects: one continuation instead of a .finally() promise per message.
-    const done = this.handle(message, generation).then(() => this.released(message, bytes));
+    const done = handled.then(() => this.released(message, bytes));
     this.unsettled.set(message, { generation, done });
   }
 
@@ -358,19 +364,68 @@ export class QueueConsumer {
     void this.updateConsuming();
   }
 
-  private async handle(message: ConsumeMessage, generation: number): Promise<void> {
-    await this.slots.acquire();
+  /** Undefined when the delivery was settled synchronously, else a promise that never rejects. */
+  private handle(message: ConsumeMessage, generation: number): Promise<void> | undefined {
+    if (!this.slots.tryAcquire()) {
+      return this.slots.acquire().then(() => this.handleInSlot(message, generation));
+    }
+    return this.handleInSlot(message, generation);
+  }
+
+  /** Runs the handler in the slot taken for it, settles, frees the slot. */
+  private handleInSlot(message: ConsumeMessage, generation: number): Promise<void> | undefined {
+    const startedAt = performance.now();
+    let outcome: DeliveryOutcome | Promise<DeliveryOutcome>;
     try {
-      await this.handleInSlot(message, generation);
+      outcome = this.deps.processor.process(message);
+    } catch (error) {
+      // A processor never throws; should one, settling fails below and the delivery comes back.
+      outcome = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (outcome instanceof Promise || this.definition.ordered || outcome.kind !== 'ack') {
+      return this.settleInSlot(message, generation, startedAt, outcome);
+    }
+    this.metrics.handled((performance.now() - startedAt) / 1000);
+    this.acked(message, outcome, generation);
+    this.slots.release();
+    return undefined;
+  }
+
+  private async settleInSlot(
+    message: ConsumeMessage,
+    generation: number,
+    startedAt: number,
+    running: DeliveryOutcome | Promise<DeliveryOutcome>,
+  ): Promise<void> {
+    try {
+      await this.settleOutcome(message, generation, startedAt, running);
+    } catch (error) {
+      // Settling failed (broker gone mid-way): the message stays unacked and comes back.
+      this.metrics.settled('requeue');
+      this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
     } finally {
       this.slots.release();
     }
   }
 
-  private async handleInSlot(message: ConsumeMessage, generation: number): Promise<void> {
-    const startedAt = performance.now();
+  private acked(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): void {
+    this.recordForKillSwitch(outcome);
+    // The ack batcher cannot throw: an ack costs no promise.
+    if (generation === this.generation) {
+      this.settlements.ack(message);
+    }
+    this.lastProgressAt = Date.now();
+    this.metrics.settled('ack');
+  }
+
+  private async settleOutcome(
+    message: ConsumeMessage,
+    generation: number,
+    startedAt: number,
+    running: DeliveryOutcome | Promise<DeliveryOutcome>,
+  ): Promise<void> {
     let attempt = message;
-    let outcome = await this.deps.processor.process(attempt);
+    let outcome = await running;
     this.metrics.handled((performance.now() - startedAt) / 1000);
     if (this.definition.ordered) {
       ({ attempt, outcome } = await this.retryInPlace(message, outcome, generation));
@@ -379,25 +434,14 @@ export class QueueConsumer {
         return;
       }
     }
-    this.recordForKillSwitch(outcome);
     if (outcome.kind === 'ack') {
-      // The common case settles synchronously (the ack batcher cannot throw): no settle() promise per message.
-      if (generation === this.generation) {
-        this.settlements.ack(message);
-      }
-      this.lastProgressAt = Date.now();
-      this.metrics.settled('ack');
+      this.acked(message, outcome, generation);
       return;
     }
-    try {
-      const settled = await this.settle(message, outcome, generation, attempt);
-      this.lastProgressAt = Date.now();
-      this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
-    } catch (error) {
-      this.metrics.settled('requeue');
-      // Settling failed (broker gone mid-way): the message stays unacked and comes back.
-      this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
-    }
+    this.recordForKillSwitch(outcome);
+    const settled = await this.settle(message, outcome, generation, attempt);
+    this.lastProgressAt = Date.now();
+    this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
   }
 
   /**

@@ -95,9 +95,14 @@ export class MessagingTracer {
    * trace headers to carry onto what the handler publishes, and returns the delivery's outcome,
    * which sets the span's status (a failure is an exception event and an error status).
    */
-  process(message: ConsumeMessage, input: ProcessSpanInput, run: (carried?: TraceHeaders) => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
+  process(
+    message: ConsumeMessage,
+    input: ProcessSpanInput,
+    run: (carried?: TraceHeaders) => DeliveryOutcome | Promise<DeliveryOutcome>,
+  ): DeliveryOutcome | Promise<DeliveryOutcome> {
     const carried = readTraceHeaders(message.properties.headers);
-    // The no-SDK path: no span, no context, no extra promise; only the received headers go on.
+    // The no-SDK path: no span, no context, no promise (a synchronous handler's outcome comes
+    // straight back); only the received headers go on.
     return this.tracer ? this.tracedProcess(this.tracer, message, input, () => run(carried)) : run(carried);
   }
 
@@ -135,7 +140,7 @@ export class MessagingTracer {
     tracer: Tracer,
     message: ConsumeMessage,
     input: ProcessSpanInput,
-    run: () => Promise<DeliveryOutcome>,
+    run: () => DeliveryOutcome | Promise<DeliveryOutcome>,
   ): Promise<DeliveryOutcome> {
     const headers = message.properties.headers;
     const correlationId: unknown = message.properties.correlationId;
