@@ -13,7 +13,7 @@
  * After each load run the app's queue depth is compared with the 202s it answered, and the CPU
  * the app and the (local) broker spent is divided by those 202s.
  *
- * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_APPS (nest,warren,golevelup,demo), BENCH_HTTP_CONNECTIONS (10,50),
+ * `node bench/.build/bench/http-publish.js`; env BENCH_HTTP_APPS (nest,warren,warren-fastify,golevelup,demo), BENCH_HTTP_CONNECTIONS (10,50),
  * BENCH_HTTP_SECONDS (10), BENCH_HTTP_WARMUP_SECONDS (2), BENCH_PUBLISH_SECONDS (10).
  */
 import autocannon from 'autocannon';
@@ -42,6 +42,7 @@ const LABELS: Record<HttpAppName, string> = {
   nest: 'Nest ClientRMQ.emit (minimal app)',
   warren: 'warren RabbitClient.publish (minimal app)',
   golevelup: '@golevelup/nestjs-rabbitmq 9 AmqpConnection.publish, persistent (minimal app)',
+  'warren-fastify': 'warren RabbitClient.publish on Nest Fastify adapter (minimal app)',
   demo: 'warren demo service (node src/main.js)',
 };
 
@@ -64,7 +65,7 @@ interface AppHandle {
 export async function runHttp(
   broker: BenchBroker,
   options: HttpOptions,
-  order: HttpAppName[] = ['nest', 'warren', 'golevelup', 'demo'],
+  order: HttpAppName[] = ['nest', 'warren', 'warren-fastify', 'golevelup', 'demo'],
 ): Promise<HttpResult> {
   const apps = await runApps(broker, order, options);
   const rawCeiling = await runRawCeiling(broker, options.publishSeconds);
@@ -87,6 +88,10 @@ export async function runHttp(
       demoP99OverNest: ratio(runOf('demo', c)?.p99Ms, runOf('nest', c)?.p99Ms),
       nestOverRaw: ratio(runOf('nest', c)?.reqPerSec, rawCeiling.msgPerSec),
       warrenOverRaw: ratio(runOf('warren', c)?.reqPerSec, rawCeiling.msgPerSec),
+      warrenCpuOverNest: ratio(runOf('warren', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),
+      warrenFastifyCpuOverNest: ratio(runOf('warren-fastify', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),
+      golevelupCpuOverNest: ratio(runOf('golevelup', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),
+      fastifyCpuOverExpress: ratio(runOf('warren-fastify', c)?.appCpuUsPerRequest, runOf('warren', c)?.appCpuUsPerRequest),
     })),
   };
 }
@@ -96,8 +101,8 @@ async function startApp(broker: BenchBroker, app: HttpAppName, id: string): Prom
   if (app === 'nest' || app === 'golevelup') {
     return startNestApp(broker, port, id, app);
   }
-  if (app === 'warren') {
-    return startWarrenApp(broker, port, id);
+  if (app === 'warren' || app === 'warren-fastify') {
+    return startWarrenApp(broker, port, id, app === 'warren-fastify' ? 'fastify' : 'express');
   }
   return startDemoApp(broker, port, id);
 }
@@ -116,15 +121,15 @@ async function startNestApp(broker: BenchBroker, port: number, id: string, app: 
 }
 
 /** The minimal warren app: RabbitClient.publish to its events exchange, a classic queue bound to keep the events. */
-async function startWarrenApp(broker: BenchBroker, port: number, id: string): Promise<AppHandle> {
-  const service = `${broker.prefix}-http-warren-${id}`;
+async function startWarrenApp(broker: BenchBroker, port: number, id: string, adapter: 'express' | 'fastify'): Promise<AppHandle> {
+  const service = `${broker.prefix}-http-warren-${adapter}-${id}`;
   const exchange = `${service}.events`;
   const queue = `${service}.orders`;
   broker.track({ queues: [queue, `${exchange}.unrouted`], exchanges: [exchange, `${exchange}.unrouted`] });
   const subject = startSubject({
-    label: 'http-warren',
+    label: `http-warren-${adapter}`,
     script: builtPath('bench/subjects/http-app.js'),
-    env: { BENCH_TRANSPORT: 'warren', BENCH_PORT: String(port), BENCH_SERVICE: service, BENCH_EXCHANGE: exchange },
+    env: { BENCH_TRANSPORT: 'warren', BENCH_HTTP_ADAPTER: adapter, BENCH_PORT: String(port), BENCH_SERVICE: service, BENCH_EXCHANGE: exchange },
   });
   await subject.waitFor('ready', 60_000);
   // warren declares its exchange when its publish channel opens (first publish): probe, then bind
@@ -450,9 +455,9 @@ async function runRawCeiling(broker: BenchBroker, seconds: number): Promise<Http
   return result;
 }
 
-/** BENCH_HTTP_APPS (nest,warren,golevelup,demo): which apps to load, in that order. */
+/** BENCH_HTTP_APPS (nest,warren,warren-fastify,golevelup,demo): which apps to load, in that order. */
 export function httpAppsFromEnv(): HttpAppName[] {
-  const names = (process.env.BENCH_HTTP_APPS ?? 'nest,warren,golevelup,demo').split(',').map((a) => a.trim());
+  const names = (process.env.BENCH_HTTP_APPS ?? 'nest,warren,warren-fastify,golevelup,demo').split(',').map((a) => a.trim());
   const unknown = names.filter((a) => !(a in LABELS));
   if (unknown.length > 0) {
     throw new Error(`BENCH_HTTP_APPS: unknown app ${unknown.join(', ')} (use ${Object.keys(LABELS).join(', ')})`);

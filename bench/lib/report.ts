@@ -22,6 +22,10 @@ export const TARGETS = {
   /** issue 14: warren's CPU per 1,000 drained messages at most this × raw amqplib's */
   drainCpuWarrenOverRaw: 1.25,
   httpWarrenOverNest: 1.0,
+  /** issue 14: app CPU per request at most this × the Nest built-in client app's */
+  httpCpuWarrenOverNest: 0.7,
+  /** issue 14: Fastify becomes the service's default if it costs at most this × Express per request */
+  httpFastifyOverExpress: 0.75,
   memoryPeakMb: 150,
 };
 
@@ -230,6 +234,21 @@ function httpRatiosTable(h: HttpResult): string[] {
       `| ${r.connections} | ${x(r.warrenOverNest)}${check(r.warrenOverNest == null ? null : r.warrenOverNest >= TARGETS.httpWarrenOverNest)} | ${x(r.warrenP99OverNest)}${check(r.warrenP99OverNest == null ? null : r.warrenP99OverNest < 1)} | ${x(r.demoOverNest)} | ${x(r.demoP99OverNest)} | ${x(r.nestOverRaw)} | ${x(r.warrenOverRaw)} |`,
     );
   }
+  out.push(
+    '',
+    '| connections | app CPU per request: warren / Nest | warren on Fastify / Nest | golevelup / Nest | warren: Fastify / Express |',
+    '|---:|---:|---:|---:|---:|',
+  );
+  for (const r of h.ratios) {
+    const cpuCheck = (value: number | null | undefined, target: number): string => `${x(value)}${check(value == null ? null : value <= target)}`;
+    out.push(
+      `| ${r.connections} | ${cpuCheck(r.warrenCpuOverNest, TARGETS.httpCpuWarrenOverNest)} | ${cpuCheck(r.warrenFastifyCpuOverNest, TARGETS.httpCpuWarrenOverNest)} | ${x(r.golevelupCpuOverNest)} | ${cpuCheck(r.fastifyCpuOverExpress, TARGETS.httpFastifyOverExpress)} |`,
+    );
+  }
+  out.push(
+    '',
+    `Targets (issue 14): app CPU per request ≤ ${TARGETS.httpCpuWarrenOverNest}× the Nest built-in client app's; Fastify is adopted for the service if it costs ≤ ${TARGETS.httpFastifyOverExpress}× Express.`,
+  );
   return out;
 }
 

@@ -114,7 +114,7 @@ export interface DrainResult {
 
 // bench/http-publish.ts: HTTP -> publish
 
-export type HttpAppName = 'nest' | 'warren' | 'golevelup' | 'demo';
+export type HttpAppName = 'nest' | 'warren' | 'warren-fastify' | 'golevelup' | 'demo';
 
 /** One autocannon run of one app. */
 export interface HttpRound {
@@ -176,6 +176,12 @@ export interface HttpResult {
     demoP99OverNest: number | null;
     nestOverRaw: number | null;
     warrenOverRaw: number | null;
+    /** app CPU per request against the Nest built-in client app's (issue 14 target: ≤ 0.7) */
+    warrenCpuOverNest?: number | null;
+    warrenFastifyCpuOverNest?: number | null;
+    golevelupCpuOverNest?: number | null;
+    /** warren's app on Fastify against the same app on Express (adopt Fastify if ≤ 0.75) */
+    fastifyCpuOverExpress?: number | null;
   }[];
 }
 
