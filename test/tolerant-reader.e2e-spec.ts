@@ -4,7 +4,8 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import request from 'supertest';
-import { configureApp } from '../src/app.factory.js';
+import { configureApp, createHttpAdapter } from '../src/app.factory.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../src/config/load-config.js';
 import { HandleEvent, RabbitMQModule } from '../src/rabbitmq/index.js';
 import { deadLetterQueueName, HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_RETRY_COUNT, RabbitServer } from '../src/rabbitmq/admin.js';
@@ -135,9 +136,11 @@ describe('tolerant reader with the service wiring (strict global HTTP pipe)', ()
       controllers: [OldShipmentHandler],
       providers: [Received],
     }).compile();
-    app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
-    // The same global pipes, filters and transport connection as the service.
-    configureApp(app, loadConfig({ AMQP_URL: SHARED_AMQP_URL }));
+    const config = loadConfig({ AMQP_URL: SHARED_AMQP_URL });
+    const fastifyApp = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bodyParser: false, logger: ['error'] });
+    app = fastifyApp;
+    // The same HTTP adapter, global pipes, filters and transport connection as the service.
+    configureApp(fastifyApp, config);
     await app.startAllMicroservices();
     await app.init();
     await app.get(RabbitServer).waitForConsumers();

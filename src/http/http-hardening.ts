@@ -1,32 +1,30 @@
-import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from 'helmet';
 import type { AppConfig } from '../config/app-config.js';
 import { correlationIdMiddleware } from '../rabbitmq/admin.js';
-import { jsonBodyGuard } from './json-body-guard.js';
-import { JSON_TYPES, jsonContentTypeMiddleware } from './json-content-type.middleware.js';
+import { jsonBodyParserCallback } from './json-body-parser.js';
+import { JSON_CONTENT_TYPES, unsupportedMediaType } from './json-content-type.js';
 
 /**
- * The HTTP front of the app, in the order requests meet it. Everything here runs before Nest's
- * routing, so it also covers answers given early (malformed JSON 400, 413, 415):
+ * The HTTP front of the app (Fastify), in the order requests meet it. Everything up to the body
+ * parser runs before Nest's routing, so it also covers answers given early (malformed JSON 400,
+ * 413, 415); errors go to Nest's exception layer, which answers them as it answers any other:
  * 1. the request id, so every response carries `x-request-id`, early 4xx included;
- * 2. standard security headers (helmet), and no `X-Powered-By`;
+ * 2. standard security headers (helmet); Fastify sends no `X-Powered-By`;
  * 3. 415 for a body that is not JSON;
- * 4. the JSON body parser: size limit (413), then the structure guard (400) before `JSON.parse`.
+ * 4. the JSON body parser: size limit (413), then the structure guard (400) before `JSON.parse`;
+ * 5. the handler runs inside the request's correlation scope again: the body arrives on stream
+ *    callbacks, which do not carry the async context of step 1.
  */
-export function applyHttpHardening(app: INestApplication, config: AppConfig): void {
-  const expressApp = app as NestExpressApplication;
-  expressApp.disable('x-powered-by');
-  expressApp.use(correlationIdMiddleware);
-  expressApp.use(helmet());
-  expressApp.use(jsonContentTypeMiddleware);
-  // Nest's types reserve `verify` for its `rawBody: true` mode (which replaces it); this app does
-  // not use that mode, and Nest hands the option to express.json() unchanged.
-  const jsonOptions = {
-    limit: config.httpBodyLimitBytes,
-    // The types the 415 check lets through, so none of them reaches a handler unparsed.
-    type: JSON_TYPES,
-    verify: jsonBodyGuard({ maxDepth: config.httpBodyMaxDepth, maxMembers: config.httpBodyMaxMembers }),
-  };
-  expressApp.useBodyParser('json', jsonOptions);
+export function applyHttpHardening(app: NestFastifyApplication, config: AppConfig): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => correlationIdMiddleware(request.raw, reply.raw, done));
+  app.use(helmet());
+  fastify.addHook('onRequest', (request, _reply, done) => done(unsupportedMediaType(request.headers)));
+  app.useBodyParser(
+    JSON_CONTENT_TYPES as never,
+    { bodyLimit: config.httpBodyLimitBytes },
+    jsonBodyParserCallback({ maxDepth: config.httpBodyMaxDepth, maxMembers: config.httpBodyMaxMembers }) as never,
+  );
+  fastify.addHook('preHandler', (request, reply, done) => correlationIdMiddleware(request.raw, reply.raw, done));
 }

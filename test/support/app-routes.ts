@@ -1,7 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
-import { configureApp } from '../../src/app.factory.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureApp, createHttpAdapter } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 
@@ -18,7 +19,11 @@ export interface AppRoute {
  * src/cli/handler-queues.ts does).
  */
 export async function appRoutes(config: AppConfig): Promise<AppRoute[]> {
-  const app = await NestFactory.create(AppModule.register(config), { logger: false, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), createHttpAdapter(config), {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  });
   try {
     configureApp(app, config);
     const scanner = new MetadataScanner();

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureApp } from '../../src/app.factory.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureApp, createHttpAdapter } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -45,10 +46,12 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     .overrideProvider(Mailer)
     .useClass(RecordingMailer)
     .compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bodyParser: false, logger: ['error', 'warn'] });
   configureApp(app, config);
   await app.startAllMicroservices();
   await app.init();
+  // Fastify answers requests on app.getHttpServer() (supertest) only once it is ready.
+  await app.getHttpAdapter().getInstance().ready();
   const server = app.get(RabbitServer);
   await server.waitForConsumers();
   const mailer = app.get(Mailer) as RecordingMailer;

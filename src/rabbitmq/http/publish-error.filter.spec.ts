@@ -20,12 +20,12 @@ interface Written {
 function answer(error: Parameters<PublishErrorFilter['catch']>[0]): Written {
   const written: Written = { headers: {} };
   const response = {
-    setHeader: (name: string, value: string) => (written.headers[name.toLowerCase()] = value),
+    header: (name: string, value: string) => (written.headers[name.toLowerCase()] = value),
     status(code: number) {
       written.status = code;
       return this;
     },
-    json: (body: Record<string, unknown>) => (written.body = body),
+    send: (body: Record<string, unknown>) => (written.body = body),
   };
   const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
   new PublishErrorFilter().catch(error, host);

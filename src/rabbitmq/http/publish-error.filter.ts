@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { type HttpReply, replyJson } from './http-reply.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { PublishError, PublishOutcomeUnknownError } from '../errors/publish.errors.js';
 
@@ -19,9 +19,9 @@ export class PublishErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') {
       throw error;
     }
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<HttpReply>();
     if (error instanceof MessageTooLargeError) {
-      response.status(HttpStatus.PAYLOAD_TOO_LARGE).json({
+      replyJson(response, HttpStatus.PAYLOAD_TOO_LARGE, {
         statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
         error: 'Payload Too Large',
         message: error.message,
@@ -31,7 +31,7 @@ export class PublishErrorFilter implements ExceptionFilter {
     // One line, no stack: during an outage every request fails the same way.
     this.logger.warn(`${error.name}: ${error.message}`);
     if (error instanceof PublishOutcomeUnknownError) {
-      response.status(HttpStatus.GATEWAY_TIMEOUT).json({
+      replyJson(response, HttpStatus.GATEWAY_TIMEOUT, {
         statusCode: HttpStatus.GATEWAY_TIMEOUT,
         error: 'Gateway Timeout',
         outcome: 'unknown',
@@ -40,11 +40,15 @@ export class PublishErrorFilter implements ExceptionFilter {
       });
       return;
     }
-    response.setHeader('Retry-After', String(error.retryAfterSeconds));
-    response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
-      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-      error: 'Service Unavailable',
-      message: `event not accepted: ${error.message}; retry after ${error.retryAfterSeconds}s`,
-    });
+    replyJson(
+      response,
+      HttpStatus.SERVICE_UNAVAILABLE,
+      {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: `event not accepted: ${error.message}; retry after ${error.retryAfterSeconds}s`,
+      },
+      { 'Retry-After': String(error.retryAfterSeconds) },
+    );
   }
 }

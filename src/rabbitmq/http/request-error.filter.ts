@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { type HttpReply, replyJson } from './http-reply.js';
 import { RemoteHandlerError, RequestError, RequestTimeoutError } from '../errors/request.errors.js';
 
 /**
@@ -17,15 +17,15 @@ export class RequestErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') {
       throw error;
     }
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<HttpReply>();
     // One line, no stack: while a responder is down every request fails the same way.
     this.logger.warn(`${error.name}: ${error.message}`);
     if (error instanceof RequestTimeoutError) {
-      response.status(HttpStatus.GATEWAY_TIMEOUT).json({ statusCode: HttpStatus.GATEWAY_TIMEOUT, error: 'Gateway Timeout', message: error.message });
+      replyJson(response, HttpStatus.GATEWAY_TIMEOUT, { statusCode: HttpStatus.GATEWAY_TIMEOUT, error: 'Gateway Timeout', message: error.message });
       return;
     }
     if (error instanceof RemoteHandlerError) {
-      response.status(HttpStatus.BAD_GATEWAY).json({
+      replyJson(response, HttpStatus.BAD_GATEWAY, {
         statusCode: HttpStatus.BAD_GATEWAY,
         error: 'Bad Gateway',
         remoteType: error.remoteType,
@@ -33,9 +33,11 @@ export class RequestErrorFilter implements ExceptionFilter {
       });
       return;
     }
-    response.setHeader('Retry-After', '1');
-    response
-      .status(HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: error.message });
+    replyJson(
+      response,
+      HttpStatus.SERVICE_UNAVAILABLE,
+      { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: error.message },
+      { 'Retry-After': '1' },
+    );
   }
 }
