@@ -133,7 +133,8 @@ export class QueueConsumer {
       json: false,
       setup: (channel: Channel) => this.setup(channel),
     });
-    this.settlements = new AckBatcher(this.channel);
+    // A quarter of the live consumer's prefetch per ack frame (see AckBatcher): 4 frames per window.
+    this.settlements = new AckBatcher(this.channel, () => Math.max(1, Math.floor(this.consumedWith / 4)));
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
       if (TopologyConflictError.from(error) || deps.topologyConflicted()) {
