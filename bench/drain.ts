@@ -98,6 +98,9 @@ async function drainOne(broker: BenchBroker, name: DrainSubjectName, n: number):
         ? await fillForWarren(broker, name, n, { id, queue, cleanup, result })
         : await fillForDirect(broker, name, n, queue, result);
     log(`drain ${name}: filled ${n} in ${(n / (result.fillRate ?? 1)).toFixed(1)} s (${result.fillRate} msg/s)`);
+    // Every subject starts on a broker that has finished writing the backlog (see waitUntilQuiet).
+    const quietMs = await broker.waitUntilQuiet();
+    log(`drain ${name}: broker quiet after ${quietMs ?? '?'} ms`);
     subject = startSubject({ label: `drain-${name}`, script, env });
     await measureDrain(broker, subject, n, result);
     if (name.startsWith('warren')) {

@@ -308,6 +308,33 @@ export class BenchBroker {
     return pid === null ? null : processCpuSeconds(pid);
   }
 
+  /**
+   * Waits until the broker's CPU use falls below `maxShare` of a core over `windowMs` (or
+   * `maxMs` passed); returns how long it waited, or null when its CPU cannot be read. After a
+   * fill of persistent messages the broker keeps writing its queue index and message store for a
+   * few seconds: a subject started meanwhile shares the cores with that work, and its CPU per
+   * message depended on how much of it overlapped (the same code measured 14 or 25 ms per 1,000).
+   */
+  async waitUntilQuiet({ maxMs = 20_000, windowMs = 500, maxShare = 0.15 } = {}): Promise<number | null> {
+    const started = Date.now();
+    let before = await this.cpuSeconds();
+    if (before === null) {
+      return null;
+    }
+    while (Date.now() - started < maxMs) {
+      await new Promise((resolve) => setTimeout(resolve, windowMs));
+      const now = await this.cpuSeconds();
+      if (now === null) {
+        return null;
+      }
+      if (now - before < (maxShare * windowMs) / 1000) {
+        break;
+      }
+      before = now;
+    }
+    return Date.now() - started;
+  }
+
   async close(): Promise<void> {
     await withDeadline(this.connection.close(), 10_000, 'closing the harness connection').catch(() => undefined);
   }
