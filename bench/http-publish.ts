@@ -72,6 +72,8 @@ export async function runHttp(
   const brokerShapes =
     options.shapeSeconds > 0 ? await runPublishShapes(broker, { seconds: options.shapeSeconds, rounds: SHAPE_ROUNDS, inFlight: 50 }) : undefined;
   const runOf = (app: HttpAppName, c: number): HttpRun | undefined => apps.find((a) => a.app === app)?.runs.find((r) => r.connections === c);
+  // warren's minimal app: on Express when it ran (bench:http), else on Fastify (the full run).
+  const warren: HttpAppName = apps.some((a) => a.app === 'warren') ? 'warren' : 'warren-fastify';
   return {
     connections: options.connections,
     seconds: options.seconds,
@@ -82,12 +84,12 @@ export async function runHttp(
     brokerShapes,
     ratios: options.connections.map((c) => ({
       connections: c,
-      warrenOverNest: ratio(runOf('warren', c)?.reqPerSec, runOf('nest', c)?.reqPerSec),
+      warrenOverNest: ratio(runOf(warren, c)?.reqPerSec, runOf('nest', c)?.reqPerSec),
       demoOverNest: ratio(runOf('demo', c)?.reqPerSec, runOf('nest', c)?.reqPerSec),
-      warrenP99OverNest: ratio(runOf('warren', c)?.p99Ms, runOf('nest', c)?.p99Ms),
+      warrenP99OverNest: ratio(runOf(warren, c)?.p99Ms, runOf('nest', c)?.p99Ms),
       demoP99OverNest: ratio(runOf('demo', c)?.p99Ms, runOf('nest', c)?.p99Ms),
       nestOverRaw: ratio(runOf('nest', c)?.reqPerSec, rawCeiling.msgPerSec),
-      warrenOverRaw: ratio(runOf('warren', c)?.reqPerSec, rawCeiling.msgPerSec),
+      warrenOverRaw: ratio(runOf(warren, c)?.reqPerSec, rawCeiling.msgPerSec),
       warrenCpuOverNest: ratio(runOf('warren', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),
       warrenFastifyCpuOverNest: ratio(runOf('warren-fastify', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),
       golevelupCpuOverNest: ratio(runOf('golevelup', c)?.appCpuUsPerRequest, runOf('nest', c)?.appCpuUsPerRequest),

@@ -19,8 +19,18 @@ import { memoryFailed, memoryOptionsFromEnv, runMemory } from './memory.js';
 import { poisonFailed, runPoison } from './poison.js';
 
 export const RUN_ALL_MEMORY_N = 200_000;
-/** Drain size of the full run: 100,000 since golevelup joined (5 subjects; `npm run bench:drain` keeps 200,000). */
-export const RUN_ALL_DRAIN_N = 100_000;
+/** Drain size of the full run: 50,000 per round, 3 rounds taking turns (`npm run bench:drain` keeps 200,000, one round). */
+export const RUN_ALL_DRAIN_N = 50_000;
+export const RUN_ALL_DRAIN_ROUNDS = 3;
+/** 8 s per HTTP run (not 10) since the drain runs 3 rounds: the whole run must stay under 15 minutes. */
+export const RUN_ALL_HTTP_SECONDS = '8';
+/**
+ * The full run's HTTP apps: warren's minimal app on Fastify (the service's adapter), not also on
+ * Express (`npm run bench:http` runs both: that comparison is why the service moved to Fastify).
+ */
+export const RUN_ALL_HTTP_APPS = 'nest,warren-fastify,golevelup,demo';
+/** 3 s per message-shape run (not 5): the broker's confirm rate varies little. */
+export const RUN_ALL_SHAPE_SECONDS = '3';
 /** 20 s (not 30) since golevelup joined the memory subjects: the whole run must stay under 15 minutes. */
 export const RUN_ALL_MEMORY_SECONDS = 20;
 /** HTTP rounds per app in the full run (3 apps take turns since golevelup joined; `npm run bench:http` keeps 3). */
@@ -40,12 +50,15 @@ let failed = false;
 try {
   if (wanted.has('drain')) {
     const n = envInt('BENCH_DRAIN_N', RUN_ALL_DRAIN_N);
-    results.settings = { ...results.settings, drainN: n };
-    results.drain = await runDrain(broker, n);
+    results.settings = { ...results.settings, drainN: n, drainRounds: envInt('BENCH_DRAIN_ROUNDS', RUN_ALL_DRAIN_ROUNDS) };
+    results.drain = await runDrain(broker, n, undefined, envInt('BENCH_DRAIN_ROUNDS', RUN_ALL_DRAIN_ROUNDS));
     failed ||= drainFailed(results.drain);
   }
   if (wanted.has('http')) {
     process.env.BENCH_HTTP_ROUNDS ??= RUN_ALL_HTTP_ROUNDS;
+    process.env.BENCH_HTTP_SECONDS ??= RUN_ALL_HTTP_SECONDS;
+    process.env.BENCH_HTTP_APPS ??= RUN_ALL_HTTP_APPS;
+    process.env.BENCH_SHAPE_SECONDS ??= RUN_ALL_SHAPE_SECONDS;
     const options = httpOptionsFromEnv();
     results.settings = { ...results.settings, http: options };
     results.http = await runHttp(broker, options, httpAppsFromEnv());

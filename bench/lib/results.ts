@@ -86,6 +86,8 @@ export interface DrainSubjectResult {
   peakRssMb: number | null;
   /** CPU time the subject used from `ready` to the N-th message, per 1,000 messages */
   cpuMsPer1k: number | null;
+  /** CPU per 1,000 messages of every round, in run order, when the drain ran more than one round (the row is the median round) */
+  cpuRounds?: (number | null)[];
   /** CPU time the broker used over the same span, per 1,000 messages; null when the broker is not local */
   brokerCpuMsPer1k?: number | null;
   /** messages still queued after the subject closed (should be 0) */

@@ -12,7 +12,7 @@ import { Injectable, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
+import { dieWithHarness, fail, need, optionalBool, optionalInt, tell, countHandled, tellDone } from './ipc.js';
 
 dieWithHarness();
 
@@ -45,10 +45,11 @@ class BenchHandler {
       throw new Error('downstream refused the event');
     }
     handled++;
+    countHandled(handled);
     if (handled >= expect && !doneSent) {
       doneSent = true;
       const doneAt = performance.now();
-      tell({ type: 'done', handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+      tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
       setImmediate(() => void closeAndExit(0));
     }
   }

@@ -46,3 +46,27 @@ export function fail(error: unknown): never {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 }
+
+/** BENCH_WARMUP: after this many handled messages a drain subject says `warm` with its CPU so far (0: never). */
+const warmupAt = Number(process.env.BENCH_WARMUP ?? 0);
+
+/** User + system CPU of this process so far, in µs (all threads, as /proc counts it). */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/**
+ * Called by a drain subject once per handled message: says `warm` at BENCH_WARMUP, so that the
+ * harness measures the steady state (JIT and first-use costs of each library left out alike).
+ */
+export function countHandled(handled: number): void {
+  if (handled === warmupAt) {
+    tell({ type: 'warm', handled, cpuMicros: cpuMicros() });
+  }
+}
+
+/** The `done` message of a drain subject, with its CPU so far. */
+export function tellDone(fields: Record<string, unknown>): void {
+  tell({ type: 'done', ...fields, cpuMicros: cpuMicros() });
+}

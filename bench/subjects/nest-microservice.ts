@@ -17,7 +17,7 @@ import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Trans
 import { HandleEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
 import { RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
+import { dieWithHarness, fail, need, optionalBool, optionalInt, tell, countHandled, tellDone } from './ipc.js';
 
 dieWithHarness();
 
@@ -70,10 +70,11 @@ class BenchHandler {
       channel.ack(context.getMessage());
     }
     handled++;
+    countHandled(handled);
     if (handled >= expect && !doneSent) {
       doneSent = true;
       const doneAt = performance.now();
-      tell({ type: 'done', handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+      tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
       setImmediate(() => void closeAndExit(0));
     }
   }

@@ -5,7 +5,7 @@
  */
 import amqp from 'amqplib';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalInt, tell } from './ipc.js';
+import { dieWithHarness, fail, need, optionalInt, tell, countHandled, tellDone } from './ipc.js';
 
 dieWithHarness();
 
@@ -31,10 +31,11 @@ async function main(): Promise<void> {
       }
       channel.ack(message);
       handled++;
+      countHandled(handled);
       if (handled >= expect && !done) {
         done = true;
         const doneAt = performance.now();
-        tell({ type: 'done', handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+        tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
         setImmediate(() => {
           const timer = setTimeout(() => process.exit(0), 10_000);
           void channel
