@@ -124,7 +124,7 @@ function drainSection(d: DrainResult): string[] {
   const raw = d.subjects.find((s) => s.subject === 'raw')?.msgPerSec ?? null;
   for (const s of d.subjects) {
     out.push(
-      `| ${s.label} | **${n(s.cpuMsPer1k, 1)} ms** | ${n(s.brokerCpuMsPer1k, 1)} ms | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |${rounds > 1 ? ` ${(s.cpuRounds ?? []).map((cpu) => `${n(cpu, 1)}`).join(' / ')} ms |` : ''}`,
+      `| ${s.label} | **${n(s.cpuMsPer1k, 1)} ms** | ${n(s.brokerCpuMsPer1k, 1)} ms | ${n(s.prefetch)} | ${s.error ? `failed: ${s.error.slice(0, 120)}` : n(s.msgPerSec)} | ${x(raw && s.msgPerSec ? s.msgPerSec / raw : null)} | ${n(s.seconds, 1)} s | ${n(s.peakRssMb)} MB | ${n(s.remaining)} | ${n(s.fillRate)} msg/s |${rounds > 1 ? ` ${s.cpuRounds ? `${s.cpuRounds.map((cpu) => n(cpu, 1)).join(' / ')} ms` : 'one round'} |` : ''}`,
     );
   }
   out.push('');
