@@ -19,23 +19,11 @@ export default defineConfig(
       // The package is "type": "module" (Nest 12 is ESM only); the starter's 'commonjs' would not parse our imports.
       sourceType: 'module',
       parserOptions: {
-        // The starter's projectService: each file is typed by its nearest tsconfig.json (src/ by the root one, bench/ by
-        // bench/tsconfig.json). That one excludes specs and test/, so they get tsconfig.spec.json as the default
-        // project (the globs may not use **, hence one per depth). Not `project: tsconfig.spec.json`: with
-        // TypeScript 6 its watch program crashes on `eslint --fix` ("reading 'includes'" in no-floating-promises).
-        projectService: {
-          allowDefaultProject: [
-            'test/*.ts',
-            'test/*/*.ts',
-            'test/*/*/*.ts',
-            'src/*.spec.ts',
-            'src/*/*.spec.ts',
-            'src/*/*/*.spec.ts',
-            'src/*/*/*/*.spec.ts',
-          ],
-          defaultProject: 'tsconfig.spec.json',
-          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 500,
-        },
+        // One TypeScript program for every linted file (src/, its specs, test/ and bench/, as `npm run typecheck`
+        // sees them). The starter's projectService put specs and test/ in a default project file by file, which took
+        // 57-67 s here; one program takes about 27 s. (An earlier TypeScript 6 crash of `eslint --fix` with a
+        // project, "reading 'includes'" in no-floating-promises, no longer happens: --fix on fixable files passes.)
+        project: ['./tsconfig.spec.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
