@@ -1,4 +1,4 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -7,11 +7,11 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { RabbitMQModule } from './rabbitmq/index.js';
-import { correlationIdMiddleware } from './rabbitmq/admin.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+/** The service's modules. The request id and its correlation scope are applied by applyHttpHardening (Fastify hooks). */
+export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
@@ -38,9 +38,5 @@ export class AppModule implements NestModule {
         MetricsModule,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(correlationIdMiddleware).forRoutes('*path');
   }
 }

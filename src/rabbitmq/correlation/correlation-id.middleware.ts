@@ -10,12 +10,13 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /**
  * HTTP middleware: takes `X-Request-Id` (or makes one), echoes it on the response, and runs the
  * rest of the request inside it, so every event the request publishes carries it as
- * `correlationId` (and the caller's `traceparent`/`tracestate`/`baggage`). Apply with
- * `consumer.apply(correlationIdMiddleware).forRoutes('*')`.
+ * `correlationId` (and the caller's `traceparent`/`tracestate`/`baggage`). On Express apply it
+ * with `consumer.apply(correlationIdMiddleware).forRoutes('*')`; on Fastify as an `onRequest` and a
+ * `preHandler` hook (see the service's src/http/http-hardening.ts).
  */
 export function correlationIdMiddleware(request: IncomingMessage, response: ServerResponse, next: () => void): void {
-  // Applied twice by the app: first before the body parser (so early 4xx carry the id), then on
-  // the routes (the body parser's stream callbacks lose the async context); the second keeps the id.
+  // Applied twice by the service: before the body parser (so early 4xx carry the id), then right
+  // before the handler (the body parser's stream callbacks lose the async context); the second keeps the id.
   const assigned = response.getHeader(REQUEST_ID_HEADER);
   const offered = request.headers[REQUEST_ID_HEADER];
   // A caller's id is taken only if it is short and plain (the same rule as a message's correlationId).
