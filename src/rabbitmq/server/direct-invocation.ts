@@ -118,18 +118,17 @@ export function reasonForNestPipeline(build: PipelineBuild | undefined): string 
   if (own(INTERCEPTORS_METADATA).length > 0) {
     return 'it has interceptors';
   }
-  if (own(PIPES_METADATA).some((pipe) => pipe !== HANDLER_PAYLOAD_PIPE)) {
+  const pipes = own(PIPES_METADATA);
+  if (pipes.some((pipe) => pipe !== HANDLER_PAYLOAD_PIPE)) {
     return 'it has pipes of its own';
   }
   if (own(EXCEPTION_FILTERS_METADATA).some((filter) => filter !== HANDLER_FAILURE_FILTER)) {
     return 'it has exception filters of its own';
   }
-  if (!own(PIPES_METADATA).includes(HANDLER_PAYLOAD_PIPE)) {
+  if (!pipes.includes(HANDLER_PAYLOAD_PIPE)) {
     return "it lacks warren's payload pipe (a plain @EventPattern / @MessagePattern)";
   }
-  const method = build.callback as { name: string };
-  const params = (Reflect.getMetadata(ROUTE_ARGS_METADATA, build.instance.constructor, method.name) ?? {}) as Record<string, ParamMetadata>;
-  for (const [key, param] of Object.entries(params)) {
+  for (const [key, param] of Object.entries(paramsOf(build.instance, build.callback as { name: string }) ?? {})) {
     const type = paramTypeOf(key);
     if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) || (type !== PAYLOAD_TYPE && type !== CONTEXT_TYPE)) {
       return `parameter ${param.index} has a custom decorator`;
@@ -147,11 +146,15 @@ interface ParamMetadata {
   pipes?: unknown[];
 }
 
+/** The method's parameter decorators (`@Payload()`, `@Ctx()`…) as Nest records them, keyed `<type>:<index>`; undefined without any. */
+function paramsOf(instance: object, method: { name: string }): Record<string, ParamMetadata> | undefined {
+  return Reflect.getMetadata(ROUTE_ARGS_METADATA, instance.constructor, method.name) as Record<string, ParamMetadata> | undefined;
+}
+
 /** The arguments as Nest's pipeline builds them: by the parameter decorators, else the payload alone. */
 function argumentsOf(instance: object, method: (...args: unknown[]) => unknown): { args: Argument[]; argsLength: number } {
-  const declared = Reflect.getMetadata(ROUTE_ARGS_METADATA, instance.constructor, method.name) as Record<string, ParamMetadata> | undefined;
   // Nest's default for a method without parameter decorators: the payload as the first argument.
-  const params = declared ?? { [`${PAYLOAD_TYPE}:0`]: { index: 0 } };
+  const params = paramsOf(instance, method) ?? { [`${PAYLOAD_TYPE}:0`]: { index: 0 } };
   const paramtypes = (Reflect.getMetadata(PARAMTYPES_METADATA, instance, method.name) ?? []) as ArgumentMetadata['metatype'][];
   const args = Object.entries(params).map(([key, { index }]): Argument => {
     const payload = paramTypeOf(key) === PAYLOAD_TYPE;
