@@ -1,10 +1,18 @@
 /**
  * Start-up check of one AMQP URL, complete enough that the connection code never meets a URL it
  * cannot use: a bad port or host used to pass the old pattern check and the service then retried
- * "Invalid URL" forever. Messages show the URL with its password masked.
+ * "Invalid URL" forever. Messages never show the URL: one that does not parse cannot be masked
+ * reliably (a ',' in its password splits the list, leaving parts without '@' or scheme).
  */
 
 const SCHEME = /^amqps?:\/\//;
+/** The problem of a URL without its scheme (list parts cut off by a ',' inside a password look like that). */
+export const NO_SCHEME_PROBLEM = 'must start with amqp:// or amqps://';
+
+/** AMQP_URL lists the nodes of a cluster, tried in turn: `amqp://a@h1,amqp://a@h2`. */
+export function splitAmqpUrlList(value: string): string[] {
+  return value.split(',').map((url) => url.trim());
+}
 
 /** Why `url` cannot be used as a broker URL, or undefined when it can. */
 export function amqpUrlProblem(url: string): string | undefined {
@@ -12,7 +20,7 @@ export function amqpUrlProblem(url: string): string | undefined {
     return 'is empty (check for a stray comma)';
   }
   if (!SCHEME.test(url)) {
-    return 'must start with amqp:// or amqps://';
+    return NO_SCHEME_PROBLEM;
   }
   if (/\s/.test(url)) {
     return 'must not contain spaces';
@@ -84,21 +92,4 @@ function vhostProblem(pathname: string): string | undefined {
     return 'has a vhost with a bad %-escape';
   }
   return undefined;
-}
-
-/**
- * Masks the password of a URL of any scheme, well-formed or not, for messages: everything from
- * the first ':' after "//" to the last '@' (a raw '@' inside the password must not end it early).
- */
-export function maskUrlPassword(url: string): string {
-  const start = url.indexOf('//');
-  const at = url.lastIndexOf('@');
-  if (start < 0 || at < start) {
-    return url;
-  }
-  const colon = url.indexOf(':', start + 2);
-  if (colon < 0 || colon > at) {
-    return url;
-  }
-  return `${url.slice(0, colon + 1)}***${url.slice(at)}`;
 }

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config.js';
+import { splitAmqpUrlList } from './amqp-url.js';
 import { CONFIG_DEFAULTS, INTEGER_VARIABLES } from './config.defaults.js';
 import { inconsistencies } from './config-consistency.js';
 import { EnvironmentVariables } from './environment-variables.js';
@@ -48,7 +49,7 @@ export function loadConfig(
     ...moduleOptions,
     moduleOptions,
     port: variables.PORT,
-    amqpUrls: variables.AMQP_URL.split(',').map((url) => url.trim()),
+    amqpUrls: splitAmqpUrlList(variables.AMQP_URL),
     serviceName: variables.SERVICE_NAME,
     eventsExchange: variables.EVENTS_EXCHANGE,
     queueType: variables.QUEUE_TYPE,
