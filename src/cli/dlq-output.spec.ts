@@ -63,7 +63,22 @@ describe('formatPeek', () => {
 
 describe('printable', () => {
   it('escapes newlines and terminal control sequences from untrusted message content', () => {
-    expect(printable('a\nb\tc\u001b[2Jd\u0000')).toBe('a\\nb\\tc\\x1b[2Jd\\x00');
+    expect(printable('a\nb\tc\u001b[2Jd\u0000')).toBe('a\\nb\\tc\\u001b[2Jd\\u0000');
     expect(printable('plain € text')).toBe('plain € text');
+  });
+
+  it('escapes bidi controls and line separators, and masks URL passwords, as the log does', () => {
+    expect(printable('a\u202eb\u200fc\u2028d\u0085e')).toBe('a\\u202eb\\u200fc\\u2028d\\u0085e');
+    expect(printable('amqp://u:s3cret@h')).toBe('amqp://u:***@h');
+  });
+});
+
+describe('formatPeek with hostile fields', () => {
+  it('escapes the x-death history: no clear-screen, window title or forged header line', () => {
+    const queue = 'q\u001b[2J\u001b]0;ok\u0007\n  x-error-type: AllGood';
+    const text = formatPeek({ queue: 'q', dlq: 'q.dlq', depth: 1, messages: [{ ...PARKED, deaths: [{ ...PARKED.deaths[0], queue }] }] });
+    expect(text).toContain('  x-death: 1× delivery_limit in q\\u001b[2J\\u001b]0;ok\\u0007\\n  x-error-type: AllGood');
+    expect(text.split('\n').filter((line) => line.includes('x-error-type'))).toHaveLength(2);
+    expect(text.split('\n').filter((line) => line.startsWith('  x-error-type'))).toEqual(['  x-error-type: DecodeError']);
   });
 });

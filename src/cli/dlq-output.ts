@@ -1,17 +1,23 @@
 import type { DeadLetterListing, PeekResult, UnroutedDepth } from '../rabbitmq/dlq/dead-letter-admin.js';
 import type { ParkedMessage } from '../rabbitmq/dlq/parked-message.js';
 import { formatDeath } from '../rabbitmq/wire/x-death.js';
+import { sanitizeLogText } from '../logging/log-sanitizer.js';
 
-/** Plain-text renderings of the dlq command's results, for a terminal or a log. */
+/**
+ * Plain-text renderings of the dlq command's results, for a terminal or a log. Every field comes
+ * from the broker or from producers (header values, `x-death` tables, bodies, queue names), so
+ * each is printed through `printable`: written raw, an ESC clears the screen, an OSC sequence
+ * ended by BEL retitles the window, a newline forges a header line, a bidi control reorders it.
+ */
 
 /** `QUEUE  DLQ  MESSAGES` table; a DLQ that does not exist shows `-` (never declared). */
 export function formatListing(listings: DeadLetterListing[], unrouted?: UnroutedDepth): string {
   const rows: string[][] = [['QUEUE', 'DLQ', 'MESSAGES']];
   for (const listing of listings) {
-    rows.push([listing.queue, listing.dlq, count(listing.messages)]);
+    rows.push([printable(listing.queue), printable(listing.dlq), count(listing.messages)]);
   }
   if (unrouted) {
-    rows.push([`${unrouted.exchange} (unrouted)`, unrouted.queue, count(unrouted.messages)]);
+    rows.push([`${printable(unrouted.exchange)} (unrouted)`, printable(unrouted.queue), count(unrouted.messages)]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows
@@ -26,7 +32,7 @@ export function formatListing(listings: DeadLetterListing[], unrouted?: Unrouted
 
 /** One block per message: id, reason headers, history, body preview. */
 export function formatPeek(result: PeekResult): string {
-  const header = `${result.dlq}: showing ${result.messages.length} of ${result.depth} message(s) (nothing removed)`;
+  const header = `${printable(result.dlq)}: showing ${result.messages.length} of ${result.depth} message(s) (nothing removed)`;
   return [header, ...result.messages.map((message, index) => formatParked(message, index + 1))].join('\n\n');
 }
 
@@ -50,10 +56,11 @@ function formatParked(message: ParkedMessage, position: number): string {
     }
   }
   for (const death of message.deaths) {
-    lines.push(`  x-death: ${formatDeath(death)}`);
+    lines.push(`  x-death: ${printable(formatDeath(death))}`);
   }
   const size = message.bodyTruncated ? ` (first part of ${message.bodyBytes} bytes)` : '';
-  lines.push(`  body${size}: ${printable(message.body)}`);
+  // The preview is already cut at PEEK_BODY_PREVIEW_BYTES: shown whole, escapes included.
+  lines.push(`  body${size}: ${printable(message.body, Number.POSITIVE_INFINITY)}`);
   return lines.join('\n');
 }
 
@@ -62,18 +69,9 @@ function count(messages: number | null): string {
 }
 
 /**
- * Parked messages are untrusted input: control characters (newlines, terminal escape
- * sequences) are shown escaped so a body can neither break the layout nor drive the terminal.
+ * One field as the log sanitiser writes it (one place for the rules): passwords of AMQP URLs
+ * masked, every control, line separator and bidi character escaped visibly, length capped.
  */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
-    if (char === '\n') {
-      return '\\n';
-    }
-    if (char === '\t') {
-      return '\\t';
-    }
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+export function printable(text: string, maxChars?: number): string {
+  return sanitizeLogText(text, maxChars);
 }

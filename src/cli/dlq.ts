@@ -1,17 +1,17 @@
 /**
  * Operator command for the dead-letter queues: `npm run dlq -- list|peek|replay|purge [queue]`
  * (`node dist/cli/dlq.js …`). Exit codes: 0 done, 1 failed (one line on stderr, secrets
- * masked), 2 bad usage or a purge without `--yes`.
+ * masked, controls escaped), 2 bad usage or a purge without `--yes`.
  */
 import 'reflect-metadata';
 import amqp, { type ChannelModel } from 'amqplib';
 import { loadConfig } from '../config/load-config.js';
 // Deep imports, not the library's index: the index loads Nest, which only `list` needs (lazily).
-import { redactText } from '../rabbitmq/connection/redact-url.js';
 import { socketOptions } from '../rabbitmq/connection/socket-options.js';
 import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
 import { DLQ_USAGE, DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
+import { printable } from './dlq-output.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     command = parseDlqArguments(argv);
   } catch (error) {
     if (error instanceof DlqUsageError) {
-      err(`dlq: ${error.message}\n\n${DLQ_USAGE}`);
+      err(`dlq: ${printable(error.message)}\n\n${DLQ_USAGE}`);
       return EXIT_USAGE;
     }
     throw error;
@@ -76,7 +76,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    err(redactText(`dlq: ${message}`));
+    // Broker and amqplib errors quote queue names and URLs: one line, masked and escaped.
+    err(printable(`dlq: ${message}`));
     process.exitCode = EXIT_FAILURE;
   },
 );

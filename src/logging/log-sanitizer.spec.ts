@@ -3,12 +3,19 @@ import { escapeControlCharacters, logText, MAX_LOG_TEXT_CHARS, sanitizeLogText, 
 
 /** Any raw control character, DEL, C1 control, line separator or bidi override. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('log sanitizer', () => {
   it('escapes newlines, ANSI escapes, C1 controls, separators and bidi overrides visibly', () => {
     expect(escapeControlCharacters('a\nb\r\tc\u001b[31md\u0007\u009b\u2028\u202e')).toBe('a\\nb\\r\\tc\\u001b[31md\\u0007\\u009b\\u2028\\u202e');
     expect(sanitizeLogText('message id\n[Nest] 1  - FORGED')).toBe('message id\\n[Nest] 1  - FORGED');
+  });
+
+  it('escapes every bidi control and line separator: marks, embeddings, overrides, isolates, NEL', () => {
+    const unsafe = '\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\u0085';
+    const escaped = escapeControlCharacters(unsafe);
+    expect(escaped).not.toMatch(RAW_CONTROL);
+    expect(escaped).toBe([...unsafe].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
   });
 
   it('caps long text and says how much was cut', () => {

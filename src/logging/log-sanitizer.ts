@@ -1,5 +1,7 @@
 import { inspect } from 'node:util';
-import { redactText } from '../rabbitmq/admin.js';
+// The pure module, not the admin entry: the dlq CLI prints through this file, and the admin entry
+// loads Nest (about a second at every `npm run dlq -- peek`).
+import { redactText } from '../rabbitmq/connection/redact-url.js';
 
 /**
  * What the logger does to every value before it is written, in both formats: AMQP URL passwords
@@ -18,11 +20,13 @@ const MAX_ENTRIES = 100;
 const MAX_KEY_CHARS = 128;
 
 /**
- * C0 and C1 controls, DEL, the Unicode line/paragraph separators and the bidirectional overrides
- * (which reorder what a terminal shows). Escaping ESC (U+001B) neutralises every ANSI sequence.
+ * C0 and C1 controls (NEL U+0085 among them), DEL, the Unicode line/paragraph separators and the
+ * bidirectional controls: embeddings and overrides (U+202A–202E), isolates (U+2066–2069) and the
+ * marks (LRM/RLM U+200E/200F, ALM U+061C), which reorder what a terminal shows. Escaping ESC
+ * (U+001B) neutralises every ANSI sequence, BEL (U+0007) the end of a window-title one.
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** Values under keys like these are masked whatever they hold. */
 const SECRET_KEY = /(password|passwd|secret|token|authorization|apikey|cookie)$/;
