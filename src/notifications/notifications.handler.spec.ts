@@ -68,6 +68,15 @@ describe('NotificationsHandler (warren/testing harness, no broker)', () => {
     ]);
   });
 
+  it('parks a stock result that is null or lacks its orderId at once as a ValidationError (no TypeError, no retry)', async () => {
+    const nullEvent = await harness.publish(INVENTORY_RESERVED, null);
+    const noOrder = await harness.publish(INVENTORY_REJECTED, { reason: 'insufficient stock' });
+
+    expect(nullEvent.result).toMatchObject({ kind: 'dead-letter', errorType: 'ValidationError', retryable: false });
+    expect(noOrder.result).toMatchObject({ kind: 'dead-letter', errorType: 'ValidationError', retryable: false });
+    expect(mailer.sent).toEqual([]);
+  });
+
   it('parks a registration with an invalid email at once, sending nothing', async () => {
     const delivery = await harness.publish(USER_REGISTERED, { ...user, email: 'not-an-email' });
 

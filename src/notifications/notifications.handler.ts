@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { INVENTORY_REJECTED, INVENTORY_RESULTS, type InventoryRejectedEvent, type InventoryReservedEvent } from '../inventory/inventory-events.js';
+import { INVENTORY_REJECTED, INVENTORY_RESULTS } from '../inventory/inventory-events.js';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
+import { InventoryResultEvent } from './dto/inventory-result.event.js';
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { HandleEvent, RabbitContext } from '../rabbitmq/index.js';
 import { USER_REGISTERED, UserRegisteredEvent } from '../users/events/user-registered.event.js';
@@ -32,12 +33,12 @@ export class NotificationsHandler {
 
   /** One queue for both results (`inventory.*`): the routing key says which one it is. */
   @HandleEvent(INVENTORY_RESULTS)
-  async onInventoryResult(@Payload() result: InventoryReservedEvent | InventoryRejectedEvent, @Ctx() context: RabbitContext): Promise<void> {
+  async onInventoryResult(@Payload() result: InventoryResultEvent, @Ctx() context: RabbitContext): Promise<void> {
     const rejected = context.getPattern() === INVENTORY_REJECTED;
     await this.mailer.send({
       to: result.customerId ? `customer:${result.customerId}` : `order:${result.orderId}`,
       subject: rejected ? `Order ${result.orderId} could not be reserved` : `Order ${result.orderId} is reserved`,
-      text: rejected ? `Sorry: ${(result as InventoryRejectedEvent).reason}.` : 'Your items are set aside and will ship soon.',
+      text: rejected ? `Sorry: ${result.reason ?? 'not enough stock'}.` : 'Your items are set aside and will ship soon.',
     });
   }
 }
