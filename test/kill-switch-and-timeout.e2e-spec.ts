@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
-import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
+import { deadLetterQueueName, RabbitMQHealthIndicator, retryQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -23,7 +23,8 @@ class GuardedHandlers {
   work(@Payload() _data: unknown): void {
     this.downstream.calls += 1;
     if (!this.downstream.healthy) {
-      throw new Error('downstream refused the connection');
+      // As a client library reports it: the code is what tells the kill switch a dependency is down.
+      throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
     }
   }
 
@@ -73,6 +74,11 @@ describe('kill switch and handler timeout on the real broker', () => {
     }
     await waitFor('the kill switch to trip', () => statusOf(workQueue())?.killSwitch === 'open');
     expect(statusOf(workQueue())).toMatchObject({ consuming: false, pausedFor: ['kill-switch'] });
+    // Documented effect on readiness: none (every replica shares the dependency); the details say it.
+    const readiness = (await probeApp.app.get(RabbitMQHealthIndicator).isReady()) as unknown as {
+      rabbitmq: { status: string; killSwitchesOpen: number };
+    };
+    expect(readiness.rabbitmq).toMatchObject({ status: 'up', killSwitchesOpen: 1 });
     const callsWhenTripped = downstream.calls;
     // The retries come back to the queue and wait there instead of burning their attempts.
     await waitFor('retried messages waiting in the paused queue', async () => (await broker.ready(workQueue())) >= 1);

@@ -3,7 +3,7 @@ import { Controller } from '@nestjs/common';
 import { ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import { firstValueFrom, map, of } from 'rxjs';
-import { HandleRequest, RabbitClient, RemoteHandlerError, RequestTimeoutError } from '../src/rabbitmq/index.js';
+import { DependencyUnavailableError, HandleRequest, RabbitClient, RemoteHandlerError, RequestTimeoutError } from '../src/rabbitmq/index.js';
 import {
   DIRECT_REPLY_TO,
   RabbitMetrics,
@@ -102,7 +102,7 @@ class GuardedHandler {
 
   @HandleRequest(FLAKY)
   flaky(): never {
-    throw new Error('downstream is down');
+    throw new DependencyUnavailableError('downstream is down'); // counted by the kill switch
   }
 }
 

@@ -12,6 +12,7 @@ const ROOT_VALUES = [
   'MessageTooLargeError',
   'WarrenError',
   'NonRetryableError',
+  'DependencyUnavailableError',
   'HandleEvent',
   'HandleRequest',
   'RequestTimeoutError',
@@ -41,7 +42,7 @@ const ROOT_TYPES = [
   'RabbitMQModuleOptions',
   'RetryPolicy',
 ];
-const MAX_ROOT_NAMES = 30;
+const MAX_ROOT_NAMES = 31;
 
 /** Every name index.ts exports, values and types, read from its source (types vanish at runtime). */
 function exportedNames(source: string): string[] {

@@ -19,6 +19,7 @@ export type { MessageCodec } from './codec/message-codec.interface.js';
 export type { CodecName } from './codec/codec-registry.js';
 export { WarrenError } from './errors/warren.error.js';
 export { NonRetryableError } from './errors/non-retryable.error.js';
+export { DependencyUnavailableError } from './errors/dependency-unavailable.error.js';
 export { HandlerTimeoutError } from './errors/handler-timeout.error.js';
 export { MessageTooLargeError } from './errors/message-too-large.error.js';
 export { PublishError } from './errors/publish.errors.js';

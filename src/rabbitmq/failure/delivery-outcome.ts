@@ -4,10 +4,10 @@ import type { FailureDescription } from './failure-description.js';
 export type DeliveryOutcome =
   | {
       kind: 'ack';
-      /** A request whose handler failed: the error went back as the reply; the kill switch still counts it. */
-      failedRequest?: { retryable: boolean };
+      /** A request whose handler failed: the error went back as the reply; the kill switch counts it if a dependency is down. */
+      failedRequest?: { dependencyDown: boolean };
     }
   /** Publish a copy to `<queue>.retry.<delayMs>` with the retry count `retry`, then ack. */
-  | { kind: 'retry'; failure: FailureDescription; retry: number; delayMs: number }
+  | { kind: 'retry'; failure: FailureDescription; retry: number; delayMs: number; dependencyDown?: boolean }
   /** Park in `<queue>.dlq` with the reason; never redelivered to the handler by itself. */
-  | { kind: 'dead-letter'; failure: FailureDescription; retryable: boolean };
+  | { kind: 'dead-letter'; failure: FailureDescription; retryable: boolean; dependencyDown?: boolean };

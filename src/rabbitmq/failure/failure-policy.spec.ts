@@ -12,7 +12,11 @@ import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
-import { decideOnFailure, isRetryable } from './failure-policy.js';
+import { UnknownCodecError } from '../errors/unknown-codec.error.js';
+import { DependencyUnavailableError } from '../errors/dependency-unavailable.error.js';
+import { PublishBufferFullError, PublisherClosedError, PublishTimeoutError } from '../errors/publish.errors.js';
+import { RequestTimeoutError } from '../errors/request.errors.js';
+import { classifyFailure, decideOnFailure, isRetryable, killSwitchSignal } from './failure-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 class PaymentDeclinedError extends NonRetryableError {
@@ -49,7 +53,6 @@ describe('isRetryable', () => {
 
   it.each([
     ['a plain Error', new Error('ECONNREFUSED')],
-    ['a TypeError', new TypeError('cannot read properties of undefined')],
     ['a HandlerTimeoutError', new HandlerTimeoutError(30_000)],
     ['a thrown string', 'boom'],
     ['a thrown object', { code: 'E_DOWN' }],
@@ -74,8 +77,19 @@ describe('isRetryable', () => {
     }
     expect(thrown).toBeInstanceOf(RangeError);
     expect(isRetryable(thrown)).toBe(false);
-    // Other RangeErrors are ordinary failures.
-    expect(isRetryable(new RangeError('Invalid array length'))).toBe(true);
+  });
+
+  it.each([
+    ['TypeError (null payload read)', caught(() => (null as unknown as { orderId: string }).orderId)],
+    ['ReferenceError', new ReferenceError('notDefinedAnywhere is not defined')],
+    ['SyntaxError', caught(() => JSON.parse('{'))],
+    ['RangeError', new RangeError('Invalid array length')],
+    ['an onward event that cannot be encoded (BigInt)', caught(() => JSON.stringify({ amount: 10n }))],
+    ['UnknownCodecError', new UnknownCodecError('unknown codec')],
+  ])('parks a programming error at once: %s', (_case, error) => {
+    expect(error).toBeInstanceOf(Error);
+    expect(classifyFailure(error)).toBe('poison');
+    expect(decideOnFailure(error, POLICY, 0)).toMatchObject({ kind: 'dead-letter', retryable: false, dependencyDown: false });
   });
 
   it('classifies by class, not by name: an Error merely named DecodeError is retried', () => {
@@ -94,6 +108,7 @@ describe('decideOnFailure', () => {
       failure: { type: 'Error', message: 'ECONNREFUSED' },
       retry: 1,
       delayMs: 1_000,
+      dependencyDown: false,
     });
   });
 
@@ -110,6 +125,7 @@ describe('decideOnFailure', () => {
       kind: 'dead-letter',
       failure: { type: 'Error', message: 'still down' },
       retryable: true,
+      dependencyDown: false,
     });
   });
 
@@ -122,6 +138,7 @@ describe('decideOnFailure', () => {
       kind: 'dead-letter',
       failure: { type: 'NonRetryableError', message: 'customer unknown' },
       retryable: false,
+      dependencyDown: false,
     });
   });
 
@@ -130,11 +147,13 @@ describe('decideOnFailure', () => {
       kind: 'dead-letter',
       failure: { type: 'DecodeError', message: 'not JSON' },
       retryable: false,
+      dependencyDown: false,
     });
     expect(decideOnFailure(new BadRequestException(['id must be a UUID']), POLICY, 1)).toEqual({
       kind: 'dead-letter',
       failure: { type: 'ValidationError', message: 'id must be a UUID' },
       retryable: false,
+      dependencyDown: false,
     });
   });
 
@@ -143,6 +162,7 @@ describe('decideOnFailure', () => {
       kind: 'dead-letter',
       failure: { type: 'Error', message: 'x' },
       retryable: true,
+      dependencyDown: false,
     });
   });
 
@@ -155,5 +175,78 @@ describe('decideOnFailure', () => {
       kind: 'retry',
       failure: { type: 'NonErrorThrown', message: 'boom' },
     });
+  });
+});
+
+function caught(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected it to throw');
+}
+
+function withCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe('classifyFailure: what means a dependency is down', () => {
+  it.each([
+    ['a refused connection (code ECONNREFUSED)', withCode('connect ECONNREFUSED 10.0.0.7:25', 'ECONNREFUSED')],
+    ['a reset connection', withCode('read ECONNRESET', 'ECONNRESET')],
+    ['a connect timeout', withCode('connect ETIMEDOUT', 'ETIMEDOUT')],
+    [
+      "fetch()'s TypeError caused by a refused connection",
+      new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED', 'ECONNREFUSED') }),
+    ],
+    [
+      'a wrapper two causes above the refused connection',
+      new Error('mail failed', { cause: new Error('pool', { cause: withCode('x', 'EHOSTUNREACH') }) }),
+    ],
+    ['a thrown object with a connection code (not an Error)', { code: 'ECONNREFUSED' }],
+    ['AbortSignal.timeout()', new DOMException('The operation was aborted due to timeout', 'TimeoutError')],
+    ['the handler timeout', new HandlerTimeoutError(30_000)],
+    ['a request to another service timing out', new RequestTimeoutError('inventory.stock', 5_000)],
+    ['the broker refusing an onward publish', new PublishTimeoutError('no channel')],
+    ['a full publish buffer', new PublishBufferFullError('full')],
+    ['what the team marks: DependencyUnavailableError', new DependencyUnavailableError('smtp 421: service not available')],
+  ])('%s', (_case, error) => {
+    expect(classifyFailure(error)).toBe('dependency-down');
+    expect(decideOnFailure(error, POLICY, 0)).toMatchObject({ kind: 'retry', dependencyDown: true });
+    expect(decideOnFailure(error, POLICY, 3)).toMatchObject({ kind: 'dead-letter', retryable: true, dependencyDown: true });
+  });
+
+  it.each([
+    ['a plain Error', new Error('downstream said no')],
+    ['a 5xx', new InternalServerErrorException()],
+    ['an unknown code', withCode('x', 'E_SOMETHING')],
+    ['the publisher closed for shutdown', new PublisherClosedError('closed')],
+  ])('not %s: retried, but it says nothing about a dependency', (_case, error) => {
+    expect(classifyFailure(error)).toBe('retryable');
+  });
+
+  it('stops following causes after a few levels (a cycle does not loop)', () => {
+    const cyclic = new Error('a');
+    (cyclic as { cause?: unknown }).cause = cyclic;
+    expect(classifyFailure(cyclic)).toBe('retryable');
+  });
+});
+
+describe('killSwitchSignal', () => {
+  const failure = { type: 'Error', message: 'x' };
+
+  it('counts an ack as a success and a dependency failure as a failure', () => {
+    expect(killSwitchSignal({ kind: 'ack' })).toBe('success');
+    expect(killSwitchSignal({ kind: 'retry', failure, retry: 1, delayMs: 1, dependencyDown: true })).toBe('failure');
+    expect(killSwitchSignal({ kind: 'dead-letter', failure, retryable: true, dependencyDown: true })).toBe('failure');
+    expect(killSwitchSignal({ kind: 'ack', failedRequest: { dependencyDown: true } })).toBe('failure');
+  });
+
+  it('ignores poison and ordinary failures: invalid events never pause the queue for valid ones', () => {
+    expect(killSwitchSignal(decideOnFailure(new TypeError("Cannot read properties of null (reading 'orderId')"), POLICY, 0))).toBeUndefined();
+    expect(killSwitchSignal(decideOnFailure(new BadRequestException(['payload must be a JSON object']), POLICY, 0))).toBeUndefined();
+    expect(killSwitchSignal(decideOnFailure(new Error('bug'), POLICY, 0))).toBeUndefined();
+    expect(killSwitchSignal({ kind: 'ack', failedRequest: { dependencyDown: false } })).toBeUndefined();
   });
 });

@@ -64,6 +64,8 @@ export class RabbitMQHealthIndicator {
       publishBuffer: { pending: buffer.pending, max: buffer.maxPending, confirmStallMs: buffer.confirmStallMs ?? null },
       flow: this.server.flowStatus(),
       consumers: this.server.consumerStatus(),
+      // No effect on readiness (docs/operations.md, "Kill switch"): every replica shares the dependency.
+      killSwitchesOpen: this.server.consumerStatus().filter((status) => status.killSwitch === 'open').length,
       queues,
     };
     return problems.length === 0 ? indicator.up(details) : indicator.down({ ...details, reasons: problems });

@@ -40,8 +40,7 @@ export class RequestProcessor {
       return outcome;
     }
     this.logger.warn(`request on ${message.fields.routingKey} failed, error replied: ${failure!.type}: ${failure!.message}`);
-    const retryable = outcome.kind === 'retry' || outcome.retryable;
-    return { kind: 'ack', failedRequest: { retryable } };
+    return { kind: 'ack', failedRequest: { dependencyDown: outcome.dependencyDown === true } };
   }
 }
 

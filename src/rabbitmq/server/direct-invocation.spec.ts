@@ -185,8 +185,10 @@ describe('DirectInvocation: warren calls a handler straight only when Nest would
 
   it("keeps a direct handler's own error for the failure policy", async () => {
     harness = await create();
+    // A TypeError is a programming error: parked at once (the failure policy saw the original, not Nest's wrapper).
     expect((await harness.publish('throwing.event', {})).result).toMatchObject({
-      kind: 'retry',
+      kind: 'dead-letter',
+      retryable: false,
       errorType: 'TypeError',
       errorMessage: 'handler broke',
     });

@@ -16,6 +16,7 @@ import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type Q
 import { AckBatcher } from './ack-batcher.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import { killSwitchSignal } from '../failure/failure-policy.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
@@ -544,13 +545,13 @@ export class QueueConsumer {
     timer.unref();
   }
 
-  /** Only retryable failures count: poison messages say nothing about the downstream. */
+  /** What counts is the failure policy's to say (killSwitchSignal): only a dependency that is down trips it. */
   private recordForKillSwitch(outcome: DeliveryOutcome): void {
-    const poison = (outcome.kind === 'dead-letter' && !outcome.retryable) || (outcome.kind === 'ack' && outcome.failedRequest?.retryable === false);
-    if (!this.deps.killSwitch.enabled || poison) {
+    const signal = killSwitchSignal(outcome);
+    if (!this.deps.killSwitch.enabled || signal === undefined) {
       return;
     }
-    const change = this.killSwitch.record(outcome.kind !== 'ack' || outcome.failedRequest !== undefined);
+    const change = this.killSwitch.record(signal === 'failure');
     if (change === 'tripped') {
       this.deps.logger.error(`kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`);
       void this.pause('kill-switch');
