@@ -7,6 +7,7 @@ import type { PublishOptions } from '../publisher/message-properties.js';
 import type { PublishReceipt } from '../publisher/publish-receipt.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { RabbitRequester, type RequestOptions } from '../rpc/rabbit-requester.js';
+import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES } from '../topology/topic-pattern.js';
 
 /**
  * What controllers inject to publish events. `emit(pattern, data)` is Nest's familiar API and
@@ -57,8 +58,10 @@ export class RabbitClient extends ClientProxy {
       // Unsubscribing cannot recall a sent request: its reply, if any, is dropped as late.
       return () => undefined;
     }
-    if (typeof patternOrPacket !== 'string' || patternOrPacket.length === 0) {
-      return Promise.reject(new TypeError('publish(pattern, data): pattern must be a non-empty string'));
+    if (typeof patternOrPacket !== 'string' || patternOrPacket.length === 0 || !fitsRoutingKey(patternOrPacket)) {
+      return Promise.reject(
+        new TypeError(`publish(pattern, data): pattern must be a non-empty string of at most ${MAX_ROUTING_KEY_BYTES} bytes (an AMQP routing key)`),
+      );
     }
     return this.publisher.publish(patternOrPacket, dataOrCallback, options);
   }

@@ -9,7 +9,7 @@ import { HandlerDeadlines } from './handler-deadlines.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
-import { topicMatches } from '../topology/topic-pattern.js';
+import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES, topicMatches } from '../topology/topic-pattern.js';
 import { MessagingTracer } from '../tracing/messaging-tracer.js';
 import type { TraceHeaders } from '../wire/trace-headers.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
@@ -102,6 +102,10 @@ export class DeliveryProcessor {
       const envelope = readEnvelope(decoded);
       pattern = envelope.pattern ?? originalRoutingKey(message);
       data = envelope.data;
+      if (!fitsRoutingKey(pattern)) {
+        // Only a body can carry one: the broker's routing keys are short strings.
+        throw new NoHandlerError(`the message's pattern is longer than ${MAX_ROUTING_KEY_BYTES} bytes (an AMQP routing key); no handler takes it`);
+      }
       if (!this.handles(pattern)) {
         throw new NoHandlerError(`no handler for '${pattern}' on queue '${this.definition.queue}' (handles '${this.definition.pattern}')`);
       }

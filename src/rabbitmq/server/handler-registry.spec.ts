@@ -88,6 +88,12 @@ describe('HandlerRegistry', () => {
     expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 
+  it('refuses a pattern the broker could not bind (over 255 bytes)', () => {
+    const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
+    expect(() => registry.register(`order.${'x'.repeat(250)}`, handler(), { queue: 'q' })).toThrow(/longer than 255 bytes/);
+    expect(registry.register(`order.${'x'.repeat(249)}`, handler(), { queue: 'q' }).pattern).toHaveLength(255);
+  });
+
   it('names the queue <service>.<pattern> when no handler name is given', () => {
     const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
     const definition = registry.register('order.created', handler());

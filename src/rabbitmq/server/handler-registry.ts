@@ -5,6 +5,7 @@ import { moduleOption } from '../options/module-option-table.js';
 import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
+import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES } from '../topology/topic-pattern.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
@@ -70,6 +71,11 @@ export class HandlerRegistry {
     const { direct, reason: pipelineReason } = DirectInvocation.plan(takePipelineBuild(extras.method));
     if (!pattern || typeof pattern !== 'string') {
       throw new HandlerRegistrationError(`${kind} pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
+    }
+    if (!fitsRoutingKey(pattern)) {
+      throw new HandlerRegistrationError(
+        `${kind} pattern '${pattern.slice(0, 64)}…' is longer than ${MAX_ROUTING_KEY_BYTES} bytes: the broker cannot bind it`,
+      );
     }
     if (kind === 'request' && /[*#]/.test(pattern)) {
       // A request goes to one queue by name: a wildcard could not say which handler answers.

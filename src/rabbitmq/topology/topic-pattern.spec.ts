@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { topicMatches } from './topic-pattern.js';
+import { fitsRoutingKey, topicMatches } from './topic-pattern.js';
 
 describe('topicMatches', () => {
   it('matches an identical routing key and nothing else', () => {
@@ -80,5 +80,26 @@ describe('topicMatches', () => {
     expect(topicMatches('a$b', 'axb')).toBe(false);
     expect(topicMatches('order*', 'order-created')).toBe(false);
     expect(topicMatches('order#', 'order')).toBe(false);
+  });
+});
+
+describe('topicMatches on hostile input', () => {
+  it("matches '#.a.#.b' against a 20,001-word key in linear time, not by backtracking", () => {
+    const key = Array.from({ length: 20_001 }, () => 'a').join('.');
+    const started = performance.now();
+    expect(topicMatches('#.a.#.b', key)).toBe(false);
+    expect(topicMatches('#.a.#.a', key)).toBe(true);
+    expect(topicMatches('#.#.#.#.#.b', key)).toBe(false);
+    // The backtracking matcher took 1.1 s for the first one alone.
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});
+
+describe('fitsRoutingKey', () => {
+  it('accepts up to 255 UTF-8 bytes, as an AMQP short string', () => {
+    expect(fitsRoutingKey('a'.repeat(255))).toBe(true);
+    expect(fitsRoutingKey('a'.repeat(256))).toBe(false);
+    expect(fitsRoutingKey('é'.repeat(127))).toBe(true); // 254 bytes
+    expect(fitsRoutingKey('é'.repeat(128))).toBe(false); // 256 bytes
   });
 });
