@@ -88,4 +88,31 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
     const reserved = await eventOf(orderId, 'inventory.reserved');
     expect(traceHeadersOf(reserved)).toEqual({ traceparent: undefined, tracestate: undefined, baggage: undefined });
   });
+
+  it('drops a traceparent W3C calls invalid (version ff, all-zero ids) and a baggage over 180 members', async () => {
+    const [traceId, parentId] = [randomBytes(16).toString('hex'), randomBytes(8).toString('hex')];
+    for (const traceparent of [`ff-${traceId}-${parentId}-01`, `00-${'0'.repeat(32)}-${parentId}-01`, `00-${traceId}-${'0'.repeat(16)}-01`]) {
+      const orderId = `o-w3c-${randomBytes(4).toString('hex')}`;
+      probe.publish(demo.config.eventsExchange, 'order.created', JSON.stringify({ orderId, customerId: 'c-w', items: [{ sku: 's', quantity: 1 }] }), {
+        contentType: 'application/json',
+        headers: { traceparent, baggage: 'k=v' },
+      });
+      const reserved = await eventOf(orderId, 'inventory.reserved');
+      expect(traceHeadersOf(reserved)).toEqual({ traceparent: undefined, tracestate: undefined, baggage: undefined });
+    }
+    // 1,000 members, 6.9 KB: under the byte limit, over W3C's 180 members; it was copied onto every onward event.
+    const baggage = Array.from({ length: 1000 }, (_, i) => `k${i}=1`).join(',');
+    const traceparent = `00-${traceId}-${parentId}-01`;
+    const response = await request(demo.app.getHttpServer())
+      .post('/orders')
+      .set({ traceparent, baggage })
+      .send({ customerId: 'c-bag', items: [{ sku: 'sku-bag', quantity: 1 }] })
+      .expect(202);
+    expect(traceHeadersOf(await eventOf(response.body.orderId, 'order.created'))).toEqual({ traceparent, tracestate: undefined, baggage: undefined });
+    expect(traceHeadersOf(await eventOf(response.body.orderId, 'inventory.reserved'))).toEqual({
+      traceparent,
+      tracestate: undefined,
+      baggage: undefined,
+    });
+  });
 });

@@ -25,6 +25,26 @@ describe('readTraceHeaders', () => {
     expect(readTraceHeaders(undefined)).toBeUndefined();
   });
 
+  it('refuses what W3C Trace Context calls invalid: version ff, an all-zero trace or parent id, extra fields on version 00', () => {
+    const [, traceId, parentId, flags] = TRACEPARENT.split('-');
+    for (const traceparent of [
+      `ff-${traceId}-${parentId}-${flags}`,
+      `00-${'0'.repeat(32)}-${parentId}-${flags}`,
+      `00-${traceId}-${'0'.repeat(16)}-${flags}`,
+      `cc-${'0'.repeat(32)}-${parentId}-${flags}`,
+      `${TRACEPARENT}-extra`,
+    ]) {
+      expect(readTraceHeaders({ traceparent, baggage: 'k=v' })).toBeUndefined();
+    }
+  });
+
+  it('keeps a baggage of 180 members and drops one of 181 (W3C Baggage limits), keeping the traceparent', () => {
+    const members = (n: number) => Array.from({ length: n }, (_, i) => `k${i}=v`).join(',');
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, baggage: members(180) })?.baggage).toBe(members(180));
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, baggage: members(181) })).toEqual({ traceparent: TRACEPARENT });
+    expect(readTraceHeaders({ traceparent: TRACEPARENT, baggage: members(1000) })).toEqual({ traceparent: TRACEPARENT });
+  });
+
   it('leaves out an over-long or non-printable tracestate or baggage, keeping the traceparent', () => {
     expect(readTraceHeaders({ traceparent: TRACEPARENT, tracestate: 'a'.repeat(513), baggage: 'k=v\r\nx' })).toEqual({ traceparent: TRACEPARENT });
     expect(readTraceHeaders({ traceparent: TRACEPARENT, baggage: 'k=v,'.repeat(2048) + 'x' })).toEqual({ traceparent: TRACEPARENT });
