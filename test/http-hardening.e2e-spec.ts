@@ -3,6 +3,7 @@
  * deeply nested JSON (issue 12, observation 1), the HTTP defaults (observation 7) and /metrics on
  * its own port.
  */
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -177,6 +178,47 @@ describe('HTTP hardening of the real service', () => {
     // A JSON media type with parameters, or of the +json family, is JSON.
     expect((await post(ORDER, 'application/json; charset=utf-8', 'req-ok-1')).status).toBe(202);
     expect((await post(ORDER, 'application/vnd.warren+json', 'req-ok-2')).status).toBe(202);
+  });
+
+  it('answers a body over the limit with 413 that a Node client still sending it reads (fetch, http.request), not EPIPE', async () => {
+    // Refused before it was read: the service closed at once, and Node clients still writing saw EPIPE (4 of 5 fetches of 5 MB).
+    const body = Buffer.alloc(5 * 1024 * 1024, 'a');
+    for (let i = 0; i < 5; i++) {
+      const answer = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+        async (response) => `${response.status} ${(await response.json()).message}`,
+        (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
+      );
+      expect(answer).toBe('413 Request body is too large');
+    }
+    const status = await new Promise<number | string>((resolve) => {
+      const sent = httpRequest(
+        `${base}/orders`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 2 * body.length } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        },
+      );
+      sent.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      sent.end(Buffer.concat([body, body]));
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers __proto__ and constructor keys with 400 like any unknown field (they were dropped silently and got 202)', async () => {
+    const post = (body: string) => fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const unknown = await post('{"customerId":"c-1","items":[{"sku":"sku-1","quantity":2}],"extra":1}');
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { message: string[] }).message).toEqual(['property extra should not exist']);
+    for (const [key, body] of [
+      ['__proto__', '{"customerId":"c-1","items":[{"sku":"sku-1","quantity":2}],"__proto__":{"admin":true}}'],
+      ['constructor', '{"customerId":"c-1","items":[{"sku":"sku-1","quantity":2}],"constructor":{"prototype":{"admin":true}}}'],
+      ['__proto__', '{"customerId":"c-1","items":[{"sku":"sku-1","quantity":2,"\\u005f_proto__":{}}]}'],
+    ]) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string[] }).message).toEqual([`property ${key} should not exist`]);
+    }
   });
 
   it('keeps idle connections longer than load balancers do (keep-alive 65 s) and cuts a slow header sender', async () => {

@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { AppConfig } from '../config/app-config.js';
 import { correlationIdMiddleware } from '../rabbitmq/admin.js';
 import { jsonBodyParserCallback } from './json-body-parser.js';
+import { drainRefusedBody } from './refused-body-drain.js';
 import { JSON_CONTENT_TYPES, unsupportedMediaType } from './json-content-type.js';
 
 /**
@@ -14,7 +15,8 @@ import { JSON_CONTENT_TYPES, unsupportedMediaType } from './json-content-type.js
  * 3. 415 for a body that is not JSON;
  * 4. the JSON body parser: size limit (413), then the structure guard (400) before `JSON.parse`;
  * 5. the handler runs inside the request's correlation scope again: the body arrives on stream
- *    callbacks, which do not carry the async context of step 1.
+ *    callbacks, which do not carry the async context of step 1;
+ * 6. a 413 drains the body it refused before the connection closes, so every client reads it.
  */
 export function applyHttpHardening(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -27,4 +29,12 @@ export function applyHttpHardening(app: NestFastifyApplication, config: AppConfi
     jsonBodyParserCallback({ maxDepth: config.httpBodyMaxDepth, maxMembers: config.httpBodyMaxMembers }) as never,
   );
   fastify.addHook('preHandler', (request, reply, done) => correlationIdMiddleware(request.raw, reply.raw, done));
+  fastify.addHook('onSend', (request, reply, _payload, done) => {
+    if (reply.statusCode === 413) {
+      drainRefusedBody(request.raw, () => {
+        reply.removeHeader('connection');
+      });
+    }
+    done();
+  });
 }

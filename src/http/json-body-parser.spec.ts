@@ -39,6 +39,18 @@ describe('jsonBodyParser', () => {
     expect(() => parseAs('{"a":')).toThrow(expect.objectContaining({ message: 'request body is not valid JSON' }) as never);
   });
 
+  it('refuses a __proto__ or constructor key at any depth, escaped or not, as the ValidationPipe refuses an unknown field', () => {
+    for (const body of ['{"__proto__":{"x":1}}', '{"a":[{"constructor":1}]}', '{"\\u005f_proto__":1}', '{"a":{"\\u0063onstructor":1}}']) {
+      expect(() => parseAs(body)).toThrow(
+        expect.objectContaining({
+          status: 400,
+          response: expect.objectContaining({ message: [expect.stringMatching(/^property (__proto__|constructor) should not exist$/)] }),
+        }) as never,
+      );
+    }
+    expect(parseAs('{"a":"\\u00e9 constructor __proto__","b":{"proto":1}}')).toEqual({ a: 'é constructor __proto__', b: { proto: 1 } });
+  });
+
   it('scans other Unicode charsets after decoding them, and refuses an unknown charset with a 415', () => {
     expect(() => parseAs('[[[[1]]]]', 'application/json; charset=utf-16le')).toThrow(/deeper than 3/);
     expect(parseAs('["é"]', 'application/json; charset=utf-16le')).toEqual(['é']);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { refusePrototypeKeys } from './prototype-keys.js';
 import { type JsonStructureLimits, jsonStructureViolation } from '../rabbitmq/codec/json-structure-guard.js';
 
 /**
@@ -20,7 +21,8 @@ export class JsonBodyStructureError extends Error {
  * limit): runs the iterative structure guard **before** `JSON.parse`, class-transformer and
  * class-validator (all of them recursive: a 262 KB body nested 131,000 levels overflows their
  * stacks, and a flood of them stalls the event loop). An empty body reads as `{}` (validation
- * then names the missing fields); malformed JSON is a 400.
+ * then names the missing fields); malformed JSON is a 400, and so is a `__proto__` or
+ * `constructor` key (refusePrototypeKeys).
  */
 export function jsonBodyParser(limits: JsonStructureLimits): (request: { headers: IncomingHttpHeaders }, body: Buffer) => unknown {
   return (request, body) => {
@@ -32,11 +34,15 @@ export function jsonBodyParser(limits: JsonStructureLimits): (request: { headers
     if (violation !== undefined) {
       throw new JsonBodyStructureError(`request body refused: ${violation}`);
     }
+    const json = text.json();
+    let parsed: unknown;
     try {
-      return JSON.parse(text.json()) as unknown;
+      parsed = JSON.parse(json);
     } catch {
       throw new BadRequestException('request body is not valid JSON');
     }
+    refusePrototypeKeys(json, parsed);
+    return parsed;
   };
 }
 
