@@ -11,9 +11,10 @@ describe('parseDlqArguments', () => {
     [['replay', 'q'], { command: 'replay', queue: 'q', force: false }],
     [['replay', 'q.dlq', '--limit', '100'], { command: 'replay', queue: 'q.dlq', limit: 100, force: false }],
     [['replay', 'q.dlq', '--force'], { command: 'replay', queue: 'q.dlq', force: true }],
-    [['purge', 'q'], { command: 'purge', queue: 'q', yes: false }],
-    [['purge', 'q', '--yes'], { command: 'purge', queue: 'q', yes: true }],
-    [['purge', '-y', 'q'], { command: 'purge', queue: 'q', yes: true }],
+    [['purge', 'q'], { command: 'purge', queue: 'q', yes: false, force: false }],
+    [['purge', 'q', '--yes'], { command: 'purge', queue: 'q', yes: true, force: false }],
+    [['purge', '-y', 'q'], { command: 'purge', queue: 'q', yes: true, force: false }],
+    [['purge', 'q', '--yes', '--force'], { command: 'purge', queue: 'q', yes: true, force: true }],
     [['--help'], { command: 'help' }],
     [['peek', 'q', '-h'], { command: 'help' }],
   ])('%j', (argv, expected) => {
@@ -32,7 +33,6 @@ describe('parseDlqArguments', () => {
     [['purge', 'q', '--limit', '5'], /'purge' takes no --limit/],
     [['list', '--limit', '5'], /'list' takes no --limit/],
     [['replay', 'q', '--yes'], /'replay' takes no --yes/],
-    [['purge', 'q', '--yes', '--force'], /'purge' takes no --force/],
     [['peek', 'q', '--force'], /'peek' takes no --force/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseDlqArguments(argv)).toThrow(DlqUsageError);

@@ -5,7 +5,7 @@ export type DlqCommand =
   | { command: 'list'; queues: string[] }
   | { command: 'peek'; queue: string; limit: number }
   | { command: 'replay'; queue: string; limit?: number; force: boolean }
-  | { command: 'purge'; queue: string; yes: boolean }
+  | { command: 'purge'; queue: string; yes: boolean; force: boolean }
   | { command: 'help' };
 
 /** Bad command line: the CLI prints the message and the usage, and exits 2. */
@@ -22,8 +22,11 @@ commands:
   replay <queue> [--limit N] [--force]
                               move parked messages back into <queue>, attempt count reset;
                               each is confirmed by the broker before it leaves the DLQ.
-                              Only a dead-letter queue of this service's handlers, unless --force
-  purge <queue> --yes         delete every parked message (without --yes: only say how many)
+                              Messages it could not move are counted and explained (exit 1)
+  purge <queue> --yes [--force]
+                              delete every parked message (without --yes: only say how many)
+
+replay and purge touch only a dead-letter queue of this service's handlers, unless --force.
 
 <queue> is a handler queue (orders.audit) or its DLQ (orders.audit.dlq).
 The broker and service come from AMQP_URL and SERVICE_NAME, as for the service itself.`;
@@ -68,7 +71,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
   if (yes && command !== 'purge') {
     throw new DlqUsageError(`'${command}' takes no --yes`);
   }
-  if (force && command !== 'replay') {
+  if (force && command !== 'replay' && command !== 'purge') {
     throw new DlqUsageError(`'${command}' takes no --force`);
   }
   if (command === 'list') {
@@ -84,7 +87,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
   if (command === 'replay') {
     return limit === undefined ? { command, queue, force } : { command, queue, limit, force };
   }
-  return { command: 'purge', queue, yes };
+  return { command: 'purge', queue, yes, force };
 }
 
 function parseLimit(value: string | undefined): number {

@@ -1,12 +1,12 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
-import { EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
 
 function fakeAdmin(): DeadLetterAdmin {
   return {
     depth: jest.fn(async (queue: string) => ({ queue, dlq: `${queue}.dlq`, messages: 4 })),
     purge: jest.fn(async (queue: string) => ({ queue, dlq: `${queue}.dlq`, messages: 4 })),
-    replay: jest.fn(async (queue: string) => ({ queue, dlq: `${queue}.dlq`, replayed: 3 })),
+    replay: jest.fn(async (queue: string) => ({ queue, dlq: `${queue}.dlq`, replayed: 3, skipped: 0 })),
     list: jest.fn(async (queues: string[]) => queues.map((queue) => ({ queue, dlq: `${queue}.dlq`, messages: 0 }))),
     unrouted: jest.fn(async (exchange: string) => ({ exchange, queue: `${exchange}.unrouted`, messages: 0 })),
   } as unknown as DeadLetterAdmin;
@@ -31,17 +31,48 @@ function context(admin: DeadLetterAdmin, handlerQueues: string[] = []) {
 describe('runDlqCommand', () => {
   it('purge without --yes only reports the count and exits 2', async () => {
     const admin = fakeAdmin();
-    const { context: ctx, err } = context(admin);
-    expect(await runDlqCommand({ command: 'purge', queue: 'q', yes: false }, ctx)).toBe(EXIT_USAGE);
+    const { context: ctx, err } = context(admin, ['q']);
+    expect(await runDlqCommand({ command: 'purge', queue: 'q', yes: false, force: false }, ctx)).toBe(EXIT_USAGE);
     expect(admin.purge).not.toHaveBeenCalled();
     expect(err).toEqual(['q.dlq holds 4 message(s); nothing purged: re-run with --yes to delete them']);
   });
 
   it('purge --yes purges', async () => {
     const admin = fakeAdmin();
-    const { context: ctx, out } = context(admin);
-    expect(await runDlqCommand({ command: 'purge', queue: 'q', yes: true }, ctx)).toBe(EXIT_OK);
+    const { context: ctx, out } = context(admin, ['q']);
+    expect(await runDlqCommand({ command: 'purge', queue: 'q', yes: true, force: false }, ctx)).toBe(EXIT_OK);
     expect(out).toEqual(['purged 4 message(s) from q.dlq']);
+  });
+
+  it("purge refuses a queue that is not one of the service's DLQs, --yes or not, unless --force", async () => {
+    const admin = fakeAdmin();
+    const { context: ctx, err } = context(admin, ['svc.a']);
+    expect(await runDlqCommand({ command: 'purge', queue: 'other.dlq', yes: true, force: false }, ctx)).toBe(EXIT_USAGE);
+    expect(await runDlqCommand({ command: 'purge', queue: 'other.dlq', yes: false, force: false }, ctx)).toBe(EXIT_USAGE);
+    expect(admin.purge).not.toHaveBeenCalled();
+    expect(admin.depth).not.toHaveBeenCalled();
+    expect(err[0]).toContain("refusing to purge other.dlq: it is not a dead-letter queue of this service's handlers (SERVICE_NAME's are: svc.a.dlq)");
+    expect(err[0]).toContain('nothing deleted');
+    expect(err[0]).toContain('--force');
+    expect(await runDlqCommand({ command: 'purge', queue: 'other.dlq', yes: true, force: true }, ctx)).toBe(EXIT_OK);
+    expect(admin.purge).toHaveBeenCalledWith('other.dlq');
+  });
+
+  it('replay reports what it counted but did not move, and exits 1', async () => {
+    const admin = fakeAdmin();
+    jest.mocked(admin.replay).mockResolvedValue({ queue: 'q', dlq: 'q.dlq', replayed: 1, skipped: 2, skippedBecause: 'they were gone' });
+    const { context: ctx, out, err } = context(admin, ['q']);
+    expect(await runDlqCommand({ command: 'replay', queue: 'q', force: false }, ctx)).toBe(EXIT_FAILURE);
+    expect(out).toEqual(['replayed 1 message(s) from q.dlq to q']);
+    expect(err).toEqual(['not replayed: 2 message(s) counted at the start: they were gone']);
+  });
+
+  it('escapes queue names it prints', async () => {
+    const admin = fakeAdmin();
+    const { context: ctx, err } = context(admin, []);
+    await runDlqCommand({ command: 'replay', queue: 'x\u001b[2J\n.dlq', force: false }, ctx);
+    expect(err[0]).toContain('refusing to replay x\\u001b[2J\\n.dlq');
+    expect(err[0]).not.toContain('\u001b');
   });
 
   it("replay refuses a queue that is not one of the service's DLQs, says why, and moves nothing", async () => {

@@ -1,12 +1,12 @@
 import type { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
 import { resolveDeadLetterTarget } from '../rabbitmq/dlq/dead-letter-names.js';
 import type { DlqCommand } from './dlq-arguments.js';
-import { formatListing, formatPeek } from './dlq-output.js';
+import { formatListing, formatPeek, printable } from './dlq-output.js';
 
 /** Exit codes of the dlq command. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-/** Bad usage, or a purge refused for want of `--yes`. */
+/** Bad usage, or a purge or replay refused for want of `--yes` or `--force`. */
 export const EXIT_USAGE = 2;
 
 export interface DlqCommandContext {
@@ -21,7 +21,8 @@ export interface DlqCommandContext {
 
 /**
  * Runs one parsed command against the broker and returns the exit code. Errors are thrown to
- * the caller, which prints them as one redacted line.
+ * the caller, which prints them as one redacted line. Queue names in messages go through
+ * `printable` like every other field (they may come from the command line or the broker).
  */
 export async function runDlqCommand(command: Exclude<DlqCommand, { command: 'help' }>, context: DlqCommandContext): Promise<number> {
   const { admin, out, err } = context;
@@ -37,44 +38,58 @@ export async function runDlqCommand(command: Exclude<DlqCommand, { command: 'hel
       return EXIT_OK;
     }
     case 'replay': {
-      const refusal = command.force ? undefined : await replayRefusal(command.queue, context);
+      const refusal = command.force ? undefined : await ownershipRefusal('replay', command.queue, context);
       if (refusal !== undefined) {
         err(refusal);
         return EXIT_USAGE;
       }
       const result = await admin.replay(command.queue, { limit: command.limit });
-      out(`replayed ${result.replayed} message(s) from ${result.dlq} to ${result.queue}`);
+      out(`replayed ${result.replayed} message(s) from ${printable(result.dlq)} to ${printable(result.queue)}`);
+      if (result.skipped > 0) {
+        err(`not replayed: ${result.skipped} message(s) counted at the start: ${result.skippedBecause ?? 'no reason given'}`);
+        return EXIT_FAILURE;
+      }
       return EXIT_OK;
     }
     case 'purge': {
+      const refusal = command.force ? undefined : await ownershipRefusal('purge', command.queue, context);
+      if (refusal !== undefined) {
+        err(refusal);
+        return EXIT_USAGE;
+      }
       if (!command.yes) {
         const depth = await admin.depth(command.queue);
-        err(`${depth.dlq} holds ${depth.messages} message(s); nothing purged: re-run with --yes to delete them`);
+        err(`${printable(depth.dlq)} holds ${depth.messages} message(s); nothing purged: re-run with --yes to delete them`);
         return EXIT_USAGE;
       }
       const purged = await admin.purge(command.queue);
-      out(`purged ${purged.messages} message(s) from ${purged.dlq}`);
+      out(`purged ${purged.messages} message(s) from ${printable(purged.dlq)}`);
       return EXIT_OK;
     }
   }
 }
 
 /**
- * Why `replay` must not touch `name`, or undefined when it is a dead-letter queue of one of this
- * service's handlers. Any other `<x>.dlq` was not filled by warren: its messages carry none of our
- * reason headers and may belong to another application, and "replaying" them into `<x>` (which
- * may not even be consumed, or by something else) moves data nobody asked to move.
+ * Why `replay` or `purge` must not touch `name`, or undefined when it is a dead-letter queue of
+ * one of this service's handlers. Any other `<x>.dlq` was not filled by warren: its messages
+ * carry none of our reason headers and may belong to another application; replaying them into
+ * `<x>` (which may not even be consumed, or by something else) moves data nobody asked to move,
+ * and purging them deletes it.
  */
-async function replayRefusal(name: string, context: DlqCommandContext): Promise<string | undefined> {
+async function ownershipRefusal(command: 'replay' | 'purge', name: string, context: DlqCommandContext): Promise<string | undefined> {
   const target = resolveDeadLetterTarget(name);
   const own = await context.handlerQueues();
   if (own.includes(target.queue)) {
     return undefined;
   }
   const known = own.length > 0 ? own.map((queue) => `${queue}.dlq`).join(', ') : 'none';
+  const queue = printable(target.queue);
+  const [outcome, anyway] =
+    command === 'replay'
+      ? [`cannot tell they belong in ${queue}; nothing moved`, `to move them into ${queue} anyway`]
+      : ['they may be what another application waits for; nothing deleted', 'to delete them anyway'];
   return (
-    `refusing to replay ${target.dlq}: it is not a dead-letter queue of this service's handlers (SERVICE_NAME's are: ${known}), ` +
-    `so warren did not park its messages and cannot tell they belong in ${target.queue}; nothing moved. ` +
-    `Check SERVICE_NAME, or re-run with --force to move them into ${target.queue} anyway`
+    `refusing to ${command} ${printable(target.dlq)}: it is not a dead-letter queue of this service's handlers (SERVICE_NAME's are: ${known}), ` +
+    `so warren did not park its messages and ${outcome}. Check SERVICE_NAME, or re-run with --force ${anyway}`
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Operator command for the dead-letter queues: `npm run dlq -- list|peek|replay|purge [queue]`
  * (`node dist/cli/dlq.js …`). Exit codes: 0 done, 1 failed (one line on stderr, secrets
- * masked, controls escaped), 2 bad usage or a purge without `--yes`.
+ * masked, controls escaped) or a replay that left messages it counted, 2 bad usage, a purge
+ * without `--yes`, or a replay or purge of a queue that is not this service's without `--force`.
  */
 import 'reflect-metadata';
 import amqp, { type ChannelModel } from 'amqplib';

@@ -162,7 +162,7 @@ describe('DeadLetterAdmin.replay', () => {
   it('publishes each copy to the originating queue and acks the parked message only after the confirm', async () => {
     const broker = brokerWith(['a', 'b']);
     const result = await new DeadLetterAdmin(broker.connection()).replay('q');
-    expect(result).toEqual({ queue: 'q', dlq: 'q.dlq', replayed: 2 });
+    expect(result).toEqual({ queue: 'q', dlq: 'q.dlq', replayed: 2, skipped: 0 });
     expect(broker.log).toEqual([
       'get a',
       'publish a to (default)/q',
@@ -226,9 +226,29 @@ describe('DeadLetterAdmin.replay', () => {
       broker.queues.get('q.dlq')?.unshift({ id: stored.id, headers: stored.headers });
     };
     const result = await new DeadLetterAdmin(broker.connection()).replay('q');
-    expect(result.replayed).toBe(1);
+    expect(result).toMatchObject({ replayed: 1, skipped: 1, skippedBecause: expect.stringContaining('a copy this run made was parked again') });
     expect(broker.log.slice(-2)).toEqual(['get a', 'nack a']);
     expect(broker.ids('q.dlq')).toEqual(['a', 'b']);
+  });
+
+  it("ignores replay headers a producer wrote: a far-future x-replayed-at or another run's id stops nothing", async () => {
+    const broker = new FakeBroker();
+    broker.fill('q.dlq', ['a', 'b'], { 'x-replayed-at': '9999-12-31T23:59:59.999Z', 'x-replay-run': 'forged' });
+    broker.queues.set('q', []);
+    const result = await new DeadLetterAdmin(broker.connection()).replay('q');
+    expect(result).toEqual({ queue: 'q', dlq: 'q.dlq', replayed: 2, skipped: 0 });
+    expect(broker.ids('q')).toEqual(['a', 'b']);
+    const runIds = broker.queues.get('q')!.map((m) => m.headers['x-replay-run']);
+    expect(runIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(runIds[1]).toBe(runIds[0]);
+  });
+
+  it('reports messages counted at the start that were gone when it came to them', async () => {
+    const broker = brokerWith(['a', 'b', 'c']);
+    // Another consumer takes the rest as soon as the first copy is confirmed.
+    broker.afterPublish = () => broker.queues.set('q.dlq', []);
+    const result = await new DeadLetterAdmin(broker.connection()).replay('q');
+    expect(result).toMatchObject({ replayed: 1, skipped: 2, skippedBecause: expect.stringContaining('no longer ready') });
   });
 
   it('refuses when the originating queue is gone (publishing would drop every copy)', async () => {

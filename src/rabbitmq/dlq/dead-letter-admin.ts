@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { unroutedQueueName } from '../topology/topology-names.js';
 import { DEFAULT_PEEK_LIMIT, DEFAULT_REPLAY_CONFIRM_TIMEOUT_MS, MAX_PEEK_LIMIT, PEEK_BODY_PREVIEW_BYTES } from './dead-letter.constants.js';
-import { HEADER_REPLAYED_AT } from '../wire/message-headers.js';
+import { HEADER_REPLAY_RUN } from '../wire/message-headers.js';
 import {
   DeadLetterQueueNotFoundError,
   InvalidDeadLetterRequestError,
@@ -44,7 +45,18 @@ export interface ReplayOptions {
 
 export interface ReplayResult extends DeadLetterTarget {
   replayed: number;
+  /**
+   * Messages this run meant to move (those parked when it started, up to the limit) but did not:
+   * 0 when it moved them all. `skippedBecause` says why.
+   */
+  skipped: number;
+  skippedBecause?: string;
 }
+
+/** Why a replay moved fewer messages than it counted at the start. */
+const SKIPPED_OWN_COPY = 'a copy this run made was parked again ahead of them; they are left in the dead-letter queue for the next run';
+const SKIPPED_GONE =
+  'they were no longer ready in the dead-letter queue (taken or held by another consumer, replay or peek, purged, or expired): run it again to see';
 
 export interface DeadLetterAdminOptions {
   /** Longest to wait for the broker to confirm one replayed copy. @default 10000 */
@@ -151,7 +163,10 @@ export class DeadLetterAdmin {
    * messageId).
    *
    * It replays at most the messages that were in the DLQ when it started: a replayed message
-   * that fails again and is parked anew is left for the next run, never looped over.
+   * that fails again and is parked anew is left for the next run, never looped over. Each copy
+   * carries the run's own random id (`x-replay-run`); meeting one ends the run. Headers a producer
+   * may have written (`x-replayed-at`, an old run id) decide nothing. Messages counted but not
+   * moved are reported as `skipped`, with the reason.
    * @throws DeadLetterQueueNotFoundError, OriginatingQueueNotFoundError, ReplayPublishError
    */
   async replay(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
@@ -171,18 +186,17 @@ export class DeadLetterAdmin {
       const parked = await readyCount(channel, target.dlq);
       await this.assertOriginatingQueue(channel, target);
       const budget = Math.min(options.limit ?? Number.POSITIVE_INFINITY, parked);
-      const startedAt = new Date().toISOString();
+      const runId = randomUUID();
       while (replayed < budget) {
         const message = await channel.get(target.dlq, { noAck: false });
         if (message === false) {
-          break;
+          return { ...target, replayed, skipped: budget - replayed, skippedBecause: SKIPPED_GONE };
         }
-        if (replayedSince(message, startedAt)) {
-          // Parked again after we replayed it in this run (the queue had fewer than we counted).
+        if (headerText(message.properties.headers?.[HEADER_REPLAY_RUN]) === runId) {
           channel.nack(message, false, true);
-          break;
+          return { ...target, replayed, skipped: budget - replayed, skippedBecause: SKIPPED_OWN_COPY };
         }
-        const properties = replayCopyProperties(message, target.queue, new Date());
+        const properties = replayCopyProperties(message, target.queue, new Date(), runId);
         returned = false;
         const failure = await this.publishConfirmed(channel, target.queue, message, properties);
         const reason = failure ?? (returned ? 'returned by the broker as unroutable' : undefined);
@@ -193,7 +207,7 @@ export class DeadLetterAdmin {
         channel.ack(message);
         replayed++;
       }
-      return { ...target, replayed };
+      return { ...target, replayed, skipped: 0 };
     } finally {
       // Acks were sent before the close, so the broker applies them first; an unacked message
       // (failure path) goes back to the DLQ.
@@ -261,12 +275,6 @@ async function readyCount(channel: Channel, queue: string): Promise<number> {
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === 404;
-}
-
-/** True when this message was replayed at or after `since` (an ISO 8601 instant). */
-function replayedSince(message: GetMessage, since: string): boolean {
-  const replayedAt = headerText(message.properties.headers?.[HEADER_REPLAYED_AT]);
-  return replayedAt !== undefined && replayedAt >= since;
 }
 
 function assertLimit(limit: number, what: string, max = Number.MAX_SAFE_INTEGER): void {

@@ -3,6 +3,7 @@ import type { GetMessage } from 'amqplib';
 import { parkedRoutingKey, replayCopyProperties } from './replay-copy.js';
 
 const REPLAYED_AT = new Date('2025-01-02T03:04:05.678Z');
+const RUN_ID = 'run-1';
 
 function parked(headers: Record<string, unknown> | undefined, routingKey = 'orders.audit.dlq'): GetMessage {
   return {
@@ -38,7 +39,7 @@ const REASON = {
 
 describe('replayCopyProperties', () => {
   it('keeps body properties and messageId, resets the attempt count and moves the reason into history', () => {
-    const copy = replayCopyProperties(parked({ ...REASON, 'x-tenant': 'acme' }), 'orders.audit', REPLAYED_AT);
+    const copy = replayCopyProperties(parked({ ...REASON, 'x-tenant': 'acme' }), 'orders.audit', REPLAYED_AT, RUN_ID);
     expect(copy).toMatchObject({
       contentType: 'application/json',
       correlationId: 'corr-1',
@@ -55,13 +56,14 @@ describe('replayCopyProperties', () => {
       'x-original-routing-key': 'order.created',
       'x-handler': 'orders.audit',
       'x-replayed-at': '2025-01-02T03:04:05.678Z',
+      'x-replay-run': RUN_ID,
       'x-last-error-type': 'DownstreamError',
       'x-tenant': 'acme',
     });
   });
 
   it('does not copy expiration or userId (a stale TTL or a foreign user would lose or reject the copy)', () => {
-    const copy = replayCopyProperties(parked(REASON), 'orders.audit', REPLAYED_AT);
+    const copy = replayCopyProperties(parked(REASON), 'orders.audit', REPLAYED_AT, RUN_ID);
     expect(copy).not.toHaveProperty('expiration');
     expect(copy).not.toHaveProperty('userId');
   });
@@ -81,13 +83,24 @@ describe('replayCopyProperties', () => {
       }),
       'orders.audit',
       REPLAYED_AT,
+      RUN_ID,
     );
     expect(Object.keys(copy.headers ?? {}).filter((name) => /death|delivery-count/.test(name))).toEqual([]);
   });
 
+  it("replaces replay headers a producer set: x-replayed-at and x-replay-run are the run's own", () => {
+    const copy = replayCopyProperties(
+      parked({ ...REASON, 'x-replayed-at': '9999-12-31T23:59:59.999Z', 'x-replay-run': 'forged' }),
+      'orders.audit',
+      REPLAYED_AT,
+      RUN_ID,
+    );
+    expect(copy.headers).toMatchObject({ 'x-replayed-at': '2025-01-02T03:04:05.678Z', 'x-replay-run': RUN_ID });
+  });
+
   it('does not mutate the parked message', () => {
     const message = parked({ ...REASON });
-    replayCopyProperties(message, 'orders.audit', REPLAYED_AT);
+    replayCopyProperties(message, 'orders.audit', REPLAYED_AT, RUN_ID);
     expect(message.properties.headers).toEqual(REASON);
   });
 
@@ -109,22 +122,29 @@ describe('replayCopyProperties', () => {
       }),
       'orders.audit',
       REPLAYED_AT,
+      RUN_ID,
     );
     expect(copy.headers).toEqual({
       'x-retry-count': 0,
       'x-original-routing-key': 'order.created',
       'x-replayed-at': '2025-01-02T03:04:05.678Z',
+      'x-replay-run': RUN_ID,
       'x-last-error-type': 'delivery_limit',
     });
   });
 
   it('keeps the previous x-last-error-type when the message carries no fresh reason', () => {
-    const copy = replayCopyProperties(parked({ 'x-last-error-type': 'DecodeError' }), 'orders.audit', REPLAYED_AT);
+    const copy = replayCopyProperties(parked({ 'x-last-error-type': 'DecodeError' }), 'orders.audit', REPLAYED_AT, RUN_ID);
     expect(copy.headers?.['x-last-error-type']).toBe('DecodeError');
   });
 
   it('leaves out headers over the carried-headers budget, so the copy can be encoded', () => {
-    const headers = replayCopyProperties(parked({ ...REASON, tenant: 'acme', blob: 'x'.repeat(120 * 1024) }), 'orders.audit', REPLAYED_AT).headers!;
+    const headers = replayCopyProperties(
+      parked({ ...REASON, tenant: 'acme', blob: 'x'.repeat(120 * 1024) }),
+      'orders.audit',
+      REPLAYED_AT,
+      RUN_ID,
+    ).headers!;
     expect(headers.tenant).toBe('acme');
     expect(headers).not.toHaveProperty('blob');
     expect(headers['x-retry-count']).toBe(0);
@@ -132,8 +152,8 @@ describe('replayCopyProperties', () => {
   });
 
   it('adds no routing key header when none can be recovered', () => {
-    const copy = replayCopyProperties(parked(undefined), 'orders.audit', REPLAYED_AT);
-    expect(copy.headers).toEqual({ 'x-retry-count': 0, 'x-replayed-at': '2025-01-02T03:04:05.678Z' });
+    const copy = replayCopyProperties(parked(undefined), 'orders.audit', REPLAYED_AT, RUN_ID);
+    expect(copy.headers).toEqual({ 'x-retry-count': 0, 'x-replayed-at': '2025-01-02T03:04:05.678Z', 'x-replay-run': RUN_ID });
   });
 });
 

@@ -6,7 +6,7 @@ import {
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
 } from '../wire/message-headers.js';
-import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from '../wire/message-headers.js';
+import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAY_RUN, HEADER_REPLAYED_AT } from '../wire/message-headers.js';
 import { headerText } from '../wire/header-text.js';
 import { readDeaths } from '../wire/x-death.js';
 import { boundHeaders, CARRIED_HEADERS_BUDGET_BYTES } from '../wire/bounded-headers.js';
@@ -32,13 +32,14 @@ const BROKER_HISTORY_HEADERS = [
  * Properties of the copy a replay publishes into the originating queue: same body and
  * properties (messageId included, so handlers can de-duplicate), attempt count reset to 0, the
  * parking reason removed (a fresh failure writes its own) but remembered in `x-last-error-type`
- * and `x-replayed-at`. `x-original-routing-key` is kept or recovered: the copy arrives through
+ * and `x-replayed-at`, and the id of the run that made it in `x-replay-run` (whatever the parked
+ * message carried there is replaced). `x-original-routing-key` is kept or recovered: the copy arrives through
  * the default exchange with the queue name as routing key, and the handler routes by the header.
  *
  * Not copied: `expiration` (an old per-message TTL could expire the copy at once), `userId`
  * (the broker rejects one that is not the publishing user) and the deprecated `clusterId`.
  */
-export function replayCopyProperties(message: Message, queue: string, replayedAt: Date): Options.Publish {
+export function replayCopyProperties(message: Message, queue: string, replayedAt: Date, runId: string): Options.Publish {
   const { properties } = message;
   const parked: MessagePropertyHeaders = properties.headers ?? {};
   // Within the budget the consumer keeps too: a message the broker dead-lettered by itself may
@@ -50,6 +51,7 @@ export function replayCopyProperties(message: Message, queue: string, replayedAt
   ).headers;
   headers[HEADER_RETRY_COUNT] = 0;
   headers[HEADER_REPLAYED_AT] = replayedAt.toISOString();
+  headers[HEADER_REPLAY_RUN] = runId;
   const lastErrorType =
     headerText(parked[HEADER_ERROR_TYPE]) ?? headerText(parked['x-first-death-reason']) ?? headerText(parked[HEADER_LAST_ERROR_TYPE]);
   if (lastErrorType !== undefined) {

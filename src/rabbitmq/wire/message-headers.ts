@@ -21,8 +21,14 @@ export const HEADER_HANDLER = 'x-handler';
  * is the reply's matching key, unique per request as Nest's ClientRMQ expects.
  */
 export const HEADER_REQUEST_CORRELATION_ID = 'x-correlation-id';
-/** When a parked message was last replayed (ISO 8601); kept across later failures as history. */
+/** When a parked message was last replayed (ISO 8601); kept across later failures as history, never trusted. */
 export const HEADER_REPLAYED_AT = 'x-replayed-at';
+/**
+ * The replay run that made this copy: a random id per run, so a run recognises its own copies
+ * parked again and stops there. A producer cannot forge it (it cannot guess the id), unlike a
+ * date in `x-replayed-at`, which once made a replay move nothing.
+ */
+export const HEADER_REPLAY_RUN = 'x-replay-run';
 /** The `x-error-type` a replayed message was parked with, so the reason survives the replay. */
 export const HEADER_LAST_ERROR_TYPE = 'x-last-error-type';
 
