@@ -12,7 +12,7 @@ export class EnvironmentVariables {
   @Max(65535, { message: 'PORT must be at most 65535' })
   PORT!: number;
 
-  // Each URL parsed completely (scheme, host, port, vhost); messages mask the password.
+  // Each URL parsed completely (scheme, host, port, vhost); a rejected one is named by position, never shown.
   @Validate(AmqpUrlListConstraint)
   AMQP_URL!: string;
 
