@@ -1,7 +1,6 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import { currentCorrelationId } from '../rabbitmq/admin.js';
+import { currentCorrelationId, isRepeatSummary, RepeatedWarningsLimiter, type RepeatedWarningsOptions, warningReason } from '../rabbitmq/admin.js';
 import { logText, sanitizeLogText, sanitizeLogValue, sanitizeStack } from './log-sanitizer.js';
-import { RepeatedWarningsLimiter, type RepeatedWarningsOptions, warningReason } from './repeated-warnings.limiter.js';
 
 type JsonLogObject = ReturnType<ConsoleLogger['getJsonLogObject']>;
 
@@ -18,7 +17,7 @@ export const UNLIMITED_WARNING_CONTEXTS: readonly string[] = ['RabbitConnections
 export interface AppLoggerOptions {
   /** json: one JSON object per line with the correlation id; text: Nest's console lines. */
   format: 'json' | 'text';
-  /** How repeated warnings are limited (interval, bound); defaults in repeated-warnings.limiter.ts. */
+  /** How repeated warnings are limited (interval, bound); defaults in rabbitmq/logging/repeated-warnings.limiter.ts. */
   repeatedWarnings?: Omit<RepeatedWarningsOptions, 'emit'>;
   /** @default UNLIMITED_WARNING_CONTEXTS */
   unlimitedContexts?: readonly string[];
@@ -66,6 +65,11 @@ export class AppLogger extends ConsoleLogger {
     }
     const resolved: unknown = this.resolveMessage(message);
     const text = typeof resolved === 'string' ? resolved : resolved instanceof Error ? `${resolved.name}: ${resolved.message}` : logText(resolved);
+    if (isRepeatSummary(text)) {
+      // Already one line per reason per interval (the library limits its per-message lines itself).
+      super.warn(resolved, ...optionalParams);
+      return;
+    }
     const reason = warningReason(context, text);
     if (this.repeats.admit(reason, () => logText(resolved), context)) {
       super.warn(resolved, ...optionalParams); // resolved: a lazy message function runs once

@@ -24,6 +24,11 @@ export { runWithCorrelationId } from './correlation/correlation-context.js';
 export { currentCorrelationId } from './correlation/correlation-context.js';
 export { redactUrl } from './connection/redact-url.js';
 export { redactText } from './connection/redact-url.js';
+// Log limits (the app's logger applies the same rule to every warning).
+export { RepeatedWarningsLimiter } from './logging/repeated-warnings.limiter.js';
+export { isRepeatSummary } from './logging/repeated-warnings.limiter.js';
+export { warningReason } from './logging/repeated-warnings.limiter.js';
+export type { RepeatedWarningsOptions } from './logging/repeated-warnings.limiter.js';
 // Connections and publisher internals (tests and benchmarks drive them directly).
 export { RabbitConnections } from './connection/rabbit-connections.js';
 export type { ConnectionState } from './connection/connection-state.js';

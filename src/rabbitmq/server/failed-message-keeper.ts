@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import { PerMessageLog } from '../logging/per-message-log.js';
 import { PublishError } from '../errors/publish.errors.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
@@ -27,11 +28,15 @@ export interface FailedMessageKeeperDeps {
  */
 export class FailedMessageKeeper {
   private readonly declaredRetryQueues = new Map<number, Promise<string>>();
+  /** One line per kind per interval for this queue, whatever the number of failing messages. */
+  private readonly log: PerMessageLog;
 
   constructor(
     private readonly definition: HandlerDefinition,
     private readonly deps: FailedMessageKeeperDeps,
-  ) {}
+  ) {
+    this.log = new PerMessageLog(deps.logger);
+  }
 
   /** Delay tiers are declared again on a new consumer channel (after a reconnect they may be gone). */
   forgetDeclaredQueues(): void {
@@ -55,8 +60,10 @@ export class FailedMessageKeeper {
       if (error instanceof PublishError) {
         throw error;
       }
-      this.deps.logger.error(
-        `the ${outcome.kind} copy of message ${id} of ${this.definition.queue} could not be published ` +
+      this.log.error(
+        'copy-refused',
+        () =>
+          `the ${outcome.kind} copy of message ${id} of ${this.definition.queue} could not be published ` +
           `(${redactText(String(error))}): parking it with a minimal header set`,
       );
     }
@@ -68,8 +75,10 @@ export class FailedMessageKeeper {
       if (error instanceof PublishError) {
         throw error;
       }
-      this.deps.logger.error(
-        `message ${id} of ${this.definition.queue} could not be parked by warren (${redactText(String(error))}): ` +
+      this.log.error(
+        'not-copied',
+        () =>
+          `message ${id} of ${this.definition.queue} could not be parked by warren (${redactText(String(error))}): ` +
           `rejected to the broker's dead-letter route (${deadLetterQueueName(this.definition.queue)}, without reason headers); ${reason}`,
       );
       return 'not-copied';
@@ -77,18 +86,23 @@ export class FailedMessageKeeper {
   }
 
   private async publishFailureCopy(message: ConsumeMessage, outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>, minimal: boolean): Promise<void> {
-    const id = messageIdOf(message);
-    const reason = `${outcome.failure.type}: ${outcome.failure.message}`;
+    const reason = (): string => `${outcome.failure.type}: ${outcome.failure.message}`;
     let target: string;
     let retryCount: number;
     if (outcome.kind === 'retry') {
       target = await this.retryQueue(outcome.delayMs);
       retryCount = outcome.retry;
-      this.deps.logger.warn(`retry ${outcome.retry} of message ${id} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason}`);
+      this.log.warn(
+        'retry',
+        () => `retry ${outcome.retry} of message ${messageIdOf(message)} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason()}`,
+      );
     } else {
       target = deadLetterQueueName(this.definition.queue);
       retryCount = readRetryCount(message);
-      this.deps.logger.warn(`dead-lettering message ${id} of ${this.definition.queue} after ${retryCount} retries: ${reason}`);
+      this.log.warn(
+        'dead-letter',
+        () => `dead-lettering message ${messageIdOf(message)} of ${this.definition.queue} after ${retryCount} retries: ${reason()}`,
+      );
     }
     const properties = failureCopyProperties(
       message,

@@ -107,6 +107,17 @@ export class RepeatedWarningsLimiter {
   }
 }
 
+/** How every summary line ends (flush): `… (repeated 4,312 times in the last 10 s)`. */
+const SUMMARY = / \(repeated [\d,]+ times? in the last \d+ s\)$/;
+
+/**
+ * Whether a line is a limiter's summary: already one per reason per interval, so a second
+ * limiter down the line (the app's logger behind the library's) must write it as is.
+ */
+export function isRepeatSummary(text: string): boolean {
+  return SUMMARY.test(text);
+}
+
 /**
  * The reason of a warning: its context and its text with the variable parts (ids, numbers)
  * removed, so "retrying in 512 ms" and "retrying in 1024 ms" are the same reason.
