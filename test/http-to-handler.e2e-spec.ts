@@ -80,7 +80,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     await request(demo.app.getHttpServer()).post('/orders').send({ customerId: 'c', items }).expect(413);
   });
 
-  it('1,000 requests use exactly two connections: <service>-publisher and <service>-consumer', async () => {
+  it('1,000 requests use one connection per role: <service>-publisher, <service>-consumer and (a request handler answers) <service>-replies', async () => {
     const http = request(demo.app.getHttpServer());
     const batches = 20;
     for (let batch = 0; batch < batches; batch++) {
@@ -90,7 +90,11 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
       expect(responses.every((r) => r.status === 202)).toBe(true);
     }
     const names = (await listConnectionNames()).filter((name) => name.startsWith(`${demo.config.serviceName}-`));
-    expect(names.sort()).toEqual([`${demo.config.serviceName}-consumer`, `${demo.config.serviceName}-publisher`]);
+    expect(names.sort()).toEqual([
+      `${demo.config.serviceName}-consumer`,
+      `${demo.config.serviceName}-publisher`,
+      `${demo.config.serviceName}-replies`,
+    ]);
     await waitFor('all 1,000 welcome mails', () => demo.mailer.sent.filter((m) => m.subject === 'Welcome, Load').length === 1000, {
       timeoutMs: 30_000,
     });

@@ -65,6 +65,12 @@ export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** Pending replies are small map entries; the bound is about failing fast when the responder is gone, not memory. */
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 1_000;
+/**
+ * Requests a request queue holds (`x-max-length`); beyond it the oldest go (`drop-head`): they
+ * are the ones whose callers are about to give up. Far above what responders clear within a
+ * request timeout, far below what would fill the broker's memory when they stop.
+ */
+export const DEFAULT_REQUEST_QUEUE_MAX_LENGTH = 10_000;
 
 /**
  * Deliveries of one message a quorum queue allows before the broker dead-letters it: the
@@ -151,6 +157,9 @@ export const DEFAULT_STUCK_CONSUMER_MS = 60_000;
 
 /** Error messages are truncated in headers: a header table over 64 KiB cannot be encoded. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
+
+/** Error types (an error's name) are cut here: real ones are class names, a few dozen characters. */
+export const MAX_ERROR_TYPE_LENGTH = 128;
 
 export const JSON_CONTENT_TYPE = 'application/json';
 

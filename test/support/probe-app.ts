@@ -22,6 +22,8 @@ export async function startProbeApp(
   handlers: Type[],
   options: Partial<RabbitMQModuleOptions> = {},
   providers: Type[] = [],
+  /** Runs before the app starts: global filters, a logger (the library's HTTP glue as a team wires it). */
+  configure: (app: INestApplication) => void = () => undefined,
 ): Promise<ProbeApp> {
   const names = uniqueNames(prefix);
   const moduleRef = await Test.createTestingModule({
@@ -30,6 +32,7 @@ export async function startProbeApp(
     providers,
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
+  configure(app);
   app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: true });
   try {
     await app.startAllMicroservices();

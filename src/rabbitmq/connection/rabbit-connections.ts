@@ -13,10 +13,15 @@ import { redactText, redactUrl } from './redact-url.js';
 import { socketOptions } from './socket-options.js';
 import { TopologyStatus } from './topology-status.js';
 
-export type ConnectionRole = 'publisher' | 'consumer';
+/**
+ * `replies` carries the answers of request handlers, and is opened only by a service that has
+ * one: a reply goes wherever its request's `replyTo` says, and an address the broker cannot
+ * resolve closes the connection it was published on, which must never be the publisher's.
+ */
+export type ConnectionRole = 'publisher' | 'consumer' | 'replies';
 
 /**
- * The two long-lived connections of the process, one per role. Publishing and consuming are
+ * The long-lived connections of the process, one per role. Publishing and consuming are
  * kept apart because the broker applies flow control per connection: a publisher throttled by
  * a memory alarm must not stall the acks that would relieve it.
  */
@@ -97,7 +102,7 @@ export class RabbitConnections implements OnModuleInit {
     await this.get(role).connect({ timeout: timeoutMs });
   }
 
-  /** Closes both connections. Safe to call twice; a failure of one does not skip the other. */
+  /** Closes every connection. Safe to call twice; a failure of one does not skip the others. */
   close(): Promise<void> {
     this.closing ??= Promise.allSettled(
       [...this.managers.entries()].map(async ([role, manager]) => {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { MAX_ERROR_MESSAGE_LENGTH } from '../rabbitmq.constants.js';
+import { redactText } from '../connection/redact-url.js';
+import { MAX_ERROR_MESSAGE_LENGTH, MAX_ERROR_TYPE_LENGTH } from '../rabbitmq.constants.js';
 
 /** The type and message of a failure, as written into dead-letter headers. */
 export interface FailureDescription {
@@ -19,16 +20,25 @@ export function describeFailure(error: unknown): FailureDescription {
       : typeof response?.message === 'string'
         ? response.message
         : error.message;
-    return { type: 'ValidationError', message: truncate(detail) };
+    return failureOf('ValidationError', detail);
   }
   if (error instanceof Error) {
-    return { type: error.name || error.constructor.name, message: truncate(error.message) };
+    return failureOf(error.name || error.constructor.name, error.message);
   }
-  return { type: 'NonErrorThrown', message: truncate(safeString(error)) };
+  return failureOf('NonErrorThrown', safeString(error));
 }
 
-function truncate(text: string): string {
-  return text.length > MAX_ERROR_MESSAGE_LENGTH ? `${text.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : text;
+/**
+ * A failure as it may leave the handler (dead-letter headers, error replies): type and message
+ * cut to their bounds, AMQP URL passwords masked. An error's name and message are whatever the
+ * code that threw put there: a 100,000-character name, a connection URL with its password.
+ */
+export function failureOf(type: string, message: string): FailureDescription {
+  return { type: truncate(redactText(type), MAX_ERROR_TYPE_LENGTH), message: truncate(redactText(message), MAX_ERROR_MESSAGE_LENGTH) };
+}
+
+function truncate(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
 
 function safeString(value: unknown): string {

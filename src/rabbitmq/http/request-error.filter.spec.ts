@@ -39,10 +39,16 @@ describe('RequestErrorFilter: the status says why no reply came', () => {
     expect(written.body).toMatchObject({ error: 'Gateway Timeout', message: expect.stringContaining('within 500 ms') });
   });
 
-  it('the handler failed: 502 with its type and message', () => {
-    const written = answer(new RemoteHandlerError('inventory.stock', 'ValidationError', 'sku must be a string'));
+  it('the handler failed: 502 with an error id only; the remote type and message stay in the log', () => {
+    const written = answer(new RemoteHandlerError('inventory.stock', 'ValidationError', 'cannot reach amqp://app:s3cret@db'));
     expect(written.status).toBe(502);
-    expect(written.body).toMatchObject({ remoteType: 'ValidationError', message: 'sku must be a string' });
+    expect(written.body).toEqual({
+      statusCode: 502,
+      error: 'Bad Gateway',
+      message: expect.stringContaining(String(written.body?.errorId)),
+      errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(JSON.stringify(written.body)).not.toMatch(/ValidationError|s3cret|cannot reach/);
   });
 
   it.each([

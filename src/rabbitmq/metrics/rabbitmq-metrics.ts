@@ -87,6 +87,15 @@ export class RabbitMetrics {
     registers: [this.registry],
   });
 
+  readonly repliesDropped = new Counter({
+    name: 'warren_replies_dropped_total',
+    help:
+      'Replies of request handlers not sent, by reason: invalid_address (replyTo neither a direct reply-to address nor an allowed queue); ' +
+      'refused (nacked, or the broker closed the reply channel); not_sent (no reply channel, blocked, or no confirm in time).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** Registers a gauge whose value is read when Prometheus scrapes. */
   gauge<L extends string>(
     name: string,

@@ -5,6 +5,7 @@ import {
   DEFAULT_DELIVERY_LIMIT,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+  DEFAULT_REQUEST_QUEUE_MAX_LENGTH,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_JSON_DEPTH,
@@ -157,6 +158,14 @@ export const MODULE_OPTION_TABLE = [
     min: 1,
     unit: 'requests',
     doc: 'requests awaiting replies at once; beyond it requests fail at once (503)',
+  },
+  {
+    option: 'requestQueueMaxLength',
+    env: 'REQUEST_QUEUE_MAX_LENGTH',
+    default: DEFAULT_REQUEST_QUEUE_MAX_LENGTH,
+    min: 1,
+    unit: 'requests',
+    doc: 'most requests waiting in each `<EVENTS_EXCHANGE>.rpc.<pattern>` queue (`x-max-length`, `x-overflow: drop-head`: the oldest, whose callers are about to time out, go first)',
   },
   {
     option: 'deliveryLimit',

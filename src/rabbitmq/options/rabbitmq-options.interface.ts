@@ -94,6 +94,21 @@ export interface RabbitMQModuleOptions extends TableOptions {
    */
   maxRequestsInFlight?: number;
   /**
+   * Most requests waiting in each request queue (`x-max-length`); beyond it the oldest are
+   * dropped (`x-overflow: drop-head`), as their callers are about to time out. A request queue
+   * made before the bound keeps working as it is (see the start-up log).
+   * @default 10000
+   */
+  requestQueueMaxLength?: number;
+  /**
+   * Queues a request's `replyTo` may name besides direct reply-to (`amq.rabbitmq.reply-to.*`,
+   * what warren's and Nest's clients use). A reply to any other address is dropped and counted in
+   * `warren_replies_dropped_total`: a requester must not make the service deliver into a queue
+   * of its choosing.
+   * @default []
+   */
+  allowedReplyQueues?: string[];
+  /**
    * Deliveries of one message before a quorum queue dead-letters it (crash-loop backstop).
    * Fixed when the queue is first declared.
    * @default 20

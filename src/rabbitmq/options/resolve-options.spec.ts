@@ -73,6 +73,7 @@ describe('resolveRabbitMQOptions', () => {
       codecs: [],
       compression: 'gzip',
       compressThresholdBytes: 64 * 1024,
+      allowedReplyQueues: [],
       maxJsonDepth: 64,
     });
   });
@@ -85,6 +86,14 @@ describe('resolveRabbitMQOptions', () => {
 
   it('refuses an unknown memoryMeasure, naming it', () => {
     expect(() => resolveRabbitMQOptions({ ...REQUIRED, memoryMeasure: 'vsz' as never })).toThrow("memoryMeasure must be 'rss' or 'heap', got 'vsz'");
+  });
+
+  it('refuses allowedReplyQueues that is not a list of queue names', () => {
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED, allowedReplyQueues: 'billing.replies' as never })).toThrow(
+      'allowedReplyQueues must be an array of queue names',
+    );
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED, allowedReplyQueues: [''] })).toThrow('allowedReplyQueues must be an array of queue names');
+    expect(resolveRabbitMQOptions({ ...REQUIRED, allowedReplyQueues: ['billing.replies'] }).allowedReplyQueues).toEqual(['billing.replies']);
   });
 
   it('has the documented default values', () => {

@@ -50,6 +50,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
     codec: DEFAULT_CODEC,
     codecs: [],
     compression: DEFAULT_COMPRESSION,
+    allowedReplyQueues: [],
     ...stripUndefined(options),
     killSwitch: {
       window: DEFAULT_KILL_SWITCH_WINDOW,
@@ -122,6 +123,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
   requireInteger('flowCheckIntervalMs', resolved.flowCheckIntervalMs, 1, MAX_TIMER_MS);
   requireInteger('maxPendingPublishBytes', resolved.maxPendingPublishBytes);
   validateCodecs(resolved);
+  if (!Array.isArray(resolved.allowedReplyQueues) || !resolved.allowedReplyQueues.every((queue) => typeof queue === 'string' && queue !== '')) {
+    throw new InvalidRabbitMQOptionsError('allowedReplyQueues must be an array of queue names');
+  }
   return resolved;
 }
 

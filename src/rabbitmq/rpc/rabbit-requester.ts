@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
+import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
@@ -48,12 +49,16 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
   private wrapper?: ChannelWrapper;
   /** The live channel consuming replies; undefined while there is none. */
   private channel?: Channel;
+  /** Replies are read with the bounds of consumed events (size, nesting): a responder is any AMQP client. */
+  private readonly decoder: MessageDecoder;
 
   constructor(
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
     private readonly connections: RabbitConnections,
     private readonly metrics: RabbitMetrics,
-  ) {}
+  ) {
+    this.decoder = MessageDecoder.forConsuming(options);
+  }
 
   /** Opens the reply channel at start, so the first request does not wait for it. */
   onModuleInit(): void {
@@ -148,12 +153,13 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
       this.logger.debug(`dropped a reply nobody awaits (correlationId ${String(id)})`);
       return;
     }
-    const reply = replyOutcome(this.pending.get(id)!.pattern, message.content);
-    if ('error' in reply) {
-      this.settle(id, 'remote_error', reply.error);
-      return;
-    }
-    this.settle(id, 'replied', undefined, reply.value);
+    void replyOutcome(this.pending.get(id)!.pattern, message, this.decoder).then((reply) => {
+      if ('error' in reply) {
+        this.settle(id, 'remote_error', reply.error);
+      } else {
+        this.settle(id, 'replied', undefined, reply.value);
+      }
+    });
   }
 
   /** The broker could not route the request: no queue exists for its pattern. */

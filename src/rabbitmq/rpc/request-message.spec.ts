@@ -1,10 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
-import { RemoteHandlerError, RequestNotSentError } from '../errors/request.errors.js';
+import { RequestNotSentError } from '../errors/request.errors.js';
 import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
 import { HEADER_REQUEST_CORRELATION_ID } from '../wire/message-headers.js';
-import { encodeReply } from '../wire/reply-packet.js';
-import { replyOutcome } from './reply-outcome.js';
 import { buildRequest, DIRECT_REPLY_TO, requestTimeoutOf, unroutedRequestError } from './request-message.js';
 
 const spec = {
@@ -48,13 +46,5 @@ describe('request message (shared by RabbitRequester and warren/testing)', () =>
     const error = unroutedRequestError('shop.rpc.nobody', 'nobody');
     expect(error).toBeInstanceOf(RequestNotSentError);
     expect(error.message).toBe("no queue 'shop.rpc.nobody' for 'nobody': no service with a @MessagePattern handler of it ever started");
-  });
-
-  it('reads a reply as the caller gets it: the value, or RemoteHandlerError with the remote type and message', () => {
-    expect(replyOutcome('p', encodeReply('req-1', { response: { n: 1 } }))).toEqual({ value: { n: 1 } });
-    const failed = replyOutcome('p', encodeReply('req-1', { err: { type: 'ValidationError', message: 'sku must be a string' } }));
-    expect('error' in failed && failed.error).toBeInstanceOf(RemoteHandlerError);
-    expect(failed).toMatchObject({ error: { pattern: 'p', remoteType: 'ValidationError', remoteMessage: 'sku must be a string' } });
-    expect(replyOutcome('p', Buffer.from('not json'))).toMatchObject({ error: { remoteType: 'MalformedReply' } });
   });
 });

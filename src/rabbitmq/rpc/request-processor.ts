@@ -1,12 +1,27 @@
 import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { redactText } from '../connection/redact-url.js';
-import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from '../server/delivery-processor.js';
-import { describeFailure, type FailureDescription } from '../failure/failure-description.js';
+import { describeFailure, failureOf, type FailureDescription } from '../failure/failure-description.js';
 import { encodeReply } from '../wire/reply-packet.js';
+import type { DroppedReplies } from './dropped-replies.js';
+import type { ReplySender } from './reply-publisher.js';
+import { echoedCorrelationId, isAllowedReplyTarget } from './reply-target.js';
+
+/** What a RequestProcessor needs besides the request: where replies go, and their bounds. */
+export interface RequestProcessorDeps {
+  processor: Pick<DeliveryProcessor, 'run'>;
+  replies: ReplySender;
+  dropped: DroppedReplies;
+  logger: Pick<Logger, 'warn'>;
+  /** The request queue (the service's own name for it, never the routing key a requester chose). */
+  queue: string;
+  /** Queues besides direct reply-to a reply may be sent to (option allowedReplyQueues). */
+  allowedReplyQueues: ReadonlySet<string>;
+  /** A reply larger than this is replaced by an error reply: its caller would refuse it anyway. */
+  maxMessageBytes: number;
+}
 
 /**
  * Turns one request into a reply: the same decode, validation, timeout and Nest pipeline as an
@@ -14,33 +29,68 @@ import { encodeReply } from '../wire/reply-packet.js';
  * caller's `replyTo`, and the request is acked either way. A request is never retried and never
  * dead-lettered: its caller waits only until its timeout, so a later retry would answer nobody,
  * and an undecodable request is answered with the reason at once rather than left to time out.
+ * A result that cannot be encoded (a BigInt, a cycle) or is too large is answered as a failure.
+ * A `replyTo` that is not a direct reply-to address (or an allowed queue) gets nothing.
  */
 export class RequestProcessor {
-  constructor(
-    private readonly processor: DeliveryProcessor,
-    private readonly publisher: Pick<RabbitPublisher, 'publishRaw'>,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: RequestProcessorDeps) {}
 
   async process(message: ConsumeMessage): Promise<DeliveryOutcome> {
-    const { outcome, value, error } = await this.processor.run(message);
-    const failure = outcome.kind === 'ack' ? undefined : describeRequestFailure(error, outcome.failure);
-    const { replyTo, correlationId } = message.properties as { replyTo?: string; correlationId?: string };
-    if (replyTo) {
-      const content = encodeReply(correlationId, failure ? { err: failure } : { response: value });
-      try {
-        // Not persistent: a reply is worthless after a broker restart, its caller is gone.
-        await this.publisher.publishRaw('', replyTo, content, { correlationId, persistent: false, contentType: JSON_CONTENT_TYPE });
-      } catch (replyError) {
-        // The caller times out; redoing the work would not reach it any sooner.
-        this.logger.warn(`reply to a request on ${message.fields.routingKey} could not be sent: ${redactText(String(replyError))}`);
-      }
+    const { outcome, value, error } = await this.deps.processor.run(message);
+    let failure = outcome.kind === 'ack' ? undefined : describeRequestFailure(error, outcome.failure);
+    const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
+    if (typeof replyTo === 'string' && replyTo !== '') {
+      // The reply key, in the properties and in the packet (Nest's format): bounded and printable.
+      const id = echoedCorrelationId(correlationId);
+      const encoded = this.encode(id, failure, value);
+      failure = encoded.failure;
+      await this.send(replyTo, encoded.content, id);
     }
-    if (outcome.kind === 'ack') {
-      return outcome;
+    if (!failure) {
+      return { kind: 'ack' };
     }
-    this.logger.warn(`request on ${message.fields.routingKey} failed, error replied: ${failure!.type}: ${failure!.message}`);
-    return { kind: 'ack', failedRequest: { dependencyDown: outcome.dependencyDown === true } };
+    this.deps.logger.warn(`request on ${this.deps.queue} failed, error replied: ${failure.type}: ${failure.message}`);
+    // A result that could not be encoded is the handler's bug, never a dependency that is down.
+    return { kind: 'ack', failedRequest: { dependencyDown: outcome.kind !== 'ack' && outcome.dependencyDown === true } };
+  }
+
+  /** The reply body; a result that cannot be encoded or is too large becomes the failure replied. */
+  private encode(id: string | undefined, failure: FailureDescription | undefined, value: unknown): { content: Buffer; failure?: FailureDescription } {
+    if (failure) {
+      return { content: encodeReply(id, { err: failure }), failure };
+    }
+    let content: Buffer;
+    try {
+      content = encodeReply(id, { response: value });
+    } catch (encodeError) {
+      const cause = describeFailure(encodeError);
+      const unencodable = failureOf('ReplyEncodeError', `the handler's result could not be encoded as JSON: ${cause.type}: ${cause.message}`);
+      return { content: encodeReply(id, { err: unencodable }), failure: unencodable };
+    }
+    if (content.length > this.deps.maxMessageBytes) {
+      const tooLarge = {
+        type: 'MessageTooLargeError',
+        message: `the handler's result is ${content.length} bytes encoded, over maxMessageBytes (${this.deps.maxMessageBytes}); the caller would refuse it`,
+      };
+      return { content: encodeReply(id, { err: tooLarge }), failure: tooLarge };
+    }
+    return { content };
+  }
+
+  private async send(replyTo: string, content: Buffer, correlationId: string | undefined): Promise<void> {
+    const { replies, dropped, queue, allowedReplyQueues } = this.deps;
+    if (!isAllowedReplyTarget(replyTo, allowedReplyQueues)) {
+      dropped.record('invalid_address', queue);
+      return;
+    }
+    // Not persistent: a reply is worthless after a broker restart, its caller is gone.
+    const properties = { correlationId, persistent: false, contentType: JSON_CONTENT_TYPE };
+    // Never thrown: a reply that cannot be sent is counted; the caller times out, and redoing the
+    // work would not reach it any sooner.
+    const reason = await replies.send(replyTo, content, properties);
+    if (reason !== undefined) {
+      dropped.record(reason, queue);
+    }
   }
 }
 
@@ -50,7 +100,7 @@ export class RequestProcessor {
  */
 function describeRequestFailure(error: unknown, described: FailureDescription): FailureDescription {
   if (!(error instanceof Error) && typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return { type: 'RpcException', message: (error as { message: string }).message };
+    return failureOf('RpcException', (error as { message: string }).message);
   }
   return described ?? describeFailure(error);
 }

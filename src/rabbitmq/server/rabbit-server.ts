@@ -7,9 +7,11 @@ import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { deadLetterBound, unroutedBound } from '../topology/leftover-bounds.js';
+import { deadLetterBound, requestQueueBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from './handler-registry.js';
+import { DroppedReplies } from '../rpc/dropped-replies.js';
+import { ReplyPublisher } from '../rpc/reply-publisher.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { declareRequestQueue } from '../topology/topology.js';
 import type { TopologyReporter } from '../topology/topology-reporter.js';
@@ -29,6 +31,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private readonly registry: HandlerRegistry;
   private readonly decoder: MessageDecoder;
   private consumers: QueueConsumer[] = [];
+  /** Sends the replies of request handlers on the `replies` connection; made only if there is one. */
+  private replies?: ReplyPublisher;
   private readonly flow: FlowControl;
   private closing?: Promise<void>;
 
@@ -84,7 +88,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
             publisher: this.publisher,
             processor: this.processorOf(definition),
             ...(definition.kind === 'request'
-              ? { declareQueue: () => declareRequestQueue(definition.queue, { ...this.topologyContext(), queueType: this.options.queueType }) }
+              ? {
+                  declareQueue: () =>
+                    declareRequestQueue(definition.queue, {
+                      ...this.topologyContext(),
+                      queueType: this.options.queueType,
+                      bound: requestQueueBound(this.options),
+                    }),
+                }
               : {}),
             exchange: this.options.exchange,
             queueType: definition.queueType,
@@ -132,7 +143,19 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   /** Events get settled by their outcome; requests get a reply and are acked (RequestProcessor). */
   private processorOf(definition: HandlerDefinition): Pick<DeliveryProcessor, 'process'> {
     const processor = new DeliveryProcessor(definition, this.decoder);
-    return definition.kind === 'request' ? new RequestProcessor(processor, this.publisher, this.logger) : processor;
+    if (definition.kind !== 'request') {
+      return processor;
+    }
+    this.replies ??= new ReplyPublisher(this.connections, this.options.publishTimeoutMs);
+    return new RequestProcessor({
+      processor,
+      replies: this.replies,
+      dropped: new DroppedReplies(this.logger, (reason) => this.metrics.repliesDropped.inc({ reason })),
+      logger: this.logger,
+      queue: definition.queue,
+      allowedReplyQueues: new Set(this.options.allowedReplyQueues),
+      maxMessageBytes: this.options.maxMessageBytes,
+    });
   }
 
   private topologyContext(): { scratch: () => Promise<Channel>; reporter: TopologyReporter } {
@@ -174,7 +197,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** Graceful stop: cancel consumers, wait for in-flight (bounded), requeue the rest. Safe twice. */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs))).then(() => this.flow.stop());
+    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs)))
+      .then(() => this.flow.stop())
+      // After the consumers: the requests still in flight while they drained were answered on it.
+      .then(() => this.replies?.close());
     return this.closing;
   }
 

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { MessageProperties } from 'amqplib';
+import { MessageDecoder } from '../codec/message-decoder.js';
+import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { currentCorrelationId } from '../correlation/correlation-context.js';
 import { RequestTimeoutError } from '../errors/request.errors.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import type { RequestOptions } from '../rpc/rabbit-requester.js';
 import { replyOutcome } from '../rpc/reply-outcome.js';
-import { buildRequest, requestTimeoutOf, unroutedRequestError } from '../rpc/request-message.js';
+import { buildRequest, DIRECT_REPLY_TO, requestTimeoutOf, unroutedRequestError } from '../rpc/request-message.js';
 import type { RepliedResult } from './handler-result.js';
 import { inMemoryDelivery } from './in-memory-message.js';
 import type { InMemoryTransport } from './in-memory-transport.js';
@@ -18,11 +21,31 @@ import type { InMemoryTransport } from './in-memory-transport.js';
  * RequestNotSentError for a pattern no handler serves. Not simulated: the in-flight bound and a
  * dropped connection (there is none).
  */
+/**
+ * The harness requester's direct reply-to address. A broker rewrites `amq.rabbitmq.reply-to` in
+ * a request into the address of the requester's channel, `amq.rabbitmq.reply-to.<pid>.<key>`
+ * (the pid an Erlang term: version 131, NEW_PID_EXT, the node's atom, then numbers), and a
+ * responder answers only an address of that form; so the harness delivers requests with one.
+ */
+export const IN_MEMORY_REPLY_TO = `${DIRECT_REPLY_TO}.${Buffer.concat([
+  Buffer.from([131, 88, 119, 15]),
+  Buffer.from('reply@in-memory'),
+  Buffer.alloc(12),
+]).toString('base64')}.${Buffer.from('warren-testing').toString('base64')}`;
+
+/** What the decoder reads of a reply's properties: RequestProcessor's replies are uncompressed JSON. */
+const REPLY_PROPERTIES = { contentType: JSON_CONTENT_TYPE, headers: {} } as unknown as MessageProperties;
+
 export class InMemoryRequester {
+  /** The decoder RabbitRequester reads replies with (the consume side's bounds). */
+  private readonly decoder: MessageDecoder;
+
   constructor(
     private readonly options: ResolvedRabbitMQOptions,
     private readonly transport: InMemoryTransport,
-  ) {}
+  ) {
+    this.decoder = MessageDecoder.forConsuming(options);
+  }
 
   /**
    * Sends a request and resolves with the reply's value; rejects as RabbitRequester does.
@@ -42,13 +65,13 @@ export class InMemoryRequester {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new RequestTimeoutError(pattern, timeoutMs)), timeoutMs);
       delivered.then(
-        (result) => {
+        async (result) => {
           // A reply that could not be published never arrives: the caller waits out its timeout.
           if (!result.sent) {
             return;
           }
           clearTimeout(timer);
-          const outcome = replyOutcome(pattern, result.content);
+          const outcome = await replyOutcome(pattern, { content: result.content, properties: REPLY_PROPERTIES }, this.decoder);
           if ('error' in outcome) {
             reject(outcome.error);
           } else {
@@ -83,7 +106,7 @@ export class InMemoryRequester {
     if (!this.transport.consumes(request.queue)) {
       throw unroutedRequestError(request.queue, pattern);
     }
-    const message = inMemoryDelivery('', request.queue, request.content, request.properties);
+    const message = inMemoryDelivery('', request.queue, request.content, { ...request.properties, replyTo: IN_MEMORY_REPLY_TO });
     return this.transport.deliverToQueue(request.queue, message) as Promise<RepliedResult>;
   }
 }

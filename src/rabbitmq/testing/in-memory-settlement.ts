@@ -65,7 +65,8 @@ export function settleInMemory(message: ConsumeMessage, outcome: DeliveryOutcome
  * caller reads it. A request delivered without `replyTo` gets no reply (`sent` false).
  */
 export function repliedInMemory(message: ConsumeMessage, definition: HandlerDefinition, reply: InMemoryReply | undefined): RepliedResult {
-  const read = reply ? readReply(reply.content) : undefined;
+  // RequestProcessor's own encodeReply output: always JSON.
+  const read = reply ? readReply(JSON.parse(reply.content.toString('utf8'))) : undefined;
   return {
     queue: definition.queue,
     handler: definition.handlerName,

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import type { ConsumeMessage, Options } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { DroppedReplies } from '../rpc/dropped-replies.js';
+import type { ReplySender } from '../rpc/reply-publisher.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { DeliveryProcessor } from '../server/delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from '../server/handler-registry.js';
@@ -28,7 +30,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor }>();
 
   constructor(
-    options: ResolvedRabbitMQOptions,
+    private readonly options: ResolvedRabbitMQOptions,
     /** Replies are published through it, so its `failWith` fails them as RabbitPublisher would. */
     private readonly publisher?: Pick<InMemoryPublisher, 'publishRaw'>,
   ) {
@@ -109,15 +111,28 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   /** Production's RequestProcessor, its reply taken from the publish it makes (one processor per delivery, so replies never mix). */
   private async answer(definition: HandlerDefinition, processor: DeliveryProcessor, message: ConsumeMessage): Promise<HandlerResult> {
     let reply: InMemoryReply | undefined;
-    const replies = {
-      publishRaw: async (_exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> => {
-        reply = { replyTo: routingKey, correlationId: properties.correlationId, content, sent: false };
-        await this.publisher?.publishRaw('', routingKey, content, properties);
+    const replies: ReplySender = {
+      send: async (replyTo, content, properties) => {
+        reply = { replyTo, correlationId: properties.correlationId, content, sent: false };
+        try {
+          await this.publisher?.publishRaw('', replyTo, content, properties);
+        } catch {
+          return 'not_sent';
+        }
         reply.sent = true;
+        return undefined;
       },
     };
     // Always an ack: a request is never retried nor parked (RequestProcessor), only answered.
-    await new RequestProcessor(processor, replies, this.logger).process(message);
+    await new RequestProcessor({
+      processor,
+      replies,
+      dropped: new DroppedReplies(this.logger),
+      logger: this.logger,
+      queue: definition.queue,
+      allowedReplyQueues: new Set(this.options.allowedReplyQueues),
+      maxMessageBytes: this.options.maxMessageBytes,
+    }).process(message);
     return repliedInMemory(message, definition, reply);
   }
 }

@@ -17,3 +17,12 @@ export function deadLetterBound(options: Pick<ResolvedRabbitMQOptions, 'deadLett
 export function unroutedBound(options: Pick<ResolvedRabbitMQOptions, 'unroutedMaxLength' | 'unroutedTtlMs'>): QueueBound {
   return { 'x-max-length': Math.max(options.unroutedMaxLength, 1), 'x-overflow': 'drop-head', 'x-message-ttl': options.unroutedTtlMs };
 }
+
+/**
+ * Bound of a request queue `<exchange>.rpc.<pattern>`: beyond `requestQueueMaxLength` the oldest
+ * request goes (drop-head), the one whose caller is closest to giving up (requests expire with
+ * their caller's timeout anyway).
+ */
+export function requestQueueBound(options: Pick<ResolvedRabbitMQOptions, 'requestQueueMaxLength'>): QueueBound {
+  return { 'x-max-length': options.requestQueueMaxLength, 'x-overflow': 'drop-head' };
+}

@@ -30,7 +30,7 @@ export function handlerQueueName(serviceName: string, handler: string): string {
 }
 
 /** Name of a connection as operators see it in the management UI and `rabbitmqctl`. */
-export function connectionName(serviceName: string, role: 'publisher' | 'consumer'): string {
+export function connectionName(serviceName: string, role: 'publisher' | 'consumer' | 'replies'): string {
   return `${serviceName}-${role}`;
 }
 

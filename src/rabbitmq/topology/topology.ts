@@ -10,11 +10,11 @@ export type ScratchChannelFactory = () => Promise<Channel>;
 /** How the events exchange exists on the broker. */
 export type EventsExchangeForm = 'plain' | 'legacy-alternate-exchange';
 
-/** Arguments that bound a leftover queue (`<queue>.dlq`, `<exchange>.unrouted`); empty = unbounded. */
+/** Arguments that bound a queue (`<queue>.dlq`, `<exchange>.unrouted`, request queues); empty = unbounded. */
 export type QueueBound = Record<string, unknown>;
 
 /**
- * Arguments a bound may set. A leftover queue that differs from the declaration only in these
+ * Arguments a bound may set. A bounded queue that differs from the declaration only in these
  * (made before bounds existed, or under other limits) is used as it is, never a conflict.
  */
 const BOUND_ARGUMENTS: ReadonlySet<string> = new Set(['x-max-length', 'x-max-length-bytes', 'x-overflow', 'x-message-ttl']);
@@ -69,7 +69,7 @@ export async function declareEventsExchange(
 export async function declareUnroutedQueue(exchange: string, context: DeclareContext & { unroutedBound: QueueBound }): Promise<void> {
   // Replicated like the handler queues: a classic queue lives on one node, and while that node
   // is down every (re)declare of it fails — which would stop the service connecting at all.
-  await declareLeftoverQueue(unroutedQueueName(exchange), context, context.unroutedBound);
+  await declareBoundedQueue(unroutedQueueName(exchange), context, context.unroutedBound);
 }
 
 export interface HandlerQueueSpec {
@@ -86,7 +86,7 @@ export interface HandlerQueueSpec {
 /** Declares a handler queue, its dead-letter queue, and binds it to the exchange by pattern. */
 export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec, context: DeclareContext): Promise<void> {
   const dlq = deadLetterQueueName(spec.queue);
-  await declareLeftoverQueue(dlq, context, spec.deadLetterBound);
+  await declareBoundedQueue(dlq, context, spec.deadLetterBound);
   await declareOrConflict(context, 'queue', spec.queue, (probe) =>
     probe.assertQueue(spec.queue, {
       durable: true,
@@ -107,12 +107,12 @@ export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSp
 /**
  * Declares the queue of a request pattern (`<exchange>.rpc.<pattern>`), reached through the default exchange.
  * Of the module's queue type (a quorum queue survives a node loss) but with no dead-lettering:
- * a request that expires (its caller gave up) is dropped, never parked.
+ * a request that expires (its caller gave up) is dropped, never parked. Bounded like the leftover
+ * queues (`bound`, see leftover-bounds.ts), and like them a queue made before the bound is used
+ * as it is.
  */
-export async function declareRequestQueue(queue: string, context: DeclareContext): Promise<void> {
-  await declareOrConflict(context, 'queue', queue, (probe) =>
-    probe.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': context.queueType } }),
-  );
+export async function declareRequestQueue(queue: string, context: DeclareContext & { bound: QueueBound }): Promise<void> {
+  await declareBoundedQueue(queue, context, context.bound);
 }
 
 /**
@@ -138,12 +138,12 @@ export async function declareRetryQueue(
 }
 
 /**
- * Declares a queue that only collects leftovers (dead letters, unroutable events) with its
- * bound. A queue made before the bound existed (or with another bound) keeps working: the broker
+ * Declares a queue with its bound: one that collects leftovers (dead letters, unroutable events)
+ * or requests. A queue made before the bound existed (or with another bound) keeps working: the broker
  * answers 406 naming the bound's argument, the queue is then checked passively and used as it
  * is, and the reporter says how to migrate — an upgrade never stops at a 406.
  */
-async function declareLeftoverQueue(name: string, context: DeclareContext, bound: QueueBound): Promise<void> {
+async function declareBoundedQueue(name: string, context: DeclareContext, bound: QueueBound): Promise<void> {
   const plain = { 'x-queue-type': context.queueType };
   const failure = await onScratch(context.scratch, (probe) => probe.assertQueue(name, { durable: true, arguments: { ...plain, ...bound } }));
   if (failure !== undefined) {

@@ -22,27 +22,26 @@ export function encodeReply(id: string | undefined, outcome: { response: unknown
   return Buffer.from(JSON.stringify({ id, ...outcome, isDisposed: true }));
 }
 
-/** Reads a reply body; anything that is not a JSON object is reported as a malformed reply. */
-export function readReply(content: Buffer): { response: unknown } | { err: FailureDescription } {
-  let packet: ReplyPacket;
-  try {
-    packet = JSON.parse(content.toString('utf8')) as ReplyPacket;
-  } catch {
-    return { err: { type: 'MalformedReply', message: 'the reply is not JSON' } };
-  }
-  if (typeof packet !== 'object' || packet === null) {
+/**
+ * Reads a decoded reply body (decoding, with its size and depth bounds, is the caller's: see
+ * replyOutcome); anything that is not an object is reported as a malformed reply.
+ */
+export function readReply(packet: unknown): { response: unknown } | { err: FailureDescription } {
+  if (typeof packet !== 'object' || packet === null || Array.isArray(packet)) {
     return { err: { type: 'MalformedReply', message: 'the reply is not a JSON object' } };
   }
-  if (packet.err !== undefined && packet.err !== null) {
-    return { err: typeof packet.err === 'string' ? { type: 'RemoteError', message: packet.err } : describeRemote(packet.err) };
+  const { err, response } = packet as ReplyPacket;
+  if (err !== undefined && err !== null) {
+    return { err: typeof err === 'string' ? { type: 'RemoteError', message: err } : describeRemote(err) };
   }
-  return { response: packet.response };
+  return { response };
 }
 
 function describeRemote(err: unknown): FailureDescription {
   const { type, message } = (typeof err === 'object' && err !== null ? err : {}) as Partial<Record<string, unknown>>;
   return {
     type: typeof type === 'string' ? type : 'RemoteError',
-    message: typeof message === 'string' ? message : JSON.stringify(err),
+    // Already decoded within the depth bound: stringifying it again cannot overflow the stack.
+    message: typeof message === 'string' ? message : String(JSON.stringify(err)),
   };
 }
