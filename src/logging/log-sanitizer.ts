@@ -1,7 +1,11 @@
 import { inspect } from 'node:util';
-// The pure module, not the admin entry: the dlq CLI prints through this file, and the admin entry
+// The pure modules, not the admin entry: the dlq CLI prints through this file, and the admin entry
 // loads Nest (about a second at every `npm run dlq -- peek`).
 import { redactText } from '../rabbitmq/connection/redact-url.js';
+import { capText, escapeControlCharacters, safeText } from '../rabbitmq/wire/safe-text.js';
+
+/** The library's rule for making text printable, which the logger applies to every value. */
+export { escapeControlCharacters };
 
 /**
  * What the logger does to every value before it is written, in both formats: AMQP URL passwords
@@ -19,29 +23,14 @@ const MAX_DEPTH = 6;
 const MAX_ENTRIES = 100;
 const MAX_KEY_CHARS = 128;
 
-/**
- * C0 and C1 controls (NEL U+0085 among them), DEL, the Unicode line/paragraph separators and the
- * bidirectional controls: embeddings and overrides (U+202A–202E), isolates (U+2066–2069) and the
- * marks (LRM/RLM U+200E/200F, ALM U+061C), which reorder what a terminal shows. Escaping ESC
- * (U+001B) neutralises every ANSI sequence, BEL (U+0007) the end of a window-title one.
- */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** Values under keys like these are masked whatever they hold. */
 const SECRET_KEY = /(password|passwd|secret|token|authorization|apikey|cookie)$/;
 /** A stack frame line as V8 writes it: the only line of a stack allowed to start a new line. */
 const STACK_FRAME = /^\s+at \S/;
 
-/** Makes every unsafe character visible: a newline becomes the two characters `\n`, ESC `\u001b`. */
-export function escapeControlCharacters(text: string): string {
-  return text.replace(UNSAFE_CHARACTER, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** Redacts, escapes, then caps: the result is one line of at most `maxChars` (plus the cut note). */
 export function sanitizeLogText(text: string, maxChars = MAX_LOG_TEXT_CHARS): string {
-  // Redact the whole text first: cutting first could leave half a URL whose password is not masked.
-  return cap(escapeControlCharacters(redactText(text)), maxChars);
+  return safeText(text, maxChars);
 }
 
 /**
@@ -59,7 +48,7 @@ export function sanitizeStack(stack: string): string {
       lines[lines.length - 1] += `\\n${safe}`;
     }
   }
-  return cap(lines.join('\n'), MAX_LOG_STACK_CHARS);
+  return capText(lines.join('\n'), MAX_LOG_STACK_CHARS);
 }
 
 /**
@@ -80,7 +69,7 @@ export function logText(message: unknown): string {
     return errorText(message);
   }
   const safe = sanitizeLogValue(message);
-  return cap(inspect(safe, { depth: MAX_DEPTH, compact: true, breakLength: Infinity, colors: false }), MAX_LOG_TEXT_CHARS);
+  return capText(inspect(safe, { depth: MAX_DEPTH, compact: true, breakLength: Infinity, colors: false }), MAX_LOG_TEXT_CHARS);
 }
 
 function errorText(error: Error, depth = 0): string {
@@ -143,8 +132,4 @@ function sanitizeObject(value: object, depth: number, seen: Set<object>): Record
     result['…'] = `${entries.length - MAX_ENTRIES} more keys`;
   }
   return result;
-}
-
-function cap(text: string, maxChars: number): string {
-  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)`;
 }
