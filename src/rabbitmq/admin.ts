@@ -5,6 +5,7 @@
  */
 // App wiring: the transport server, lifecycle and options resolution.
 export { RabbitServer } from './server/rabbit-server.js';
+export { connectRabbitServer, createRabbitMicroservice } from './server/rabbit-microservice.js';
 export { RabbitLifecycle } from './lifecycle/rabbit-lifecycle.js';
 export { RABBITMQ_MODULE_OPTIONS } from './rabbitmq-module-definition.js';
 export type { ResolvedRabbitMQOptions } from './options/rabbitmq-options.interface.js';

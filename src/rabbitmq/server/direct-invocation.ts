@@ -15,7 +15,7 @@ const PAYLOAD_TYPE: number = RpcParamtype.PAYLOAD;
 const CONTEXT_TYPE: number = RpcParamtype.CONTEXT;
 const paramTypeOf = (key: string): number => Number(key.split(':')[0]);
 import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from '../decorators/handler-enhancers.js';
-import type { PipelineBuild } from './nest-pipeline-builds.js';
+import type { HandlerBinding } from './handler-binding.js';
 import type { RabbitContext } from './rabbit-context.js';
 
 /** One argument of the handler method: the payload or the context, at its position. */
@@ -38,9 +38,10 @@ interface Argument {
  * which is what the failure filter achieves on Nest's path.
  *
  * A handler gets Nest's pipeline instead as soon as anything else could run there: a guard, an
- * interceptor, another pipe or filter (on the method, its class, or global to the app config its
- * pipeline was built with), a pre-request hook, a parameter decorator other than a plain
- * `@Payload()` / `@Ctx()`, or a request-scoped controller. `reasonForNestPipeline` says which.
+ * interceptor, another pipe or filter on the method or its class, a parameter decorator other
+ * than a plain `@Payload()` / `@Ctx()`, a request-scoped controller, or anything global that
+ * HandlerBinding cannot rule out (a handler bound without one has unknown globals). `plan` says
+ * which. Everything it reads is public: the handler's own decorator metadata and HandlerBinding.
  */
 export class DirectInvocation {
   private constructor(
@@ -50,15 +51,35 @@ export class DirectInvocation {
     private readonly argsLength: number,
   ) {}
 
-  /** The direct call for this build, or why Nest's pipeline must run (`reason`). */
-  static plan(build: PipelineBuild | undefined): { direct: DirectInvocation; reason?: undefined } | { direct?: undefined; reason: string } {
-    const reason = reasonForNestPipeline(build);
-    if (reason !== undefined || build === undefined) {
-      return { reason: reason ?? 'no pipeline build' };
+  /**
+   * The direct call of `method` (the `@HandleEvent` / `@HandleRequest` method), or why Nest's pipeline must
+   * run (`reason`). `binding` is what warren knows of the app Nest bound it in (see HandlerBinding); without
+   * one, Nest's pipeline runs: its global enhancers are unknown, and unknown is never read as "none".
+   */
+  static plan(
+    method: object | undefined,
+    binding: HandlerBinding | undefined,
+  ): { direct: DirectInvocation; reason?: undefined } | { direct?: undefined; reason: string } {
+    if (method === undefined) {
+      return { reason: 'it was not bound by @HandleEvent / @HandleRequest' };
     }
-    const method = build.callback as (...args: unknown[]) => unknown;
-    const { args, argsLength } = argumentsOf(build.instance, method);
-    return { direct: new DirectInvocation(build.instance, method, args, argsLength) };
+    if (binding === undefined) {
+      return { reason: 'it was not bound through connectRabbitServer() or createRabbitMicroservice(): the global enhancers around it are unknown' };
+    }
+    if (binding.globalEnhancer !== undefined) {
+      return { reason: binding.globalEnhancer };
+    }
+    const handler = method as (...args: unknown[]) => unknown;
+    const { instance, reason } = binding.controllerOf(handler);
+    if (instance === undefined) {
+      return { reason };
+    }
+    const own = reasonInOwnMetadata(instance, handler);
+    if (own !== undefined) {
+      return { reason: own };
+    }
+    const { args, argsLength } = argumentsOf(instance, handler);
+    return { direct: new DirectInvocation(instance, handler, args, argsLength) };
   }
 
   /**
@@ -87,30 +108,9 @@ export class DirectInvocation {
   }
 }
 
-/** Why the handler of this build must run through Nest's pipeline; undefined if it need not. */
-export function reasonForNestPipeline(build: PipelineBuild | undefined): string | undefined {
-  if (build === undefined) {
-    // Nest builds a request-scoped controller's pipeline per message, not when it registers it.
-    return 'Nest built no pipeline for it at registration (a request-scoped controller, or not bound by @HandleEvent / @HandleRequest)';
-  }
-  if (!build.isStatic) {
-    return 'its controller is request-scoped';
-  }
-  const config = build.config;
-  if (config) {
-    const global: [string, unknown[]][] = [
-      ['global guards', config.getGlobalGuards()],
-      ['global interceptors', config.getGlobalInterceptors()],
-      ['global pipes', config.getGlobalPipes()],
-      ['global exception filters', config.getGlobalFilters()],
-      ['pre-request hooks', config.getGlobalPreRequestHooks?.() ?? []],
-    ];
-    const bound = global.find(([, items]) => items.length > 0);
-    if (bound) {
-      return `its app config has ${bound[0]}`;
-    }
-  }
-  const targets = [build.instance.constructor, build.callback as object];
+/** What on the method, its class or its parameters needs Nest's pipeline; undefined if nothing does. */
+function reasonInOwnMetadata(instance: object, method: (...args: unknown[]) => unknown): string | undefined {
+  const targets = [instance.constructor, method];
   const own = (key: string): unknown[] => targets.flatMap((target) => (Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []);
   if (own(GUARDS_METADATA).length > 0) {
     return 'it has guards';
@@ -128,7 +128,7 @@ export function reasonForNestPipeline(build: PipelineBuild | undefined): string 
   if (!pipes.includes(HANDLER_PAYLOAD_PIPE)) {
     return "it lacks warren's payload pipe (a plain @EventPattern / @MessagePattern)";
   }
-  for (const [key, param] of Object.entries(paramsOf(build.instance, build.callback as { name: string }) ?? {})) {
+  for (const [key, param] of Object.entries(paramsOf(instance, method) ?? {})) {
     const type = paramTypeOf(key);
     if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) || (type !== PAYLOAD_TYPE && type !== CONTEXT_TYPE)) {
       return `parameter ${param.index} has a custom decorator`;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import type { INestApplicationContext } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import type { MessageHandler } from '@nestjs/microservices';
 import { EventPattern } from '@nestjs/microservices';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
@@ -42,7 +44,7 @@ describe('HandlerRegistry', () => {
       queueArguments: {},
       callback,
       direct: undefined,
-      pipelineReason: expect.stringMatching(/Nest built no pipeline/),
+      pipelineReason: expect.stringMatching(/not bound by @HandleEvent/),
       kind: 'event',
     });
   });
@@ -209,6 +211,17 @@ describe('HandlerRegistry', () => {
     it("uses the module's policy without @Retry, and for a plain @EventPattern", () => {
       expect(register('order.cancelled', 'noRetry').retryPolicy).toBe(DEFAULT_RETRY_POLICY);
       expect(register('order.paid', 'plain').retryPolicy).toBe(DEFAULT_RETRY_POLICY);
+    });
+
+    it('knows the app only while bindHandlers runs: a handler registered after it, or after a failed bind, gets Nest pipeline', async () => {
+      // An app with no module: bound inside, the handler is refused for want of its controller, not for unknown globals.
+      const app = { get: () => new ModulesContainer() } as unknown as INestApplicationContext;
+      const registry = new HandlerRegistry('shop', 50, 30_000, DEFAULT_RETRY_POLICY);
+      const inside = registry.bindHandlers(app, () => registry.register('order.created', handler(), extrasOf('retryBelow')));
+      expect(inside.pipelineReason).toBe('no controller of the app has it');
+      expect(registry.register('order.shipped', handler(), extrasOf('retryAbove')).pipelineReason).toMatch(/not bound through connectRabbitServer/);
+      await expect(registry.bindHandlers(app, () => Promise.reject(new Error('init failed')))).rejects.toThrow('init failed');
+      expect(registry.register('order.cancelled', handler(), extrasOf('noRetry')).pipelineReason).toMatch(/not bound through connectRabbitServer/);
     });
   });
 });

@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { DEFAULT_EVENTS_EXCHANGE, MAX_TIMER_MS } from '../rabbitmq.constants.js';
@@ -10,7 +11,7 @@ import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from './handler-queue-arguments.js';
 import { DirectInvocation } from './direct-invocation.js';
-import { takePipelineBuild, watchPipelineBuilds } from './nest-pipeline-builds.js';
+import { HandlerBinding } from './handler-binding.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
 export interface HandlerDefinition {
@@ -47,6 +48,8 @@ export type HandlerKind = 'event' | 'request';
  */
 export class HandlerRegistry {
   private readonly byQueue = new Map<string, HandlerDefinition>();
+  /** Set while warren itself has Nest bind the handlers (see bindHandlers). */
+  private binding?: HandlerBinding;
 
   /** The registry a transport (RabbitServer, or warren/testing's in-memory one) builds from the module's options. */
   static fromOptions(options: ResolvedRabbitMQOptions): HandlerRegistry {
@@ -61,14 +64,32 @@ export class HandlerRegistry {
     private readonly defaultQueueType: QueueType = 'quorum',
     /** Request queues are named after it (see requestQueueName). */
     private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
-  ) {
-    // Before Nest binds any handler: register() learns from it what each handler's pipeline holds.
-    watchPipelineBuilds();
+  ) {}
+
+  /**
+   * Runs `bind`, which makes Nest bind this registry's handlers in `app` (connect or initialise the
+   * microservice), knowing what HandlerBinding knows of `app`: a handler bound then may be called
+   * directly; one bound at any other time always runs through Nest's pipeline.
+   */
+  bindHandlers<T>(app: INestApplicationContext, bind: () => T): T {
+    this.binding = HandlerBinding.of(app);
+    let result: T;
+    try {
+      result = bind();
+    } catch (error) {
+      this.binding = undefined;
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => (this.binding = undefined)) as T;
+    }
+    this.binding = undefined;
+    return result;
   }
 
   /** Called by a transport's `addHandler`, right after Nest built the handler's pipeline. */
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
-    const { direct, reason: pipelineReason } = DirectInvocation.plan(takePipelineBuild(extras.method));
+    const { direct, reason: pipelineReason } = DirectInvocation.plan(extras.method, this.binding);
     if (!pattern || typeof pattern !== 'string') {
       throw new HandlerRegistrationError(`${kind} pattern must be a non-empty string, got ${JSON.stringify(pattern)}`);
     }

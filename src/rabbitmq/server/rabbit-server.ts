@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, type INestApplicationContext, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
@@ -19,8 +19,8 @@ import type { Channel } from 'amqplib';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
 
 /**
- * The Nest transport strategy: attach it with
- * `app.connectMicroservice({ strategy: app.get(RabbitServer) })`. Each `@HandleEvent` /
+ * The Nest transport strategy: attach it with `connectRabbitServer(app)` (or, without an HTTP app,
+ * `createRabbitMicroservice(module)`), which lets handlers be called directly. Each `@HandleEvent` /
  * `@EventPattern` handler gets its own queue and consumer; see QueueConsumer for settlement.
  */
 @Injectable()
@@ -73,6 +73,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     callback.extras = extras;
     // A @MessagePattern handler answers requests: its result is the reply (see RequestProcessor).
     this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
+  }
+
+  /** Has Nest bind this transport's handlers in `bind`, knowing what warren can know of `app` (HandlerRegistry.bindHandlers). */
+  bindHandlers<T>(app: INestApplicationContext, bind: () => T): T {
+    return this.registry.bindHandlers(app, bind);
   }
 
   /**

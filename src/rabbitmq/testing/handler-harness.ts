@@ -43,6 +43,12 @@ export interface HandlerHarnessConfig {
   options?: Partial<RabbitMQModuleOptions>;
   /** Nest log levels, or false for none. @default ['error'] */
   logger?: LoggerService | LogLevel[] | false;
+  /**
+   * Applies what the app applies to its microservice before it starts (`useGlobalGuards()`,
+   * `useGlobalInterceptors()`, `registerPreRequestHook()`…). warren cannot see what it adds, so
+   * every handler then runs through Nest's full pipeline, as it would in such an app.
+   */
+  configure?: (app: INestMicroservice) => void;
 }
 
 /** Properties of a message published into the harness, as a producer sets them, plus the codec to encode with. */
@@ -103,6 +109,13 @@ export class HandlerHarness {
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestMicroservice({ strategy: transport, logger: config.logger ?? ['error'] });
     try {
+      if (config.configure) {
+        config.configure(app);
+        await app.init();
+      } else {
+        // Bound by warren, as connectRabbitServer binds them: a handler with nothing around it is called directly, as in production.
+        await transport.bindHandlers(app, () => app.init());
+      }
       await app.listen();
     } catch (error) {
       await app.close().catch(() => undefined);

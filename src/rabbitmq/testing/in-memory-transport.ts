@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import { MessageDecoder } from '../codec/message-decoder.js';
@@ -46,6 +46,11 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     callback.isEventHandler = isEventHandler;
     callback.extras = extras;
     this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
+  }
+
+  /** Has Nest bind this transport's handlers in `bind`, knowing what warren can know of `app` (HandlerRegistry.bindHandlers). */
+  bindHandlers<T>(app: INestApplicationContext, bind: () => T): T {
+    return this.registry.bindHandlers(app, bind);
   }
 
   listen(callback: (error?: unknown) => void): void {
