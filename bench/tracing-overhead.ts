@@ -20,7 +20,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import amqp from 'amqplib';
-import { deadLetterQueueName, RabbitServer, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
+import { connectRabbitServer, deadLetterQueueName, RabbitServer, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { HandleEvent, RabbitMQModule } from '../src/rabbitmq/index.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -56,7 +56,7 @@ class BenchModule {}
 
 async function startApp() {
   const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
-  app.connectMicroservice({ strategy: app.get(RabbitServer) });
+  connectRabbitServer(app);
   await app.startAllMicroservices();
   await app.init();
   await app.get(RabbitServer).waitForConsumers();

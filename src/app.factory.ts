@@ -8,7 +8,7 @@ import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { AppLogger } from './logging/app-logger.js';
-import { PublishErrorFilter, RabbitServer, RequestErrorFilter } from './rabbitmq/admin.js';
+import { connectRabbitServer, PublishErrorFilter, RequestErrorFilter } from './rabbitmq/admin.js';
 
 /**
  * Builds the hybrid app (HTTP + RabbitMQ transport) without starting it. main.ts and the e2e
@@ -42,8 +42,8 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): IN
   app.useGlobalFilters(new PublishErrorFilter(), new RequestErrorFilter());
   // Handlers do not inherit the HTTP pipes and filters: HTTP input is strict (unknown fields
   // rejected) while events are read tolerantly by @HandleEvent's own pipe (unknown fields stripped),
-  // as events evolve by adding fields. The filters answer HTTP only.
-  app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: false });
+  // as events evolve by adding fields. The filters answer HTTP only (connectRabbitServer: inheritAppConfig false).
+  connectRabbitServer(app);
   return app;
 }
 

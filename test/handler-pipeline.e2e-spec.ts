@@ -4,7 +4,9 @@ import {
   type CanActivate,
   Controller,
   type ExecutionContext,
+  type INestApplication,
   Injectable,
+  Module,
   type NestInterceptor,
   type PipeTransform,
   UseGuards,
@@ -13,9 +15,10 @@ import {
 } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type Observable, tap } from 'rxjs';
-import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
-import { currentCorrelationId, deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
-import { BrokerProbe } from './support/broker.js';
+import { HandleEvent, RabbitContext, RabbitMQModule, Retry } from '../src/rabbitmq/index.js';
+import { createRabbitMicroservice, currentCorrelationId, deadLetterQueueName, RabbitServer, retryQueueName } from '../src/rabbitmq/admin.js';
+import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
+import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -125,5 +128,79 @@ describe('the Nest pipeline of a @HandleEvent handler', () => {
     expect(handlers.seen).toHaveLength(0);
     expect(trace).not.toContain('handler');
     expect(parked.properties.headers).toMatchObject({ 'x-error-message': expect.stringContaining('Forbidden') });
+  });
+});
+
+/** Refuses every event; added with `app.useGlobalGuards()`, which no public API lets warren see. */
+class RefuseAllGuard implements CanActivate {
+  canActivate(): boolean {
+    trace.push('global guard');
+    return false;
+  }
+}
+
+@Controller()
+class PlainHandlers {
+  readonly seen: unknown[] = [];
+
+  @HandleEvent('pipeline.plain')
+  @Retry({ attempts: 0, delaysMs: [] })
+  plain(@Payload() payload: unknown): void {
+    this.seen.push(payload);
+  }
+}
+
+describe('a handler with nothing of its own, in an app with a global guard warren cannot see', () => {
+  let probeApp: ProbeApp;
+  let broker: BrokerProbe;
+
+  beforeAll(async () => {
+    // Connected by hand, as an app may: the microservice inherits the app's global guard.
+    const refuseAll = (app: INestApplication): unknown => app.useGlobalGuards(new RefuseAllGuard());
+    const connect = (app: INestApplication): unknown => app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: true });
+    probeApp = await startProbeApp('pipeline-global', [PlainHandlers], { killSwitch: { enabled: false } }, [], refuseAll, connect);
+    broker = await BrokerProbe.open();
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await probeApp?.dispose();
+  });
+
+  // Were the handler called directly (the check failing open), it would run and the event be acked.
+  it('runs the guard: the event is refused and parked, the handler never runs', async () => {
+    trace.length = 0;
+    broker.publish(probeApp.exchange, 'pipeline.plain', JSON.stringify({ n: 1 }));
+    const [queue] = probeApp.server.queues();
+    const parked = await waitFor('the refused message in the DLQ', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 10_000 });
+    expect(parked.properties.headers).toMatchObject({ 'x-error-message': expect.stringContaining('Forbidden') });
+    expect(trace).toEqual(['global guard']);
+    expect(probeApp.app.get(PlainHandlers).seen).toEqual([]);
+  });
+});
+
+describe('createRabbitMicroservice: a service with no HTTP app', () => {
+  it('binds the handlers and consumes once listening', async () => {
+    const names = uniqueNames('pipeline-standalone');
+    @Module({
+      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, killSwitch: { enabled: false } })],
+      controllers: [PlainHandlers],
+    })
+    class StandaloneModule {}
+    const app = await createRabbitMicroservice(StandaloneModule, { logger: ['error'] });
+    const server = app.get(RabbitServer);
+    const broker = await BrokerProbe.open();
+    try {
+      await app.listen();
+      await server.waitForConsumers();
+      broker.publish(names.exchange, 'pipeline.plain', JSON.stringify({ n: 2 }));
+      await waitFor('the handler to run', () => app.get(PlainHandlers).seen.length === 1, { timeoutMs: 10_000 });
+      expect(app.get(PlainHandlers).seen).toEqual([{ n: 2 }]);
+    } finally {
+      await broker.close();
+      const queues = server.queues();
+      await app.close();
+      await removeTopology(names.exchange, queues);
+    }
   });
 });

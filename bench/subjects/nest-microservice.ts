@@ -15,7 +15,7 @@ import { Controller, type DynamicModule, type LogLevel, Module } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Transport } from '@nestjs/microservices';
 import { HandleEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
-import { RabbitServer } from '../../src/rabbitmq/admin.js';
+import { createRabbitMicroservice, RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
 import { dieWithHarness, fail, need, optionalBool, optionalInt, tell, countHandled, tellDone } from './ipc.js';
 
@@ -132,11 +132,7 @@ async function closeAndExit(code: number): Promise<void> {
 async function main(): Promise<void> {
   app =
     transport === 'warren'
-      ? await NestFactory.createMicroservice(BenchModule.register(), {
-          logger,
-          inject: [RabbitServer],
-          useFactory: (server: RabbitServer) => ({ strategy: server }),
-        })
+      ? await createRabbitMicroservice(BenchModule.register(), { logger })
       : await NestFactory.createMicroservice<MicroserviceOptions>(BenchModule.register(), { logger, ...nestOptions() });
   await app.listen();
   if (transport === 'warren') {

@@ -1,7 +1,7 @@
 import { type INestApplication, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type RabbitMQModuleOptions, RabbitMQModule } from '../../src/rabbitmq/index.js';
-import { RabbitServer } from '../../src/rabbitmq/admin.js';
+import { connectRabbitServer, RabbitServer } from '../../src/rabbitmq/admin.js';
 import { SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { removeTopology } from './demo-app.js';
 
@@ -24,6 +24,8 @@ export async function startProbeApp(
   providers: Type[] = [],
   /** Runs before the app starts: global filters, a logger (the library's HTTP glue as a team wires it). */
   configure: (app: INestApplication) => void = () => undefined,
+  /** How the transport joins the app: as the service does, unless a test needs otherwise (inheriting the app's globals, say). */
+  connect: (app: INestApplication) => void = connectRabbitServer,
 ): Promise<ProbeApp> {
   const names = uniqueNames(prefix);
   const moduleRef = await Test.createTestingModule({
@@ -33,7 +35,7 @@ export async function startProbeApp(
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   configure(app);
-  app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: true });
+  connect(app);
   try {
     await app.startAllMicroservices();
     await app.init();
