@@ -60,7 +60,7 @@ export interface HandlerExtras extends HandleEventOptions {
  * each see every event and fail or retry independently. Failures are retried per `@Retry` or
  * the module's `retry` option. The payload is read tolerantly by EventPayloadPipe: fields its DTO
  * does not declare are stripped, a wrong shape is parked at once as a ValidationError. (A global
- * pipe of the app runs before it: connect the transport with `inheritAppConfig: false` so HTTP's
+ * pipe of the app runs before it: attach the transport with connectRabbitServer (`inheritAppConfig: false`) so HTTP's
  * strict pipe does not reject events.)
  */
 export function HandleEvent(pattern: string, options: HandleEventOptions = {}): MethodDecorator {

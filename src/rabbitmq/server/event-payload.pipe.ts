@@ -21,8 +21,8 @@ import { describeFailure } from '../failure/failure-description.js';
  *   the same input fails the same way on every attempt.
  *
  * `@HandleEvent` binds it to every handler; bind it yourself to a plain `@EventPattern` handler with
- * `@UsePipes(new EventPayloadPipe())`. Connect the transport with `inheritAppConfig: false`: a global
- * HTTP pipe with `forbidNonWhitelisted` would run first and reject what this one strips.
+ * `@UsePipes(new EventPayloadPipe())`. Attach the transport with connectRabbitServer (`inheritAppConfig:
+ * false`): a global HTTP pipe with `forbidNonWhitelisted` would run first and reject what this one strips.
  */
 @Injectable()
 export class EventPayloadPipe implements PipeTransform {
