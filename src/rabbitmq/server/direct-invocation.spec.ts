@@ -132,7 +132,7 @@ class Handlers {
   @UseFilters(TrailFilter)
   @HandleEvent('filtered.event')
   onFiltered(): void {
-    throw new TypeError('filtered broke');
+    throw new Error('filtered broke');
   }
 
   @HandleRequest('intercepted.request')
@@ -184,7 +184,7 @@ class EnhancedClass {
   onEvent(@Payload() payload: { name?: string; fail?: boolean }): void {
     this.trail.steps.push(`class-enhanced ${JSON.stringify(payload)}`);
     if (payload.fail) {
-      throw new TypeError('class-enhanced broke');
+      throw new Error('class-enhanced broke');
     }
   }
 }
@@ -273,10 +273,10 @@ describe('DirectInvocation: warren calls a handler straight only when Nest would
     expect((await harness.publish('class-enhanced.event', { name: 'ada' })).result.kind).toBe('ack');
     expect((await harness.publish('class-enhanced.event', { blocked: true })).result.kind).not.toBe('ack');
     // Nest asks warren's own filter (on the method) before the class's: the failure reaches the transport as thrown, either way.
-    expect((await harness.publish('class-enhanced.event', { fail: true })).result).toMatchObject({ kind: 'retry', errorType: 'TypeError' });
+    expect((await harness.publish('class-enhanced.event', { fail: true })).result).toMatchObject({ kind: 'retry', errorType: 'Error' });
     expect((await harness.publish('filtered.event', {})).result).toMatchObject({
       kind: 'retry',
-      errorType: 'TypeError',
+      errorType: 'Error',
       errorMessage: 'filtered broke',
     });
     expect(harness.get(Trail).steps).toEqual([
@@ -298,7 +298,7 @@ class OnlyHandler {
   onOnly(@Payload() payload: { name?: string; fail?: boolean }): void {
     this.trail.steps.push(`only ${JSON.stringify(payload)}`);
     if (payload.fail) {
-      throw new TypeError('only broke');
+      throw new Error('only broke');
     }
   }
 }
@@ -354,7 +354,7 @@ describe('DirectInvocation with global enhancers: they run whether warren can se
     // Nest asks the method's filters first: warren's own (from @HandleEvent) takes the error, as on the direct path.
     expect((await harness.publish('only.event', { fail: true })).result).toMatchObject({
       kind: 'retry',
-      errorType: 'TypeError',
+      errorType: 'Error',
       errorMessage: 'only broke',
     });
   });
