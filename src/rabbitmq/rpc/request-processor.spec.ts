@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ConsumeMessage, Options } from 'amqplib';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
-import { DroppedReplies, type ReplyDropReason } from './dropped-replies.js';
+import { PerMessageLog } from '../logging/per-message-log.js';
+import type { ReplyDropReason } from './dropped-replies.js';
 import type { ReplySender } from './reply-publisher.js';
 import { RequestProcessor } from './request-processor.js';
 
@@ -17,6 +18,7 @@ interface Sent {
 function processorOf(run: { outcome: DeliveryOutcome; value?: unknown; error?: unknown }, refuse?: ReplyDropReason) {
   const sent: Sent[] = [];
   const drops: ReplyDropReason[] = [];
+  const lines: string[] = [];
   const replies: ReplySender = {
     send: (replyTo, content, properties) => {
       sent.push({ replyTo, body: JSON.parse(content.toString()) as Sent['body'], properties });
@@ -26,13 +28,13 @@ function processorOf(run: { outcome: DeliveryOutcome; value?: unknown; error?: u
   const processor = new RequestProcessor({
     processor: { run: () => run },
     replies,
-    dropped: new DroppedReplies({ warn: () => undefined }, (reason) => drops.push(reason)),
-    logger: { warn: () => undefined },
+    log: new PerMessageLog({ warn: (line: string) => lines.push(line), error: () => undefined }),
+    countDropped: (reason) => drops.push(reason),
     queue: 'shop.rpc.stock',
     allowedReplyQueues: new Set(['billing.replies']),
     maxMessageBytes: 1_024,
   });
-  return { processor, sent, drops };
+  return { processor, sent, drops, lines };
 }
 
 function request(replyTo: string | undefined, correlationId = 'c-1'): ConsumeMessage {
@@ -71,6 +73,18 @@ describe('RequestProcessor: the reply is built and sent inside its own guard', (
     await processor.process(request('amq.rabbitmq.reply-to.AAAA.BBBB'));
     expect(sent.map((reply) => reply.replyTo)).toEqual([ADDRESS, 'billing.replies']);
     expect(drops).toEqual(['invalid_address', 'invalid_address']);
+  });
+
+  it('1,000 hostile reply addresses: all counted, one log line naming the queue and reason, never the address', async () => {
+    const { processor, drops, lines } = processorOf({ outcome: { kind: 'ack' }, value: 3 });
+    for (let i = 0; i < 1_000; i++) {
+      await processor.process(request(`victim-${i}\r\nX-Forged: 1`));
+    }
+    expect(drops).toHaveLength(1_000);
+    expect(lines).toEqual([
+      'a reply to a request on shop.rpc.stock was dropped: its replyTo is neither a direct reply-to address (amq.rabbitmq.reply-to.<pid>.<key>) ' +
+        'nor a queue listed in the allowedReplyQueues option; counted in warren_replies_dropped_total{reason="invalid_address"}',
+    ]);
   });
 
   it('a reply the broker refused is counted; the request is still acked', async () => {

@@ -1,11 +1,11 @@
-import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import type { DeliveryProcessor } from '../server/delivery-processor.js';
 import { describeFailure, failureOf, type FailureDescription } from '../failure/failure-description.js';
 import { encodeReply } from '../wire/reply-packet.js';
-import type { DroppedReplies } from './dropped-replies.js';
+import type { PerMessageLog } from '../logging/per-message-log.js';
+import { droppedReplyLine, type ReplyDropReason } from './dropped-replies.js';
 import type { ReplySender } from './reply-publisher.js';
 import { echoedCorrelationId, isAllowedReplyTarget } from './reply-target.js';
 
@@ -13,8 +13,10 @@ import { echoedCorrelationId, isAllowedReplyTarget } from './reply-target.js';
 export interface RequestProcessorDeps {
   processor: Pick<DeliveryProcessor, 'run'>;
   replies: ReplySender;
-  dropped: DroppedReplies;
-  logger: Pick<Logger, 'warn'>;
+  /** The queue's per-message lines (failures, dropped replies), limited per kind and interval. */
+  log: Pick<PerMessageLog, 'warn'>;
+  /** Counts a reply not sent (warren_replies_dropped_total). */
+  countDropped: (reason: ReplyDropReason) => void;
   /** The request queue (the service's own name for it, never the routing key a requester chose). */
   queue: string;
   /** Queues besides direct reply-to a reply may be sent to (option allowedReplyQueues). */
@@ -49,7 +51,8 @@ export class RequestProcessor {
     if (!failure) {
       return { kind: 'ack' };
     }
-    this.deps.logger.warn(`request on ${this.deps.queue} failed, error replied: ${failure.type}: ${failure.message}`);
+    const replied = failure;
+    this.deps.log.warn('request-failed', () => `request on ${this.deps.queue} failed, error replied: ${replied.type}: ${replied.message}`);
     // A result that could not be encoded is the handler's bug, never a dependency that is down.
     return { kind: 'ack', failedRequest: { dependencyDown: outcome.kind !== 'ack' && outcome.dependencyDown === true } };
   }
@@ -78,9 +81,9 @@ export class RequestProcessor {
   }
 
   private async send(replyTo: string, content: Buffer, correlationId: string | undefined): Promise<void> {
-    const { replies, dropped, queue, allowedReplyQueues } = this.deps;
+    const { replies, allowedReplyQueues } = this.deps;
     if (!isAllowedReplyTarget(replyTo, allowedReplyQueues)) {
-      dropped.record('invalid_address', queue);
+      this.dropped('invalid_address');
       return;
     }
     // Not persistent: a reply is worthless after a broker restart, its caller is gone.
@@ -89,8 +92,13 @@ export class RequestProcessor {
     // work would not reach it any sooner.
     const reason = await replies.send(replyTo, content, properties);
     if (reason !== undefined) {
-      dropped.record(reason, queue);
+      this.dropped(reason);
     }
+  }
+
+  private dropped(reason: ReplyDropReason): void {
+    this.deps.countDropped(reason);
+    this.deps.log.warn(`reply-dropped-${reason}`, () => droppedReplyLine(reason, this.deps.queue));
   }
 }
 

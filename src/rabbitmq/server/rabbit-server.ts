@@ -10,7 +10,7 @@ import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { deadLetterBound, requestQueueBound, unroutedBound } from '../topology/leftover-bounds.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { type HandlerDefinition, HandlerRegistry } from './handler-registry.js';
-import { DroppedReplies } from '../rpc/dropped-replies.js';
+import { PerMessageLog } from '../logging/per-message-log.js';
 import { ReplyPublisher } from '../rpc/reply-publisher.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { declareRequestQueue } from '../topology/topology.js';
@@ -155,8 +155,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     return new RequestProcessor({
       processor,
       replies: this.replies,
-      dropped: new DroppedReplies(this.logger, (reason) => this.metrics.repliesDropped.inc({ reason })),
-      logger: this.logger,
+      log: new PerMessageLog(this.logger),
+      countDropped: (reason) => this.metrics.repliesDropped.inc({ reason }),
       queue: definition.queue,
       allowedReplyQueues: new Set(this.options.allowedReplyQueues),
       maxMessageBytes: this.options.maxMessageBytes,

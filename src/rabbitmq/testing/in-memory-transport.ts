@@ -3,7 +3,7 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import type { ConsumeMessage } from 'amqplib';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { DroppedReplies } from '../rpc/dropped-replies.js';
+import { PerMessageLog } from '../logging/per-message-log.js';
 import type { ReplySender } from '../rpc/reply-publisher.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { DeliveryProcessor } from '../server/delivery-processor.js';
@@ -132,8 +132,8 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     await new RequestProcessor({
       processor,
       replies,
-      dropped: new DroppedReplies(this.logger),
-      logger: this.logger,
+      log: new PerMessageLog(this.logger),
+      countDropped: () => undefined,
       queue: definition.queue,
       allowedReplyQueues: new Set(this.options.allowedReplyQueues),
       maxMessageBytes: this.options.maxMessageBytes,
