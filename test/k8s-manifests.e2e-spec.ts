@@ -361,13 +361,21 @@ describe('k8s manifests: autoscaling', () => {
     }
   });
 
-  it('KEDA reads the broker URL from the Secret key the app reads, and the example holds one URL', () => {
+  it("KEDA reads queue lengths with credentials of its own, not the app's, from a Secret holding one URL", () => {
     const auth = theOne<ITriggerAuthentication>(manifests, 'TriggerAuthentication', 'warren-rabbitmq');
     const host = auth.spec.secretTargetRef?.find((ref) => ref.parameter === 'host');
     const appRef = container().env?.find((variable) => variable.name === 'AMQP_URL')?.valueFrom?.secretKeyRef;
-    expect({ name: host?.name, key: host?.key }).toEqual({ name: appRef?.name, key: appRef?.key });
-    // The app accepts a comma-separated list; KEDA's scaler takes exactly one URL.
-    expect(exampleSecret().stringData?.[host!.key]).toMatch(/^amqps?:\/\/[^,]+$/);
+    // A leaked KEDA secret must not be able to publish, consume or purge: another Secret, another user.
+    expect(host?.name).not.toBe(appRef?.name);
+    const kedaUrl = theOne<ISecret>(manifests, 'Secret', host!.name).stringData?.[host!.key];
+    // KEDA's scaler takes exactly one URL (the app accepts a comma-separated list).
+    expect(kedaUrl).toMatch(/^amqps?:\/\/[^,]+$/);
+    expect(new URL(kedaUrl!).username).not.toBe(new URL(exampleSecret().stringData!.AMQP_URL).username);
+    // How to create that user is written where operators look: read-only (passive declare only) and tagged monitoring.
+    const example = readFileSync(new URL(`../k8s/${EXAMPLE_SECRET_FILE}`, import.meta.url), 'utf8');
+    const user = new URL(kedaUrl!).username;
+    expect(example).toContain(`rabbitmqctl set_user_tags ${user} monitoring`);
+    expect(example).toContain(`rabbitmqctl set_permissions -p / ${user} '^$' '^$' '^$'`);
   });
 
   it('the HPA and the ScaledObject scale the Deployment between the same bounds, with a CPU request to scale on', () => {
@@ -457,7 +465,82 @@ describe('k8s manifests: the broker', () => {
   });
 });
 
+describe('k8s manifests: network and pod security', () => {
+  type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> } };
+  const peers = (from: Peer[] | undefined) =>
+    (from ?? []).map((peer) => ({ namespaces: peer.namespaceSelector?.matchLabels, pods: peer.podSelector?.matchLabels }));
+  const rabbitmqPolicy = () => theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'rabbitmq');
+  /** Who the RabbitMQ pods admit on `port`. */
+  const admittedOn = (port: number) =>
+    (rabbitmqPolicy().spec?.ingress ?? []).filter((rule) => rule.ports?.some((p) => p.port === port)).flatMap((rule) => peers(rule.from as Peer[]));
+
+  it("the RabbitMQ pods admit AMQP from warren's pods and KEDA only, management and metrics from monitoring only", () => {
+    const cluster = rabbitmqCluster();
+    expect(rabbitmqPolicy().spec?.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': cluster.metadata.name });
+    expect(rabbitmqPolicy().spec?.policyTypes).toContain('Ingress');
+    const warrenPods = deployment().spec!.template.metadata!.labels!['app.kubernetes.io/name'];
+    const amqpPeers = [
+      { namespaces: undefined, pods: { 'app.kubernetes.io/name': warrenPods } },
+      { namespaces: { 'kubernetes.io/metadata.name': 'keda' }, pods: { app: 'keda-operator' } },
+    ];
+    expect(admittedOn(5672)).toEqual(amqpPeers);
+    expect(admittedOn(5671)).toEqual(amqpPeers);
+    for (const port of [15672, 15692]) {
+      expect(admittedOn(port)).toEqual([{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: undefined }]);
+    }
+    // Clustering stays between the nodes themselves; no rule admits from everywhere (an empty "from").
+    for (const port of [4369, 25672])
+      expect(admittedOn(port)).toEqual([{ namespaces: undefined, pods: { 'app.kubernetes.io/name': cluster.metadata.name } }]);
+    for (const rule of rabbitmqPolicy().spec?.ingress ?? []) expect(rule.from?.length).toBeGreaterThan(0);
+  });
+
+  it("warren's DNS egress goes to kube-dns only, not to any address on port 53", () => {
+    const egress = theOne<INetworkPolicy>(manifests, 'NetworkPolicy', 'warren').spec!.egress ?? [];
+    const dns = egress.filter((rule) => rule.ports?.some((port) => port.port === 53));
+    expect(dns).toHaveLength(1);
+    expect(peers(dns[0].to as Peer[])).toEqual([{ namespaces: { 'kubernetes.io/metadata.name': 'kube-system' }, pods: { 'k8s-app': 'kube-dns' } }]);
+    // Every egress rule names its destination.
+    for (const rule of egress) expect(rule.to?.length).toBeGreaterThan(0);
+  });
+
+  it('the namespace enforces the restricted Pod Security profile, and the RabbitMQ pods are set up to meet it', () => {
+    const labels = theOne(manifests, 'Namespace').metadata.labels ?? {};
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(labels['pod-security.kubernetes.io/warn']).toBe('restricted');
+    type Container = { name: string; securityContext?: { allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } } };
+    type PodSpec = {
+      securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
+      containers: Container[];
+      initContainers: Container[];
+    };
+    const pod = (rabbitmqCluster().spec as { override?: { statefulSet?: { spec?: { template?: { spec?: PodSpec } } } } }).override?.statefulSet?.spec
+      ?.template?.spec;
+    expect(pod?.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    // The operator's containers: the broker and its init container.
+    expect([...(pod?.containers ?? []), ...(pod?.initContainers ?? [])].map((c) => [c.name, c.securityContext])).toEqual(
+      ['rabbitmq', 'setup-container'].map((name) => [name, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }]),
+    );
+  });
+});
+
 describe('k8s manifests: the image', () => {
+  it('is pinned by digest or by the commit-SHA tag CI pushes, never a tag that moves', () => {
+    const pins = (parseYaml(readFileSync(new URL('../k8s/kustomization.yaml', import.meta.url), 'utf8')) as { images?: Record<string, string>[] })
+      .images;
+    const image = container().image!;
+    expect(pins?.map((pin) => pin.name)).toEqual([image]);
+    const [pin] = pins!;
+    const pinned = /^sha256:[0-9a-f]{64}$/.test(pin.digest ?? '') || /^[0-9a-f]{40}$/.test(pin.newTag ?? '');
+    expect({ pin, pinned }).toEqual({ pin, pinned: true });
+    // The Deployment names no tag of its own: one place pins it.
+    expect(image).not.toMatch(/[:@]/);
+  });
+
+  (kubectl ? it : it.skip)('kubectl kustomize renders the pinned image', () => {
+    const rendered = renderWithKubectl().find((doc) => doc.kind === 'Deployment') as (IDeployment & K8sObject) | undefined;
+    expect(rendered?.spec?.template.spec?.containers[0].image).toMatch(/^warren(:[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/);
+  });
+
   /** Instructions of the Dockerfile's last (runtime) stage, continuation lines joined. */
   const runtimeStage = (): { instruction: string; args: string }[] => {
     const text = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').replace(/\\\r?\n/g, ' ');

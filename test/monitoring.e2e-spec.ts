@@ -45,7 +45,15 @@ const REQUIRED_ALERTS = [
   'WarrenConsumptionPaused',
   'WarrenReconnectStorm',
   'WarrenKillSwitchOpen',
+  // Issue 21 point 10: a target gone, requests unanswered, a DLQ about to refuse dead letters.
+  'WarrenScrapeTargetDown',
+  'WarrenScrapeTargetMissing',
+  'WarrenRequestTimeouts',
+  'WarrenDeadLetterQueueNearlyFull',
 ];
+
+/** Series Prometheus makes itself for each target (never in the service's output). */
+const PROMETHEUS_SERIES = new Set(['up']);
 
 const RETRY_DELAY_MS = 200;
 
@@ -284,9 +292,9 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     '%s: its metrics, labels and label values are in the scrape',
     (_source, expr) => {
       const { metrics, matchers } = analysePromql(substitutePlaceholders(expr));
-      const missing = metrics.filter((metric) => (scraped.get(metric) ?? []).length === 0);
+      const missing = metrics.filter((metric) => !PROMETHEUS_SERIES.has(metric) && (scraped.get(metric) ?? []).length === 0);
       expect(missing).toEqual([]);
-      for (const matcher of matchers.filter((m) => !TARGET_LABELS.has(m.label))) {
+      for (const matcher of matchers.filter((m) => !TARGET_LABELS.has(m.label) && !PROMETHEUS_SERIES.has(m.metric))) {
         const series = scraped.get(matcher.metric) ?? [];
         expect({ matcher, labelExists: series.some((labels) => matcher.label in labels) }).toEqual({ matcher, labelExists: true });
         // An exact value must be one the service emits (e.g. outcome="dead_letter"); regex alternatives each too.
@@ -311,7 +319,15 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     // The pause reason and kill-switch gauges have a series per queue before anything pauses.
     const queues = demo.server.queues();
     expect(new Set((scraped.get('warren_kill_switch_open') ?? []).map((labels) => labels.queue))).toEqual(new Set(queues));
-    expect((scraped.get('warren_consumer_pause_reason') ?? []).length).toBe(queues.length * 5);
+    expect((scraped.get('warren_consumer_pause_reason') ?? []).length).toBe(queues.length * 6);
+    expect((scraped.get('warren_consumer_pause_reason') ?? []).filter((labels) => labels.reason === 'dead-letter-queue-full')).toHaveLength(
+      queues.length,
+    );
+    // Every request outcome has a series before the first request, so the timeout ratio has a denominator.
+    expect((scraped.get('warren_requests_total') ?? []).map((labels) => labels.outcome).sort()).toEqual(
+      ['connection_lost', 'not_sent', 'remote_error', 'replied', 'shed', 'timeout'].sort(),
+    );
+    expect(scraped.get('warren_dead_letter_queue_max_length')).toHaveLength(1);
     expect(scraped.get('warren_memory_high_watermark_bytes')).toHaveLength(1);
   });
 });

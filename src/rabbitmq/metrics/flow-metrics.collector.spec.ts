@@ -45,12 +45,14 @@ async function scrape(consumers: QueueConsumerStatus[], flow: Partial<FlowStatus
 
 describe('FlowMetricsCollector', () => {
   it('exports every pause reason of every queue as 0 or 1', async () => {
-    const text = await scrape([consumer('a', { pausedFor: ['memory', 'kill-switch'] }), consumer('b')]);
+    const text = await scrape([consumer('a', { pausedFor: ['memory', 'kill-switch'] }), consumer('b', { pausedFor: ['dead-letter-queue-full'] })]);
     expect(text).toContain('warren_consumer_pause_reason{queue="a",reason="memory"} 1');
+    expect(text).toContain('warren_consumer_pause_reason{queue="a",reason="dead-letter-queue-full"} 0');
+    expect(text).toContain('warren_consumer_pause_reason{queue="b",reason="dead-letter-queue-full"} 1');
     expect(text).toContain('warren_consumer_pause_reason{queue="a",reason="kill-switch"} 1');
     expect(text).toContain('warren_consumer_pause_reason{queue="a",reason="event-loop"} 0');
     expect(text).toContain('warren_consumer_pause_reason{queue="b",reason="memory"} 0');
-    expect(text.split('\n').filter((line) => line.startsWith('warren_consumer_pause_reason{'))).toHaveLength(10);
+    expect(text.split('\n').filter((line) => line.startsWith('warren_consumer_pause_reason{'))).toHaveLength(12);
   });
 
   it('reports a kill switch as open only while it is open (not on trial)', async () => {

@@ -9,7 +9,7 @@ import { RabbitMetrics } from './rabbitmq-metrics.js';
  * Every reason a queue can be paused for. Each one is exported per queue as 0 or 1 (never left out),
  * so a dashboard or alert on a reason has a series before the first pause happens.
  */
-const PAUSE_REASONS: readonly PauseReason[] = ['kill-switch', 'shutdown', 'memory', 'event-loop', 'in-flight-bytes'];
+const PAUSE_REASONS: readonly PauseReason[] = ['kill-switch', 'dead-letter-queue-full', 'shutdown', 'memory', 'event-loop', 'in-flight-bytes'];
 
 /**
  * The gauges operators need to see *why* consumption stopped: each queue's pause reasons and
@@ -28,7 +28,7 @@ export class FlowMetricsCollector implements OnModuleInit {
     const { metrics, server, options } = this;
     metrics.gauge(
       'warren_consumer_pause_reason',
-      '1 while the queue is paused for this reason (kill-switch, shutdown, memory, event-loop, in-flight-bytes), else 0.',
+      '1 while the queue is paused for this reason (kill-switch, dead-letter-queue-full, shutdown, memory, event-loop, in-flight-bytes), else 0.',
       ['queue', 'reason'],
       (set) => {
         for (const status of server.consumerStatus()) {

@@ -85,6 +85,14 @@ export class RabbitMetricsCollector implements OnModuleInit {
         }
       },
     );
+    metrics.gauge(
+      'warren_dead_letter_queue_max_length',
+      'x-max-length of every <queue>.dlq (DLQ_MAX_LENGTH, 0 = unbounded): a full one refuses dead letters and its queue pauses (dead-letter-queue-full).',
+      [],
+      (set) => {
+        set({}, this.options.deadLetterMaxLength);
+      },
+    );
     metrics.gauge('warren_publish_pending', 'Publishes waiting for a broker confirm.', [], (set) => {
       set({}, this.publisher.status().pending);
     });

@@ -8,7 +8,8 @@ export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter' | 'requeue';
 export type PublishOutcome = 'confirmed' | 'failed' | 'shed' | 'unknown';
 
 /** How a request ended, as counted in `warren_requests_total{outcome}`. */
-export type RequestOutcome = 'replied' | 'remote_error' | 'timeout' | 'connection_lost' | 'not_sent' | 'shed';
+const REQUEST_OUTCOMES = ['replied', 'remote_error', 'timeout', 'connection_lost', 'not_sent', 'shed'] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 /**
  * The transport's Prometheus metrics, on a registry of its own (not prom-client's global one,
@@ -80,6 +81,12 @@ export class RabbitMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+
+  constructor() {
+    // Every outcome has a series from the start (0), so a timeout-ratio alert has something to
+    // compare with before the first timeout, and a typo in an outcome label shows as missing.
+    for (const outcome of REQUEST_OUTCOMES) this.requests.inc({ outcome }, 0);
+  }
 
   readonly lateReplies = new Counter({
     name: 'warren_request_late_replies_total',
