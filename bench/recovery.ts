@@ -5,7 +5,8 @@
  * Each fault runs the real service (the compiled demo, `main.js`) as a child process under
  * RECOVERY_LOAD_RATE (50) POST /users per second, on a DISPOSABLE RabbitMQ node this script
  * starts and removes (never the shared broker):
- *   stop          `rabbitmqctl stop`, 2 s away, the same node started again
+ *   stop          `rabbitmqctl stop`, RECOVERY_STOP_DOWN_MS (2000) more after both connections
+ *                 noticed (the broker is away ~10 s in all), the same node started again
  *   close         `rabbitmqctl close_all_connections` ten times (MAILER_DELAY_MS=100, so handlers
  *                 run across each close and must not ack on the new channel)
  *   kill          SIGKILL of the broker VM, 2 s away, started again (quorum queues on disk)
@@ -20,7 +21,8 @@
  *
  * Run: `tsc -p bench/tsconfig.json && node bench/.build/bench/recovery.js` (package.json:
  * `npm run bench:recovery`). Env: RECOVERY_SCENARIOS (comma list, default all of the above),
- * RECOVERY_LOAD_RATE (50), RECOVERY_DRAIN_TIMEOUT_MS (60000), RECOVERY_RESULTS_DIR (bench/results).
+ * RECOVERY_LOAD_RATE (50), RECOVERY_DRAIN_TIMEOUT_MS (60000), RECOVERY_RESULTS_DIR (bench/results),
+ * RECOVERY_STOP_DOWN_MS (2000; e.g. 52000 for a ~60 s outage).
  * Writes recovery.md and recovery.json there; exits 1 when anything was lost or a scenario failed. ~6 min on 2 cores.
  */
 import { existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -42,6 +44,9 @@ import {
   summary,
 } from '../test/support/recovery-scenarios.js';
 import { TcpProxy } from '../test/support/tcp-proxy.js';
+
+/** How long the broker stays stopped in 'stop' once both connections noticed, in ms. */
+const STOP_DOWN_MS = Number(process.env.RECOVERY_STOP_DOWN_MS ?? 2_000);
 
 const ALL = ['stop', 'close', 'kill', 'freeze', 'freeze-2nd', 'service-kill', 'cluster'] as const;
 type Scenario = (typeof ALL)[number];
@@ -151,7 +156,7 @@ async function runBrokerScenario(scenario: Exclude<Scenario, 'cluster'>, broker:
   switch (scenario) {
     case 'stop':
       await attempt('broker stopped, started again', () =>
-        runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker)),
+        runScenario('broker stopped, started again', { slug: 'stop', amqpUrl: broker.url }, brokerStopStart(broker, STOP_DOWN_MS)),
       );
       break;
     case 'close':

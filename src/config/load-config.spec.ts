@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       unroutedMaxLength: 10_000,
       unroutedTtlMs: 604_800_000,
       reconnectBaseMs: 500,
-      reconnectMaxMs: 30_000,
+      reconnectMaxMs: 1_000,
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
       mailerDelayMs: 0,

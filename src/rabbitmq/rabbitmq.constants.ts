@@ -39,11 +39,14 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 export const DEFAULT_HEARTBEAT_SECONDS = 10;
 
 /**
- * Reconnect backoff: attempt n waits a random time in [0, min(max, base × 2^n)] ("full
- * jitter"), so a fleet of pods that lost the broker together does not reconnect in lockstep.
+ * Reconnect backoff: attempt n waits a random time in [c/2, c], c = min(max, base × 2^n) ("equal
+ * jitter"), so a fleet of pods that lost the broker together does not reconnect in lockstep. The
+ * cap is 1 s: back within ~2 s of the broker's return whatever the outage length (a 30 s cap kept
+ * every POST at 503 for up to 30 s with a healthy broker), at most 2 attempts a second per
+ * connection.
  */
 export const DEFAULT_RECONNECT_BASE_MS = 500;
-export const DEFAULT_RECONNECT_MAX_MS = 30_000;
+export const DEFAULT_RECONNECT_MAX_MS = 1_000;
 
 /**
  * The reconnect backoff starts over once every channel of the connection is set up again, or

@@ -216,7 +216,7 @@ async function recoveredAfter(
   back: number,
   faultAt: number,
   timeoutMs = 90_000,
-): Promise<{ recoveryMs: number; firstAcceptedMs: number; notes: string[] }> {
+): Promise<{ recoveryMs: number; firstAcceptedMs: number; notes: string[]; failedAttempts: Record<'publisher' | 'consumer', number> }> {
   const mail = await run.watch().next('mail', back, timeoutMs);
   const deadline = back + timeoutMs;
   let firstAccepted = run.load.firstAcceptedAfter(back);
@@ -228,13 +228,15 @@ async function recoveredAfter(
     throw new Error(`no 202 within ${timeoutMs} ms after the broker was back (publisher never recovered)`);
   }
   const watch = run.watch();
+  const failedAttempts = { publisher: 0, consumer: 0 };
   const notes = (['publisher', 'consumer'] as const).map((role) => {
     const connected = watch.firstAfter('connected', faultAt, role);
     const failed = watch.events.filter((e) => e.kind === 'connect-failed' && e.role === role && e.at >= faultAt).length;
+    failedAttempts[role] = failed;
     const when = connected ? `${((connected.at - back) / 1000).toFixed(2)} s after back` : 'not yet';
     return `${role} reconnected ${when} (${failed} failed attempts)`;
   });
-  return { recoveryMs: mail.at - back, firstAcceptedMs: firstAccepted - back, notes };
+  return { recoveryMs: mail.at - back, firstAcceptedMs: firstAccepted - back, notes, failedAttempts };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,11 +252,12 @@ export function brokerStopStart(broker: DisposableBroker, downMs = 2_000) {
     await sleep(downMs);
     await broker.startAgain();
     const back = Date.now();
-    const { recoveryMs, firstAcceptedMs, notes } = await recoveredAfter(run, back, stopAt);
+    const { recoveryMs, firstAcceptedMs, notes, failedAttempts } = await recoveredAfter(run, back, stopAt);
     return {
       recoveryMs: [recoveryMs],
       firstAcceptedMs,
       notes: [`stop took ${stoppedMs} ms; broker away ${back - stopAt} ms`, ...notes],
+      extra: { awayMs: back - stopAt, failedAttempts },
     };
   };
 }

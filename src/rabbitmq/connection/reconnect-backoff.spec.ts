@@ -7,9 +7,21 @@ describe('ReconnectBackoff', () => {
     expect([backoff.next(), backoff.next(), backoff.next(), backoff.next(), backoff.next()]).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
   });
 
-  it('draws uniformly below the ceiling (full jitter)', () => {
-    const backoff = new ReconnectBackoff(1_000, 30_000, () => 0.25);
-    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([250, 500, 1_000]);
+  it('draws uniformly between half the ceiling and the ceiling (equal jitter)', () => {
+    const backoff = new ReconnectBackoff(1_000, 30_000, () => 0.5);
+    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([750, 1_500, 3_000]);
+    const floor = new ReconnectBackoff(1_000, 30_000, () => 0);
+    expect([floor.next(), floor.next(), floor.next()]).toEqual([500, 1_000, 2_000]);
+  });
+
+  it('with the defaults (500 ms, cap 1 s): never more than 2 attempts a second once capped, never over 1 s apart', () => {
+    for (const random of [() => 0, () => 0.999999, Math.random]) {
+      const backoff = new ReconnectBackoff(500, 1_000, random);
+      const delays = Array.from({ length: 200 }, () => backoff.next());
+      expect(delays[0]).toBeGreaterThanOrEqual(250);
+      expect(Math.min(...delays.slice(1))).toBeGreaterThanOrEqual(500);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(1_000);
+    }
   });
 
   it('starts over from the base after reset()', () => {

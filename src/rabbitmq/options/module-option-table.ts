@@ -209,7 +209,7 @@ export const MODULE_OPTION_TABLE = [
     min: 1,
     max: MAX_TIMER_MS,
     unit: 'ms',
-    doc: 'reconnect backoff: attempt n waits random(0, min(max, base × 2ⁿ)); URLs are tried in turn; it starts over once the connection is ready again (every channel set up, consumers attached) or has stayed up 10 s — never on the TCP connect alone',
+    doc: 'reconnect backoff: attempt n waits random(c/2, c), c = min(max, base × 2ⁿ); URLs are tried in turn; it starts over once the connection is ready again (every channel set up, consumers attached) or has stayed up 10 s — never on the TCP connect alone',
   },
   {
     option: 'reconnectMaxMs',
@@ -218,7 +218,7 @@ export const MODULE_OPTION_TABLE = [
     min: 1,
     max: MAX_TIMER_MS,
     unit: 'ms',
-    doc: 'cap of the reconnect backoff (at least `RECONNECT_BASE_MS`)',
+    doc: 'cap of the reconnect backoff (at least `RECONNECT_BASE_MS`): the longest wait for the broker once it is back; at most 2 attempts per cap per connection',
   },
   {
     option: 'deadLetterMaxLength',
