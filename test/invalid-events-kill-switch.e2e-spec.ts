@@ -55,6 +55,7 @@ describe('invalid events never pause a queue for the valid ones (demo service on
       timeoutMs: 10_000,
     });
     const waitedMs = Date.now() - publishedAt;
+    // eslint-disable-next-line no-console
     console.log(`a valid event behind ${INVALID_EVENTS} null ones was handled ${waitedMs} ms after it was published`);
     expect(waitedMs).toBeLessThan(5_000);
 

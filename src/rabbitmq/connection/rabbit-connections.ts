@@ -8,6 +8,7 @@ import { connectionName } from '../topology/topology-names.js';
 import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { ConnectionState } from './connection-state.js';
 import { ConnectionAttempts } from './connection-attempts.js';
+import { negotiatedHeartbeatSeconds } from './negotiated-heartbeat.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { redactText, redactUrl } from './redact-url.js';
 import { socketOptions } from './socket-options.js';
@@ -133,7 +134,7 @@ export class RabbitConnections implements OnModuleInit {
     const attempts = new ConnectionAttempts(backoff, CONNECTION_STABLE_MS, () => topology.clear());
     this.settle.set(role, () => attempts.ready());
     const manager = amqp.connect(this.options.urls, {
-      heartbeatIntervalInSeconds: this.options.heartbeatSeconds,
+      heartbeatIntervalInSeconds: negotiatedHeartbeatSeconds(this.options.heartbeatSeconds),
       reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
       connectionOptions: socketOptions(this.options, name),
     });

@@ -15,6 +15,13 @@ export const PUBLISH_BUFFER_READY_RATIO = 0.8;
 const DEPTH_TIMEOUT_MS = 1_000;
 
 /**
+ * Depth reads in a row that timed out before readiness goes down. A broker answers a passive
+ * declare in milliseconds: one late answer is a busy broker, two in a row a frozen one (or the
+ * network to it) that an idle service would otherwise report ready until heartbeats expire.
+ */
+export const DEPTH_TIMEOUTS_BEFORE_NOT_READY = 2;
+
+/**
  * Readiness of the RabbitMQ side, in terminus format: down when a connection is down, the broker
  * blocks us, the publish buffer is nearly full, publish confirms have stalled (a hung broker), or
  * shutdown has begun. Details carry the state an
@@ -32,6 +39,9 @@ export class RabbitMQHealthIndicator {
     private readonly depths: QueueDepthReader,
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
   ) {}
+
+  /** Depth reads in a row that got no answer within DEPTH_TIMEOUT_MS; any answer resets it. */
+  private depthTimeouts = 0;
 
   async isReady(key = 'rabbitmq') {
     const indicator = this.health.check(key);
@@ -53,6 +63,11 @@ export class RabbitMQHealthIndicator {
     const detached = this.server.consumerStatus().filter((status) => !status.attached);
     if (detached.length > 0) problems.push(`consumers not attached: ${detached.map((status) => status.queue).join(', ')}`);
     const queues = consumer.connected ? await this.readDepths() : {};
+    if (this.depthTimeouts >= DEPTH_TIMEOUTS_BEFORE_NOT_READY) {
+      problems.push(
+        `broker not answering: ${this.depthTimeouts} queue-depth reads in a row got no answer within ${DEPTH_TIMEOUT_MS} ms (frozen or hung broker, or the network to it)`,
+      );
+    }
     problems.push(...this.queueProblems(queues));
     const details = {
       connections: {
@@ -95,13 +110,18 @@ export class RabbitMQHealthIndicator {
     return problems;
   }
 
+  /** Depths, or none when the broker did not answer in time (counted: readiness goes down on repeats). */
   private async readDepths(): Promise<Record<string, { messages?: number; error?: string }>> {
-    const timeout = new Promise<Record<string, { error: string }>>((resolve) => setTimeout(() => resolve({}), DEPTH_TIMEOUT_MS).unref());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), DEPTH_TIMEOUT_MS).unref()));
     // Only queues whose consumer is attached exist for sure (declared by its channel's setup).
     const attached = this.server
       .consumerStatus()
       .filter((status) => status.attached)
       .map((status) => status.queue);
-    return Promise.race([this.depths.read(attached), timeout]);
+    const depths = await Promise.race([this.depths.read(attached), timeout]);
+    clearTimeout(timer);
+    this.depthTimeouts = depths === undefined ? this.depthTimeouts + 1 : 0;
+    return depths ?? {};
   }
 }

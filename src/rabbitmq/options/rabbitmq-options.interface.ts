@@ -50,18 +50,20 @@ export interface RabbitMQModuleOptions extends TableOptions {
    */
   publishTimeoutMs?: number;
   /**
-   * AMQP heartbeat, in seconds.
+   * A connection whose broker went silent (frozen, a dead host, a black-holed network) is found
+   * dead within twice this, in seconds: the heartbeat negotiated with the broker is half of it
+   * (see negotiatedHeartbeatSeconds).
    * @default 10
    */
   heartbeatSeconds?: number;
   /**
-   * First reconnect backoff step, in ms; attempt n waits random(0, min(reconnectMaxMs, base × 2^n)).
+   * First reconnect backoff step, in ms; attempt n waits random(c/2, c), c = min(reconnectMaxMs, base × 2^n).
    * @default 500
    */
   reconnectBaseMs?: number;
   /**
-   * Longest reconnect backoff, in ms.
-   * @default 30000
+   * Longest reconnect backoff, in ms: how long the service may take to notice the broker is back.
+   * @default 1000
    */
   reconnectMaxMs?: number;
   /** TLS for amqps:// URLs: CA, client certificate and key read from files. */
@@ -189,7 +191,7 @@ export interface RabbitMQModuleOptions extends TableOptions {
    * down and new publishes are refused at once (503, nothing sent) until the broker answers again
    * (or the connection is replaced). A healthy broker confirms in milliseconds (tens under heavy
    * load), so 2 s only trips on a hung or frozen broker, yet comes well before `publishTimeoutMs`
-   * and the heartbeat (2-3 × `heartbeatSeconds`) would notice. Publishes whose caller already
+   * and the heartbeat (within 2 × `heartbeatSeconds`) would notice. Publishes whose caller already
    * got "outcome unknown" still count until the broker answers them.
    * @default 2000
    */

@@ -4,7 +4,7 @@ import type { Logger } from '@nestjs/common';
  * Tells a hung broker from a slow one by the age of the oldest publish still waiting for its
  * confirm: a healthy broker answers in milliseconds, so one that has left a publish unanswered
  * for `thresholdMs` has stopped working (frozen process, stuck disk) although its TCP
- * connection looks fine and heartbeats will only notice after 2-3 intervals. Logs one line when
+ * connection looks fine and heartbeats will only notice after up to 2 × heartbeatSeconds. Logs one line when
  * a stall starts and one when confirms flow again, however often it is asked.
  */
 export class ConfirmStall {
