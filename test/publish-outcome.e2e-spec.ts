@@ -32,8 +32,11 @@ if (unavailable) {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The library default (confirmStallMs); readiness must notice a frozen broker about this fast. */
 const CONFIRM_STALL_MS = 2_000;
-/** How long load runs against the frozen node once readiness is down: well under 2 heartbeats (20 s). */
-const FROZEN_LOAD_MS = 6_000;
+/**
+ * How long load runs against the frozen node once readiness is down: well before the heartbeat
+ * can declare the connection dead (2 negotiated intervals of heartbeatSeconds / 2: 10 s at the earliest).
+ */
+const FROZEN_LOAD_MS = 4_000;
 
 interface Answer {
   status: number;
