@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 import request from 'supertest';
 import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
+import { HandleRequest } from '../src/rabbitmq/index.js';
 import { RabbitMetrics, requestQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
+import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -124,5 +128,41 @@ describe('reply addresses a requester cannot abuse (demo service, shared broker)
       'x-max-length': demo.config.moduleOptions.requestQueueMaxLength,
       'x-overflow': 'drop-head',
     });
+  });
+});
+
+const ECHO = `reply-address.${randomUUID().slice(0, 8)}.echo`;
+
+@Controller()
+class EchoResponder {
+  @HandleRequest(ECHO)
+  echo(@Payload() input: unknown): unknown {
+    return input;
+  }
+}
+
+describe('a reply queue the allowedReplyQueues option lists (probe service, shared broker)', () => {
+  const allowed = `t-reply-allowed-${randomUUID()}`;
+  let service: ProbeApp;
+  let broker: BrokerProbe;
+
+  beforeAll(async () => {
+    broker = await BrokerProbe.open();
+    await broker.channel.assertQueue(allowed, { durable: false, autoDelete: false });
+    service = await startProbeApp('reply-allowed', [EchoResponder], { allowedReplyQueues: [allowed] });
+  });
+
+  afterAll(async () => {
+    await broker?.channel.deleteQueue(allowed).catch(() => undefined);
+    await broker?.close();
+    await service?.dispose();
+  });
+
+  it('gets the reply, with the correlationId echoed', async () => {
+    const queue = requestQueueName(service.exchange, ECHO);
+    broker.publish('', queue, JSON.stringify({ pattern: ECHO, data: { n: 7 }, id: 'r-1' }), { replyTo: allowed, correlationId: 'r-1' });
+    const reply = await waitFor('the reply in the allowed queue', () => broker.take(allowed));
+    expect(reply.properties.correlationId).toBe('r-1');
+    expect(JSON.parse(reply.content.toString())).toMatchObject({ response: { n: 7 }, isDisposed: true });
   });
 });
