@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install and run warren on a fresh machine: broker, dependencies, build, start.
+# Install and run warren on a fresh machine: broker, PostgreSQL, dependencies, build, start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,7 @@ fi
 log "node ${NODE_VERSION}, npm $(npm -v)"
 
 bash scripts/ensure-rabbitmq.sh
+bash scripts/ensure-postgres.sh
 log "npm ci"
 npm ci
 log "npm run build"
