@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { CodecRegistry } from '../codec/codec-registry.js';
-import { MessageEncoder } from '../codec/message-encoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
-import { currentCorrelationId } from '../correlation/correlation-context.js';
 import {
   PublishBufferFullError,
   PublisherBlockedError,
@@ -27,7 +24,8 @@ import { unroutedQueueName } from '../topology/topology-names.js';
 import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
 import { UnroutedReturns } from './unrouted-returns.js';
 import { MessagingTracer } from '../tracing/messaging-tracer.js';
-import { buildMessageProperties, type PublishOptions } from './message-properties.js';
+import { EventEncoding } from './event-encoding.js';
+import type { PublishOptions } from './message-properties.js';
 import { isNack, PublishChannel } from './publish-channel.js';
 import type { PublishReceipt } from './publish-receipt.js';
 
@@ -63,7 +61,7 @@ export interface PublisherStatus {
 @Injectable()
 export class RabbitPublisher implements OnModuleInit {
   private readonly logger = new Logger(RabbitPublisher.name);
-  private readonly encoder: MessageEncoder;
+  private readonly events: EventEncoding;
   private channel?: PublishChannel;
   /** Replaced channels, each closing once its last publish has settled. */
   private readonly retiring = new Set<Promise<void>>();
@@ -89,7 +87,7 @@ export class RabbitPublisher implements OnModuleInit {
     private readonly connections: RabbitConnections,
     private readonly metrics: RabbitMetrics,
   ) {
-    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.events = new EventEncoding(options);
     this.stall = new ConfirmStall(options.confirmStallMs, this.logger);
     this.outcomes = {
       confirmed: metrics.publishes.labels('confirmed'),
@@ -116,19 +114,7 @@ export class RabbitPublisher implements OnModuleInit {
    * module's codec (or `options.codec`) and compressed above the threshold.
    */
   async publish(pattern: string, payload: unknown, options?: PublishOptions): Promise<PublishReceipt> {
-    // Throws MessageTooLargeError for an encoded body over maxMessageBytes.
-    const { content, contentType, contentEncoding } = await this.encoder.encode(payload, {
-      codec: options?.codec,
-      compression: options?.compression,
-    });
-    const properties = buildMessageProperties({
-      pattern,
-      contentType,
-      contentEncoding,
-      appId: this.options.serviceName,
-      correlationId: currentCorrelationId(),
-      options,
-    });
+    const { content, properties } = await this.events.encode(pattern, payload, options);
     // mandatory: an event no queue is bound for comes back as basic.return (see UnroutedReturns)
     // instead of being dropped silently — without any argument on the exchange.
     const span = {
@@ -139,10 +125,26 @@ export class RabbitPublisher implements OnModuleInit {
       bodySize: content.length,
     };
     // The publish span (or, with no SDK, the received trace headers) goes into the message headers.
-    await this.tracer.publish(span, properties.headers as Record<string, unknown>, () =>
+    await this.tracer.publish(span, properties.headers, () =>
       this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true }),
     );
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
+  }
+
+  /**
+   * Publishes an event encoded earlier (an outbox row) `mandatory` and waits for its confirm, as
+   * publish() does; resolves false when the broker returned it as unroutable (no copy is kept in
+   * `<exchange>.unrouted`: the row stays the caller's to retry).
+   */
+  async publishEncoded(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish & { messageId: string }): Promise<boolean> {
+    let routed = true;
+    const unwatch = this.unrouted.watch(properties.messageId, () => (routed = false));
+    try {
+      await this.confirm(exchange, routingKey, content, { ...properties, mandatory: true });
+    } finally {
+      unwatch();
+    }
+    return routed;
   }
 
   /**

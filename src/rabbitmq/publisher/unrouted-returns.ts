@@ -22,6 +22,8 @@ const OTHER_KEYS = 'other';
 export class UnroutedReturns {
   private readonly labelled = new Set<string>();
   private readonly lastLoggedAt = new Map<string, { at: number; since: number }>();
+  /** Message ids whose publisher wants to hear of a return (outbox rows), with what to call. */
+  private readonly watched = new Map<string, () => void>();
 
   constructor(
     private readonly deps: {
@@ -41,8 +43,11 @@ export class UnroutedReturns {
     const routingKey = message.fields.routingKey;
     this.deps.metrics.publishesUnrouted.labels(this.label(routingKey)).inc();
     this.log(routingKey);
+    const watcher = typeof message.properties.messageId === 'string' ? this.watched.get(message.properties.messageId) : undefined;
+    watcher?.();
     const queue = this.deps.unroutedQueue;
-    if (queue === undefined) {
+    // A watched message is still its publisher's (an outbox row, retried then dead): no copy.
+    if (queue === undefined || watcher) {
       return;
     }
     const properties = message.properties;
@@ -54,6 +59,15 @@ export class UnroutedReturns {
       .catch((error: unknown) => {
         this.deps.logger.warn(`keeping a copy of an unroutable event in ${queue} failed: ${redactText(String(error))}`);
       });
+  }
+
+  /**
+   * Calls `onReturn` if the message with `messageId` comes back unroutable; the broker returns it
+   * before confirming it, so the caller knows by its confirm. Returns the function that stops watching.
+   */
+  watch(messageId: string, onReturn: () => void): () => void {
+    this.watched.set(messageId, onReturn);
+    return () => this.watched.delete(messageId);
   }
 
   private label(routingKey: string): string {
