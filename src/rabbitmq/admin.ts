@@ -105,3 +105,7 @@ export type { RequestOptions } from './rpc/rabbit-requester.js';
 export type { HandleRequestOptions } from './decorators/handle-request.decorator.js';
 export type { RequestOutcome } from './metrics/rabbitmq-metrics.js';
 export { requestQueueName } from './topology/topology-names.js';
+export type { OutboxOptions } from './options/outbox-options.js';
+export { OutboxNotConfiguredError } from './errors/outbox.errors.js';
+export { OutboxRelay } from './outbox/outbox-relay.js';
+export type { OutboxBacklog } from './outbox/outbox-store.js';

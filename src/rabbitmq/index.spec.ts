@@ -15,6 +15,8 @@ const ROOT_VALUES = [
   'DependencyUnavailableError',
   'HandleEvent',
   'HandleRequest',
+  'Inbox',
+  'Outbox',
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',
@@ -34,6 +36,8 @@ const ROOT_VALUES = [
 const ROOT_TYPES = [
   'CodecName',
   'MessageCodec',
+  'OutboxPublishOptions',
+  'SqlExecutor',
   'HandleEventOptions',
   'HandlerQueueArguments',
   'PublishOptions',
@@ -42,7 +46,7 @@ const ROOT_TYPES = [
   'RabbitMQModuleOptions',
   'RetryPolicy',
 ];
-const MAX_ROOT_NAMES = 31;
+const MAX_ROOT_NAMES = 35;
 
 /** Every name index.ts exports, values and types, read from its source (types vanish at runtime). */
 function exportedNames(source: string): string[] {

@@ -33,3 +33,7 @@ export { PublishStalledError } from './errors/publish.errors.js';
 export { PublishTopologyConflictError } from './errors/publish.errors.js';
 export { HandleRequest } from './decorators/handle-request.decorator.js';
 export { RequestTimeoutError, RemoteHandlerError } from './errors/request.errors.js';
+export { Outbox } from './outbox/outbox.js';
+export type { OutboxPublishOptions } from './outbox/outbox.js';
+export { Inbox } from './outbox/inbox.js';
+export type { SqlExecutor } from './outbox/sql-executor.js';

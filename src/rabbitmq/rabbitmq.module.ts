@@ -17,11 +17,17 @@ import { RabbitRequester } from './rpc/rabbit-requester.js';
 import { RABBITMQ_MODULE_OPTIONS, RabbitMQConfigurableModule } from './rabbitmq-module-definition.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from './rabbitmq.constants.js';
 import { RabbitServer } from './server/rabbit-server.js';
+import { OutboxMetrics } from './metrics/outbox-metrics.js';
+import { Inbox } from './outbox/inbox.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxDatabase } from './outbox/outbox-database.js';
+import { OutboxRelay } from './outbox/outbox-relay.js';
 
 /**
  * The RabbitMQ library module. `RabbitMQModule.forRoot({ urls, serviceName })` (or
  * `forRootAsync`) gives the app a RabbitClient to publish with and a RabbitServer to attach as
- * the microservice transport. Global by default: one pair of connections per process.
+ * the microservice transport. Global by default: one pair of connections per process. With an
+ * `outbox` option it also gives Outbox and Inbox on PostgreSQL, and runs the outbox relay.
  */
 @Module({
   imports: [TerminusModule, DiscoveryModule],
@@ -43,6 +49,11 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMetricsCollector,
     FlowMetricsCollector,
     HandlerPlacementCheck,
+    OutboxMetrics,
+    OutboxDatabase,
+    OutboxRelay,
+    Outbox,
+    Inbox,
   ],
   exports: [
     RABBITMQ_RESOLVED_OPTIONS,
@@ -55,6 +66,9 @@ import { RabbitServer } from './server/rabbit-server.js';
     RabbitMQHealthIndicator,
     QueueDepthReader,
     RabbitMetrics,
+    Outbox,
+    Inbox,
+    OutboxRelay,
   ],
 })
 export class RabbitMQModule extends RabbitMQConfigurableModule {}

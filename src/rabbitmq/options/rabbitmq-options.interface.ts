@@ -4,6 +4,7 @@ import type { Compression } from '../codec/compression.js';
 import type { MessageCodec } from '../codec/message-codec.interface.js';
 import type { MemoryMeasure } from '../flow/memory-limit.js';
 import type { TableOptionName } from './module-option-table.js';
+import type { OutboxOptions, ResolvedOutboxOptions } from './outbox-options.js';
 
 /** Queue type for handler queues. */
 export type QueueType = 'quorum' | 'classic';
@@ -237,6 +238,11 @@ export interface RabbitMQModuleOptions extends TableOptions {
    * @default 64
    */
   maxJsonDepth?: number;
+  /**
+   * The transactional outbox and inbox on PostgreSQL (`Outbox`, `Inbox`, a relay in every
+   * replica; docs/outbox.md). Absent: no database is used.
+   */
+  outbox?: OutboxOptions;
 }
 
 /** TLS settings for `amqps://` URLs. The server certificate is always verified. */
@@ -276,7 +282,8 @@ export interface KillSwitchOptions {
 }
 
 /** Options after defaults are merged and validated. */
-export type ResolvedRabbitMQOptions = Required<Omit<RabbitMQModuleOptions, 'killSwitch' | 'tls'>> & {
+export type ResolvedRabbitMQOptions = Required<Omit<RabbitMQModuleOptions, 'killSwitch' | 'tls' | 'outbox'>> & {
   killSwitch: Required<KillSwitchOptions>;
   tls: TlsOptions;
+  outbox?: ResolvedOutboxOptions;
 };

@@ -14,6 +14,7 @@ import {
 } from '../rabbitmq.constants.js';
 import { MODULE_OPTION_TABLE, optionProblem } from './module-option-table.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
+import { resolveOutboxOptions } from './outbox-options.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from '../failure/retry-policy.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
 import { DEFAULT_CODEC, DEFAULT_COMPRESSION } from '../rabbitmq.constants.js';
@@ -59,6 +60,7 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
       enabled: true,
       ...stripUndefined(options.killSwitch ?? {}),
     },
+    outbox: options.outbox === undefined ? undefined : resolveOutboxOptions(options.outbox),
   } as ResolvedRabbitMQOptions;
   if (!Array.isArray(resolved.urls) || resolved.urls.length === 0) {
     throw new InvalidRabbitMQOptionsError('urls must list at least one amqp:// or amqps:// URL');

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
+import { EventEncoding } from '../publisher/event-encoding.js';
+import type { PublishOptions } from '../publisher/message-properties.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES } from '../topology/topic-pattern.js';
+import { MessagingTracer } from '../tracing/messaging-tracer.js';
+import { OutboxDatabase } from './outbox-database.js';
+import { OutboxRelay } from './outbox-relay.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+/** What `Outbox.publish` takes beyond RabbitClient.publish's options. */
+export interface OutboxPublishOptions extends PublishOptions {
+  /**
+   * Events with the same key are published one at a time in commit order (e.g. the order id);
+   * without one an event is published independently of all others.
+   */
+  key?: string;
+}
+
+/**
+ * The producer side of the transactional outbox. `publish(tx, pattern, event, { key })` writes
+ * the event into `warren_outbox` inside the caller's transaction, encoded exactly as
+ * RabbitClient.publish would send it (codec, compression, message id — fixed here —, correlation
+ * id, trace headers); the relay publishes it after the commit. Nothing is published if the
+ * transaction rolls back; nothing is lost if the broker is down.
+ */
+@Injectable()
+export class Outbox {
+  private readonly events: EventEncoding;
+  private readonly tracer = new MessagingTracer();
+
+  constructor(
+    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
+    private readonly database: OutboxDatabase,
+    private readonly relay: OutboxRelay,
+  ) {
+    this.events = new EventEncoding(options);
+  }
+
+  /**
+   * Writes the event in `tx` (a pg client inside BEGIN … COMMIT, or any SqlExecutor wrapping a
+   * team's own transaction). Throws MessageTooLargeError, like RabbitClient.publish, for a body
+   * over maxMessageBytes.
+   */
+  async publish<T>(tx: SqlExecutor, pattern: string, event: T, options?: OutboxPublishOptions): Promise<{ messageId: string }> {
+    this.database.get();
+    if (typeof pattern !== 'string' || pattern.length === 0 || !fitsRoutingKey(pattern)) {
+      throw new TypeError(
+        `outbox.publish(tx, pattern, event): pattern must be a non-empty string of at most ${MAX_ROUTING_KEY_BYTES} bytes (an AMQP routing key)`,
+      );
+    }
+    const key = options?.key;
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
+      throw new TypeError('outbox.publish: options.key must be a non-empty string');
+    }
+    const { content, properties } = await this.events.encode(pattern, event, options);
+    this.tracer.stamp(properties.headers);
+    await tx.query(
+      'INSERT INTO warren_outbox (message_id, exchange, routing_key, partition_key, body, properties) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
+      [properties.messageId, this.options.exchange, pattern, key ?? null, content, JSON.stringify(properties)],
+    );
+    return { messageId: properties.messageId };
+  }
+
+  /**
+   * Runs `work` in a transaction on a client of the outbox's pool, commits, and wakes this
+   * replica's relay at once (else it finds the rows within `pollMs`). Rolls back if `work` throws.
+   */
+  async transaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.database.get().pool.connect();
+    // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: destroyed, not pooled.
+    let healthy = false;
+    try {
+      await client.query('BEGIN');
+      let result: T;
+      try {
+        result = await work(client);
+      } catch (error) {
+        await client.query('ROLLBACK').then(
+          () => (healthy = true),
+          () => undefined,
+        );
+        throw error;
+      }
+      await client.query('COMMIT');
+      healthy = true;
+      this.relay.wake();
+      return result;
+    } finally {
+      client.release(!healthy);
+    }
+  }
+}
