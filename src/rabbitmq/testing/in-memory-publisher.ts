@@ -1,9 +1,7 @@
-import { CodecRegistry } from '../codec/codec-registry.js';
-import { MessageEncoder } from '../codec/message-encoder.js';
-import { currentCorrelationId } from '../correlation/correlation-context.js';
 import type { Options } from 'amqplib';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { buildMessageProperties, type PublishOptions } from '../publisher/message-properties.js';
+import { EventEncoding } from '../publisher/event-encoding.js';
+import type { PublishOptions } from '../publisher/message-properties.js';
 import type { PublishReceipt } from '../publisher/publish-receipt.js';
 import type { PublishedEvent } from './published-event.js';
 
@@ -16,12 +14,12 @@ import type { PublishedEvent } from './published-event.js';
  * requests included, which then never reach their caller.
  */
 export class InMemoryPublisher {
-  private readonly encoder: MessageEncoder;
+  private readonly encoding: EventEncoding;
   private readonly events: PublishedEvent[] = [];
   private failure?: Error;
 
-  constructor(private readonly options: ResolvedRabbitMQOptions) {
-    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+  constructor(options: ResolvedRabbitMQOptions) {
+    this.encoding = new EventEncoding(options);
   }
 
   /** Same contract as RabbitPublisher.publish: resolves with the receipt once "confirmed". */
@@ -29,18 +27,7 @@ export class InMemoryPublisher {
     if (this.failure !== undefined) {
       throw this.failure;
     }
-    const { content, contentType, contentEncoding } = await this.encoder.encode(payload, {
-      codec: options?.codec,
-      compression: options?.compression,
-    });
-    const properties = buildMessageProperties({
-      pattern,
-      contentType,
-      contentEncoding,
-      appId: this.options.serviceName,
-      correlationId: currentCorrelationId(),
-      options,
-    });
+    const { content, properties } = await this.encoding.encode(pattern, payload, options);
     this.events.push({ pattern, payload, properties, content });
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };
   }
