@@ -12,8 +12,12 @@ export default {
   },
   setupFiles: ['reflect-metadata'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/'],
-  // e2e suites talk to one real broker; a test that waits for a delivery must not starve.
+  // The fault suites (disposable nodes stopped, killed, frozen, clustered; TLS) are `npm run
+  // test:faults` (jest.faults.config.js), which .ci/run runs after `npm test`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+  // `npm test` runs suites in parallel workers (--maxWorkers=2): every e2e suite declares its own
+  // uniquely named exchange and queues on the shared broker and picks free ports, so none sees
+  // another's messages. A test that waits for a delivery must not starve: 30 s.
   testTimeout: 30000,
   // Coverage is collected by `npm test` (--coverage; the README's and CI's one test command) and
   // not by a single spec run. V8's own coverage: no instrumentation pass, so the full suite stays

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install and run warren on a fresh machine: broker, PostgreSQL, dependencies, build, start.
+# Install and run warren on a fresh machine: broker, PostgreSQL, test tools, dependencies, build, start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,10 @@ log "node ${NODE_VERSION}, npm $(npm -v)"
 
 bash scripts/ensure-rabbitmq.sh
 bash scripts/ensure-postgres.sh
+# What `npm test` needs besides the broker and PostgreSQL (its pretest checks again): Python pika and Go with
+# amqp091-go for the interop tests. The service itself does not need them, so a machine where
+# they cannot be installed (not root) still starts, with the command to run printed.
+bash scripts/ensure-interop-tools.sh || log "npm test will need the interop tools above; the service does not"
 log "npm ci"
 npm ci
 log "npm run build"

@@ -1,6 +1,6 @@
 /**
  * The delivery pipeline's rules, read from the files that enforce them: `npm test` (the README's
- * and CI's one test command) gates on coverage, .ci/run runs exactly it, and the GitHub workflow
+ * and CI's test command) gates on coverage, .ci/run runs it and then `npm run test:faults`, and the GitHub workflow
  * builds the image only after the tests, pushes it only from main tagged with the commit, and pins
  * every action by commit SHA.
  */
@@ -37,15 +37,21 @@ describe('coverage gate', () => {
     expect(config.collectCoverageFrom).toContain('src/**/*.ts');
   });
 
-  it('.ci/run and the workflow run the README test command, npm test', () => {
+  it('.ci/run and the workflow run the README test command, npm test, then the fault suites, npm run test:faults', () => {
     expect(read('README.md')).toMatch(/^npm test\s/m);
+    expect(read('README.md')).toMatch(/^npm run test:faults\s/m);
     expect(
       read('.ci/run')
         .split('\n')
         .filter((line) => /^\s*npm (test|run test)/.test(line)),
-    ).toEqual(['npm test']);
-    const testJob = workflow.jobs.test;
-    expect(testJob.steps.some((step) => /(^|\s)npm test$/.test(step.run?.trim() ?? ''))).toBe(true);
+    ).toEqual(['npm test', 'npm run test:faults']);
+    const testRuns = workflow.jobs.test.steps.map((step) => step.run?.trim() ?? '').filter((run) => /(^|\s)npm (test|run test:faults)$/.test(run));
+    expect(testRuns.map((run) => run.split(' npm ')[1] ?? run)).toEqual(['test', 'run test:faults']);
+  });
+
+  it('npm test brings what the tests need on a fresh machine: the broker and the interop producers', () => {
+    expect(packageJson.scripts.pretest).toMatch(/scripts\/ensure-rabbitmq\.sh.*scripts\/ensure-interop-tools\.sh.*npm run build/);
+    expect(read('scripts/start.sh')).toMatch(/^bash scripts\/ensure-interop-tools\.sh/m);
   });
 });
 

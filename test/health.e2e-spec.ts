@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
-import { canStartDisposableBroker, DisposableBroker } from './support/disposable-broker.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
@@ -104,33 +103,4 @@ describe('health probes of the service process', () => {
     expect(service.child.exitCode).toBeNull(); // still running while readiness already says no
     expect((await service.exit()).code).toBe(0);
   });
-});
-
-const brokerAvailable = canStartDisposableBroker();
-
-(brokerAvailable ? describe : describe.skip)('readiness follows a broker that stops and comes back (disposable node)', () => {
-  let broker: DisposableBroker | undefined;
-  let service: ServiceProcess | undefined;
-
-  afterAll(async () => {
-    await service?.stop();
-    await broker?.remove();
-  });
-
-  it('goes down within seconds when the broker stops, liveness stays up, and it recovers', async () => {
-    broker = await DisposableBroker.start({ name: 'health' });
-    const port = await freePort();
-    service = await ServiceProcess.start({ AMQP_URL: broker.url, PORT: port, SERVICE_NAME: 'health-probe' });
-    await broker.stop();
-    const stoppedAt = Date.now();
-    const down = await waitFor('readiness to fail', async () => {
-      const answer = await readiness(port);
-      return answer.status === 503 ? answer : undefined;
-    });
-    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
-    expect(down.body.details?.rabbitmq?.reasons).toEqual(expect.arrayContaining(['publisher connection down', 'consumer connection down']));
-    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
-    await broker.startAgain();
-    await waitFor('readiness to recover after the broker is back', async () => (await readiness(port)).status === 200, { timeoutMs: 30_000 });
-  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { waitFor } from './support/wait-for.js';
 /**
  * After a nack the publisher moves to a fresh confirm channel (a quorum queue leader change can
  * leave a channel nacking every publish: see PUBLISH_CHANNEL_RENEW_INTERVAL_MS; the 3-node
- * failover itself is test/cluster.e2e-spec.ts). Nacks are made here the ordinary way: a queue at
+ * failover itself is test/faults/cluster.e2e-spec.ts). Nacks are made here the ordinary way: a queue at
  * its length limit with `reject-publish` overflow, fed through the default exchange.
  */
 describe('publisher: a nacked publish moves publishing to a fresh channel', () => {

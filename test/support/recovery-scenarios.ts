@@ -1,7 +1,7 @@
 /**
  * Broker and network faults under steady HTTP load on the real service, with the books kept:
  * every 202 is an accepted event, every `mail to` line a processed one. Shared by the e2e tests
- * (test/recovery.e2e-spec.ts, test/cluster.e2e-spec.ts) and `bench/recovery.ts`, which prints the
+ * (test/faults/recovery.e2e-spec.ts, test/faults/cluster.e2e-spec.ts) and `bench/recovery.ts`, which prints the
  * table of results.
  *
  * One scenario = a fresh service process (own SERVICE_NAME and exchange, so queues never mix) on

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { uniqueNames } from './support/broker.js';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { countBy, HttpLoad, latencySummary, percentile } from './support/http-load.js';
-import { mib, RssSampler } from './support/process-rss.js';
-import { ServiceProcess } from './support/service-process.js';
-import { waitFor } from './support/wait-for.js';
+import { uniqueNames } from '../support/broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { countBy, HttpLoad, latencySummary, percentile } from '../support/http-load.js';
+import { mib, RssSampler } from '../support/process-rss.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 4 proof: the real service process (`node dist/main.js`) publishing to a disposable

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel } from 'amqplib';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason, isPortOpen } from './disposable-broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason, isPortOpen } from '../support/disposable-broker.js';
 
 const run = promisify(execFile);
 const SHARED_PORT = 5672;

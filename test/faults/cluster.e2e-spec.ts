@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CLUSTER_NODES, clusterDown, clusterUp, type QuorumQueueInfo } from './support/cluster.js';
-import { canStartDisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { clusterNodeKill, runScenario, summary } from './support/recovery-scenarios.js';
+import { CLUSTER_NODES, clusterDown, clusterUp, type QuorumQueueInfo } from '../support/cluster.js';
+import { canStartDisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { clusterNodeKill, runScenario, summary } from '../support/recovery-scenarios.js';
 
 /**
  * Issue 5, cluster: scripts/cluster.sh runs three disposable RabbitMQ nodes (warren-c1..c3 on

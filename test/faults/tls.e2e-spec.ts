@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { canStartDisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { runDlqCli } from './support/dlq-cli.js';
-import { freePort } from './support/free-port.js';
-import { holdsFor } from './support/holds-for.js';
-import { messageOf } from './support/service-log-watch.js';
-import { ServiceProcess } from './support/service-process.js';
-import { makeCertificates, startTlsBroker, type TestCertificates, type TlsBroker } from './support/tls-broker.js';
-import { waitFor } from './support/wait-for.js';
+import { canStartDisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { runDlqCli } from '../support/dlq-cli.js';
+import { freePort } from '../support/free-port.js';
+import { holdsFor } from '../support/holds-for.js';
+import { messageOf } from '../support/service-log-watch.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { makeCertificates, startTlsBroker, type TestCertificates, type TlsBroker } from '../support/tls-broker.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 5, TLS: a disposable node with an amqps listener and a CA made for this run. The service

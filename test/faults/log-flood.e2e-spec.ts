@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { uniqueNames } from './support/broker.js';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { HttpLoad } from './support/http-load.js';
-import { freePort } from './support/free-port.js';
-import { ServiceProcess } from './support/service-process.js';
-import { waitFor } from './support/wait-for.js';
+import { uniqueNames } from '../support/broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { HttpLoad } from '../support/http-load.js';
+import { freePort } from '../support/free-port.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 12 observation 4: during a blocked-broker flood every request is refused with 503 and

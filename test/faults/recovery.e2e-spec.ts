@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
 import {
   brokerKill,
   brokerStopStart,
@@ -10,11 +10,11 @@ import {
   type ScenarioResult,
   serviceKill,
   summary,
-} from './support/recovery-scenarios.js';
-import { freePort } from './support/free-port.js';
-import { ServiceProcess } from './support/service-process.js';
-import { TcpProxy } from './support/tcp-proxy.js';
-import { waitFor } from './support/wait-for.js';
+} from '../support/recovery-scenarios.js';
+import { freePort } from '../support/free-port.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 5, "Prove": the real service (node dist/main.js) under ~50 POST /users per second while
