@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
+import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
-const run = promisify(execFile);
 const HANDLER_QUEUES = DEMO_HANDLERS;
 
 interface Ready {
@@ -63,10 +60,13 @@ describe('health probes of the service process', () => {
   it('reports queue depths that match rabbitmqctl list_queues', async () => {
     const { port, queue, broker } = await hungService('depth', {}, 20);
     await waitFor('15 ready (5 in flight)', async () => (await broker.ready(queue)) === 15);
-    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'consumers', '--formatter', 'json'], {
-      timeout: 15_000,
-    });
-    const row = (JSON.parse(stdout) as { name: string; messages_ready: number; consumers: number }[]).find((r) => r.name === queue);
+    const rows = await listOnSharedBroker<{ name: string; messages_ready: number; consumers: number }>([
+      'list_queues',
+      'name',
+      'messages_ready',
+      'consumers',
+    ]);
+    const row = rows.find((r) => r.name === queue);
     // The probe caches depths for 2 s: wait until it shows the settled backlog.
     const ready = await waitFor('readiness to report the backlog', async () => {
       const answer = await readiness(port);

@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
-import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
+import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { mib, RssSampler } from './support/process-rss.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
-
-const run = promisify(execFile);
 
 /**
  * Issue 11, observation 6: a plain producer publishes messages far over MAX_MESSAGE_BYTES to a
@@ -112,9 +108,7 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
 
   /** prefetch_count of each consumer of the queue, as the broker reports it (rabbitmqctl). */
   async function brokerPrefetch(): Promise<number[]> {
-    const args = ['-q', 'list_consumers', 'queue_name', 'prefetch_count', '--formatter', 'json'];
-    const { stdout } = await run('rabbitmqctl', args, { timeout: 30_000 });
-    const rows = JSON.parse(stdout) as { queue_name: string; prefetch_count: number }[];
+    const rows = await listOnSharedBroker<{ queue_name: string; prefetch_count: number }>(['list_consumers', 'queue_name', 'prefetch_count']);
     return rows.filter((row) => row.queue_name === queue).map((row) => row.prefetch_count);
   }
 

@@ -53,10 +53,12 @@ export class BrokerProbe {
    * a quorum queue is fully acked close the consumer first and then check `ready`.
    */
   async depth(queue: string): Promise<{ ready: number; unacked: number }> {
-    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged', '--formatter', 'json'], {
-      timeout: 15_000,
-    });
-    const rows = JSON.parse(stdout) as { name: string; messages_ready: number; messages_unacknowledged: number }[];
+    const rows = await listOnSharedBroker<{ name: string; messages_ready: number; messages_unacknowledged: number }>([
+      'list_queues',
+      'name',
+      'messages_ready',
+      'messages_unacknowledged',
+    ]);
     const row = rows.find((r) => r.name === queue);
     if (!row) {
       throw new Error(`queue ${queue} does not exist`);
@@ -94,21 +96,34 @@ export class BrokerProbe {
   }
 }
 
+/**
+ * `rabbitmqctl -q <list command> --formatter json` on the shared broker, parsed. Suites run side by
+ * side (jest workers): a queue, consumer or connection that another suite deletes while the broker
+ * lists it fails the whole listing (`badrpc … noproc`), so such a listing is asked again, up to 3
+ * times. Any other failure (a timeout, a missing rabbitmqctl) is thrown at once.
+ */
+export async function listOnSharedBroker<Row>(listCommand: string[]): Promise<Row[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run('rabbitmqctl', ['-q', ...listCommand, '--formatter', 'json'], { timeout: 30_000 });
+      return JSON.parse(stdout) as Row[];
+    } catch (error) {
+      if (attempt >= 3 || !/noproc|badrpc/.test(String(error))) {
+        throw error;
+      }
+    }
+  }
+}
+
 /** Connections the broker holds, by name, with rabbitmqctl (what an operator would run). */
 export async function listConnectionNames(): Promise<string[]> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'client_properties', '--formatter', 'json'], {
-    timeout: 15_000,
-  });
-  const rows = JSON.parse(stdout) as { client_properties: unknown }[];
+  const rows = await listOnSharedBroker<{ client_properties: unknown }>(['list_connections', 'client_properties']);
   return rows.map((row) => connectionNameOf(row.client_properties)).filter((name): name is string => !!name);
 }
 
 /** Open channels of the connection named `name` (connection_name), with rabbitmqctl; 0 if it is not there. */
 export async function channelCount(name: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'client_properties', 'channels', '--formatter', 'json'], {
-    timeout: 15_000,
-  });
-  const rows = JSON.parse(stdout) as { client_properties: unknown; channels: number }[];
+  const rows = await listOnSharedBroker<{ client_properties: unknown; channels: number }>(['list_connections', 'client_properties', 'channels']);
   return rows.filter((row) => connectionNameOf(row.client_properties) === name).reduce((sum, row) => sum + row.channels, 0);
 }
 

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { listOnSharedBroker } from './broker.js';
 
 /** A queue's arguments as the broker holds them (rabbitmqctl, what an operator would run). */
 export async function queueArgumentsOnBroker(queue: string): Promise<Record<string, unknown>> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', 'name', 'arguments', '--formatter', 'json'], { timeout: 15_000 });
-  const rows = JSON.parse(stdout) as { name: string; arguments: unknown }[];
+  const rows = await listOnSharedBroker<{ name: string; arguments: unknown }>(['list_queues', 'name', 'arguments']);
   const row = rows.find((r) => r.name === queue);
   if (!row) {
     throw new Error(`queue ${queue} does not exist`);
