@@ -24,9 +24,9 @@ log "node ${NODE_VERSION}, npm $(npm -v)"
 
 bash scripts/ensure-rabbitmq.sh
 bash scripts/ensure-postgres.sh
-# What `npm test` needs besides the broker and PostgreSQL (its pretest checks again): Python pika and Go with
-# amqp091-go for the interop tests. The service itself does not need them, so a machine where
-# they cannot be installed (not root) still starts, with the command to run printed.
+# What `npm test` needs besides the broker and PostgreSQL (its pretest checks again): Python pika
+# and Go with amqp091-go for the interop tests. The service itself does not need them, so a
+# machine where they cannot be installed (not root) still starts, with the command to run printed.
 bash scripts/ensure-interop-tools.sh || log "npm test will need the interop tools above; the service does not"
 log "npm ci"
 npm ci
