@@ -20,7 +20,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   assertLibraryOptions(appModule);
   const app = await NestFactory.create<NestFastifyApplication>(appModule, createHttpAdapter(config), {
     bodyParser: false,
-    logger: logger ?? new AppLogger({ format: config.logFormat, flushOnExit: true }),
+    logger: logger ?? new AppLogger({ format: config.logFormat, level: config.logLevel, flushOnExit: true }),
   });
   return configureApp(app, config);
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
+import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -76,4 +76,55 @@ describe('structured logs', () => {
       );
     }
   }, 60_000);
+});
+
+describe('LOG_LEVEL', () => {
+  const started: { names: ReturnType<typeof uniqueNames>; service: ServiceProcess }[] = [];
+
+  afterAll(async () => {
+    for (const { names, service } of started) {
+      await service.stop();
+      await removeTopology(
+        names.exchange,
+        DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
+      );
+    }
+  });
+
+  /** A service at this LOG_LEVEL ('' = unset) after it parked one undecodable event: the levels of its lines. */
+  async function levelsWritten(level: string): Promise<Set<string>> {
+    const names = uniqueNames('log-level');
+    const service = await ServiceProcess.start({
+      AMQP_URL: SHARED_AMQP_URL,
+      PORT: await freePort(),
+      SERVICE_NAME: names.serviceName,
+      EVENTS_EXCHANGE: names.exchange,
+      LOG_LEVEL: level,
+    });
+    started.push({ names, service });
+    const broker = await BrokerProbe.open();
+    try {
+      broker.publish(names.exchange, 'user.registered', '{"userId":', { contentType: 'application/json' });
+      // Parking is a warning at every level; the first delivery also opens the prefetch window (a debug line).
+      await waitFor('the dead-letter warning', () => service.linesWith('dead-lettering message').length > 0);
+    } finally {
+      await broker.close();
+    }
+    return new Set(
+      service.logs
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { level: string }).level),
+    );
+  }
+
+  it("writes no debug lines by default (Nest's default wrote every level), debug lines when asked, and only warnings and errors at 'warn'", async () => {
+    const byDefault = await levelsWritten('');
+    expect(byDefault.has('log')).toBe(true);
+    expect(byDefault.has('debug')).toBe(false);
+    expect(byDefault.has('verbose')).toBe(false);
+    expect((await levelsWritten('debug')).has('debug')).toBe(true);
+    const quiet = await levelsWritten('warn');
+    expect([...quiet].filter((level) => level !== 'warn' && level !== 'error')).toEqual([]);
+  }, 90_000);
 });

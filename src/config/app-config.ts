@@ -1,6 +1,7 @@
 import type { QueueType } from '../rabbitmq/index.js';
 import type { TlsOptions } from '../rabbitmq/admin.js';
 import type { TableOptionName } from '../rabbitmq/options/module-option-table.js';
+import type { LogThreshold } from '../logging/app-logger.js';
 
 /** The validated configuration the rest of the app receives (by injection of AppConfig). */
 export class AppConfig {
@@ -50,6 +51,8 @@ export class AppConfig {
   tls!: TlsOptions;
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
+  /** LOG_LEVEL: the least severe level written (default `log`: no debug or verbose lines). */
+  logLevel!: LogThreshold;
   mailerDelayMs!: number;
   /** Demo inventory lookup latency, to make a request/reply handler slow or hung. */
   inventoryLookupDelayMs!: number;

@@ -82,6 +82,12 @@ export const APP_SETTING_TABLE = [
     doc: "`auto`: `text` when stdout is a terminal, `json` otherwise; `json`: one JSON object per line with `correlationId`; `text`: Nest's console lines (see **Logs** under Operations)",
   },
   {
+    env: 'LOG_LEVEL',
+    default: 'log',
+    integer: false,
+    doc: '`error`, `warn`, `log`, `debug` or `verbose`: the least severe level written (`debug` and `verbose` write lines per message)',
+  },
+  {
     env: 'SHUTDOWN_DELAY_MS',
     default: '0',
     integer: true,

@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsString, Matches, Max, Min, Validate, ValidateBy } from 'class-validator';
 import { AmqpUrlListConstraint } from './amqp-url-list.constraint.js';
 import { MAX_TIMER_MS, MIN_MEMORY_HIGH_WATERMARK_BYTES, timerBoundMessage } from './config-bounds.js';
+import { LOG_THRESHOLDS, type LogThreshold } from '../logging/app-logger.js';
 
 /**
  * Every setting the service reads, named exactly as its environment variable so a validation
@@ -135,6 +136,9 @@ export class EnvironmentVariables {
 
   @IsIn(['auto', 'json', 'text'], { message: "LOG_FORMAT must be 'auto', 'json' or 'text'" })
   LOG_FORMAT!: 'auto' | 'json' | 'text';
+
+  @IsIn(LOG_THRESHOLDS, { message: `LOG_LEVEL must be one of ${LOG_THRESHOLDS.map((level) => `'${level}'`).join(', ')}` })
+  LOG_LEVEL!: LogThreshold;
 
   @IsInt({ message: 'MAILER_DELAY_MS must be an integer' })
   @Min(0, { message: 'MAILER_DELAY_MS must be at least 0' })

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       reconnectMaxMs: 1_000,
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
+      logLevel: 'log',
       mailerDelayMs: 0,
       requestTimeoutMs: 5_000,
       inventoryLookupDelayMs: 0,
@@ -76,6 +77,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat).toBe('json');
     expect(loadConfig({ LOG_FORMAT: 'text' }, { stdoutIsTty: false }).logFormat).toBe('text');
     expect(rejectionOf({ LOG_FORMAT: 'yaml' }).message).toContain("LOG_FORMAT must be 'auto', 'json' or 'text'");
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(rejectionOf({ LOG_LEVEL: 'trace' }).message).toContain("LOG_LEVEL must be one of 'error', 'warn', 'log', 'debug', 'verbose'");
   });
 
   it('treats an empty variable as unset', () => {

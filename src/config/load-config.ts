@@ -67,6 +67,7 @@ export function loadConfig(
       servername: variables.AMQP_TLS_SERVERNAME || undefined,
     },
     logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
+    logLevel: variables.LOG_LEVEL,
     mailerDelayMs: variables.MAILER_DELAY_MS,
     inventoryLookupDelayMs: variables.INVENTORY_LOOKUP_DELAY_MS,
     httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,

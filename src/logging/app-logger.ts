@@ -14,9 +14,22 @@ const MAX_CONTEXT_CHARS = 128;
  */
 export const UNLIMITED_WARNING_CONTEXTS: readonly string[] = ['RabbitConnections'];
 
+/** LOG_LEVEL's values, most severe first: each one writes its own lines and every more severe one. */
+export const LOG_THRESHOLDS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogThreshold = (typeof LOG_THRESHOLDS)[number];
+
+/** Nest's levels from the least severe up; a threshold enables itself and everything after it. */
+const NEST_LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+
 export interface AppLoggerOptions {
   /** json: one JSON object per line with the correlation id; text: Nest's console lines. */
   format: 'json' | 'text';
+  /**
+   * The least severe level written. Nest's default writes every level, debug and verbose
+   * included (a line per prefetch change, per dropped reply).
+   * @default 'log'
+   */
+  level?: LogThreshold;
   /** How repeated warnings are limited (interval, bound); defaults in rabbitmq/logging/repeated-warnings.limiter.ts. */
   repeatedWarnings?: Omit<RepeatedWarningsOptions, 'emit'>;
   /** @default UNLIMITED_WARNING_CONTEXTS */
@@ -42,7 +55,7 @@ export class AppLogger extends ConsoleLogger {
   private readonly unlimited: ReadonlySet<string>;
 
   constructor(options: AppLoggerOptions) {
-    super({ json: options.format === 'json' });
+    super({ json: options.format === 'json', logLevels: NEST_LEVELS.slice(NEST_LEVELS.indexOf(options.level ?? 'log')) });
     this.unlimited = new Set(options.unlimitedContexts ?? UNLIMITED_WARNING_CONTEXTS);
     this.repeats = new RepeatedWarningsLimiter({
       ...options.repeatedWarnings,
