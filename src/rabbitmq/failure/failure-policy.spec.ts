@@ -196,6 +196,7 @@ describe('classifyFailure: what means a dependency is down', () => {
     ['a refused connection (code ECONNREFUSED)', withCode('connect ECONNREFUSED 10.0.0.7:25', 'ECONNREFUSED')],
     ['a reset connection', withCode('read ECONNRESET', 'ECONNRESET')],
     ['a connect timeout', withCode('connect ETIMEDOUT', 'ETIMEDOUT')],
+    ['PostgreSQL shutting down (pg, SQLSTATE 57P01)', withCode('terminating connection due to administrator command', '57P01')],
     [
       "fetch()'s TypeError caused by a refused connection",
       new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED', 'ECONNREFUSED') }),

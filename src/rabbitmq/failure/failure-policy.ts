@@ -117,7 +117,10 @@ const DEPENDENCY_DOWN = [
   PublishOutcomeUnknownError,
 ] as const;
 
-/** Node's (`net`, `dns`) and undici's (`fetch`) codes for a peer that is down, unreachable or silent. */
+/**
+ * Node's (`net`, `dns`), undici's (`fetch`) and PostgreSQL's (SQLSTATE, as `pg` reports it) codes
+ * for a peer that is down, unreachable, silent or refusing connections.
+ */
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -134,6 +137,16 @@ const CONNECTION_ERROR_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down, cannot connect now), 53300 (too many connections)
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
 ]);
 
 /** How deep the `cause` chain is followed: wrappers nest a few levels, a producer of cycles does not get a loop. */
