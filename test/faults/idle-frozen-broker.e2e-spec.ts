@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { uniqueNames } from './support/broker.js';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { freePort } from './support/free-port.js';
-import { LogWatch } from './support/service-log-watch.js';
-import { ServiceProcess } from './support/service-process.js';
-import { waitFor } from './support/wait-for.js';
+import { uniqueNames } from '../support/broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { freePort } from '../support/free-port.js';
+import { LogWatch } from '../support/service-log-watch.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 21, point 7: broker SIGSTOPped, no traffic — `/health/ready` said 200 for about 30 s, until
