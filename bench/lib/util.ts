@@ -1,30 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /** Shared broker of the machine (never stopped or blocked by the benchmark). */
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-/** This file is bench/.build/bench/lib/util.js once compiled; everything is found from here. */
-const here = dirname(fileURLToPath(import.meta.url));
-/** bench/.build */
-export const BUILD_DIR = resolve(here, '..', '..');
-/** bench/ (sources, results) */
+/** This file is bench/.build/bench/lib/util.js once compiled: bench/.build is two folders up. */
+const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BENCH_DIR = resolve(BUILD_DIR, '..');
-/** the repository */
-export const REPO_DIR = resolve(BENCH_DIR, '..');
-export const RESULTS_DIR = resolve(BENCH_DIR, 'results');
 export const LOGS_DIR = resolve(BENCH_DIR, '.logs');
 
-/** Compiled path of a bench or src module, e.g. `bench/subjects/raw-consumer.js`, `src/main.js`. */
+/** Compiled path of a bench or src module, e.g. `bench/subjects/raw-consumer.js`. */
 export function builtPath(relative: string): string {
   return resolve(BUILD_DIR, relative);
-}
-
-/** True when this module is the process entry point (`node bench/.build/bench/drain.js`). */
-export function isMain(importMetaUrl: string): boolean {
-  return process.argv[1] !== undefined && importMetaUrl === pathToFileURL(resolve(process.argv[1])).href;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -41,10 +30,23 @@ export function envInt(name: string, fallback: number): number {
     return fallback;
   }
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`${name} must be a positive number, got '${raw}'`);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a number ≥ 0, got '${raw}'`);
   }
   return Math.floor(value);
+}
+
+/** Comma-separated names from the environment, kept in `all`'s order; every name when unset. */
+export function envList<T extends string>(name: string, all: readonly T[]): T[] {
+  const wanted = (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = wanted.filter((w) => !(all as readonly string[]).includes(w));
+  if (unknown.length > 0) {
+    throw new Error(`${name}: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  }
+  return wanted.length === 0 ? [...all] : all.filter((name) => wanted.includes(name));
 }
 
 /** Rejects with `what timed out after N ms` if the promise does not settle in time. */
@@ -62,26 +64,17 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
   }
 }
 
-/** Polls `check` until it returns a value other than undefined, or throws at the deadline. */
-export async function pollUntil<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs, intervalMs = 250, what }: { timeoutMs: number; intervalMs?: number; what: string },
-): Promise<T> {
+/** Polls `check` until it returns true, or throws at the deadline. */
+export async function pollUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
   for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
+    if (await Promise.resolve(check()).catch(() => false)) {
+      return;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      throw new Error(`${what}: not reached within ${timeoutMs} ms`);
     }
-    await sleep(intervalMs);
+    await sleep(250);
   }
 }
 
@@ -103,7 +96,6 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * factor) / factor;
 }
 
-/** `a / b` rounded to 2 digits, or null when either side is missing. */
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -111,11 +103,13 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** `a / b` rounded to 2 digits, or null when either side is missing. */
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
-  if (a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) {
-    return null;
-  }
-  return round(a / b, 2);
+  return a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? null : round(a / b, 2);
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function log(message: string): void {

@@ -7,8 +7,8 @@
  *  - warren: RabbitClient.publish('order.created', event) to BENCH_EXCHANGE (no consumers here)
  *  - golevelup: @golevelup/nestjs-rabbitmq 9 `AmqpConnection.publish('', BENCH_QUEUE, event, { persistent: true })`,
  *            which waits for the broker's confirm (no timeout, no `mandatory`)
- * env: BENCH_TRANSPORT, BENCH_PORT, BENCH_QUEUE (nest, golevelup), BENCH_SERVICE + BENCH_EXCHANGE (warren),
- *      BENCH_HTTP_ADAPTER (express | fastify: Nest's Fastify adapter instead of Express, same app otherwise)
+ * All on Nest's Fastify adapter (the service's). env: BENCH_TRANSPORT, BENCH_PORT, BENCH_QUEUE (nest, golevelup),
+ * BENCH_SERVICE + BENCH_EXCHANGE (warren)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -137,10 +137,7 @@ class HttpBenchModule {
 
 async function main(): Promise<void> {
   const module = HttpBenchModule.register();
-  const app =
-    process.env.BENCH_HTTP_ADAPTER === 'fastify'
-      ? await NestFactory.create(module, new FastifyAdapter(), { logger })
-      : await NestFactory.create(module, { logger });
+  const app = await NestFactory.create(module, new FastifyAdapter(), { logger });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   await app.listen(Number(need('BENCH_PORT')), '127.0.0.1');
