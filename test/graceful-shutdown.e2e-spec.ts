@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
@@ -25,17 +25,11 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     MAX_IN_FLIGHT_BYTES: String(5 * PREFETCH * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
-  const handlerQueues = [
-    'notifications.user-registered',
-    'notifications.order-created',
-    'notifications.inventory-result',
-    'inventory.order-created',
-  ].map((handler) => `${names.serviceName}.${handler}`);
   const services: ServiceProcess[] = [];
   cleanups.push(async () => {
     await Promise.all(services.map((s) => s.stop()));
     await broker.close();
-    await removeTopology(names.exchange, handlerQueues);
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
   const service = await ServiceProcess.start({ ...baseEnv, ...env });
   services.push(service);

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
-const HANDLER_QUEUES = DEMO_HANDLERS;
 
 interface Ready {
   status: number;
@@ -33,10 +32,7 @@ describe('health probes of the service process', () => {
     cleanups.push(async () => {
       await Promise.all(services.map((s) => s.stop()));
       await broker.close();
-      await removeTopology(
-        names.exchange,
-        HANDLER_QUEUES.map((h) => `${names.serviceName}.${h}`),
-      );
+      await removeTopology(names.exchange, await serviceQueues(names));
     });
     const service = await ServiceProcess.start({
       AMQP_URL: SHARED_AMQP_URL,

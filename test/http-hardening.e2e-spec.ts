@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import autocannon from 'autocannon';
 import { SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { latencySummary } from './support/http-load.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -59,10 +59,7 @@ describe('HTTP hardening of the real service', () => {
 
   afterAll(async () => {
     await service?.stop();
-    await removeTopology(
-      names.exchange,
-      DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
-    );
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
 
   it('refuses a 20 KB body nested 10,000 levels with a 400 that says why', async () => {

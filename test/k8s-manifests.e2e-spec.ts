@@ -17,9 +17,7 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { discoverHandlerQueues } from '../src/cli/handler-queues.js';
-import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
-import { requestQueueName } from '../src/rabbitmq/admin.js';
+import { AppModule } from '../src/app.module.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -37,6 +35,7 @@ import {
 } from './support/k8s-manifests.js';
 import { quantityToBytes } from './support/k8s-quantity.js';
 import { schemaErrors } from './support/k8s-schemas.js';
+import { discoverServiceQueues, kedaTriggerProblems, type ServiceQueues } from './support/keda-triggers.js';
 import type { RabbitmqClusterSpec } from './support/rabbitmq-cluster.schema.js';
 
 /** Shows only the shape; operators create the real Secret, so no kustomization may list it. */
@@ -341,21 +340,22 @@ describe('k8s manifests: the Deployment against the app', () => {
 });
 
 describe('k8s manifests: autoscaling', () => {
-  let queues: string[];
+  let queues: ServiceQueues;
 
   beforeAll(async () => {
-    // The queues the app declares for its @HandleEvent handlers, named with the ConfigMap's SERVICE_NAME.
+    // Every queue the app declares, named with the ConfigMap's SERVICE_NAME and EVENTS_EXCHANGE.
     const config = loadConfig({ ...configMap().data, AMQP_URL: NO_BROKER_URL });
-    // ... and the demo's request queue (discoverHandlerQueues lists the queues with a DLQ only).
-    queues = [...(await discoverHandlerQueues(config)), requestQueueName(config.eventsExchange, INVENTORY_STOCK)];
+    queues = await discoverServiceQueues(AppModule.register(config));
   });
 
-  it('KEDA has one rabbitmq QueueLength trigger per handler queue the app declares', () => {
-    expect(queues.length).toBeGreaterThan(0);
+  it('KEDA scales on each queue the app consumes through exactly one rabbitmq QueueLength trigger, and on no DLQ, retry or unrouted queue', () => {
+    expect(queues.consumed.length).toBeGreaterThan(0);
+    expect(kedaTriggerProblems(scaledObject(), queues)).toEqual([]);
     const triggers = scaledObject().spec.triggers.filter((trigger) => trigger.type === 'rabbitmq');
-    expect(triggers.map((trigger) => trigger.metadata.queueName).sort()).toEqual([...queues].sort());
     for (const trigger of triggers) {
       expect(trigger.metadata.mode).toBe('QueueLength');
+      // Regex matching is done by the management API: KEDA refuses useRegex over amqp.
+      if (trigger.metadata.useRegex === 'true') expect(trigger.metadata.protocol).toBe('http');
       expect(Number(trigger.metadata.value)).toBeGreaterThan(0);
       expect(theOne(manifests, 'TriggerAuthentication', trigger.authenticationRef?.name)).toBeDefined();
     }
@@ -368,8 +368,8 @@ describe('k8s manifests: autoscaling', () => {
     // A leaked KEDA secret must not be able to publish, consume or purge: another Secret, another user.
     expect(host?.name).not.toBe(appRef?.name);
     const kedaUrl = theOne<ISecret>(manifests, 'Secret', host!.name).stringData?.[host!.key];
-    // KEDA's scaler takes exactly one URL (the app accepts a comma-separated list).
-    expect(kedaUrl).toMatch(/^amqps?:\/\/[^,]+$/);
+    // KEDA's scaler takes exactly one URL (the app accepts a comma-separated list), of the management API for regex triggers.
+    expect(kedaUrl).toMatch(/^https?:\/\/[^,]+$/);
     expect(new URL(kedaUrl!).username).not.toBe(new URL(exampleSecret().stringData!.AMQP_URL).username);
     // How to create that user is written where operators look: read-only (passive declare only) and tagged monitoring.
     const example = readFileSync(new URL(`../k8s/${EXAMPLE_SECRET_FILE}`, import.meta.url), 'utf8');
@@ -474,20 +474,19 @@ describe('k8s manifests: network and pod security', () => {
   const admittedOn = (port: number) =>
     (rabbitmqPolicy().spec?.ingress ?? []).filter((rule) => rule.ports?.some((p) => p.port === port)).flatMap((rule) => peers(rule.from as Peer[]));
 
-  it("the RabbitMQ pods admit AMQP from warren's pods and KEDA only, management and metrics from monitoring only", () => {
+  it("the RabbitMQ pods admit AMQP from warren's pods only, management from monitoring and KEDA, metrics from monitoring only", () => {
     const cluster = rabbitmqCluster();
     expect(rabbitmqPolicy().spec?.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': cluster.metadata.name });
     expect(rabbitmqPolicy().spec?.policyTypes).toContain('Ingress');
     const warrenPods = deployment().spec!.template.metadata!.labels!['app.kubernetes.io/name'];
-    const amqpPeers = [
-      { namespaces: undefined, pods: { 'app.kubernetes.io/name': warrenPods } },
-      { namespaces: { 'kubernetes.io/metadata.name': 'keda' }, pods: { app: 'keda-operator' } },
-    ];
+    const amqpPeers = [{ namespaces: undefined, pods: { 'app.kubernetes.io/name': warrenPods } }];
+    const monitoring = { namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: undefined };
+    const keda = { namespaces: { 'kubernetes.io/metadata.name': 'keda' }, pods: { app: 'keda-operator' } };
     expect(admittedOn(5672)).toEqual(amqpPeers);
     expect(admittedOn(5671)).toEqual(amqpPeers);
-    for (const port of [15672, 15692]) {
-      expect(admittedOn(port)).toEqual([{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: undefined }]);
-    }
+    // KEDA reads queue lengths from the management API (its regex triggers need the http protocol).
+    expect(admittedOn(15672)).toEqual([monitoring, keda]);
+    expect(admittedOn(15692)).toEqual([monitoring]);
     // Clustering stays between the nodes themselves; no rule admits from everywhere (an empty "from").
     for (const port of [4369, 25672])
       expect(admittedOn(port)).toEqual([{ namespaces: undefined, pods: { 'app.kubernetes.io/name': cluster.metadata.name } }]);

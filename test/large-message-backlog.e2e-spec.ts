@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
 import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { mib, RssSampler } from './support/process-rss.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -53,7 +53,6 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
   const names = uniqueNames('large-backlog');
   const queue = `${names.serviceName}.notifications.user-registered`;
   const dlq = `${queue}.dlq`;
-  const handlerQueues = DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`);
   const services: ServiceProcess[] = [];
   let env: Record<string, string>;
   let broker: BrokerProbe;
@@ -73,7 +72,7 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
     await Promise.all(services.map((s) => s.stop()));
     await producer?.close().catch(() => undefined);
     await broker?.close();
-    await removeTopology(names.exchange, handlerQueues);
+    await removeTopology(names.exchange, await serviceQueues(names));
   }, 60_000);
 
   /** Publishes like any AMQP client, one confirmed message at a time (the test process holds one body). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -17,8 +17,6 @@ import { waitFor } from './support/wait-for.js';
 /** Raw control characters, DEL and C1 controls; '\n' only ends records. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
-
-const HANDLERS = DEMO_HANDLERS;
 
 describe.each(['json', 'text'] as const)('log forging through the service (LOG_FORMAT=%s)', (format) => {
   const names = uniqueNames(`forge-${format}`);
@@ -37,10 +35,7 @@ describe.each(['json', 'text'] as const)('log forging through the service (LOG_F
     await service?.stop();
     await probe?.remove({ queues: [captureQueue] });
     await probe?.close();
-    await removeTopology(
-      names.exchange,
-      HANDLERS.map((h) => `${names.serviceName}.${h}`),
-    );
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
 
   it('escapes forged ids and routing keys, and never copies a CRLF correlationId into logs or onward events', async () => {

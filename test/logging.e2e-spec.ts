@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
@@ -13,10 +13,7 @@ describe('structured logs', () => {
 
   afterAll(async () => {
     await service?.stop();
-    await removeTopology(
-      names.exchange,
-      DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
-    );
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
 
   it('are one JSON object per line, and a handler log line carries the HTTP request id as correlationId', async () => {
@@ -70,10 +67,7 @@ describe('structured logs', () => {
       expect(output).not.toContain('{"level"');
     } finally {
       process.kill(-child.pid!, 'SIGKILL'); // script and the service it runs
-      await removeTopology(
-        tty.exchange,
-        DEMO_HANDLERS.map((h) => `${tty.serviceName}.${h}`),
-      );
+      await removeTopology(tty.exchange, await serviceQueues(tty));
     }
   }, 60_000);
 });
@@ -84,10 +78,7 @@ describe('LOG_LEVEL', () => {
   afterAll(async () => {
     for (const { names, service } of started) {
       await service.stop();
-      await removeTopology(
-        names.exchange,
-        DEMO_HANDLERS.map((h) => `${names.serviceName}.${h}`),
-      );
+      await removeTopology(names.exchange, await serviceQueues(names));
     }
   });
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { DEMO_HANDLERS, removeTopology } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -33,10 +33,7 @@ describe('a flood of poison messages (real service, shared broker)', () => {
   afterAll(async () => {
     await service?.stop();
     await broker?.close();
-    await removeTopology(
-      names.exchange,
-      DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`),
-    );
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
 
   /** The dead-letter warnings of one queue, as the messages of the JSON records. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { NonRetryableError, HandleEvent, RabbitClient } from '../src/rabbitmq/index.js';
 import { deadLetterQueueName, RabbitMetrics, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
-import { removeTopology, DEMO_HANDLERS } from './support/demo-app.js';
+import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { freePort } from './support/free-port.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -213,10 +213,7 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
 
   afterAll(async () => {
     await service?.stop();
-    await removeTopology(
-      names.exchange,
-      DEMO_HANDLERS.map((handler) => `${names.serviceName}.${handler}`),
-    );
+    await removeTopology(names.exchange, await serviceQueues(names));
   });
 
   it('keeps readiness down with the reason, logs one line per attempt, backs off to RECONNECT_MAX_MS and answers 503 naming it', async () => {
@@ -342,10 +339,7 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       expect(post.status).toBe(202);
     } finally {
       await other.stop();
-      await removeTopology(
-        queueNames.exchange,
-        DEMO_HANDLERS.map((handler) => `${queueNames.serviceName}.${handler}`),
-      );
+      await removeTopology(queueNames.exchange, await serviceQueues(queueNames));
     }
   }, 60_000);
 });

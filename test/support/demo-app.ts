@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureApp, createHttpAdapter } from '../../src/app.factory.js';
@@ -6,12 +6,11 @@ import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
-import { INVENTORY_STOCK } from '../../src/inventory/inventory-queries.js';
+import { discoverDeclaredQueues } from '../../src/cli/handler-queues.js';
 import {
   DEFAULT_RETRY_POLICY,
   deadLetterQueueName,
   RabbitServer,
-  requestQueueName,
   retryQueueName,
   unroutedExchangeName,
   unroutedQueueName,
@@ -30,9 +29,10 @@ export interface DemoApp {
 
 /**
  * The real service wiring (same module, pipes, filters, transport as main.ts) with unique
- * names and a recording mailer, started and with its consumers attached.
+ * names and a recording mailer, started and with its consumers attached. `modules` are imported
+ * next to AppModule, as a team's module listed in `AppModule.register` would be.
  */
-export async function startDemoApp(prefix: string, env: Record<string, string> = {}): Promise<DemoApp> {
+export async function startDemoApp(prefix: string, env: Record<string, string> = {}, modules: Type[] = []): Promise<DemoApp> {
   const names = uniqueNames(prefix);
   const config = loadConfig({
     AMQP_URL: SHARED_AMQP_URL,
@@ -42,7 +42,7 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     METRICS_PORT: '0',
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config), ...modules] })
     .overrideProvider(Mailer)
     .useClass(RecordingMailer)
     .compile();
@@ -61,35 +61,40 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     server,
     mailer,
     dispose: async () => {
-      const queues = server.queues();
+      const queues = server.declaredQueues();
       await app.close(); // safe when a test already closed it
       await removeTopology(config.eventsExchange, queues);
     },
   };
 }
 
-/** The demo's event handlers (`<SERVICE_NAME>.<handler>` are their queues), for specs that start the service as a process. */
-export const DEMO_HANDLERS = [
-  'notifications.user-registered',
-  'notifications.order-created',
-  'notifications.inventory-result',
-  'inventory.order-created',
-];
+/**
+ * Every queue the service declares for these names (handler and request queues, DLQs, retry queues, the unrouted
+ * queue), discovered from its module graph as the service would build it: for specs that start the service as a
+ * process and clean up after it. A team's module added to AppModule is included without listing it anywhere.
+ */
+export async function serviceQueues(names: { serviceName: string; exchange: string }, env: Record<string, string> = {}): Promise<string[]> {
+  const config = loadConfig({ AMQP_URL: SHARED_AMQP_URL, SERVICE_NAME: names.serviceName, EVENTS_EXCHANGE: names.exchange, ...env });
+  return discoverDeclaredQueues(config);
+}
 
-/** Request queues the demo service declares on an exchange (specs that list the demo's queues by hand miss them). */
-const DEMO_REQUEST_PATTERNS = [INVENTORY_STOCK];
-
-/** Deletes handler queues, their DLQs and default-policy retry queues, the demo's request queues and the exchange pair a test created. */
+/**
+ * Deletes the given queues with their DLQs and default-policy retry queues, the exchange's unrouted queue, and the
+ * exchange pair a test created. Works for any queue: pass `server.declaredQueues()` (or serviceQueues) to include
+ * request queues and retry queues of a handler's own `@Retry` delays.
+ */
 export async function removeTopology(exchange: string, queues: string[]): Promise<void> {
   const probe = await BrokerProbe.open();
   try {
-    const requestQueues = DEMO_REQUEST_PATTERNS.map((pattern) => requestQueueName(exchange, pattern));
+    const handlerQueues = queues.filter((queue) => !queue.endsWith('.dlq') && !/\.retry\.\d+$/.test(queue));
     await probe.remove({
       queues: [
-        ...new Set([...queues, ...requestQueues]),
-        ...queues.map(deadLetterQueueName),
-        ...queues.flatMap((queue) => DEFAULT_RETRY_POLICY.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
-        unroutedQueueName(exchange),
+        ...new Set([
+          ...queues,
+          ...handlerQueues.map(deadLetterQueueName),
+          ...handlerQueues.flatMap((queue) => DEFAULT_RETRY_POLICY.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
+          unroutedQueueName(exchange),
+        ]),
       ],
       exchanges: [exchange, unroutedExchangeName(exchange)],
     });

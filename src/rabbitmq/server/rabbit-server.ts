@@ -14,6 +14,7 @@ import { PerMessageLog } from '../logging/per-message-log.js';
 import { ReplyPublisher } from '../rpc/reply-publisher.js';
 import { RequestProcessor } from '../rpc/request-processor.js';
 import { declareRequestQueue } from '../topology/topology.js';
+import { deadLetterQueueName, retryQueueName, unroutedQueueName } from '../topology/topology-names.js';
 import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { Channel } from 'amqplib';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
@@ -188,6 +189,27 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
       .all()
       .filter((definition) => definition.kind === 'event')
       .map((definition) => definition.queue);
+  }
+
+  /**
+   * Every queue this server declares or may declare: handler and request queues, each event
+   * queue's DLQ and the retry queues of its policy (declared on first use; none for an ordered
+   * handler, which retries in place), and the exchange's unrouted queue. What a test or an operator
+   * deletes to remove the service's topology.
+   */
+  declaredQueues(): string[] {
+    const queues = this.registry
+      .all()
+      .flatMap((definition) =>
+        definition.kind === 'request'
+          ? [definition.queue]
+          : [
+              definition.queue,
+              deadLetterQueueName(definition.queue),
+              ...(definition.ordered ? [] : definition.retryPolicy.delaysMs.map((delayMs) => retryQueueName(definition.queue, delayMs))),
+            ],
+      );
+    return [...new Set([...queues, unroutedQueueName(this.options.exchange)])];
   }
 
   /** Per-queue consumer state (paused, kill switch, in flight), for health and metrics. */
