@@ -5,7 +5,6 @@ import { ServiceProcess } from './support/service-process.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
-
 interface Ready {
   status: number;
   body: { details?: { rabbitmq?: { queues?: Record<string, { messages: number; consumers: number }>; reasons?: string[] } } };
