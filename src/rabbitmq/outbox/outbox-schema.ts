@@ -19,9 +19,10 @@ const ROW_COLUMNS = `
   last_error text NULL`;
 
 /**
- * The outbox, its dead rows and the inbox. The outbox is a queue table (every row inserted once
- * and deleted after its confirm), so autovacuum runs on it early and without sleeping: dead
- * tuples would otherwise pile up under load and slow every claim.
+ * The outbox, its dead rows and the inbox. The outbox is a queue table (every row inserted once,
+ * leased, and deleted after its confirm), so autovacuum runs on it early and without sleeping
+ * (dead tuples would otherwise pile up under load and slow every claim), and its pages keep 30 %
+ * free so that the lease update stays on the row's page (a HOT update: no new index entries).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -42,7 +43,7 @@ CREATE TABLE warren_outbox (
   lease_owner text NULL,
   lease_until timestamptz NULL,
   last_error text NULL
-) WITH (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0,
+) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0,
         autovacuum_analyze_scale_factor = 0.02);
 CREATE INDEX warren_outbox_partition_key_seq ON warren_outbox (partition_key, seq) WHERE partition_key IS NOT NULL;
 CREATE TABLE warren_outbox_dead (${ROW_COLUMNS},

@@ -23,17 +23,20 @@ export interface OutboxBacklog {
   oldestAgeMs: number;
 }
 
+/**
+ * `seq = ANY(ARRAY(…))`: the rows are then updated through the primary key; a join on the
+ * subquery is planned as a scan of the whole table (25 ms for 20,000 rows, per claim).
+ */
 const CLAIM = `
 UPDATE warren_outbox o SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-FROM (
+WHERE o.seq = ANY(ARRAY(
   SELECT c.seq FROM warren_outbox c
   WHERE (c.lease_until IS NULL OR c.lease_until < now()) AND c.next_attempt_at <= now()
     AND (c.partition_key IS NULL OR NOT EXISTS (
       SELECT 1 FROM warren_outbox e
       WHERE e.partition_key = c.partition_key AND e.seq < c.seq AND (e.lease_until >= now() OR e.next_attempt_at > now())))
   ORDER BY c.seq LIMIT $3 FOR UPDATE SKIP LOCKED
-) s
-WHERE o.seq = s.seq
+))
 RETURNING o.seq, o.message_id, o.exchange, o.routing_key, o.partition_key, o.body, o.properties, o.attempts,
   (extract(epoch from now() - o.created_at) * 1000)::float8 AS age_ms`;
 
