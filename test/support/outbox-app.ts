@@ -10,9 +10,10 @@ export async function startOutboxApp(
   names: { serviceName: string; exchange: string },
   database: pg.Pool | string,
   outbox: Omit<OutboxOptions, 'database'> = {},
+  amqpUrl = SHARED_AMQP_URL,
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, outbox: { database, ...outbox } })],
+    imports: [RabbitMQModule.forRoot({ urls: [amqpUrl], ...names, outbox: { database, ...outbox } })],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   app.enableShutdownHooks();
@@ -29,7 +30,8 @@ export async function collectDeliveries(
 ): Promise<{ messageId: string; body: unknown }[]> {
   const received: { messageId: string; body: unknown }[] = [];
   await channel.assertExchange(exchange, 'topic', { durable: true });
-  await channel.assertQueue(queue, { durable: false, autoDelete: false });
+  // Durable: on a node that restarts (broker-down tests) the queue and its binding are still there.
+  await channel.assertQueue(queue, { durable: true });
   await channel.bindQueue(queue, exchange, pattern);
   await channel.consume(
     queue,
