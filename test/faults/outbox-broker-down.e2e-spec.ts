@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
-import { Outbox } from '../src/rabbitmq/index.js';
-import { RabbitMetrics } from '../src/rabbitmq/admin.js';
-import { BrokerProbe, uniqueNames } from './support/broker.js';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { holdsFor } from './support/holds-for.js';
-import { collectDeliveries, startOutboxApp } from './support/outbox-app.js';
-import { TestDatabase } from './support/test-database.js';
-import { waitFor } from './support/wait-for.js';
+import { Outbox } from '../../src/rabbitmq/index.js';
+import { RabbitMetrics } from '../../src/rabbitmq/admin.js';
+import { BrokerProbe, uniqueNames } from '../support/broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { holdsFor } from '../support/holds-for.js';
+import { collectDeliveries, startOutboxApp } from '../support/outbox-app.js';
+import { TestDatabase } from '../support/test-database.js';
+import { waitFor } from '../support/wait-for.js';
 
 const unavailable = disposableBrokerUnavailableReason();
 const describeWithBroker = canStartDisposableBroker() ? describe : describe.skip;
