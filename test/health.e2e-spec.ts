@@ -98,4 +98,23 @@ describe('health probes of the service process', () => {
     expect(service.child.exitCode).toBeNull(); // still running while readiness already says no
     expect((await service.exit()).code).toBe(0);
   });
+
+  it('shows no queue names, depths or memory on the public port by default, status and code only (READINESS_DETAILS)', async () => {
+    // READINESS_DETAILS unset ('' = its default), as in production: the helpers turn it on for other tests.
+    const { service, port, queue } = await hungService('ready-public', { READINESS_DETAILS: '', STUCK_CONSUMER_MS: '1000' }, 8);
+    const up = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    const upText = await up.text();
+    expect({ status: up.status, body: JSON.parse(upText) as unknown }).toEqual({ status: 200, body: { status: 'ok' } });
+    // Down (a stuck consumer): still the code a probe reads, and nothing of the queues.
+    const down = await waitFor('readiness to fail', async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      return response.status === 503 ? response.text() : undefined;
+    });
+    expect(JSON.parse(down)).toEqual({ status: 'error' });
+    for (const text of [upText, down]) {
+      expect(text).not.toContain(queue);
+      expect(text).not.toMatch(/memoryBytes|messages|consumers/);
+    }
+    expect(service.logs).not.toContain('READINESS_DETAILS');
+  });
 });

@@ -51,6 +51,8 @@ export class AppConfig {
   tls!: TlsOptions;
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
+  /** READINESS_DETAILS: whether /health/ready on the public port shows its details (queue names, depths, memory). */
+  readinessDetails!: boolean;
   /** LOG_LEVEL: the least severe level written (default `log`: no debug or verbose lines). */
   logLevel!: LogThreshold;
   mailerDelayMs!: number;

@@ -82,6 +82,12 @@ export const APP_SETTING_TABLE = [
     doc: "`auto`: `text` when stdout is a terminal, `json` otherwise; `json`: one JSON object per line with `correlationId`; `text`: Nest's console lines (see **Logs** under Operations)",
   },
   {
+    env: 'READINESS_DETAILS',
+    default: 'false',
+    integer: false,
+    doc: '`true`: `GET /health/ready` on `PORT` also shows its details (connections, consumers, queue names and depths, memory); `false`: only `{"status":…}` and the status code, as the public port is reachable by any client (the same figures are on `METRICS_PORT`)',
+  },
+  {
     env: 'LOG_LEVEL',
     default: 'log',
     integer: false,

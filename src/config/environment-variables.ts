@@ -137,6 +137,9 @@ export class EnvironmentVariables {
   @IsIn(['auto', 'json', 'text'], { message: "LOG_FORMAT must be 'auto', 'json' or 'text'" })
   LOG_FORMAT!: 'auto' | 'json' | 'text';
 
+  @IsIn(['true', 'false'], { message: "READINESS_DETAILS must be 'true' or 'false'" })
+  READINESS_DETAILS!: 'true' | 'false';
+
   @IsIn(LOG_THRESHOLDS, { message: `LOG_LEVEL must be one of ${LOG_THRESHOLDS.map((level) => `'${level}'`).join(', ')}` })
   LOG_LEVEL!: LogThreshold;
 

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
       logLevel: 'log',
+      readinessDetails: false,
       mailerDelayMs: 0,
       requestTimeoutMs: 5_000,
       inventoryLookupDelayMs: 0,
@@ -78,6 +79,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOG_FORMAT: 'text' }, { stdoutIsTty: false }).logFormat).toBe('text');
     expect(rejectionOf({ LOG_FORMAT: 'yaml' }).message).toContain("LOG_FORMAT must be 'auto', 'json' or 'text'");
     expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(loadConfig({ READINESS_DETAILS: 'true' }).readinessDetails).toBe(true);
+    expect(rejectionOf({ READINESS_DETAILS: 'yes' }).message).toContain("READINESS_DETAILS must be 'true' or 'false'");
     expect(rejectionOf({ LOG_LEVEL: 'trace' }).message).toContain("LOG_LEVEL must be one of 'error', 'warn', 'log', 'debug', 'verbose'");
   });
 

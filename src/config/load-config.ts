@@ -68,6 +68,7 @@ export function loadConfig(
     },
     logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
     logLevel: variables.LOG_LEVEL,
+    readinessDetails: variables.READINESS_DETAILS === 'true',
     mailerDelayMs: variables.MAILER_DELAY_MS,
     inventoryLookupDelayMs: variables.INVENTORY_LOOKUP_DELAY_MS,
     httpBodyMaxDepth: variables.HTTP_BODY_MAX_DEPTH,

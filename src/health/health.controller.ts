@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { AppConfig } from '../config/app-config.js';
 import { RabbitMQHealthIndicator } from '../rabbitmq/admin.js';
 import { ProcessHealthIndicator } from './process.health.js';
 
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly process: ProcessHealthIndicator,
     private readonly rabbitmq: RabbitMQHealthIndicator,
+    private readonly config: AppConfig,
   ) {}
 
   /** Liveness: the process only, never the broker. */
@@ -19,10 +21,24 @@ export class HealthController {
     return this.health.check([() => this.process.isAlive()]);
   }
 
-  /** Readiness: connected, not blocked, not overloaded, not shutting down; queue depths. */
+  /**
+   * Readiness: connected, not blocked, not overloaded, not shutting down. Its details (queue
+   * names and depths, consumers, memory) are for operators, and this port is open to any client:
+   * they are shown only with READINESS_DETAILS=true; otherwise the status and its code alone,
+   * which is all a probe reads (the same figures are on METRICS_PORT).
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([() => this.rabbitmq.isReady()]);
+  async ready() {
+    const check = this.health.check([() => this.rabbitmq.isReady()]);
+    if (this.config.readinessDetails) {
+      return check;
+    }
+    try {
+      await check;
+      return { status: 'ok' };
+    } catch (error) {
+      throw error instanceof ServiceUnavailableException ? new ServiceUnavailableException({ status: 'error' }) : error;
+    }
   }
 }

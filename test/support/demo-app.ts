@@ -40,6 +40,8 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     EVENTS_EXCHANGE: names.exchange,
     // Any free port: suites (and other test runs on the machine) start many apps side by side.
     METRICS_PORT: '0',
+    // Tests read why the app is (not) ready; the default (off) is tested in health.e2e-spec.ts.
+    READINESS_DETAILS: 'true',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config), ...modules] })

@@ -45,9 +45,10 @@ export class ServiceProcess {
   }
 
   // METRICS_PORT 0 (any free port) unless the test sets one: services run side by side.
+  // READINESS_DETAILS on unless the test sets it: tests read why a service is (not) ready.
   private static spawn(env: Record<string, string>): ServiceProcess {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, NO_COLOR: '1', METRICS_PORT: '0', ...env },
+      env: { ...process.env, NO_COLOR: '1', METRICS_PORT: '0', READINESS_DETAILS: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(child);
