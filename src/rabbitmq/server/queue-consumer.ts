@@ -2,26 +2,21 @@ import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
+import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import { AdaptivePrefetch } from '../flow/adaptive-prefetch.js';
 import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
-import type { ConsumeOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
+import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { PublishRejectedError } from '../errors/publish.errors.js';
-import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import { guardedSetup } from '../topology/guarded-setup.js';
-import { deadLetterQueueName } from '../topology/topology-names.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
-import { AckBatcher } from './ack-batcher.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
-import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
-import { killSwitchSignal } from '../failure/failure-policy.js';
+import { ChannelAcknowledger, type Delivery } from './channel-acknowledger.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
+import { DeliverySettler } from './delivery-settler.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
-import { KillSwitch, type KillSwitchState } from './kill-switch.js';
-import { withRetryCount } from '../wire/message-headers.js';
+import type { KillSwitchState } from './kill-switch.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -78,30 +73,21 @@ export interface QueueConsumerStatus {
 }
 
 /**
- * Consumes one handler queue on its own channel with a bounded prefetch and settles each
- * delivery only after its handler settled: ack on success; on failure the retry or dead-letter
- * copy is published and confirmed first, then the original acked, so no crash can lose it.
+ * Consumes one handler queue on its own channel: declares its topology, starts and cancels the
+ * consumer (pauses, the prefetch window), accounts the bytes in flight, drains on stop. Each
+ * delivery goes to the DeliverySettler with the acknowledger of the channel it came on.
  */
 export class QueueConsumer {
   private readonly channel: ChannelWrapper;
-  /**
-   * Bumped whenever the channel is re-created or the consumer stops. Delivery tags belong to
-   * one channel: settling a message from an older generation would ack an unrelated message
-   * (or kill the channel), so late results of stale deliveries are dropped; the broker
-   * redelivers those messages anyway.
-   */
-  private generation = 0;
-  /** Each delivery being handled, with the generation of the channel it came on. */
-  private readonly unsettled = new Map<ConsumeMessage, { generation: number; done: Promise<void> }>();
-  private readonly settlements: AckBatcher;
+  /** Settles what this consumer receives, on the channel it came on. */
+  private readonly settler: DeliverySettler;
+  /** The acknowledger of the current channel; deliveries keep the one they came with. */
+  private acknowledger?: ChannelAcknowledger;
+  /** Each delivery being handled, until its handler settled. */
+  private readonly unsettled = new Map<Delivery, Promise<void>>();
   private readonly metrics: QueueMetrics;
   private readonly pauses = new Set<PauseReason>();
-  private readonly killSwitch: KillSwitch;
   private readonly keeper: FailedMessageKeeper;
-  /** Handler runs at once: the handler's `concurrency` (deliveries beyond it wait, already counted in prefetch and bytes). */
-  private readonly slots: ConcurrencyLimit;
-  /** Wakes an ordered handler's in-place retry backoff early when the consumer stops. */
-  private readonly stopped = new AbortController();
   private consumerTag?: string;
   /** The amqplib channel under the wrapper, as of the last setup: prefetch is set on it, awaited. */
   private rawChannel?: Channel;
@@ -113,29 +99,31 @@ export class QueueConsumer {
   /** The consumer has less than the window (or none while wanted): look again once nothing is in flight. */
   private needsRoom = false;
   private attached = false;
-  private lastProgressAt = Date.now();
   /** Serializes consume/cancel so pause and resume never race each other. */
   private transition: Promise<unknown> = Promise.resolve();
-  private cooldown?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
   constructor(
     readonly definition: HandlerDefinition,
     private readonly deps: QueueConsumerDeps,
   ) {
-    this.killSwitch = new KillSwitch(deps.killSwitch);
     this.window = new AdaptivePrefetch(deps.prefetch, deps.maxMessageBytes);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.keeper = new FailedMessageKeeper(definition, deps);
-    this.slots = new ConcurrencyLimit(definition.concurrency);
+    this.settler = new DeliverySettler(definition, {
+      processor: deps.processor,
+      keeper: this.keeper,
+      killSwitch: deps.killSwitch,
+      metrics: this.metrics,
+      logger: deps.logger,
+      consumer: this,
+    });
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
       json: false,
       setup: (channel: Channel) => this.setup(channel),
     });
-    // A quarter of the live consumer's prefetch per ack frame (see AckBatcher): 4 frames per window.
-    this.settlements = new AckBatcher(this.channel, () => Math.max(1, Math.floor(this.consumedWith / 4)));
     // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
     this.channel.on('error', (error: Error) => {
       if (TopologyConflictError.from(error) || deps.topologyConflicted()) {
@@ -178,11 +166,11 @@ export class QueueConsumer {
       attached: this.isAttached(),
       consuming: this.isAttached() && this.consumerTag !== undefined,
       pausedFor: [...this.pauses],
-      killSwitch: this.killSwitch.state,
+      killSwitch: this.settler.killSwitchState,
       inFlight: this.unsettled.size,
-      running: this.slots.active,
+      running: this.settler.running,
       ordered: this.definition.ordered,
-      lastProgressAt: this.lastProgressAt,
+      lastProgressAt: this.settler.lastProgressAt,
     };
   }
 
@@ -212,22 +200,20 @@ export class QueueConsumer {
   }
 
   private async drain(graceMs: number): Promise<void> {
-    clearTimeout(this.cooldown);
-    this.stopped.abort();
+    this.settler.stop();
     await this.pause('shutdown');
     await waitAtMost(this.whenAllSettled(), graceMs);
     if (this.unsettled.size > 0) {
       this.deps.logger.warn(`${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`);
-      for (const [message, { generation }] of this.unsettled) {
-        if (generation === this.generation) {
-          this.settlements.nack(message, true);
-        }
+      for (const { message, acknowledger } of this.unsettled.keys()) {
+        acknowledger.nack(message, true); // nothing if its channel is gone: the broker requeued it then
         this.metrics.settled('requeue');
       }
       this.unsettled.clear();
     }
-    this.settlements.flush();
-    this.generation += 1;
+    this.acknowledger?.flush();
+    // Late results of the handlers still running are dropped: their deliveries were requeued above.
+    this.acknowledger?.retire();
     try {
       await this.channel.close();
     } catch (error) {
@@ -238,7 +224,7 @@ export class QueueConsumer {
   /** Resolves once nothing is in flight, including deliveries that arrive while waiting. */
   private async whenAllSettled(): Promise<void> {
     while (this.unsettled.size > 0) {
-      await Promise.allSettled([...this.unsettled.values()].map((entry) => entry.done));
+      await Promise.allSettled(this.unsettled.values());
     }
   }
 
@@ -278,7 +264,7 @@ export class QueueConsumer {
         this.consumerTag = consumerTag;
         this.consumedWith = room;
         this.consumedFor = window;
-        this.lastProgressAt = Date.now();
+        this.settler.progressed();
       }
       this.needsRoom = wanted && (this.consumerTag === undefined || this.consumedWith < window);
     });
@@ -289,8 +275,10 @@ export class QueueConsumer {
   }
 
   private async setup(channel: Channel): Promise<void> {
-    this.generation += 1;
-    this.settlements.reset();
+    // A new channel: deliveries of the old one can no longer be settled (the broker requeued them).
+    this.acknowledger?.retire();
+    // A quarter of the live consumer's prefetch per ack frame (see AckBatcher): 4 frames per window.
+    this.acknowledger = new ChannelAcknowledger(channel, () => Math.max(1, Math.floor(this.consumedWith / 4)));
     this.keeper.forgetDeclaredQueues();
     this.rawChannel = channel;
     await guardedSetup(channel, this.deps.topology.reporter, async () => {
@@ -318,31 +306,35 @@ export class QueueConsumer {
   }
 
   private onMessage(message: ConsumeMessage): void {
+    // Set up before its consumer is registered on a channel: every delivery comes after it.
+    const acknowledger = this.acknowledger!;
     if (this.stopping) {
       // Sent by the broker before it processed our cancel: hand it straight back, unprocessed.
-      this.settlements.nack(message, true);
+      acknowledger.nack(message, true);
       return;
     }
-    const generation = this.generation;
-    this.settlements.delivered(message);
+    acknowledger.delivered(message);
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);
     if (this.window.observe(bytes)) {
       this.windowChanged(bytes);
     }
+    const delivery: Delivery = { message, acknowledger };
     // A handler that returns synchronously is settled right here: no promise for this delivery.
-    const handled = this.handle(message, generation);
+    const handled = this.settler.handle(delivery);
     if (handled === undefined) {
-      this.released(message, bytes);
+      this.released(delivery, bytes);
       return;
     }
     // handle() never rejects: one continuation instead of a .finally() promise per message.
-    const done = handled.then(() => this.released(message, bytes));
-    this.unsettled.set(message, { generation, done });
+    this.unsettled.set(
+      delivery,
+      handled.then(() => this.released(delivery, bytes)),
+    );
   }
 
-  private released(message: ConsumeMessage, bytes: number): void {
-    this.unsettled.delete(message);
+  private released(delivery: Delivery, bytes: number): void {
+    this.unsettled.delete(delivery);
     this.deps.flow.release(bytes);
     if (this.needsRoom && this.unsettled.size === 0) {
       this.needsRoom = false;
@@ -365,220 +357,6 @@ export class QueueConsumer {
     }
     void this.updateConsuming();
   }
-
-  /** Undefined when the delivery was settled synchronously, else a promise that never rejects. */
-  private handle(message: ConsumeMessage, generation: number): Promise<void> | undefined {
-    if (!this.slots.tryAcquire()) {
-      return this.slots.acquire().then(() => this.handleInSlot(message, generation));
-    }
-    return this.handleInSlot(message, generation);
-  }
-
-  /** Runs the handler in the slot taken for it, settles, frees the slot. */
-  private handleInSlot(message: ConsumeMessage, generation: number): Promise<void> | undefined {
-    const startedAt = performance.now();
-    let outcome: DeliveryOutcome | Promise<DeliveryOutcome>;
-    try {
-      outcome = this.deps.processor.process(message);
-    } catch (error) {
-      // A processor never throws; should one, settling fails below and the delivery comes back.
-      outcome = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    if (outcome instanceof Promise || this.definition.ordered || outcome.kind !== 'ack') {
-      return this.settleInSlot(message, generation, startedAt, outcome);
-    }
-    this.metrics.handled((performance.now() - startedAt) / 1000);
-    this.acked(message, outcome, generation);
-    this.slots.release();
-    return undefined;
-  }
-
-  private async settleInSlot(
-    message: ConsumeMessage,
-    generation: number,
-    startedAt: number,
-    running: DeliveryOutcome | Promise<DeliveryOutcome>,
-  ): Promise<void> {
-    try {
-      await this.settleOutcome(message, generation, startedAt, running);
-    } catch (error) {
-      // Settling failed (broker gone mid-way): the message stays unacked and comes back.
-      this.metrics.settled('requeue');
-      this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
-    } finally {
-      this.slots.release();
-    }
-  }
-
-  private acked(message: ConsumeMessage, outcome: DeliveryOutcome, generation: number): void {
-    this.recordForKillSwitch(outcome);
-    // The ack batcher cannot throw: an ack costs no promise.
-    if (generation === this.generation) {
-      this.settlements.ack(message);
-    }
-    this.lastProgressAt = Date.now();
-    this.metrics.settled('ack');
-  }
-
-  private async settleOutcome(
-    message: ConsumeMessage,
-    generation: number,
-    startedAt: number,
-    running: DeliveryOutcome | Promise<DeliveryOutcome>,
-  ): Promise<void> {
-    let attempt = message;
-    let outcome = await running;
-    this.metrics.handled((performance.now() - startedAt) / 1000);
-    if (this.definition.ordered) {
-      ({ attempt, outcome } = await this.retryInPlace(message, outcome, generation));
-      if (outcome.kind === 'retry') {
-        // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
-        return;
-      }
-    }
-    if (outcome.kind === 'ack') {
-      this.acked(message, outcome, generation);
-      return;
-    }
-    this.recordForKillSwitch(outcome);
-    const settled = await this.settle(message, outcome, generation, attempt);
-    this.lastProgressAt = Date.now();
-    this.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
-  }
-
-  /**
-   * An ordered handler's retries happen here, in its slot: a copy sent to a retry queue would
-   * come back behind the messages that followed it. Each retry waits the policy's delay, then runs
-   * the handler again with `getRetryCount()` one higher, until it succeeds or the policy parks it.
-   * Returns the last attempt (its retry count is what the DLQ copy carries); still 'retry' only if
-   * the consumer stopped meanwhile or the channel the delivery came on was replaced (the broker
-   * has then requeued it, to be delivered again: retrying this one too would run it twice).
-   */
-  private async retryInPlace(
-    message: ConsumeMessage,
-    first: DeliveryOutcome,
-    generation: number,
-  ): Promise<{ attempt: ConsumeMessage; outcome: DeliveryOutcome }> {
-    let attempt = message;
-    let outcome = first;
-    const current = (): boolean => !this.stopped.signal.aborted && generation === this.generation;
-    while (outcome.kind === 'retry' && current()) {
-      this.deps.logger.warn(
-        `retry ${outcome.retry} of a message of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
-          `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
-      );
-      this.metrics.settled('retry');
-      await delay(outcome.delayMs, this.stopped.signal);
-      if (!current()) {
-        break;
-      }
-      attempt = withRetryCount(message, outcome.retry);
-      const startedAt = performance.now();
-      outcome = await this.deps.processor.process(attempt);
-      this.metrics.handled((performance.now() - startedAt) / 1000);
-      this.lastProgressAt = Date.now(); // an attempt made: working through its retries, not stuck
-    }
-    return { attempt, outcome };
-  }
-
-  /**
-   * Settles the delivery; returns what really happened (a retry may end up parked). `attempt` is
-   * the message as last handled (an ordered handler's in-place retry count), for the copy.
-   */
-  private async settle(
-    message: ConsumeMessage,
-    outcome: DeliveryOutcome,
-    generation: number,
-    attempt: ConsumeMessage = message,
-  ): Promise<DeliveryOutcome['kind']> {
-    if (generation !== this.generation) {
-      return outcome.kind; // stale delivery tag: the broker has already requeued this message
-    }
-    let settled: DeliveryOutcome['kind'] = outcome.kind;
-    if (outcome.kind !== 'ack') {
-      let kept: DeliveryOutcome['kind'] | 'not-copied';
-      try {
-        kept = await this.keeper.keep(attempt, outcome);
-      } catch (error) {
-        // The broker could not take the copy now (down, blocked, slow): neither retried nor
-        // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
-        // publishing keeps failing.
-        if (generation === this.generation) {
-          this.settlements.nack(message, true);
-        }
-        if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
-          this.pauseForFullDeadLetterQueue();
-        }
-        throw error;
-      }
-      if (kept === 'not-copied') {
-        // No copy of ours could be made: the broker dead-letters the message itself, to
-        // <queue>.dlq through the queue's x-dead-letter-exchange; the queue moves on.
-        if (generation === this.generation) {
-          this.settlements.nack(message, false);
-        }
-        return 'dead-letter';
-      }
-      settled = kept;
-    }
-    if (generation === this.generation) {
-      this.settlements.ack(message);
-    }
-    return settled;
-  }
-
-  /**
-   * The broker refused the dead letter: the DLQ is at its bound (reject-publish). The message
-   * went back to its queue; consuming on would only spin it round, so the consumer pauses for
-   * the kill switch's cool-down and then tries again. Nothing is dropped meanwhile.
-   */
-  private pauseForFullDeadLetterQueue(): void {
-    if (this.pauses.has('dead-letter-queue-full') || this.stopping) {
-      return;
-    }
-    this.deps.logger.error(
-      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
-        `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
-    );
-    void this.pause('dead-letter-queue-full');
-    const timer = setTimeout(() => void this.resume('dead-letter-queue-full'), this.deps.killSwitch.cooldownMs);
-    timer.unref();
-  }
-
-  /** What counts is the failure policy's to say (killSwitchSignal): only a dependency that is down trips it. */
-  private recordForKillSwitch(outcome: DeliveryOutcome): void {
-    const signal = killSwitchSignal(outcome);
-    if (!this.deps.killSwitch.enabled || signal === undefined) {
-      return;
-    }
-    const change = this.killSwitch.record(signal === 'failure');
-    if (change === 'tripped') {
-      this.deps.logger.error(`kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`);
-      void this.pause('kill-switch');
-      clearTimeout(this.cooldown);
-      this.cooldown = setTimeout(() => {
-        this.killSwitch.startTrial();
-        this.deps.logger.warn(`kill switch on ${this.definition.queue}: resuming on trial`);
-        void this.resume('kill-switch');
-      }, this.deps.killSwitch.cooldownMs);
-      this.cooldown.unref();
-    } else if (change === 'recovered') {
-      this.deps.logger.log(`kill switch on ${this.definition.queue}: recovered`);
-    }
-  }
-}
-
-/** Waits `ms`, or less if `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {

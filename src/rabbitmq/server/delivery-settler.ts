@@ -1,0 +1,271 @@
+import type { Logger } from '@nestjs/common';
+import { redactText } from '../connection/redact-url.js';
+import { PublishRejectedError } from '../errors/publish.errors.js';
+import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import { killSwitchSignal } from '../failure/failure-policy.js';
+import type { QueueMetrics } from '../metrics/queue-metrics.js';
+import type { ConsumeOutcome } from '../metrics/rabbitmq-metrics.js';
+import type { KillSwitchOptions } from '../options/rabbitmq-options.interface.js';
+import { deadLetterQueueName } from '../topology/topology-names.js';
+import { withRetryCount } from '../wire/message-headers.js';
+import type { Delivery } from './channel-acknowledger.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import type { DeliveryProcessor } from './delivery-processor.js';
+import type { FailedMessageKeeper } from './failed-message-keeper.js';
+import type { HandlerDefinition } from './handler-registry.js';
+import { KillSwitch, type KillSwitchState } from './kill-switch.js';
+
+/** The consumer a settler works for: it pauses it when the downstream or the DLQ cannot take more. */
+export interface PausableConsumer {
+  pause(reason: 'kill-switch' | 'dead-letter-queue-full'): Promise<void>;
+  resume(reason: 'kill-switch' | 'dead-letter-queue-full'): Promise<void>;
+}
+
+export interface DeliverySettlerDeps {
+  processor: Pick<DeliveryProcessor, 'process'>;
+  keeper: Pick<FailedMessageKeeper, 'keep'>;
+  killSwitch: Required<KillSwitchOptions>;
+  metrics: QueueMetrics;
+  logger: Logger;
+  consumer: PausableConsumer;
+}
+
+/**
+ * Runs each delivery's handler in one of the handler's `concurrency` slots and settles it on the
+ * channel it came on, only after the handler settled: ack on success; on failure the retry or
+ * dead-letter copy is published and confirmed first, then the original acked, so no crash can
+ * lose it. An ordered handler retries in place. Retryable failures feed the kill switch; a DLQ that
+ * refuses dead letters pauses the consumer.
+ */
+export class DeliverySettler {
+  private readonly killSwitch: KillSwitch;
+  /** Handler runs at once: the handler's `concurrency` (deliveries beyond it wait, already counted in prefetch and bytes). */
+  private readonly slots: ConcurrencyLimit;
+  /** Wakes an ordered handler's in-place retry backoff early when the consumer stops. */
+  private readonly stopped = new AbortController();
+  private cooldown?: NodeJS.Timeout;
+  private deadLetterPause?: NodeJS.Timeout;
+  /** Epoch ms of the last settlement (or of when consuming started, see `progressed`). */
+  lastProgressAt = Date.now();
+
+  constructor(
+    private readonly definition: HandlerDefinition,
+    private readonly deps: DeliverySettlerDeps,
+  ) {
+    this.killSwitch = new KillSwitch(deps.killSwitch);
+    this.slots = new ConcurrencyLimit(definition.concurrency);
+  }
+
+  /** Deliveries running the handler now. */
+  get running(): number {
+    return this.slots.active;
+  }
+
+  get killSwitchState(): KillSwitchState {
+    return this.killSwitch.state;
+  }
+
+  /** Counts as progress (a consumer just started): the time since is what "stuck" is measured by. */
+  progressed(): void {
+    this.lastProgressAt = Date.now();
+  }
+
+  /** The consumer stops: in-place retries give up (their deliveries are requeued), no pause resumes. */
+  stop(): void {
+    this.stopped.abort();
+    clearTimeout(this.cooldown);
+    clearTimeout(this.deadLetterPause);
+  }
+
+  /** Undefined when the delivery was settled synchronously, else a promise that never rejects. */
+  handle(delivery: Delivery): Promise<void> | undefined {
+    if (!this.slots.tryAcquire()) {
+      return this.slots.acquire().then(() => this.handleInSlot(delivery));
+    }
+    return this.handleInSlot(delivery);
+  }
+
+  /** Runs the handler in the slot taken for it, settles, frees the slot. */
+  private handleInSlot(delivery: Delivery): Promise<void> | undefined {
+    const startedAt = performance.now();
+    let outcome: DeliveryOutcome | Promise<DeliveryOutcome>;
+    try {
+      outcome = this.deps.processor.process(delivery.message);
+    } catch (error) {
+      // A processor never throws; should one, settling fails below and the delivery comes back.
+      outcome = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (outcome instanceof Promise || this.definition.ordered || outcome.kind !== 'ack') {
+      return this.settleInSlot(delivery, startedAt, outcome);
+    }
+    // The synchronous path: a handler that returned at once is acked here, no promise for it.
+    this.deps.metrics.handled((performance.now() - startedAt) / 1000);
+    this.acked(delivery, outcome);
+    this.slots.release();
+    return undefined;
+  }
+
+  private async settleInSlot(delivery: Delivery, startedAt: number, running: DeliveryOutcome | Promise<DeliveryOutcome>): Promise<void> {
+    try {
+      await this.settleOutcome(delivery, startedAt, running);
+    } catch (error) {
+      // Settling failed (broker gone mid-way): the message stays unacked and comes back.
+      this.deps.metrics.settled('requeue');
+      this.deps.logger.error(`settling a message of ${this.definition.queue} failed: ${redactText(String(error))}`);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private acked(delivery: Delivery, outcome: DeliveryOutcome): void {
+    this.recordForKillSwitch(outcome);
+    // The ack batcher cannot throw: an ack costs no promise.
+    delivery.acknowledger.ack(delivery.message);
+    this.lastProgressAt = Date.now();
+    this.deps.metrics.settled('ack');
+  }
+
+  private async settleOutcome(delivery: Delivery, startedAt: number, running: DeliveryOutcome | Promise<DeliveryOutcome>): Promise<void> {
+    let attempt = delivery;
+    let outcome = await running;
+    this.deps.metrics.handled((performance.now() - startedAt) / 1000);
+    if (this.definition.ordered) {
+      ({ attempt, outcome } = await this.retryInPlace(delivery, outcome));
+      if (outcome.kind === 'retry') {
+        // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
+        return;
+      }
+    }
+    if (outcome.kind === 'ack') {
+      this.acked(delivery, outcome);
+      return;
+    }
+    this.recordForKillSwitch(outcome);
+    const settled = await this.settle(delivery, outcome, attempt);
+    this.lastProgressAt = Date.now();
+    this.deps.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);
+  }
+
+  /**
+   * An ordered handler's retries happen here, in its slot: a copy sent to a retry queue would
+   * come back behind the messages that followed it. Each retry waits the policy's delay, then runs
+   * the handler again with `getRetryCount()` one higher, until it succeeds or the policy parks it.
+   * Returns the last attempt (its retry count is what the DLQ copy carries); still 'retry' only if
+   * the consumer stopped meanwhile or the channel the delivery came on is gone (the broker has
+   * then requeued it, to be delivered again: retrying this one too would run it twice).
+   */
+  private async retryInPlace(delivery: Delivery, first: DeliveryOutcome): Promise<{ attempt: Delivery; outcome: DeliveryOutcome }> {
+    let attempt = delivery;
+    let outcome = first;
+    const current = (): boolean => !this.stopped.signal.aborted && delivery.acknowledger.live;
+    while (outcome.kind === 'retry' && current()) {
+      this.deps.logger.warn(
+        `retry ${outcome.retry} of a message of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
+          `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
+      );
+      this.deps.metrics.settled('retry');
+      await delay(outcome.delayMs, this.stopped.signal);
+      if (!current()) {
+        break;
+      }
+      attempt = { message: withRetryCount(delivery.message, outcome.retry), acknowledger: delivery.acknowledger };
+      const startedAt = performance.now();
+      outcome = await this.deps.processor.process(attempt.message);
+      this.deps.metrics.handled((performance.now() - startedAt) / 1000);
+      this.lastProgressAt = Date.now(); // an attempt made: working through its retries, not stuck
+    }
+    return { attempt, outcome };
+  }
+
+  /**
+   * Settles a failed delivery; returns what really happened (a retry may end up parked). `attempt`
+   * is the delivery as last handled (an ordered handler's in-place retry count), for the copy.
+   */
+  private async settle(
+    delivery: Delivery,
+    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
+    attempt: Delivery,
+  ): Promise<Exclude<DeliveryOutcome['kind'], 'ack'>> {
+    const { message, acknowledger } = delivery;
+    if (!acknowledger.live) {
+      return outcome.kind; // its channel is gone: the broker has already requeued this message
+    }
+    let kept: Awaited<ReturnType<FailedMessageKeeper['keep']>>;
+    try {
+      kept = await this.deps.keeper.keep(attempt.message, outcome);
+    } catch (error) {
+      // The broker could not take the copy now (down, blocked, slow): neither retried nor
+      // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
+      // publishing keeps failing.
+      acknowledger.nack(message, true);
+      if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
+        this.pauseForFullDeadLetterQueue();
+      }
+      throw error;
+    }
+    if (kept === 'not-copied') {
+      // No copy of ours could be made: the broker dead-letters the message itself, to
+      // <queue>.dlq through the queue's x-dead-letter-exchange; the queue moves on.
+      acknowledger.nack(message, false);
+      return 'dead-letter';
+    }
+    acknowledger.ack(message);
+    return kept;
+  }
+
+  /**
+   * The broker refused the dead letter: the DLQ is at its bound (reject-publish). The message
+   * went back to its queue; consuming on would only spin it round, so the consumer pauses for
+   * the kill switch's cool-down and then tries again. Nothing is dropped meanwhile.
+   */
+  private pauseForFullDeadLetterQueue(): void {
+    if (this.deadLetterPause || this.stopped.signal.aborted) {
+      return;
+    }
+    this.deps.logger.error(
+      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
+        `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
+    );
+    void this.deps.consumer.pause('dead-letter-queue-full');
+    this.deadLetterPause = setTimeout(() => {
+      this.deadLetterPause = undefined;
+      void this.deps.consumer.resume('dead-letter-queue-full');
+    }, this.deps.killSwitch.cooldownMs);
+    this.deadLetterPause.unref();
+  }
+
+  /** What counts is the failure policy's to say (killSwitchSignal): only a dependency that is down trips it. */
+  private recordForKillSwitch(outcome: DeliveryOutcome): void {
+    const signal = killSwitchSignal(outcome);
+    if (!this.deps.killSwitch.enabled || signal === undefined) {
+      return;
+    }
+    const change = this.killSwitch.record(signal === 'failure');
+    if (change === 'tripped') {
+      this.deps.logger.error(`kill switch tripped on ${this.definition.queue}: too many failures; pausing for ${this.deps.killSwitch.cooldownMs} ms`);
+      void this.deps.consumer.pause('kill-switch');
+      clearTimeout(this.cooldown);
+      this.cooldown = setTimeout(() => {
+        this.killSwitch.startTrial();
+        this.deps.logger.warn(`kill switch on ${this.definition.queue}: resuming on trial`);
+        void this.deps.consumer.resume('kill-switch');
+      }, this.deps.killSwitch.cooldownMs);
+      this.cooldown.unref();
+    } else if (change === 'recovered') {
+      this.deps.logger.log(`kill switch on ${this.definition.queue}: recovered`);
+    }
+  }
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
