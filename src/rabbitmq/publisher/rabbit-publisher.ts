@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Options } from 'amqplib';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
 import {
@@ -13,20 +13,17 @@ import {
   PublisherClosedError,
   PublishTopologyConflictError,
 } from '../errors/publish.errors.js';
-import { TopologyConflictError } from '../errors/topology-conflict.error.js';
-import { guardedSetup } from '../topology/guarded-setup.js';
 import { type PublishOutcome, RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS, RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { ConfirmStall } from './confirm-stall.js';
-import { unroutedBound } from '../topology/leftover-bounds.js';
 import { unroutedQueueName } from '../topology/topology-names.js';
-import { declareEventsExchange, declareUnroutedQueue } from '../topology/topology.js';
 import { UnroutedReturns } from './unrouted-returns.js';
 import { MessagingTracer } from '../tracing/messaging-tracer.js';
 import { EventEncoding } from './event-encoding.js';
 import type { PublishOptions } from './message-properties.js';
-import { isNack, PublishChannel } from './publish-channel.js';
+import { isNack, type PublishChannel } from './publish-channel.js';
+import { PublishChannels } from './publish-channels.js';
 import type { PublishReceipt } from './publish-receipt.js';
 
 /** Unconfirmed publishes against their bounds, and how long confirms have been stalled (if they are). */
@@ -54,7 +51,7 @@ export interface PublisherStatus {
  *   within `publishTimeoutMs`, the channel or connection lost after the write, or the broker
  *   started blocking right after the write.
  * Nothing is queued for a later reconnect: a publish is written at once or refused. After a
- * nack, publishing moves to a fresh channel (see PUBLISH_CHANNEL_RENEW_INTERVAL_MS: a quorum
+ * nack, publishing moves to a fresh channel (PublishChannels: a quorum
  * queue leader change can leave a channel that nacks every publish); the old one closes once its
  * last confirm is in.
  */
@@ -62,10 +59,7 @@ export interface PublisherStatus {
 export class RabbitPublisher implements OnModuleInit {
   private readonly logger = new Logger(RabbitPublisher.name);
   private readonly events: EventEncoding;
-  private channel?: PublishChannel;
-  /** Replaced channels, each closing once its last publish has settled. */
-  private readonly retiring = new Set<Promise<void>>();
-  private lastRenewalAt = Number.NEGATIVE_INFINITY;
+  private readonly channels: PublishChannels;
   private watchingBlocked = false;
   private closed = false;
   private closing?: Promise<void>;
@@ -73,8 +67,6 @@ export class RabbitPublisher implements OnModuleInit {
   /** Rejecters of written publishes, cut short when the broker starts blocking us. */
   private readonly cutoffs = new Set<(why: string) => void>();
   private readonly stall: ConfirmStall;
-  /** Why the publish channel's set-up last failed, until a set-up succeeds (named in 503 messages). */
-  private channelError?: string;
   private pendingBytes = 0;
   /** `warren_publishes_total{outcome}` with its label bound once: prom-client hashes a label object per call. */
   private readonly outcomes: Record<PublishOutcome, { inc(): void }>;
@@ -102,6 +94,7 @@ export class RabbitPublisher implements OnModuleInit {
       logIntervalMs: options.unroutedLogIntervalMs,
       keep: (queue, content, properties) => this.confirm('', queue, content, properties),
     });
+    this.channels = new PublishChannels(options, connections, metrics, this.logger, (message) => this.unrouted.returned(message));
   }
 
   /** Opens the publish channel at start, so its topology is declared (and any conflict seen) before the first request. */
@@ -178,12 +171,7 @@ export class RabbitPublisher implements OnModuleInit {
     this.closing ??= (async () => {
       this.closed = true;
       await Promise.allSettled([...this.pending]);
-      try {
-        await this.channel?.wrapper.close();
-      } catch (error) {
-        this.logger.warn(`closing the publish channel failed: ${redactText(String(error))}`);
-      }
-      await Promise.allSettled([...this.retiring]);
+      await this.channels.close();
     })();
     return this.closing;
   }
@@ -260,7 +248,7 @@ export class RabbitPublisher implements OnModuleInit {
     // Connected with a working channel set-up: the channel is only being (re)opened, worth the
     // full deadline (a set-up that fails ends the wait at once). Down, or its set-up failing: fail fast.
     const connected = this.connections.state('publisher').connected;
-    const waitMs = connected && !this.channelError ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    const waitMs = connected && !this.channels.error ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
     if (!(await channel.whenReady(waitMs))) {
       this.outcomes.shed.inc();
       throw new PublishTimeoutError(`no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`);
@@ -290,7 +278,7 @@ export class RabbitPublisher implements OnModuleInit {
       cut = (why) => reject(unknown(why));
       confirmed.then(resolve, (error: unknown) => {
         if (isNack(error)) {
-          this.renewChannel(channel);
+          this.channels.renew(channel);
           reject(new PublishRejectedError('the broker nacked the publish: the event was not stored', 1, { cause: error }));
         } else {
           const why = redactText(error instanceof Error ? error.message : String(error));
@@ -314,7 +302,7 @@ export class RabbitPublisher implements OnModuleInit {
 
   /** How long the oldest unconfirmed publish has waited, when confirms count as stalled; else undefined. */
   private confirmStallMs(): number | undefined {
-    return this.stall.check(this.channel?.oldestUnconfirmedAt());
+    return this.stall.check(this.channels.oldestUnconfirmedAt());
   }
 
   /** Why publishes are not being confirmed, for error messages. */
@@ -325,75 +313,15 @@ export class RabbitPublisher implements OnModuleInit {
     }
     const state = this.connections.state('publisher');
     // First: a refused set-up also makes the connection fail and reconnect; "unreachable" would hide why.
-    if (this.channelError) return `the publish channel cannot be set up (${this.channelError})`;
+    if (this.channels.error) return `the publish channel cannot be set up (${this.channels.error})`;
     if (!state.connected) return 'the broker is unreachable';
     if (state.blocked) return `the broker is blocking publishers (${state.blockedReason ?? 'resource alarm'})`;
     return this.stall.isStalled ? 'the broker has stopped confirming (hung?)' : 'confirms are slow';
   }
 
   private getChannel(): PublishChannel {
-    this.channel ??= this.openChannel();
-    return this.channel;
-  }
-
-  private openChannel(): PublishChannel {
     this.watchBlocked();
-    const channel = new PublishChannel(this.connections.get('publisher'), (confirmChannel: ConfirmChannel) => this.setup(confirmChannel));
-    // Without a listener, a failed setup would be thrown as an unhandled 'error' event.
-    channel.wrapper.on('error', (error: Error) => {
-      this.channelError = redactText(error.message);
-      if (TopologyConflictError.from(error) || this.connections.topologyConflict('publisher')) {
-        return; // reported once per attempt by the connection, with the fix
-      }
-      this.logger.error(`publish channel failed: ${this.channelError}`);
-    });
-    // amqp-connection-manager emits 'connect' once a (new) channel's set-up succeeded: the
-    // publisher connection is ready, and a set-up error is over.
-    channel.wrapper.on('connect', () => {
-      this.channelError = undefined;
-      this.connections.channelsReady('publisher');
-    });
-    return channel;
-  }
-
-  /** Declares what publishing needs on each (re)connect and listens for unroutable returns. */
-  private async setup(channel: ConfirmChannel): Promise<void> {
-    channel.on('return', (message: ConsumeMessage) => this.unrouted.returned(message));
-    const context = {
-      scratch: this.connections.scratchChannel('publisher'),
-      reporter: this.connections.reporter('publisher'),
-      queueType: this.options.queueType,
-      unroutedBound: unroutedBound(this.options),
-    };
-    await guardedSetup(channel, context.reporter, async () => {
-      if (this.options.unroutedMaxLength > 0) {
-        await declareUnroutedQueue(this.options.exchange, context);
-      }
-      await declareEventsExchange(channel, this.options.exchange, context);
-    });
-  }
-
-  /**
-   * The broker nacked a publish on `nacked`: later publishes go to a new channel (at most once
-   * per PUBLISH_CHANNEL_RENEW_INTERVAL_MS), and the old one closes when its last confirm is in.
-   * A nack from a channel already replaced changes nothing.
-   */
-  private renewChannel(nacked: PublishChannel): void {
-    const now = performance.now();
-    if (this.closed || nacked !== this.channel || now - this.lastRenewalAt < PUBLISH_CHANNEL_RENEW_INTERVAL_MS) {
-      return;
-    }
-    this.lastRenewalAt = now;
-    this.channel = undefined;
-    this.metrics.publishChannelRenewals.inc();
-    this.logger.warn(
-      'the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)',
-    );
-    const retired = nacked
-      .retire(this.options.publishTimeoutMs)
-      .catch((error: unknown) => this.logger.warn(`closing a replaced publish channel failed: ${redactText(String(error))}`))
-      .finally(() => this.retiring.delete(retired));
-    this.retiring.add(retired);
+    return this.channels.current();
   }
 
   /**
