@@ -16,13 +16,13 @@ export { InvalidRabbitMQOptionsError } from './errors/invalid-options.error.js';
 export { HandlerRegistrationError } from './errors/handler-registration.error.js';
 export { TopologyConflictError } from './errors/topology-conflict.error.js';
 export type { TopologyConflict } from './errors/topology-conflict.error.js';
-export { EventPayloadPipe } from './server/event-payload.pipe.js';
+export { EventPayloadPipe } from './decorators/event-payload.pipe.js';
 // HTTP glue and correlation ids.
 export { PublishErrorFilter } from './http/publish-error.filter.js';
-export { correlationIdMiddleware } from './correlation/correlation-id.middleware.js';
-export { REQUEST_ID_HEADER } from './correlation/correlation-id.middleware.js';
-export { runWithCorrelationId } from './correlation/correlation-context.js';
-export { currentCorrelationId } from './correlation/correlation-context.js';
+export { correlationIdMiddleware } from './tracing/correlation-id.middleware.js';
+export { REQUEST_ID_HEADER } from './tracing/correlation-id.middleware.js';
+export { runWithCorrelationId } from './tracing/correlation-context.js';
+export { currentCorrelationId } from './tracing/correlation-context.js';
 export { redactUrl } from './connection/redact-url.js';
 export { redactText } from './connection/redact-url.js';
 // Log limits (the app's logger applies the same rule to every warning).

@@ -11,10 +11,10 @@ export type { HandleEventOptions } from './decorators/handle-event.decorator.js'
 export { Retry } from './failure/retry.decorator.js';
 export type { RetryPolicy } from './failure/retry-policy.js';
 export { RabbitClient } from './client/rabbit-client.js';
-export { RabbitContext } from './server/rabbit-context.js';
+export { RabbitContext } from './context/rabbit-context.js';
 export type { PublishOptions } from './publisher/message-properties.js';
 export type { PublishReceipt } from './publisher/publish-receipt.js';
-export type { HandlerQueueArguments } from './server/handler-queue-arguments.js';
+export type { HandlerQueueArguments } from './decorators/handler-queue-arguments.js';
 export type { MessageCodec } from './codec/message-codec.interface.js';
 export type { CodecName } from './codec/codec-registry.js';
 export { WarrenError } from './errors/warren.error.js';

@@ -10,7 +10,7 @@ import { RabbitMQHealthIndicator } from './health/rabbitmq.health-indicator.js';
 import { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
 import { FlowMetricsCollector } from './metrics/flow-metrics.collector.js';
 import { RabbitMetricsCollector } from './metrics/rabbitmq-metrics.collector.js';
-import type { RabbitMQModuleOptions } from './options/rabbitmq-options.interface.js';
+import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './options/rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './options/resolve-options.js';
 import { RabbitPublisher } from './publisher/rabbit-publisher.js';
 import { RabbitRequester } from './rpc/rabbit-requester.js';
@@ -46,8 +46,24 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
     QueueDepthReader,
     RabbitMQHealthIndicator,
     RabbitMetrics,
-    RabbitMetricsCollector,
-    FlowMetricsCollector,
+    {
+      provide: RabbitMetricsCollector,
+      inject: [RabbitMetrics, RabbitConnections, RabbitServer, RabbitPublisher, QueueDepthReader, RABBITMQ_RESOLVED_OPTIONS],
+      useFactory: (
+        metrics: RabbitMetrics,
+        connections: RabbitConnections,
+        server: RabbitServer,
+        publisher: RabbitPublisher,
+        depths: QueueDepthReader,
+        options: ResolvedRabbitMQOptions,
+      ) => new RabbitMetricsCollector(metrics, connections, server, publisher, depths, new QueueDepthReader(connections), options),
+    },
+    {
+      provide: FlowMetricsCollector,
+      inject: [RABBITMQ_RESOLVED_OPTIONS, RabbitMetrics, RabbitServer],
+      useFactory: (options: ResolvedRabbitMQOptions, metrics: RabbitMetrics, server: RabbitServer) =>
+        new FlowMetricsCollector(options, metrics, server),
+    },
     HandlerPlacementCheck,
     OutboxMetrics,
     OutboxDatabase,

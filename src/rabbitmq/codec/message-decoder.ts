@@ -1,5 +1,4 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { DecodeError } from '../errors/decode.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
@@ -13,6 +12,13 @@ import type { MessageCodec } from './message-codec.interface.js';
  * errors: a message we cannot read must be dead-lettered, never guessed at and never crash the
  * consumer. `maxMessageBytes` bounds both the bytes on the wire and the decompressed body.
  */
+/** What a consuming decoder takes from the module's options: the codecs it adds to the built-in ones, and its bounds. */
+export interface DecoderOptions {
+  codecs: readonly MessageCodec[];
+  maxJsonDepth: number;
+  maxMessageBytes: number;
+}
+
 export class MessageDecoder {
   private readonly codecs: CodecRegistry;
 
@@ -20,7 +26,7 @@ export class MessageDecoder {
    * The decoder a transport (RabbitServer, or warren/testing's in-memory one) consumes with: a
    * message without content-type is JSON (plain AMQP clients), whatever codec we publish with.
    */
-  static forConsuming(options: ResolvedRabbitMQOptions): MessageDecoder {
+  static forConsuming(options: DecoderOptions): MessageDecoder {
     return new MessageDecoder(
       CodecRegistry.withBuiltins(options.codecs, { maxDepth: options.maxJsonDepth }),
       JSON_CONTENT_TYPE,

@@ -2,7 +2,7 @@ import { UseFilters, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from './handler-enhancers.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
-import type { HandlerQueueArguments } from '../server/handler-queue-arguments.js';
+import type { HandlerQueueArguments } from './handler-queue-arguments.js';
 
 /**
  * Marks a method as a warren handler (value: its pattern). Read at start-up to refuse a handler on

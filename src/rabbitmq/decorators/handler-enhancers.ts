@@ -1,5 +1,5 @@
-import { FailureCaptureFilter } from '../failure/failure-capture.filter.js';
-import { EventPayloadPipe } from '../server/event-payload.pipe.js';
+import { FailureCaptureFilter } from './failure-capture.filter.js';
+import { EventPayloadPipe } from './event-payload.pipe.js';
 
 /**
  * The pipe and filter `@HandleEvent` and `@HandleRequest` bind to every handler. Stateless, so one

@@ -1,27 +1,29 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
-import { RabbitServer } from '../server/rabbit-server.js';
-import type { PauseReason } from '../server/queue-consumer.js';
-import { RabbitMetrics } from './rabbitmq-metrics.js';
+import type { OnModuleInit } from '@nestjs/common';
+import type { RabbitMetrics } from './rabbitmq-metrics.js';
+import type { ConsumerStatusSource } from './status-sources.js';
+
+/** The limits the flow gauges are shown against. */
+export interface FlowLimits {
+  memoryHighWatermarkBytes: number;
+  eventLoopDelayLimitMs: number;
+}
 
 /**
  * Every reason a queue can be paused for. Each one is exported per queue as 0 or 1 (never left out),
  * so a dashboard or alert on a reason has a series before the first pause happens.
  */
-const PAUSE_REASONS: readonly PauseReason[] = ['kill-switch', 'dead-letter-queue-full', 'shutdown', 'memory', 'event-loop', 'in-flight-bytes'];
+const PAUSE_REASONS: readonly string[] = ['kill-switch', 'dead-letter-queue-full', 'shutdown', 'memory', 'event-loop', 'in-flight-bytes'];
 
 /**
  * The gauges operators need to see *why* consumption stopped: each queue's pause reasons and
  * kill-switch state, and the process's memory and event-loop delay against the limits that pause
  * it. Read from live state when Prometheus scrapes, like RabbitMetricsCollector's gauges.
  */
-@Injectable()
 export class FlowMetricsCollector implements OnModuleInit {
   constructor(
-    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
+    private readonly options: FlowLimits,
     private readonly metrics: RabbitMetrics,
-    private readonly server: RabbitServer,
+    private readonly server: ConsumerStatusSource,
   ) {}
 
   onModuleInit(): void {

@@ -1,31 +1,24 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
+import type { OnModuleInit } from '@nestjs/common';
 import { deadLetterQueueName, unroutedQueueName } from '../topology/topology-names.js';
-import { RabbitConnections } from '../connection/rabbit-connections.js';
-import { QueueDepthReader } from '../health/queue-depth-reader.js';
-import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { RabbitServer } from '../server/rabbit-server.js';
-import { RabbitMetrics } from './rabbitmq-metrics.js';
+import type { RabbitMetrics } from './rabbitmq-metrics.js';
+import type { ConnectionStateSource, ConsumerStatusSource, PublisherStatusSource, QueueDepthSource } from './status-sources.js';
 
 const ROLES = ['publisher', 'consumer'] as const;
 
 /** Registers the gauges that are read from live state when Prometheus scrapes. */
-@Injectable()
 export class RabbitMetricsCollector implements OnModuleInit {
   constructor(
     private readonly metrics: RabbitMetrics,
-    private readonly connections: RabbitConnections,
-    private readonly server: RabbitServer,
-    private readonly publisher: RabbitPublisher,
-    private readonly depths: QueueDepthReader,
-    @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
-  ) {
-    this.leftoverDepths = new QueueDepthReader(connections);
-  }
-
-  /** A reader of its own: QueueDepthReader caches the last list it read, which is the consumed queues'. */
-  private readonly leftoverDepths: QueueDepthReader;
+    private readonly connections: ConnectionStateSource,
+    private readonly server: ConsumerStatusSource,
+    private readonly publisher: PublisherStatusSource,
+    /** Depths of the consumed queues. */
+    private readonly depths: QueueDepthSource,
+    /** A reader of its own: a depth reader caches the last list it read, which is the consumed queues'. */
+    private readonly leftoverDepths: QueueDepthSource,
+    /** The events exchange (its `<exchange>.unrouted` queue is a leftover too) and the DLQs' bound. */
+    private readonly options: { exchange: string; deadLetterMaxLength: number },
+  ) {}
 
   onModuleInit(): void {
     const { metrics } = this;

@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { redactText } from '../connection/redact-url.js';
 import { OutboxMetrics } from '../metrics/outbox-metrics.js';
-import type { RabbitContext } from '../server/rabbit-context.js';
+import type { RabbitContext } from '../context/rabbit-context.js';
 import { OutboxDatabase } from './outbox-database.js';
 import { INBOX_PRUNE_LOCK, WARREN_LOCK_CLASS } from './outbox-locks.js';
 import type { SqlExecutor } from './sql-executor.js';

@@ -1,7 +1,7 @@
 import type { Options } from 'amqplib';
 import { CodecRegistry } from '../codec/codec-registry.js';
 import { MessageEncoder } from '../codec/message-encoder.js';
-import { currentCorrelationId } from '../correlation/correlation-context.js';
+import { currentCorrelationId } from '../tracing/correlation-context.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { buildMessageProperties, type PublishOptions } from './message-properties.js';
 

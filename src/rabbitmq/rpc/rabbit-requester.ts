@@ -5,7 +5,7 @@ import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { redactText } from '../connection/redact-url.js';
-import { currentCorrelationId } from '../correlation/correlation-context.js';
+import { currentCorrelationId } from '../tracing/correlation-context.js';
 import {
   RequestConnectionLostError,
   type RequestError,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { MessageDecoder } from '../codec/message-decoder.js';
-import { runWithCorrelationId, runWithLazyCorrelationId } from '../correlation/correlation-context.js';
+import { runWithCorrelationId, runWithLazyCorrelationId } from '../tracing/correlation-context.js';
 import { DecodeError } from '../errors/decode.error.js';
-import { isSafeCorrelationId } from '../correlation/correlation-id.js';
+import { isSafeCorrelationId } from '../tracing/correlation-id.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error.js';
 import { MessageTooLargeError } from '../errors/message-too-large.error.js';
@@ -18,7 +18,7 @@ import { describeFailure } from '../failure/failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { readEnvelope } from '../wire/nest-envelope.js';
 import { originalRoutingKey } from '../wire/message-identity.js';
-import { RabbitContext } from './rabbit-context.js';
+import { RabbitContext } from '../context/rabbit-context.js';
 import { HEADER_REQUEST_CORRELATION_ID, readRetryCount } from '../wire/message-headers.js';
 
 /** One delivery's outcome, with the handler's value on success or the original error on failure. */

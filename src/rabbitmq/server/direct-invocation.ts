@@ -16,7 +16,7 @@ const CONTEXT_TYPE: number = RpcParamtype.CONTEXT;
 const paramTypeOf = (key: string): number => Number(key.split(':')[0]);
 import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from '../decorators/handler-enhancers.js';
 import type { HandlerBinding } from './handler-binding.js';
-import type { RabbitContext } from './rabbit-context.js';
+import type { RabbitContext } from '../context/rabbit-context.js';
 
 /** One argument of the handler method: the payload or the context, at its position. */
 interface Argument {

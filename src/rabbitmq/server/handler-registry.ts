@@ -9,7 +9,7 @@ import { handlerQueueName, requestQueueName } from '../topology/topology-names.j
 import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES } from '../topology/topic-pattern.js';
 import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
-import { handlerQueueArguments } from './handler-queue-arguments.js';
+import { handlerQueueArguments } from '../decorators/handler-queue-arguments.js';
 import { DirectInvocation } from './direct-invocation.js';
 import { HandlerBinding } from './handler-binding.js';
 

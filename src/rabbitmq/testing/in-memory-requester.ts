@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageProperties } from 'amqplib';
 import { MessageDecoder } from '../codec/message-decoder.js';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
-import { currentCorrelationId } from '../correlation/correlation-context.js';
+import { currentCorrelationId } from '../tracing/correlation-context.js';
 import { RequestTimeoutError } from '../errors/request.errors.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import type { RequestOptions } from '../rpc/rabbit-requester.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ConsumeMessage } from 'amqplib';
-import { runWithCorrelationId } from '../correlation/correlation-context.js';
+import { runWithCorrelationId } from './correlation-context.js';
 import { MessagingTracer } from './messaging-tracer.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

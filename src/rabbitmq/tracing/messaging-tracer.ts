@@ -11,7 +11,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { ConsumeMessage } from 'amqplib';
-import { currentTraceHeaders } from '../correlation/correlation-context.js';
+import { currentTraceHeaders } from './correlation-context.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import { messageIdOf, originalRoutingKey } from '../wire/message-identity.js';
 import {

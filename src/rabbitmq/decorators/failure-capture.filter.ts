@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcExceptionFilter, RpcException } from '@nestjs/microservices';
 import { type Observable, throwError } from 'rxjs';
-import { RabbitContext } from '../server/rabbit-context.js';
+import { RabbitContext } from '../context/rabbit-context.js';
 
 /**
  * Bound by `@HandleEvent` to every handler: hands the transport the handler's original error

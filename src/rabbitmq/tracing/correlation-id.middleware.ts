@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runWithCorrelationId } from './correlation-context.js';
 import { isSafeCorrelationId } from './correlation-id.js';
-import { runInRequestTraceContext } from '../tracing/request-trace-context.js';
+import { runInRequestTraceContext } from './request-trace-context.js';
 import { readTraceHeaders } from '../wire/trace-headers.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';

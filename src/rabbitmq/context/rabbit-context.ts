@@ -1,6 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
-import { isSafeCorrelationId } from '../correlation/correlation-id.js';
+import { isSafeCorrelationId } from '../tracing/correlation-id.js';
 import { deliveredProperties } from '../wire/carried-properties.js';
 import { readRetryCount } from '../wire/message-headers.js';
 import { messageIdOf } from '../wire/message-identity.js';
