@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GetMessage } from 'amqplib';
+import { RabbitMetrics, deadLetterQueueName, retryQueueName, runWithCorrelationId } from '../src/rabbitmq/admin.js';
+import { DEFAULT_RETRY_POLICY } from '../src/rabbitmq/failure/retry-policy.js';
 import {
-  DEFAULT_RETRY_POLICY,
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
   HEADER_HANDLER,
   HEADER_ORIGINAL_ROUTING_KEY,
   HEADER_RETRY_COUNT,
-  RabbitMetrics,
-  deadLetterQueueName,
-  retryQueueName,
-  runWithCorrelationId,
-} from '../src/rabbitmq/admin.js';
+} from '../src/rabbitmq/wire/message-headers.js';
 import { RabbitClient, RemoteHandlerError } from '../src/rabbitmq/index.js';
 import { HandlerHarness, type HandlerResult } from '../src/rabbitmq/testing/index.js';
 import { BrokerProbe } from './support/broker.js';

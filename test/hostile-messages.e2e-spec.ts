@@ -3,14 +3,9 @@ import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { GetMessage } from 'amqplib';
 import { NonRetryableError, HandleEvent, RabbitClient, RabbitContext, Retry } from '../src/rabbitmq/index.js';
-import {
-  deadLetterQueueName,
-  HEADER_ERROR_MESSAGE,
-  HEADER_ERROR_TYPE,
-  HEADER_RETRY_COUNT,
-  RabbitPublisher,
-  retryQueueName,
-} from '../src/rabbitmq/admin.js';
+import { deadLetterQueueName, retryQueueName } from '../src/rabbitmq/admin.js';
+import { HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_RETRY_COUNT } from '../src/rabbitmq/wire/message-headers.js';
+import { RabbitPublisher } from '../src/rabbitmq/publisher/rabbit-publisher.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { holdsFor } from './support/holds-for.js';

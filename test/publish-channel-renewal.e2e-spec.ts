@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PublishRejectedError } from '../src/rabbitmq/index.js';
-import { connectionName, RabbitMetrics, RabbitPublisher } from '../src/rabbitmq/admin.js';
+import { RabbitMetrics } from '../src/rabbitmq/admin.js';
+import { connectionName } from '../src/rabbitmq/topology/topology-names.js';
+import { RabbitPublisher } from '../src/rabbitmq/publisher/rabbit-publisher.js';
 import { PUBLISH_CHANNEL_RENEW_INTERVAL_MS } from '../src/rabbitmq/rabbitmq.constants.js';
 import { BrokerProbe, channelCount } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { PublishError, RabbitMQModule } from '../src/rabbitmq/index.js';
-import { RabbitConnections, RabbitPublisher, unroutedQueueName } from '../src/rabbitmq/admin.js';
+import { RabbitConnections, unroutedQueueName } from '../src/rabbitmq/admin.js';
+import { RabbitPublisher } from '../src/rabbitmq/publisher/rabbit-publisher.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 
 /**

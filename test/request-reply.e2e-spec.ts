@@ -5,13 +5,13 @@ import { IsString } from 'class-validator';
 import { firstValueFrom, map, of } from 'rxjs';
 import { DependencyUnavailableError, HandleRequest, RabbitClient, RemoteHandlerError, RequestTimeoutError } from '../src/rabbitmq/index.js';
 import {
-  DIRECT_REPLY_TO,
   RabbitMetrics,
   RequestConnectionLostError,
   RequestNotSentError,
   RequestsInFlightExceededError,
   requestQueueName,
 } from '../src/rabbitmq/admin.js';
+import { DIRECT_REPLY_TO } from '../src/rabbitmq/rpc/rabbit-requester.js';
 import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import type { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
+import type { DeadLetterAdmin } from '../rabbitmq/admin.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
 
 function fakeAdmin(): DeadLetterAdmin {

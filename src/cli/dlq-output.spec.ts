@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ParkedMessage } from '../rabbitmq/dlq/parked-message.js';
+import type { ParkedMessage } from '../rabbitmq/admin.js';
 import { formatListing, formatPeek, printable } from './dlq-output.js';
 
 const PARKED: ParkedMessage = {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { refusePrototypeKeys } from './prototype-keys.js';
-import { type JsonStructureLimits, jsonStructureViolation } from '../rabbitmq/codec/json-structure-guard.js';
+import { type JsonStructureLimits, jsonStructureViolation } from '../rabbitmq/admin.js';
 
 /**
  * A request body whose JSON is too deep or too wide. Shaped like an http-error (status, expose),
