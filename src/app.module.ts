@@ -29,6 +29,7 @@ export class AppModule {
           retry: { attempts: config.retryAttempts, delaysMs: config.retryDelaysMs },
           memoryHighWatermarkBytes: config.memoryHighWatermarkBytes,
           tls: config.tls,
+          ...(config.databaseUrl ? { outbox: { database: config.databaseUrl } } : {}),
         }),
         OrdersModule,
         UsersModule,

@@ -49,6 +49,8 @@ export class AppConfig {
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;
+  /** PostgreSQL of the outbox and inbox; undefined = no database. */
+  databaseUrl?: string;
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   /** READINESS_DETAILS: whether /health/ready on the public port shows its details (queue names, depths, memory). */

@@ -47,6 +47,12 @@ export const APP_SETTING_TABLE = [
     integer: true,
     doc: 'RSS above which consumption pauses (resumes below 55 % of the limit); `0` = 70 % of the container limit against RSS or, without a container limit, 70 % of the V8 heap limit against the used heap (RSS also holds code and pages V8 keeps, so against a small heap limit it could stay above the low mark and never resume)',
   },
+  {
+    env: 'DATABASE_URL',
+    default: '',
+    integer: false,
+    doc: 'PostgreSQL of the transactional outbox and inbox (`postgres://…`); empty = no database (docs/outbox.md)',
+  },
   { env: 'AMQP_TLS_CA_FILE', default: '', integer: false, doc: 'PEM file of the CA that verifies the broker, for `amqps://`' },
   { env: 'AMQP_TLS_CERT_FILE', default: '', integer: false, doc: 'PEM client certificate, for `amqps://` when the broker asks for one' },
   { env: 'AMQP_TLS_KEY_FILE', default: '', integer: false, doc: 'PEM key of the client certificate' },

@@ -134,6 +134,10 @@ export class EnvironmentVariables {
   @IsString({ message: 'AMQP_TLS_SERVERNAME must be a host name' })
   AMQP_TLS_SERVERNAME!: string;
 
+  // The message never shows the value: the URL may hold a password.
+  @Matches(/^(postgres(ql)?:\/\/\S+)?$/, { message: 'DATABASE_URL must be empty or a postgres:// or postgresql:// URL' })
+  DATABASE_URL!: string;
+
   @IsIn(['auto', 'json', 'text'], { message: "LOG_FORMAT must be 'auto', 'json' or 'text'" })
   LOG_FORMAT!: 'auto' | 'json' | 'text';
 

@@ -206,6 +206,13 @@ describe('loadConfig', () => {
     expect(error.message).toBe('invalid configuration: AMQP_URL must start with amqp:// or amqps://');
   });
 
+  it('turns the outbox on with a postgres:// DATABASE_URL, off when empty, and names a bad one without echoing it', () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://app:pw@db:5432/orders' }).databaseUrl).toBe('postgres://app:pw@db:5432/orders');
+    const error = rejectionOf({ DATABASE_URL: 'mysql://app:s3cretPass@db/orders' });
+    expect(error.message).toBe('invalid configuration: DATABASE_URL must be empty or a postgres:// or postgresql:// URL');
+  });
+
   it("never echoes a part of a password a ',' split off, and says how to write the comma", () => {
     const error = rejectionOf({ AMQP_URL: 'amqp://u:Sec2Pw,Zq7xK@host' });
     expect(error.message).toBe(

@@ -66,6 +66,7 @@ export function loadConfig(
       keyFile: variables.AMQP_TLS_KEY_FILE || undefined,
       servername: variables.AMQP_TLS_SERVERNAME || undefined,
     },
+    databaseUrl: variables.DATABASE_URL || undefined,
     logFormat: variables.LOG_FORMAT === 'auto' ? (stdoutIsTty ? 'text' : 'json') : variables.LOG_FORMAT,
     logLevel: variables.LOG_LEVEL,
     readinessDetails: variables.READINESS_DETAILS === 'true',
