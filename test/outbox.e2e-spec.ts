@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
-import { Inbox, Outbox } from '../src/rabbitmq/index.js';
+import { Inbox, Outbox, OutboxFullError } from '../src/rabbitmq/index.js';
 import { OutboxRelay, RabbitMetrics } from '../src/rabbitmq/admin.js';
+import { OutboxDatabase } from '../src/rabbitmq/outbox/outbox-database.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { collectDeliveries, startOutboxApp } from './support/outbox-app.js';
@@ -122,5 +123,35 @@ describe('transactional outbox on PostgreSQL', () => {
     // Rolled back, the claim goes with the effects: the next delivery runs them.
     await outbox.transaction(async (tx) => inbox.claim(tx, { messageId: 'm-2', queue: 'q-a' }).then(() => tx.query('ROLLBACK')));
     expect(await outbox.transaction((tx) => inbox.claim(tx, { messageId: 'm-2', queue: 'q-a' }))).toBe(true);
+  });
+
+  it('refuses with OutboxFullError (a 503 PublishError) once the pending rows pass the high watermark, and writes nothing', async () => {
+    const own = await TestDatabase.create();
+    // A replica that never relays: its rows pile up as while the broker is away.
+    const writer = await startOutboxApp(names, own.url, { relay: false, maxPending: 5 });
+    try {
+      const outbox = writer.get(Outbox);
+      for (let n = 0; n < 6; n += 1) {
+        await outbox.transaction((tx) => outbox.publish(tx, 'order.created', { n }));
+      }
+      // Accepted until the relay's next count (at most a second) sees the backlog over the mark.
+      let accepted = 6;
+      const refused = await waitFor('a refusal', () =>
+        outbox
+          .transaction((tx) => outbox.publish(tx, 'order.created', { n: accepted }))
+          .then(
+            () => void (accepted += 1),
+            (error: unknown) => error,
+          ),
+      );
+      expect(refused).toBeInstanceOf(OutboxFullError);
+      expect((refused as OutboxFullError).retryAfterSeconds).toBe(5);
+      expect((refused as Error).message).toMatch(/holds \d+ unpublished events.*limits: 5 events/);
+      const { rows } = await writer.get(OutboxDatabase).get().pool.query<{ n: string }>('SELECT count(*) AS n FROM warren_outbox');
+      expect(Number(rows[0].n)).toBe(accepted);
+    } finally {
+      await writer.close();
+      await own.drop();
+    }
   });
 });

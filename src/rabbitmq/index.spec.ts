@@ -17,6 +17,7 @@ const ROOT_VALUES = [
   'HandleRequest',
   'Inbox',
   'Outbox',
+  'OutboxFullError',
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',
@@ -46,7 +47,7 @@ const ROOT_TYPES = [
   'RabbitMQModuleOptions',
   'RetryPolicy',
 ];
-const MAX_ROOT_NAMES = 35;
+const MAX_ROOT_NAMES = 36;
 
 /** Every name index.ts exports, values and types, read from its source (types vanish at runtime). */
 function exportedNames(source: string): string[] {

@@ -36,4 +36,5 @@ export { RequestTimeoutError, RemoteHandlerError } from './errors/request.errors
 export { Outbox } from './outbox/outbox.js';
 export type { OutboxPublishOptions } from './outbox/outbox.js';
 export { Inbox } from './outbox/inbox.js';
+export { OutboxFullError } from './errors/outbox.errors.js';
 export type { SqlExecutor } from './outbox/sql-executor.js';

@@ -44,6 +44,17 @@ export interface OutboxOptions {
    */
   inboxRetentionMs?: number;
   /**
+   * High watermark of pending rows: above it `Outbox.publish` refuses with OutboxFullError (503).
+   * Read from the relay's count (at most a second old), not counted per call.
+   * @default 1000000
+   */
+  maxPending?: number;
+  /**
+   * High watermark of the oldest pending row's age, in ms: above it `Outbox.publish` refuses too.
+   * @default 3600000 (1 hour)
+   */
+  maxPendingAgeMs?: number;
+  /**
    * Set false for a replica that writes the outbox but never relays it.
    * @default true
    */
@@ -65,6 +76,8 @@ const DEFAULTS = {
   retryBaseMs: 1_000,
   retryMaxMs: 300_000,
   inboxRetentionMs: 7 * 24 * 3600 * 1000,
+  maxPending: 1_000_000,
+  maxPendingAgeMs: 3_600_000,
   relay: true,
 } as const;
 
@@ -87,6 +100,8 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     ['retryBaseMs', 1, MAX_TIMER_MS],
     ['retryMaxMs', resolved.retryBaseMs, MAX_TIMER_MS],
     ['inboxRetentionMs', 1_000, Number.MAX_SAFE_INTEGER],
+    ['maxPending', 1, Number.MAX_SAFE_INTEGER],
+    ['maxPendingAgeMs', 1_000, Number.MAX_SAFE_INTEGER],
   ];
   for (const [name, min, max] of bounds) {
     const value = resolved[name];

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { OutboxFullError } from '../errors/outbox.errors.js';
+import type { ResolvedOutboxOptions } from '../options/outbox-options.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { EventEncoding } from '../publisher/event-encoding.js';
 import type { PublishOptions } from '../publisher/message-properties.js';
@@ -24,7 +26,8 @@ export interface OutboxPublishOptions extends PublishOptions {
  * the event into `warren_outbox` inside the caller's transaction, encoded exactly as
  * RabbitClient.publish would send it (codec, compression, message id — fixed here —, correlation
  * id, trace headers); the relay publishes it after the commit. Nothing is published if the
- * transaction rolls back; nothing is lost if the broker is down.
+ * transaction rolls back; nothing is lost if the broker is down. Bounded: above a high watermark
+ * of pending rows or age it refuses (OutboxFullError, 503).
  */
 @Injectable()
 export class Outbox {
@@ -45,7 +48,7 @@ export class Outbox {
    * over maxMessageBytes.
    */
   async publish<T>(tx: SqlExecutor, pattern: string, event: T, options?: OutboxPublishOptions): Promise<{ messageId: string }> {
-    this.database.get();
+    this.refuseAboveWatermark(this.database.get().options);
     if (typeof pattern !== 'string' || pattern.length === 0 || !fitsRoutingKey(pattern)) {
       throw new TypeError(
         `outbox.publish(tx, pattern, event): pattern must be a non-empty string of at most ${MAX_ROUTING_KEY_BYTES} bytes (an AMQP routing key)`,
@@ -62,6 +65,20 @@ export class Outbox {
       [properties.messageId, this.options.exchange, pattern, key ?? null, content, JSON.stringify(properties)],
     );
     return { messageId: properties.messageId };
+  }
+
+  /** OutboxFullError when the relay's last count is above a high watermark. */
+  private refuseAboveWatermark(options: ResolvedOutboxOptions): void {
+    const backlog = this.relay.backlog;
+    if (!backlog) return;
+    if (backlog.pending > options.maxPending || backlog.oldestAgeMs > options.maxPendingAgeMs) {
+      throw new OutboxFullError(
+        `the outbox holds ${backlog.pending} unpublished events, the oldest ${Math.round(backlog.oldestAgeMs / 1000)} s old ` +
+          `(limits: ${options.maxPending} events, ${Math.round(options.maxPendingAgeMs / 1000)} s): the broker has been unavailable too long; ` +
+          'nothing was written, retry later',
+        5,
+      );
+    }
   }
 
   /**
