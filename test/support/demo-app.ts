@@ -7,13 +7,7 @@ import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
 import { discoverDeclaredQueues } from '../../src/cli/handler-queues.js';
-import {
-  deadLetterQueueName,
-  RabbitServer,
-  retryQueueName,
-  unroutedExchangeName,
-  unroutedQueueName,
-} from '../../src/rabbitmq/admin.js';
+import { deadLetterQueueName, RabbitServer, retryQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/rabbitmq/failure/retry-policy.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
