@@ -125,6 +125,18 @@ describe('transactional outbox on PostgreSQL', () => {
     expect(await outbox.transaction((tx) => inbox.claim(tx, { messageId: 'm-2', queue: 'q-a' }))).toBe(true);
   });
 
+  it('prunes inbox rows older than the retention in batches, and keeps the younger ones', async () => {
+    await pool.query(
+      `INSERT INTO warren_inbox (message_id, queue, processed_at)
+       SELECT 'old-' || g, 'q-prune', now() - interval '8 days' FROM generate_series(1, 12000) g
+       UNION ALL SELECT 'young-' || g, 'q-prune', now() - interval '6 days' FROM generate_series(1, 10) g`,
+    );
+    // 12,000 old rows: three batches of at most 5,000.
+    expect(await replicas[0].get(Inbox).prune()).toBe(12_000);
+    const left = await pool.query<{ message_id: string }>("SELECT message_id FROM warren_inbox WHERE queue = 'q-prune'");
+    expect(left.rows.map((row) => row.message_id).sort()).toEqual([...Array(10).keys()].map((n) => `young-${n + 1}`).sort());
+  });
+
   it('refuses with OutboxFullError (a 503 PublishError) once the pending rows pass the high watermark, and writes nothing', async () => {
     const own = await TestDatabase.create();
     // A replica that never relays: its rows pile up as while the broker is away.
