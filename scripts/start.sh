@@ -32,5 +32,6 @@ log "npm ci"
 npm ci
 log "npm run build"
 npm run build
+node scripts/create-database.mjs
 log "exec node dist/main.js"
 exec node dist/main.js

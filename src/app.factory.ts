@@ -8,6 +8,7 @@ import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { AppLogger } from './logging/app-logger.js';
+import { DatabaseUnavailableFilter } from './database/database-unavailable.filter.js';
 import { connectRabbitServer, PublishErrorFilter, RequestErrorFilter } from './rabbitmq/admin.js';
 
 /**
@@ -39,7 +40,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): IN
   // Request id, security headers, 415, body size (413) and structure (400) limits, before routing.
   applyHttpHardening(app, config);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new PublishErrorFilter(), new RequestErrorFilter());
+  app.useGlobalFilters(new PublishErrorFilter(), new RequestErrorFilter(), new DatabaseUnavailableFilter());
   // Handlers do not inherit the HTTP pipes and filters: HTTP input is strict (unknown fields
   // rejected) while events are read tolerantly by @HandleEvent's own pipe (unknown fields stripped),
   // as events evolve by adding fields. The filters answer HTTP only (connectRabbitServer: inheritAppConfig false).

@@ -9,6 +9,11 @@ export class AppConfig {
   moduleOptions!: Partial<Record<TableOptionName, number>>;
   port!: number;
   amqpUrls!: string[];
+  /** PostgreSQL of the demo's tables and the outbox (may hold a password: never logged). */
+  databaseUrl!: string;
+  /** The outbox's high watermarks (outbox.maxPending, outbox.maxPendingAgeMs). */
+  outboxMaxPending!: number;
+  outboxMaxPendingAgeMs!: number;
   serviceName!: string;
   eventsExchange!: string;
   prefetch!: number;
@@ -49,8 +54,6 @@ export class AppConfig {
   reconnectBaseMs!: number;
   reconnectMaxMs!: number;
   tls!: TlsOptions;
-  /** PostgreSQL of the outbox and inbox; undefined = no database. */
-  databaseUrl?: string;
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   /** READINESS_DETAILS: whether /health/ready on the public port shows its details (queue names, depths, memory). */

@@ -17,6 +17,18 @@ export class EnvironmentVariables {
   @Validate(AmqpUrlListConstraint)
   AMQP_URL!: string;
 
+  // Never echoed: it may hold a password.
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL!: string;
+
+  @IsInt({ message: 'OUTBOX_MAX_PENDING must be an integer' })
+  @Min(1, { message: 'OUTBOX_MAX_PENDING must be at least 1' })
+  OUTBOX_MAX_PENDING!: number;
+
+  @IsInt({ message: 'OUTBOX_MAX_PENDING_AGE_MS must be an integer' })
+  @Min(1000, { message: 'OUTBOX_MAX_PENDING_AGE_MS must be at least 1000' })
+  OUTBOX_MAX_PENDING_AGE_MS!: number;
+
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
     message: "SERVICE_NAME must be letters, digits, '.', '_', ':' or '-'",
   })
@@ -133,10 +145,6 @@ export class EnvironmentVariables {
 
   @IsString({ message: 'AMQP_TLS_SERVERNAME must be a host name' })
   AMQP_TLS_SERVERNAME!: string;
-
-  // The message never shows the value: the URL may hold a password.
-  @Matches(/^(postgres(ql)?:\/\/\S+)?$/, { message: 'DATABASE_URL must be empty or a postgres:// or postgresql:// URL' })
-  DATABASE_URL!: string;
 
   @IsIn(['auto', 'json', 'text'], { message: "LOG_FORMAT must be 'auto', 'json' or 'text'" })
   LOG_FORMAT!: 'auto' | 'json' | 'text';

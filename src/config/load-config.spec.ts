@@ -68,6 +68,9 @@ describe('loadConfig', () => {
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
       metricsPort: 9464,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/warren',
+      outboxMaxPending: 100_000,
+      outboxMaxPendingAgeMs: 900_000,
     });
   });
 
@@ -206,11 +209,11 @@ describe('loadConfig', () => {
     expect(error.message).toBe('invalid configuration: AMQP_URL must start with amqp:// or amqps://');
   });
 
-  it('turns the outbox on with a postgres:// DATABASE_URL, off when empty, and names a bad one without echoing it', () => {
-    expect(loadConfig({}).databaseUrl).toBeUndefined();
+  it('reads DATABASE_URL (default: the local warren database) and names a bad one without echoing it', () => {
+    expect(loadConfig({}).databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/warren');
     expect(loadConfig({ DATABASE_URL: 'postgres://app:pw@db:5432/orders' }).databaseUrl).toBe('postgres://app:pw@db:5432/orders');
     const error = rejectionOf({ DATABASE_URL: 'mysql://app:s3cretPass@db/orders' });
-    expect(error.message).toBe('invalid configuration: DATABASE_URL must be empty or a postgres:// or postgresql:// URL');
+    expect(error.message).toBe('invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL');
   });
 
   it("never echoes a part of a password a ',' split off, and says how to write the comma", () => {

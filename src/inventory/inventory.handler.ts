@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Controller, Logger } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { AppConfig } from '../config/app-config.js';
-import { HandleEvent, HandleRequest, RabbitClient } from '../rabbitmq/index.js';
+import { HandleEvent, HandleRequest, Inbox, Outbox, RabbitContext } from '../rabbitmq/index.js';
 import { StockQueryDto } from './dto/stock-query.dto.js';
 import { INVENTORY_STOCK, type StockLevel } from './inventory-queries.js';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
@@ -17,7 +17,8 @@ export class InventoryHandler {
 
   constructor(
     private readonly stock: StockLedger,
-    private readonly events: RabbitClient,
+    private readonly outbox: Outbox,
+    private readonly inbox: Inbox,
     private readonly config: AppConfig,
   ) {}
 
@@ -28,22 +29,36 @@ export class InventoryHandler {
       // INVENTORY_LOOKUP_DELAY_MS: a slow warehouse system, to see the caller's 504.
       await delay(this.config.inventoryLookupDelayMs);
     }
-    return { sku: query.sku, available: this.stock.unitsOf(query.sku) };
+    return { sku: query.sku, available: await this.stock.unitsOf(query.sku) };
   }
 
+  /**
+   * One transaction: the inbox claim (a redelivery is acked without effects), the reservation and
+   * its announcement through the outbox. Either all of it commits or none, so an order reserves
+   * stock once and inventory.reserved is emitted once, even when order.created arrives twice.
+   */
   @HandleEvent(ORDER_CREATED)
-  async onOrderCreated(@Payload() order: OrderCreatedEvent): Promise<void> {
-    const result = this.stock.reserve(order.orderId, order.items);
-    if (result.reserved) {
-      await this.events.publish(INVENTORY_RESERVED, { orderId: order.orderId, customerId: order.customerId, items: order.items });
-      return;
-    }
-    this.logger.log(`order ${order.orderId} rejected: not enough stock`);
-    await this.events.publish(INVENTORY_REJECTED, {
-      orderId: order.orderId,
-      customerId: order.customerId,
-      reason: 'insufficient stock',
-      shortages: result.shortages,
+  async onOrderCreated(@Payload() order: OrderCreatedEvent, @Ctx() ctx: RabbitContext): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      if (!(await this.inbox.claim(tx, ctx))) {
+        return;
+      }
+      const result = await this.stock.reserve(tx, order.orderId, order.items);
+      if (!result) {
+        return;
+      }
+      const key = { key: order.orderId };
+      if (result.reserved) {
+        await this.outbox.publish(tx, INVENTORY_RESERVED, { orderId: order.orderId, customerId: order.customerId, items: order.items }, key);
+        return;
+      }
+      this.logger.log(`order ${order.orderId} rejected: not enough stock`);
+      await this.outbox.publish(
+        tx,
+        INVENTORY_REJECTED,
+        { orderId: order.orderId, customerId: order.customerId, reason: 'insufficient stock', shortages: result.shortages },
+        key,
+      );
     });
   }
 }

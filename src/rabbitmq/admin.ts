@@ -33,7 +33,7 @@ export { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
 export { RequestConnectionLostError, RequestError, RequestNotSentError, RequestsInFlightExceededError } from './errors/request.errors.js';
 // The outbox: events stored with the app's transaction, relayed to the broker.
 export type { OutboxOptions } from './options/outbox-options.js';
-export { OutboxNotConfiguredError } from './errors/outbox.errors.js';
+export { OutboxFullError, OutboxNotConfiguredError } from './errors/outbox.errors.js';
 export { OutboxRelay } from './outbox/outbox-relay.js';
 export type { OutboxBacklog } from './outbox/outbox-store.js';
 // Dead letters: admin, listing, replay.

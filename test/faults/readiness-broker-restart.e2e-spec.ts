@@ -4,10 +4,13 @@ import { freePort } from '../support/free-port.js';
 import { ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait-for.js';
 
-/** The readiness probe against a disposable node that is stopped and started again (moved out of health.e2e-spec.ts: a broker restart is a fault test). */
+/**
+ * The readiness probe against a disposable node that is stopped and started again. Orders go
+ * through the outbox, so once ready the service stays ready while the broker is away, and says so.
+ */
 interface Ready {
   status: number;
-  body: { details?: { rabbitmq?: { reasons?: string[] } } };
+  body: { details?: { rabbitmq?: { reasons?: string[]; brokerAway?: boolean } } };
 }
 
 async function readiness(port: string): Promise<Ready> {
@@ -26,20 +29,28 @@ const brokerAvailable = canStartDisposableBroker();
     await broker?.remove();
   });
 
-  it('goes down within seconds when the broker stops, liveness stays up, and it recovers', async () => {
+  it('reports the broker away within seconds when it stops but stays ready (the outbox accepts), liveness stays up, and it recovers', async () => {
     broker = await DisposableBroker.start({ name: 'health' });
     const port = await freePort();
     service = await ServiceProcess.start({ AMQP_URL: broker.url, PORT: port, SERVICE_NAME: 'health-probe' });
     await broker.stop();
     const stoppedAt = Date.now();
-    const down = await waitFor('readiness to fail', async () => {
+    const down = await waitFor('readiness to report the broker away', async () => {
       const answer = await readiness(port);
-      return answer.status === 503 ? answer : undefined;
+      return answer.body.details?.rabbitmq?.brokerAway === true ? answer : undefined;
     });
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(down.status).toBe(200);
     expect(down.body.details?.rabbitmq?.reasons).toEqual(expect.arrayContaining(['publisher connection down', 'consumer connection down']));
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     await broker.startAgain();
-    await waitFor('readiness to recover after the broker is back', async () => (await readiness(port)).status === 200, { timeoutMs: 30_000 });
+    await waitFor(
+      'the broker reported back',
+      async () => {
+        const answer = await readiness(port);
+        return answer.status === 200 && answer.body.details?.rabbitmq?.brokerAway === undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   }, 120_000);
 });

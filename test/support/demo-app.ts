@@ -11,6 +11,7 @@ import { deadLetterQueueName, RabbitServer, retryQueueName, unroutedExchangeName
 import { DEFAULT_RETRY_POLICY } from '../../src/rabbitmq/failure/retry-policy.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
+import { TestDatabase } from './test-database.js';
 
 export interface DemoApp {
   app: INestApplication;
@@ -28,7 +29,10 @@ export interface DemoApp {
  */
 export async function startDemoApp(prefix: string, env: Record<string, string> = {}, modules: Type[] = []): Promise<DemoApp> {
   const names = uniqueNames(prefix);
+  // A database of its own unless the test gives DATABASE_URL; dropped by dispose().
+  const database = env.DATABASE_URL === undefined ? await TestDatabase.create() : undefined;
   const config = loadConfig({
+    ...(database ? { DATABASE_URL: database.url } : {}),
     AMQP_URL: SHARED_AMQP_URL,
     SERVICE_NAME: names.serviceName,
     EVENTS_EXCHANGE: names.exchange,
@@ -60,6 +64,7 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
       const queues = server.declaredQueues();
       await app.close(); // safe when a test already closed it
       await removeTopology(config.eventsExchange, queues);
+      await database?.drop();
     },
   };
 }

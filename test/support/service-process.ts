@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TestDatabase } from './test-database.js';
 import { waitFor } from './wait-for.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -12,10 +13,19 @@ export class ServiceProcess {
   private output = '';
   private exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    database: TestDatabase | undefined,
+  ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // The database this process got is dropped once it has ended (awaited by exit() and stop()).
+    this.exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    ).then(async (ended) => {
+      await database?.drop().catch(() => undefined);
+      return ended;
+    });
   }
 
   /** Starts the service (env must set PORT) and waits until its readiness probe answers 200. */
@@ -45,13 +55,22 @@ export class ServiceProcess {
   }
 
   // METRICS_PORT 0 (any free port) unless the test sets one: services run side by side.
-  // READINESS_DETAILS on unless the test sets it: tests read why a service is (not) ready.
+  // READINESS_DETAILS on unless the test sets it: tests read why a service is (not) ready. A
+  // database of its own unless the test gives DATABASE_URL: no suite sees another's orders or outbox.
   private static spawn(env: Record<string, string>): ServiceProcess {
+    const database = env.DATABASE_URL === undefined ? TestDatabase.createSync() : undefined;
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, NO_COLOR: '1', METRICS_PORT: '0', READINESS_DETAILS: 'true', ...env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        METRICS_PORT: '0',
+        READINESS_DETAILS: 'true',
+        ...(database ? { DATABASE_URL: database.url } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(child);
+    return new ServiceProcess(child, database);
   }
 
   /** Waits for `condition`; on timeout kills the process and reports its output. */

@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** The server tests create their databases on (its `postgres` database is only used to create and drop them). */
 export const SHARED_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const CREATE_DATABASE = fileURLToPath(new URL('../../scripts/create-database.mjs', import.meta.url));
 
 /**
  * A database of its own for one test file, `warren_test_<random>`, created on SHARED_DATABASE_URL.
@@ -20,6 +24,15 @@ export class TestDatabase {
     await admin((client) => client.query(`CREATE DATABASE ${name}`));
     const url = new URL(SHARED_DATABASE_URL);
     url.pathname = `/${name}`;
+    return new TestDatabase(name, url.toString());
+  }
+
+  /** The same, synchronously (for a process spawned at once), through the script start.sh runs: scripts/create-database.mjs. */
+  static createSync(): TestDatabase {
+    const name = `warren_test_${randomBytes(6).toString('hex')}`;
+    const url = new URL(SHARED_DATABASE_URL);
+    url.pathname = `/${name}`;
+    execFileSync(process.execPath, [CREATE_DATABASE], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'pipe' });
     return new TestDatabase(name, url.toString());
   }
 
