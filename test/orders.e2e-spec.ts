@@ -90,8 +90,8 @@ describe('orders in PostgreSQL, their events through the outbox', () => {
       const response = await request(demo.app.getHttpServer()).post('/orders').send(order('sku-full'));
       return response.status === 503 ? response : undefined;
     });
-    expect(refused.headers['retry-after']).toBe('10');
-    expect((refused.body as { message: string }).message).toContain('outbox is over its high watermark');
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect((refused.body as { message: string }).message).toContain('unpublished events');
     const before = await pool.query('SELECT count(*)::int AS n FROM orders');
 
     await pool.query('DELETE FROM warren_outbox WHERE message_id = $1', [stuck]);
