@@ -2,6 +2,7 @@ import { UseFilters, UsePipes } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from './handler-enhancers.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
+import { type RetryPolicy, validateRetryPolicy } from '../failure/retry-policy.js';
 import type { HandlerQueueArguments } from './handler-queue-arguments.js';
 
 /**
@@ -37,6 +38,11 @@ export interface HandleEventOptions {
   queueArguments?: HandlerQueueArguments;
   /** Queue type of this handler's queue, its retry queues and DLQ; `maxPriority` needs 'classic'. @default the module's `queueType` */
   queueType?: QueueType;
+  /**
+   * Retry policy of this handler, as `@Retry(policy)` gives it (one or the other: both on one
+   * method stop start-up). Validated when the class is loaded. @default the module's `retry`
+   */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -57,13 +63,14 @@ export interface HandlerExtras extends HandleEventOptions {
  * Subscribes a method to an event pattern (topic wildcards `*` and `#` allowed). Each handler
  * gets its own durable queue, named after its class and method (`NotificationsHandler.
  * onOrderCreated` → `<service>.notifications.order-created`), so two handlers of the same event
- * each see every event and fail or retry independently. Failures are retried per `@Retry` or
- * the module's `retry` option. The payload is read tolerantly by EventPayloadPipe: fields its DTO
+ * each see every event and fail or retry independently. Failures are retried per the `retry`
+ * option (or `@Retry`), else the module's `retry` option. The payload is read tolerantly by EventPayloadPipe: fields its DTO
  * does not declare are stripped, a wrong shape is parked at once as a ValidationError. (A global
  * pipe of the app runs before it: attach the transport with connectRabbitServer (`inheritAppConfig: false`) so HTTP's
  * strict pipe does not reject events.)
  */
 export function HandleEvent(pattern: string, options: HandleEventOptions = {}): MethodDecorator {
+  if (options.retry) validateRetryPolicy(options.retry, `@HandleEvent('${pattern}') retry`);
   return (target, key, descriptor) => {
     const extras: HandlerExtras = {
       ...options,

@@ -196,6 +196,13 @@ describe('HandlerRegistry', () => {
       plain(data: unknown): unknown {
         return data;
       }
+
+      @HandleEvent('order.refunded', { retry: { attempts: 1, delaysMs: [250] } })
+      retryOption(): void {}
+
+      @Retry({ attempts: 2, delaysMs: [500] })
+      @HandleEvent('order.disputed', { retry: { attempts: 1, delaysMs: [250] } })
+      retryTwice(): void {}
     }
     /** The extras Nest hands `addHandler`: what the decorator stored on the method. */
     const extrasOf = (name: keyof Handlers) =>
@@ -206,6 +213,19 @@ describe('HandlerRegistry', () => {
     it('takes @Retry whichever side of @HandleEvent it is written', () => {
       expect(register('order.created', 'retryBelow').retryPolicy).toEqual({ attempts: 2, delaysMs: [500] });
       expect(register('order.shipped', 'retryAbove').retryPolicy).toEqual({ attempts: 0, delaysMs: [] });
+    });
+
+    it("takes @HandleEvent's retry option like @Retry, and refuses a handler that has both", () => {
+      expect(register('order.refunded', 'retryOption').retryPolicy).toEqual({ attempts: 1, delaysMs: [250] });
+      expect(() => register('order.disputed', 'retryTwice')).toThrow(
+        new HandlerRegistrationError("handler 'handler.retry-twice' has both @Retry and @HandleEvent's retry option: keep one of them"),
+      );
+    });
+
+    it("refuses an unusable retry option when the class is loaded, naming the handler's pattern", () => {
+      expect(() => HandleEvent('order.lost', { retry: { attempts: 3, delaysMs: [] } })).toThrow(
+        "@HandleEvent('order.lost') retry.delaysMs must list at least one delay when attempts > 0",
+      );
     });
 
     it("uses the module's policy without @Retry, and for a plain @EventPattern", () => {

@@ -20,7 +20,7 @@ export interface HandlerDefinition {
   handlerName: string;
   prefetch: number;
   timeoutMs: number;
-  /** `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
+  /** `@HandleEvent`'s `retry` or `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
   retryPolicy: RetryPolicy;
   /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`). */
   ordered: boolean;
@@ -134,7 +134,7 @@ export class HandlerRegistry {
           'give one of them its own queue with @HandleEvent(pattern, { queue })',
       );
     }
-    const retryPolicy = retryPolicyOf(extras.method) ?? this.defaultRetryPolicy;
+    const retryPolicy = this.retryPolicyOf(handlerName, extras);
     const definition: HandlerDefinition = {
       queue,
       pattern,
@@ -169,12 +169,16 @@ export class HandlerRegistry {
     return concurrency;
   }
 
+  /** `@HandleEvent(pattern, { retry })` or `@Retry` (never both: which would win is a guess), else the module's. */
+  private retryPolicyOf(handlerName: string, extras: HandlerExtras): RetryPolicy {
+    const decorated = extras.method ? (Reflect.getMetadata(RETRY_POLICY_METADATA, extras.method) as RetryPolicy | undefined) : undefined;
+    if (decorated && extras.retry) {
+      throw new HandlerRegistrationError(`handler '${handlerName}' has both @Retry and @HandleEvent's retry option: keep one of them`);
+    }
+    return extras.retry ?? decorated ?? this.defaultRetryPolicy;
+  }
+
   all(): HandlerDefinition[] {
     return [...this.byQueue.values()];
   }
-}
-
-/** `@Retry` metadata of a handler method (validated when the class was declared). */
-function retryPolicyOf(method: object | undefined): RetryPolicy | undefined {
-  return method ? (Reflect.getMetadata(RETRY_POLICY_METADATA, method) as RetryPolicy | undefined) : undefined;
 }
