@@ -9,6 +9,7 @@ import { holdsFor } from './support/holds-for.js';
 import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
+import { RecordingLogger } from './support/recording-logger.js';
 import { waitFor } from './support/wait-for.js';
 
 const DELAYS = [200, 300];
@@ -57,10 +58,11 @@ describe('ordered handlers on the real broker', () => {
   let probeApp: ProbeApp;
   let broker: BrokerProbe;
   let ledger: Ledger;
+  const logger = new RecordingLogger();
   const queue = () => `${probeApp.serviceName}.ledger.entry`;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('ordered', [LedgerHandler], { killSwitch: { enabled: false } }, [Ledger]);
+    probeApp = await startProbeApp('ordered', [LedgerHandler], { killSwitch: { enabled: false } }, [Ledger], (app) => app.useLogger(logger));
     ledger = probeApp.app.get(Ledger);
     broker = await BrokerProbe.open();
   });
@@ -107,6 +109,10 @@ describe('ordered handlers on the real broker', () => {
     );
     expect(ledger.invocations).toEqual(expectedInvocations);
     expect(ledger.mostRunning).toBe(1);
+    // The in-place retry's warning names the message and its queue, so an operator can find it.
+    expect(logger.lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^retry 1 of message e-${FLAKY} of ordered ${queue().replace(/\./g, '\\.')} in place`)),
+    );
 
     expect(JSON.parse(parked.content.toString())).toEqual({ seq: POISON });
     expect(parked.properties.messageId).toBe(`e-${POISON}`);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, type LoggerService, Param } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import request from 'supertest';
 import { HandleRequest, RabbitClient, RemoteHandlerError } from '../src/rabbitmq/index.js';
 import { RequestErrorFilter, requestQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
+import { RecordingLogger } from './support/recording-logger.js';
 
 /**
  * Issue 21, point 4: what a request handler — or any AMQP client answering a request queue —
@@ -57,15 +58,6 @@ class AskController {
 }
 
 /** Every line the app logged, so a test can say what went to the log and what did not. */
-class RecordingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (message: unknown): void => void this.lines.push(String(message));
-  error = (message: unknown, ...rest: unknown[]): void => void this.lines.push([message, ...rest].map(String).join(' '));
-  warn = (message: unknown): void => void this.lines.push(String(message));
-  debug = (): void => undefined;
-  verbose = (): void => undefined;
-}
-
 /** What a plain AMQP responder writes back, by the `kind` asked. */
 const RAW_REPLIES: Record<string, () => string> = {
   'huge-error': () => JSON.stringify({ err: `out of stock: ${'x'.repeat(2_050_000)}`, isDisposed: true }),

@@ -8,6 +8,7 @@ import type { ConsumeOutcome } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions } from '../options/rabbitmq-options.interface.js';
 import { deadLetterQueueName } from '../topology/topology-names.js';
 import { withRetryCount } from '../wire/message-headers.js';
+import { messageIdOf } from '../wire/message-identity.js';
 import type { Delivery } from './channel-acknowledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
@@ -160,7 +161,7 @@ export class DeliverySettler {
     const current = (): boolean => !this.stopped.signal.aborted && delivery.acknowledger.live;
     while (outcome.kind === 'retry' && current()) {
       this.deps.logger.warn(
-        `retry ${outcome.retry} of a message of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
+        `retry ${outcome.retry} of message ${messageIdOf(delivery.message)} of ordered ${this.definition.queue} in place in ${outcome.delayMs} ms ` +
           `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
       );
       this.deps.metrics.settled('retry');
