@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
 import { Inbox, Outbox, OutboxFullError } from '../src/rabbitmq/index.js';
-import { OutboxRelay, RabbitMetrics } from '../src/rabbitmq/admin.js';
+import { listDeadOutboxRows, OutboxRelay, RabbitMetrics } from '../src/rabbitmq/admin.js';
 import { OutboxDatabase } from '../src/rabbitmq/outbox/outbox-database.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
@@ -104,6 +104,9 @@ describe('transactional outbox on PostgreSQL', () => {
     expect(dead.attempts).toBe(3);
     expect(dead.reason).toMatch(/unroutable: no queue is bound for routing key 'nobody.listens'/);
     expect((await pool.query('SELECT 1 FROM warren_outbox WHERE message_id = $1', [messageId])).rowCount).toBe(0);
+    const listed = await listDeadOutboxRows(pool);
+    expect(listed.total).toBe(1);
+    expect(listed.rows[0]).toMatchObject({ messageId, routingKey: 'nobody.listens', attempts: 3, reason: dead.reason });
     const counted = await Promise.all(
       replicas.map(async (app) => (await app.get(RabbitMetrics).registry.getSingleMetric('warren_outbox_dead_total')!.get()).values[0]?.value ?? 0),
     );
