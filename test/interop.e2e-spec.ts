@@ -13,7 +13,7 @@ import { waitFor } from './support/wait-for.js';
 
 /**
  * Producers warren did not write — Nest's built-in ClientRMQ, Python pika, Go amqp091-go — each
- * configured exactly as the README section "Publishing from existing services" shows, publish
+ * configured exactly as docs/interop.md shows, publish
  * to a running service. Every handler subscribed to the event must get it exactly once.
  */
 
@@ -109,7 +109,7 @@ describe('publishing from existing services (Nest ClientRMQ, Python pika, Go amq
   }
 
   /**
-   * Emits with ClientRMQ configured as the README shows. The emit resolves after the broker's
+   * Emits with ClientRMQ configured as docs/interop.md shows. The emit resolves after the broker's
    * confirm; it is bounded because ClientRMQ retries a failing channel setup (e.g. a 406 on its
    * exchange declare) forever without failing the emit, and the client is always closed.
    */

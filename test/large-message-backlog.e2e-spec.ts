@@ -31,7 +31,7 @@ const RSS_PER_BODY_BYTE = 3;
 /**
  * V8 frees dead Buffers only once about 64 MiB of them have piled up (its external-memory GC
  * step), and more arrive while that collection runs: measured 75–100 MiB here, whatever the body
- * count (the README's "up to ~100 MiB"), plus room for a loaded machine.
+ * count (docs/operations.md's "up to ~100 MiB"), plus room for a loaded machine.
  */
 const GC_SLACK_BYTES = 128 * 1024 * 1024;
 /** Small events, enough to fill the window of the queue. */

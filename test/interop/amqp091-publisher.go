@@ -1,7 +1,7 @@
 // Command amqp091-publisher publishes one event to warren the way a Go service does with
 // github.com/rabbitmq/amqp091-go: it declares the events exchange as any producer would
 // (topic, durable, no arguments), publishes persistent JSON with a message id, and waits for
-// the broker's confirm. The README section "Publishing from existing services" shows this code.
+// the broker's confirm. docs/interop.md shows this code.
 //
 // Usage: AMQP_URL=amqp://... amqp091-publisher EXCHANGE ROUTING_KEY MESSAGE_ID JSON_BODY
 package main

@@ -2,7 +2,7 @@
 
 It declares the events exchange as any producer would (topic, durable, no arguments), publishes
 persistent JSON with a message id, and returns only once the broker confirmed the publish. The
-README section "Publishing from existing services" shows this code.
+docs/interop.md shows this code.
 
 Usage: AMQP_URL=amqp://... python3 pika-publisher.py EXCHANGE ROUTING_KEY MESSAGE_ID JSON_BODY
 """

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The producer programs the README section "Publishing from existing services" shows. */
+/** The producer programs docs/interop.md shows. */
 const PIKA_PUBLISHER = fileURLToPath(new URL('../interop/pika-publisher.py', import.meta.url));
 const GO_PUBLISHER_SOURCE = fileURLToPath(new URL('../interop/amqp091-publisher.go', import.meta.url));
 
