@@ -180,7 +180,12 @@ export class HandlerHarness {
     return this.recording(async () => [await this.transport.deliverToQueue(result.queue, message)]);
   }
 
-  /** Follows a result through every retry until it is acked or parked; returns each attempt's result, the given one first. */
+  /**
+   * Follows a result through every retry until it is acked or parked, without waiting the delays.
+   * @returns every attempt's result in order, starting with `result` itself (the first attempt, so
+   * `[0]` is the `retry` passed in and `.at(-1)` is the settled one: `ack` or `dead-letter`);
+   * `result` alone when it was not a retry. Its length is the number of deliveries the handler saw.
+   */
   async retryUntilSettled(result: HandlerResult): Promise<HandlerResult[]> {
     const attempts = [result];
     let last = result;
