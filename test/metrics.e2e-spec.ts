@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { MetricsServer } from '../src/metrics/metrics-server.js';
+import { ASYNCAPI_PATH, MetricsServer } from '../src/metrics/metrics-server.js';
+import { RabbitServer } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -79,5 +80,22 @@ describe('GET /metrics counts what happened', () => {
     expect(metrics.text).toContain('warren_connection_up');
     await request(`http://127.0.0.1:${port}`).get('/health/live').expect(404);
     await request(demo.app.getHttpServer()).get('/metrics').expect(404);
+  });
+
+  it('serves the event catalogue of the running service at /asyncapi.json on METRICS_PORT', async () => {
+    const port = demo.app.get(MetricsServer).port;
+    const response = await request(`http://127.0.0.1:${port}`).get(ASYNCAPI_PATH).expect(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    const document = response.body as {
+      asyncapi: string;
+      operations: Record<string, { channel: { $ref: string } }>;
+      channels: Record<string, { address: string }>;
+    };
+    expect(document.asyncapi).toBe('3.0.0');
+    expect(Object.keys(document.operations)).toEqual(expect.arrayContaining(['publish.order.created', 'request.inventory.stock']));
+    // The queue this instance consumes (named after its SERVICE_NAME), not the committed file's.
+    const consumed = document.operations['consume.notifications.order-created'].channel.$ref.replace('#/channels/', '');
+    expect(demo.app.get(RabbitServer).queues()).toContain(document.channels[consumed].address);
+    await request(demo.app.getHttpServer()).get(ASYNCAPI_PATH).expect(404);
   });
 });

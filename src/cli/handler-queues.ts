@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { NestMicroservice } from '@nestjs/microservices';
 import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -24,7 +24,7 @@ export async function discoverDeclaredQueues(config: AppConfig, module: DynamicM
  * registers every `@HandleEvent` handler with it (which is when handler queue names are known) and, unlike
  * `init()`/`listen()`, runs no lifecycle hook, so no connection is opened.
  */
-export async function withRegisteredHandlers<T>(module: DynamicModule, read: (server: RabbitServer) => T): Promise<T> {
+export async function withRegisteredHandlers<T>(module: DynamicModule, read: (server: RabbitServer, modules: ModulesContainer) => T): Promise<T> {
   const app = await NestFactory.createMicroservice(module, {
     logger: false,
     abortOnError: false,
@@ -35,7 +35,7 @@ export async function withRegisteredHandlers<T>(module: DynamicModule, read: (se
     // `NestFactory` returns the public `NestMicroservice` class behind the narrower `INestMicroservice` interface.
     if (!(app instanceof NestMicroservice)) throw new Error('NestFactory.createMicroservice did not return a NestMicroservice');
     app.registerListeners();
-    return read(app.get(RabbitServer));
+    return read(app.get(RabbitServer), app.get(ModulesContainer));
   } finally {
     await app.close();
   }

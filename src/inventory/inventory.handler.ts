@@ -4,14 +4,17 @@ import { Ctx, Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { AppConfig } from '../config/app-config.js';
+import { Publishes, Replies } from '../rabbitmq/catalogue/index.js';
 import { HandleEvent, HandleRequest, Inbox, Outbox, RabbitContext } from '../rabbitmq/index.js';
 import { StockQueryDto } from './dto/stock-query.dto.js';
-import { INVENTORY_STOCK, type StockLevel } from './inventory-queries.js';
-import { INVENTORY_REJECTED, INVENTORY_RESERVED } from './inventory-events.js';
+import { INVENTORY_STOCK, STOCK_LEVEL_SCHEMA, type StockLevel } from './inventory-queries.js';
+import { INVENTORY_REJECTED, INVENTORY_REJECTED_SCHEMA, INVENTORY_RESERVED, INVENTORY_RESERVED_SCHEMA } from './inventory-events.js';
 import { StockLedger } from './stock-ledger.js';
 
 /** Reserves stock for each new order and announces the result. */
 @Controller()
+@Publishes(INVENTORY_RESERVED, INVENTORY_RESERVED_SCHEMA)
+@Publishes(INVENTORY_REJECTED, INVENTORY_REJECTED_SCHEMA)
 export class InventoryHandler {
   private readonly logger = new Logger(InventoryHandler.name);
 
@@ -24,6 +27,7 @@ export class InventoryHandler {
 
   /** Answers stock lookups (GET /inventory/:sku) over request/reply. */
   @HandleRequest(INVENTORY_STOCK)
+  @Replies(STOCK_LEVEL_SCHEMA)
   async stockLevel(@Payload() query: StockQueryDto): Promise<StockLevel> {
     if (this.config.inventoryLookupDelayMs > 0) {
       // INVENTORY_LOOKUP_DELAY_MS: a slow warehouse system, to see the caller's 504.

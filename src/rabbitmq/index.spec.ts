@@ -21,6 +21,7 @@ const ROOT_VALUES = [
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',
+  'Publishes',
   'PublishError',
   'PublishOutcomeUnknownError',
   'PublishRejectedError',
@@ -32,6 +33,7 @@ const ROOT_VALUES = [
   'RabbitClient',
   'RabbitContext',
   'RabbitMQModule',
+  'Replies',
   'Retry',
 ];
 const ROOT_TYPES = [

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { RabbitClient } from '../rabbitmq/index.js';
+import { Publishes, RabbitClient } from '../rabbitmq/index.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
-import { USER_REGISTERED, type UserRegisteredEvent } from './events/user-registered.event.js';
+import { USER_REGISTERED, UserRegisteredEvent } from './events/user-registered.event.js';
 
 @Controller('users')
+@Publishes(USER_REGISTERED, UserRegisteredEvent)
 export class UsersController {
   constructor(private readonly events: RabbitClient) {}
 

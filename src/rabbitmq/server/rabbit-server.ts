@@ -183,6 +183,11 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     return this.registry.all().map((definition) => definition.queue);
   }
 
+  /** The exchange, the service and its registered handlers: what the event catalogue (catalogue/) describes. */
+  describeHandlers(): { exchange: string; serviceName: string; handlers: readonly HandlerDefinition[] } {
+    return { exchange: this.options.exchange, serviceName: this.options.serviceName, handlers: this.registry.all() };
+  }
+
   /** Queues of event handlers, each with its `<queue>.dlq` (request queues have none). */
   eventQueues(): string[] {
     return this.registry
