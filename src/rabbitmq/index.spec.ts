@@ -21,7 +21,6 @@ const ROOT_VALUES = [
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',
-  'Publishes',
   'PublishError',
   'PublishOutcomeUnknownError',
   'PublishRejectedError',
@@ -33,7 +32,6 @@ const ROOT_VALUES = [
   'RabbitClient',
   'RabbitContext',
   'RabbitMQModule',
-  'Replies',
   'Retry',
 ];
 const ROOT_TYPES = [

@@ -38,4 +38,3 @@ export type { OutboxPublishOptions } from './outbox/outbox.js';
 export { Inbox } from './outbox/inbox.js';
 export { OutboxFullError } from './errors/outbox.errors.js';
 export type { SqlExecutor } from './outbox/sql-executor.js';
-export { Publishes, Replies } from './catalogue/publishes.decorator.js';
