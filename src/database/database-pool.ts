@@ -22,5 +22,9 @@ export function createDatabasePool(url: string): pg.Pool {
   const logger = new Logger('Database');
   // An idle connection cut by the server or the network must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn(`an idle PostgreSQL connection failed: ${error.message}`));
+  // A connection cut while checked out between two statements (pg-pool listens only on idle
+  // ones) emits 'error' on its client: unheard, that would crash the process. The statement that
+  // uses it next fails instead, and the connection is discarded on release.
+  pool.on('connect', (client) => client.on('error', (error) => logger.warn(`a PostgreSQL connection in use failed: ${error.message}`)));
   return pool;
 }
