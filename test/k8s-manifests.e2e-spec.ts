@@ -140,6 +140,8 @@ describe('k8s manifests: schemas', () => {
     expect(broken('RabbitmqCluster', (doc) => (doc.spec.replica = 3))).not.toEqual([]);
     expect(broken('RabbitmqCluster', (doc) => (doc.spec.persistence.storage = 'twenty gigs'))).not.toEqual([]);
     expect(broken('RabbitmqCluster', (doc) => (doc.spec.resources.limits = 'lots'))).not.toEqual([]);
+    expect(broken('Cluster', (doc) => (doc.spec.storage.size = 'twenty gigs'))).not.toEqual([]);
+    expect(broken('Cluster', (doc) => (doc.spec.instance = 3))).not.toEqual([]);
     expect(broken('ServiceMonitor', (doc) => (doc.spec.endpoints = 'metrics'))).not.toEqual([]);
     expect(broken('PrometheusRule', (doc) => delete doc.spec.groups[0].name)).not.toEqual([]);
     expect(broken('Rollout', (doc) => (doc.spec.strategy.canary.steps[0].setWeight = 'five'))).not.toEqual([]);

@@ -7,6 +7,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Affinity, ConfigMap, Namespace, ResourceRequirements, Secret, Service, Toleration } from 'kubernetes-models/v1';
+import { CNPG_CLUSTER_SCHEMA, type CnpgClusterSpec } from './cnpg-cluster.schema.js';
 import { RABBITMQ_CLUSTER_SCHEMA, type RabbitmqClusterSpec } from './rabbitmq-cluster.schema.js';
 
 /**
@@ -57,6 +58,16 @@ function validateRabbitmqCluster(doc: unknown): void {
   for (const toleration of spec.tolerations ?? []) model(Toleration)(toleration);
 }
 
+const validateCnpgClusterShape = ajv.compile(CNPG_CLUSTER_SCHEMA);
+
+function validateCnpgCluster(doc: unknown): void {
+  if (!validateCnpgClusterShape(doc)) {
+    throw new Error(ajv.errorsText(validateCnpgClusterShape.errors, { dataVar: 'data' }));
+  }
+  const spec = (doc as { spec: CnpgClusterSpec }).spec;
+  if (spec.resources) model(ResourceRequirements)(spec.resources);
+}
+
 const VALIDATORS: Record<string, Validator> = {
   'v1/Namespace': model(Namespace),
   'v1/ConfigMap': model(ConfigMap),
@@ -69,6 +80,7 @@ const VALIDATORS: Record<string, Validator> = {
   'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
   'keda.sh/v1alpha1/TriggerAuthentication': model(TriggerAuthentication),
   'rabbitmq.com/v1beta1/RabbitmqCluster': validateRabbitmqCluster,
+  'postgresql.cnpg.io/v1/Cluster': validateCnpgCluster,
   // The CRD schemas of prometheus-operator and Argo Rollouts, from their published models.
   'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
   'monitoring.coreos.com/v1/PrometheusRule': model(PrometheusRule),
