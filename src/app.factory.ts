@@ -4,7 +4,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { assertLibraryOptions } from './config/library-options.check.js';
 import { applyHttpHardening } from './http/http-hardening.js';
 import { applyHttpServerTimeouts } from './http/http-server-timeouts.js';
 import { AppLogger } from './logging/app-logger.js';
@@ -16,10 +15,7 @@ import { connectRabbitServer, PublishErrorFilter, RequestErrorFilter } from './r
  * tests share this, so the tests run the same wiring as production.
  */
 export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const appModule = AppModule.register(config);
-  // Before Nest builds anything: a bad option becomes one line naming the variable, not a stack.
-  assertLibraryOptions(appModule);
-  const app = await NestFactory.create<NestFastifyApplication>(appModule, createHttpAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), createHttpAdapter(config), {
     bodyParser: false,
     logger: logger ?? new AppLogger({ format: config.logFormat, level: config.logLevel, flushOnExit: true }),
   });

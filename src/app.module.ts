@@ -21,20 +21,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(pool),
-        RabbitMQModule.forRoot({
-          // Every option of the library's table (module-option-table.ts), by its own name.
-          ...config.moduleOptions,
-          urls: config.amqpUrls,
-          serviceName: config.serviceName,
-          exchange: config.eventsExchange,
-          queueType: config.queueType,
-          codec: config.codec,
-          compression: config.compression,
-          retry: { attempts: config.retryAttempts, delaysMs: config.retryDelaysMs },
-          memoryHighWatermarkBytes: config.memoryHighWatermarkBytes,
-          tls: config.tls,
-          // The service's own pool: an order and its event commit in one transaction.
-          outbox: { database: pool, maxPending: config.outboxMaxPending, maxPendingAgeMs: config.outboxMaxPendingAgeMs },
+        // The options loadConfig read from the environment (and already checked with the library), and the service's own
+        // pool for the outbox: an order and its event commit in one transaction.
+        RabbitMQModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (appConfig: AppConfig) => ({
+            ...appConfig.rabbitmq,
+            outbox: { database: pool, maxPending: appConfig.outboxMaxPending, maxPendingAgeMs: appConfig.outboxMaxPendingAgeMs },
+          }),
         }),
         OrdersModule,
         UsersModule,

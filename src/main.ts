@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config);
   installGracefulShutdown(app, config.shutdownDelayMs);
   await startApp(app, config);
-  new Logger('Bootstrap').log(`warren listening on port ${config.port} as '${config.serviceName}'`);
+  new Logger('Bootstrap').log(`warren listening on port ${config.port} as '${config.rabbitmq.serviceName}'`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -80,8 +80,8 @@ describe('adding a handler module touches that module and AppModule only', () =>
 
   it("test support removes the new module's queues, DLQs and the exchange with the rest, without being told about them", async () => {
     const demo = await startDemoApp('add-handler', {}, [ShippingModule]);
-    const queue = `${demo.config.serviceName}.shipping.inventory-reserved`;
-    const requestQueue = `${demo.config.eventsExchange}.rpc.shipping.status`;
+    const queue = `${demo.config.rabbitmq.serviceName}.shipping.inventory-reserved`;
+    const requestQueue = `${demo.config.rabbitmq.exchange!}.rpc.shipping.status`;
     const probe = await BrokerProbe.open();
     cleanups.push(() => probe.close());
     for (const declared of [queue, `${queue}.dlq`, requestQueue]) await probe.ready(declared);

@@ -18,9 +18,9 @@ describe('configuration fails fast at start-up', () => {
     ['AMQP_URL', 'amqp://warren:s3cretPw@[::1', "AMQP_URL has an IPv6 host without its closing ']'"],
     ['AMQP_URL', 'amqp://warren:s3cretPw@broker/a/b', "AMQP_URL has a vhost with a raw '/'"],
     ['AMQP_URL', 'amqp://a:s3cretPw@h1:5672,http://b:s3cretPw@h2', 'AMQP_URL (URL 2 of 2) must start with amqp:// or amqps://'],
-    ['HANDLER_TIMEOUT_MS', '99999999999', 'handlerTimeoutMs (HANDLER_TIMEOUT_MS) must be an integer from 1 to 2147483647'],
+    ['HANDLER_TIMEOUT_MS', '99999999999', 'HANDLER_TIMEOUT_MS must be an integer from 1 to 2147483647'],
     ['SHUTDOWN_DELAY_MS', '99999999999', 'SHUTDOWN_DELAY_MS must be at most 2147483647'],
-    ['SHUTDOWN_GRACE_MS', '99999999999', 'shutdownGraceMs (SHUTDOWN_GRACE_MS) must be an integer from 0 to 2147483647'],
+    ['SHUTDOWN_GRACE_MS', '99999999999', 'SHUTDOWN_GRACE_MS must be an integer from 0 to 2147483647'],
     ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '99999999999', 'HTTP_KEEP_ALIVE_TIMEOUT_MS must be at most 2147483647'],
     // The environment's own pattern accepts it; the library's retry policy refuses it, named by variable.
     ['RETRY_DELAYS_MS', '0', 'RETRY_DELAYS_MS entries must be integers from 1 to 86400000 ms, got 0'],

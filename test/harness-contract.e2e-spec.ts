@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GetMessage } from 'amqplib';
 import { RabbitMetrics, deadLetterQueueName, retryQueueName, runWithCorrelationId } from '../src/rabbitmq/admin.js';
-import { DEFAULT_RETRY_POLICY } from '../src/rabbitmq/failure/retry-policy.js';
+import { RABBITMQ_DEFAULTS } from '../src/rabbitmq/options/rabbitmq-defaults.js';
 import {
   HEADER_ERROR_MESSAGE,
   HEADER_ERROR_TYPE,
@@ -62,7 +62,7 @@ describe('warren/testing harness agrees with the broker', () => {
     await harness?.close();
     await probeApp?.dispose();
     // The module default's delay queues too: a scenario that went wrong may have used them.
-    const delays = new Set([...CONTRACT_RETRY.delaysMs, ...DEFAULT_RETRY_POLICY.delaysMs]);
+    const delays = new Set([...CONTRACT_RETRY.delaysMs, ...RABBITMQ_DEFAULTS.retry.delaysMs]);
     await probe?.remove({ queues: [outQueue, ...[...delays].map((delayMs) => retryQueueName(queue, delayMs))] });
     await probe?.close();
   });

@@ -54,7 +54,7 @@ describe('hostile messages are parked once, never loop (demo service on the real
     // No items: both order.created handlers refuse it (ValidationError), so a DLQ copy must be made.
     await publishWithRawFrames(
       {
-        exchange: demo.config.eventsExchange,
+        exchange: demo.config.rabbitmq.exchange!,
         routingKey: 'order.created',
         body: Buffer.from(JSON.stringify({ orderId: 'o-huge-headers', customerId: 'c-1' })),
         headers: hugeHeaders(),
@@ -65,7 +65,7 @@ describe('hostile messages are parked once, never loop (demo service on the real
     );
     // Meanwhile other events keep flowing through another queue.
     for (let i = 0; i < 20; i++) {
-      broker.publish(demo.config.eventsExchange, 'user.registered', JSON.stringify({ userId: `u-${i}`, email: `u-${i}@example.com`, name: 'N' }));
+      broker.publish(demo.config.rabbitmq.exchange!, 'user.registered', JSON.stringify({ userId: `u-${i}`, email: `u-${i}@example.com`, name: 'N' }));
     }
 
     for (const queue of [notifications, inventory]) {
@@ -114,7 +114,7 @@ describe('hostile messages are parked once, never loop (demo service on the real
   ])('%s is parked at once as DecodeError', async (_case, body, reason) => {
     const queue = queueOf('.notifications.user-registered');
     const mailsBefore = demo.mailer.sent.length;
-    broker.publish(demo.config.eventsExchange, 'user.registered', body, { contentType: 'application/json', messageId: `bad-${reason}` });
+    broker.publish(demo.config.rabbitmq.exchange!, 'user.registered', body, { contentType: 'application/json', messageId: `bad-${reason}` });
     const parked = await takeParked(queue);
     expect(parked.properties.messageId).toBe(`bad-${reason}`);
     expect(parked.properties.headers![HEADER_ERROR_TYPE]).toBe('DecodeError');

@@ -15,7 +15,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     probe = await BrokerProbe.open();
     // Listen to what the inventory handler announces, as another service would.
     observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.eventsExchange, 'inventory.*');
+    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
   });
 
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(announced.properties.correlationId).toBe('req-orders-1');
     expect(announced.properties.deliveryMode).toBe(2);
     expect(announced.properties.messageId).toEqual(expect.any(String));
-    expect(announced.properties.appId).toBe(demo.config.serviceName);
+    expect(announced.properties.appId).toBe(demo.config.rabbitmq.serviceName);
     expect(announced.properties.type).toBe('inventory.reserved');
     expect(announced.properties.contentType).toBe('application/json');
     // The demo's flow is complete: notifications consumes inventory.* and mails the result.
@@ -50,7 +50,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
       demo.mailer.sent.find((m) => m.subject === `Order ${response.body.orderId} is reserved`),
     );
     expect(result.to).toBe('customer:c-1');
-    expect(await probe.ready(unroutedQueueName(demo.config.eventsExchange))).toBe(0); // nothing left over
+    expect(await probe.ready(unroutedQueueName(demo.config.rabbitmq.exchange!))).toBe(0); // nothing left over
   });
 
   it('POST /users answers 202 and the welcome mail is sent', async () => {
@@ -89,11 +89,11 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
       );
       expect(responses.every((r) => r.status === 202)).toBe(true);
     }
-    const names = (await listConnectionNames()).filter((name) => name.startsWith(`${demo.config.serviceName}-`));
+    const names = (await listConnectionNames()).filter((name) => name.startsWith(`${demo.config.rabbitmq.serviceName}-`));
     expect(names.sort()).toEqual([
-      `${demo.config.serviceName}-consumer`,
-      `${demo.config.serviceName}-publisher`,
-      `${demo.config.serviceName}-replies`,
+      `${demo.config.rabbitmq.serviceName}-consumer`,
+      `${demo.config.rabbitmq.serviceName}-publisher`,
+      `${demo.config.rabbitmq.serviceName}-replies`,
     ]);
     await waitFor('all 1,000 welcome mails', () => demo.mailer.sent.filter((m) => m.subject === 'Welcome, Load').length === 1000, {
       timeoutMs: 30_000,

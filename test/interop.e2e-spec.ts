@@ -247,7 +247,7 @@ describe('a Go producer and the demo service (the seed: Go services publish, Nod
     const order = { orderId, customerId: 'c-go', items: [{ sku: `sku-${orderId}`, quantity: 1 }], createdAt: new Date().toISOString() };
     await go.publish({
       amqpUrl: SHARED_AMQP_URL,
-      exchange: demo.config.eventsExchange,
+      exchange: demo.config.rabbitmq.exchange!,
       routingKey: 'order.created',
       messageId: randomUUID(),
       body: JSON.stringify(order),

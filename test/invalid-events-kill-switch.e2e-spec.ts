@@ -43,12 +43,12 @@ describe('invalid events never pause a queue for the valid ones (demo service on
 
   it(`${INVALID_EVENTS} null inventory.reserved events are parked at once; a valid one right behind them is mailed without waiting`, async () => {
     for (let i = 0; i < INVALID_EVENTS; i++) {
-      broker.publish(demo.config.eventsExchange, INVENTORY_RESERVED, 'null', { contentType: 'application/json', messageId: `null-${i}` });
+      broker.publish(demo.config.rabbitmq.exchange!, INVENTORY_RESERVED, 'null', { contentType: 'application/json', messageId: `null-${i}` });
     }
     // The valid event comes once the invalid ones were handled (before: the switch had tripped by then).
     await waitFor('the null events handled once', async () => (await broker.ready(queue)) === 0 && statusOf(demo.server, queue)?.inFlight === 0);
     const publishedAt = Date.now();
-    broker.publish(demo.config.eventsExchange, INVENTORY_RESERVED, JSON.stringify({ orderId: 'o-legit', customerId: 'c-1', items: [] }), {
+    broker.publish(demo.config.rabbitmq.exchange!, INVENTORY_RESERVED, JSON.stringify({ orderId: 'o-legit', customerId: 'c-1', items: [] }), {
       contentType: 'application/json',
     });
     // Before: 57 s (the switch tripped and re-tripped on each retry round). A cool-down is 30 s.

@@ -18,8 +18,9 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { AppModule } from '../src/app.module.js';
+import { resolveRabbitMQOptions } from '../src/rabbitmq/admin.js';
 import type { AppConfig } from '../src/config/app-config.js';
-import { CONFIG_DEFAULTS } from '../src/config/config.defaults.js';
+import { SETTING_TABLE } from '../src/config/setting-table.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { METRICS_PATH } from '../src/metrics/metrics-server.js';
 import { type AppRoute, appRoutes } from './support/app-routes.js';
@@ -210,7 +211,7 @@ describe('k8s manifests: the Deployment against the app', () => {
   });
 
   it('sets only environment variables the app knows (no Service links injected either)', () => {
-    const known = new Set(Object.keys(CONFIG_DEFAULTS));
+    const known = new Set(SETTING_TABLE.map((setting) => setting.env));
     const unknown = [...deploymentEnvironment().keys()].filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name) && !isOtelVariable(name));
     expect(unknown).toEqual([]);
     expect(Object.keys(configMap().data ?? {}).filter((name) => !known.has(name))).toEqual([]);
@@ -220,7 +221,7 @@ describe('k8s manifests: the Deployment against the app', () => {
   });
 
   it("sets every one of the app's settings, except those left at their default on purpose", () => {
-    const known = Object.keys(CONFIG_DEFAULTS);
+    const known = SETTING_TABLE.map((setting) => setting.env);
     const set = deploymentEnvironment();
     expect(known.filter((name) => !set.has(name) && !(name in DELIBERATELY_UNSET))).toEqual([]);
     // The exceptions must stay real settings, and really unset.
@@ -280,7 +281,8 @@ describe('k8s manifests: the Deployment against the app', () => {
     expect(preStop).toBeGreaterThanOrEqual(3);
     // What the app may spend after SIGTERM (src/shutdown, RabbitLifecycle): the lame-duck delay,
     // consumers draining, then outstanding publish confirms (bounded by the publish timeout).
-    const shutdownMs = config.shutdownDelayMs + config.shutdownGraceMs + config.publishTimeoutMs;
+    const { shutdownGraceMs, publishTimeoutMs } = resolveRabbitMQOptions(config.rabbitmq);
+    const shutdownMs = config.shutdownDelayMs + shutdownGraceMs + publishTimeoutMs;
     expect(grace).toBeGreaterThan(preStop + shutdownMs / 1000);
   });
 
@@ -295,7 +297,7 @@ describe('k8s manifests: the Deployment against the app', () => {
     expect(heapBytes / limitBytes).toBeGreaterThanOrEqual(0.6);
     expect(heapBytes / limitBytes).toBeLessThanOrEqual(0.8);
     // An explicit pause watermark must sit below the limit (0 = derived from the cgroup limit).
-    expect(config.memoryHighWatermarkBytes ?? 0).toBeLessThan(limitBytes);
+    expect(config.rabbitmq.memoryHighWatermarkBytes ?? 0).toBeLessThan(limitBytes);
   });
 
   it('runs as non-root with a read-only root filesystem, no capabilities and the RuntimeDefault seccomp profile', () => {
@@ -335,9 +337,10 @@ describe('k8s manifests: the Deployment against the app', () => {
 
   it('readiness settings suit replicas that share queues', () => {
     // Every replica sees the same depth: a depth limit would take them all out of the Service at once.
-    expect(config.readinessMaxQueueDepth).toBe(0);
+    const { readinessMaxQueueDepth, stuckConsumerMs, handlerTimeoutMs } = resolveRabbitMQOptions(config.rabbitmq);
+    expect(readinessMaxQueueDepth).toBe(0);
     // A handler may legitimately run up to its timeout without settling anything.
-    expect(config.stuckConsumerMs).toBeGreaterThan(config.handlerTimeoutMs);
+    expect(stuckConsumerMs).toBeGreaterThan(handlerTimeoutMs);
   });
 });
 

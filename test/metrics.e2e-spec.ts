@@ -33,7 +33,7 @@ describe('GET /metrics counts what happened', () => {
   });
 
   it('matches the events the test published, acked and dead-lettered', async () => {
-    const queue = `${demo.config.serviceName}.notifications.user-registered`;
+    const queue = `${demo.config.rabbitmq.serviceName}.notifications.user-registered`;
     for (let i = 0; i < 3; i++) {
       await request(demo.app.getHttpServer())
         .post('/users')

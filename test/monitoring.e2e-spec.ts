@@ -248,7 +248,7 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     demo = await startDemoApp('monitoring', { RETRY_DELAYS_MS: String(RETRY_DELAY_MS), RETRY_ATTEMPTS: '2' });
     broker = await BrokerProbe.open();
     const http = () => request(demo.app.getHttpServer());
-    const queue = `${demo.config.serviceName}.notifications.user-registered`;
+    const queue = `${demo.config.rabbitmq.serviceName}.notifications.user-registered`;
 
     // Publish and consume; one delivery fails once (retry), one body is undecodable (dead letter).
     const send = demo.mailer.send.bind(demo.mailer);

@@ -32,11 +32,11 @@ describe('orders in PostgreSQL, their events through the outbox', () => {
     demo = await startDemoApp('orders-db', { OUTBOX_MAX_PENDING_AGE_MS: '60000' });
     pool = demo.app.get(AppDatabase).pool;
     probe = await BrokerProbe.open();
-    reserved = await collectDeliveries(probe.channel, demo.config.eventsExchange, `${demo.config.serviceName}.observer`, 'inventory.reserved');
+    reserved = await collectDeliveries(probe.channel, demo.config.rabbitmq.exchange!, `${demo.config.rabbitmq.serviceName}.observer`, 'inventory.reserved');
   });
 
   afterAll(async () => {
-    await probe.channel.deleteQueue(`${demo.config.serviceName}.observer`).catch(() => undefined);
+    await probe.channel.deleteQueue(`${demo.config.rabbitmq.serviceName}.observer`).catch(() => undefined);
     await probe.close();
     await demo.dispose();
   });

@@ -6,7 +6,7 @@ import type { ConsumeMessage } from 'amqplib';
 import request from 'supertest';
 import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
 import { HandleRequest } from '../src/rabbitmq/index.js';
-import { RabbitMetrics, requestQueueName } from '../src/rabbitmq/admin.js';
+import { RabbitMetrics, requestQueueName, resolveRabbitMQOptions } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
@@ -42,7 +42,7 @@ describe('reply addresses a requester cannot abuse (demo service, shared broker)
   beforeAll(async () => {
     demo = await startDemoApp('reply-address');
     broker = await BrokerProbe.open();
-    requestQueue = requestQueueName(demo.config.eventsExchange, INVENTORY_STOCK);
+    requestQueue = requestQueueName(demo.config.rabbitmq.exchange!, INVENTORY_STOCK);
   });
 
   afterAll(async () => {
@@ -125,7 +125,7 @@ describe('reply addresses a requester cannot abuse (demo service, shared broker)
   it('the request queue is bounded like the other queues warren declares (x-max-length, drop-head)', async () => {
     // Before: { 'x-queue-type': 'quorum' } only.
     expect(await queueArgumentsOnBroker(requestQueue)).toMatchObject({
-      'x-max-length': demo.config.moduleOptions.requestQueueMaxLength,
+      'x-max-length': resolveRabbitMQOptions(demo.config.rabbitmq).requestQueueMaxLength,
       'x-overflow': 'drop-head',
     });
   });

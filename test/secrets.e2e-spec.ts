@@ -52,7 +52,7 @@ describe('the AMQP password never appears in any output', () => {
   it('is absent from the start-up error for an invalid configuration', async () => {
     const failing = await ServiceProcess.run({ AMQP_URL: `amqp://guest:${PASSWORD}@127.0.0.1:5672`, PREFETCH: '0' });
     expect(failing.code).toBe(1);
-    expect(failing.output).toContain('prefetch (PREFETCH) must be an integer from 1');
+    expect(failing.output).toContain('PREFETCH must be an integer from 1');
     expect(failing.output).not.toContain(PASSWORD);
   });
 

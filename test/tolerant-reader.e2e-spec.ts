@@ -60,7 +60,7 @@ describe('tolerant reader (demo service on the real broker)', () => {
       channel: 'mobile',
       giftWrap: { paper: 'gold' },
     };
-    broker.publish(demo.config.eventsExchange, 'order.created', JSON.stringify(event), { contentType: 'application/json', messageId: 'newer-1' });
+    broker.publish(demo.config.rabbitmq.exchange!, 'order.created', JSON.stringify(event), { contentType: 'application/json', messageId: 'newer-1' });
     const mail = await waitFor('the confirmation mail of the newer event', () => demo.mailer.sent.find((m) => m.subject.includes('o-newer-1')), {
       timeoutMs: 20_000,
     });
@@ -77,7 +77,7 @@ describe('tolerant reader (demo service on the real broker)', () => {
   });
 
   it('parks an event with a missing required field at once, as ValidationError with the field errors', async () => {
-    broker.publish(demo.config.eventsExchange, 'order.created', JSON.stringify({ orderId: 'o-no-items', customerId: 'c-1' }), {
+    broker.publish(demo.config.rabbitmq.exchange!, 'order.created', JSON.stringify({ orderId: 'o-no-items', customerId: 'c-1' }), {
       messageId: 'no-items-1',
     });
     const [message] = await parked(orderQueue, 1);
@@ -95,7 +95,7 @@ describe('tolerant reader (demo service on the real broker)', () => {
     ['an array', '[]', 'an array'],
     ['null', 'null', 'null'],
   ])('parks %s at once as ValidationError instead of retrying a TypeError', async (_case, body, kind) => {
-    broker.publish(demo.config.eventsExchange, 'order.created', body, { contentType: 'application/json' });
+    broker.publish(demo.config.rabbitmq.exchange!, 'order.created', body, { contentType: 'application/json' });
     const [message] = await parked(orderQueue, 1);
     const headers = message.properties.headers!;
     expect(message.content.toString()).toBe(body);

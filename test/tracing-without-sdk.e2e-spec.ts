@@ -29,8 +29,8 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
     probe = await BrokerProbe.open();
     // Another service's queue, bound to what the request publishes and to what the handler publishes.
     observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.eventsExchange, 'order.created');
-    await probe.channel.bindQueue(observedQueue, demo.config.eventsExchange, 'inventory.*');
+    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'order.created');
+    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
   });
 
   afterAll(async () => {
@@ -64,10 +64,15 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
   it("carries a foreign producer's trace headers onto what the handler publishes; adds none where none came", async () => {
     const orderId = `o-nt-${randomBytes(4).toString('hex')}`;
     const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
-    probe.publish(demo.config.eventsExchange, 'order.created', JSON.stringify({ orderId, customerId: 'c-f', items: [{ sku: 's', quantity: 1 }] }), {
-      contentType: 'application/json',
-      headers: { traceparent, tracestate: 'vendor=x' },
-    });
+    probe.publish(
+      demo.config.rabbitmq.exchange!,
+      'order.created',
+      JSON.stringify({ orderId, customerId: 'c-f', items: [{ sku: 's', quantity: 1 }] }),
+      {
+        contentType: 'application/json',
+        headers: { traceparent, tracestate: 'vendor=x' },
+      },
+    );
     const reserved = await eventOf(orderId, 'inventory.reserved');
     expect(traceHeadersOf(reserved)).toEqual({ traceparent, tracestate: 'vendor=x', baggage: undefined });
 
@@ -81,10 +86,15 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
 
   it('drops a forged traceparent (CR/LF) instead of copying it onward', async () => {
     const orderId = `o-forged-${randomBytes(4).toString('hex')}`;
-    probe.publish(demo.config.eventsExchange, 'order.created', JSON.stringify({ orderId, customerId: 'c-x', items: [{ sku: 's', quantity: 1 }] }), {
-      contentType: 'application/json',
-      headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01\r\nx-evil: 1`, tracestate: 'vendor=x' },
-    });
+    probe.publish(
+      demo.config.rabbitmq.exchange!,
+      'order.created',
+      JSON.stringify({ orderId, customerId: 'c-x', items: [{ sku: 's', quantity: 1 }] }),
+      {
+        contentType: 'application/json',
+        headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01\r\nx-evil: 1`, tracestate: 'vendor=x' },
+      },
+    );
     const reserved = await eventOf(orderId, 'inventory.reserved');
     expect(traceHeadersOf(reserved)).toEqual({ traceparent: undefined, tracestate: undefined, baggage: undefined });
   });
@@ -93,10 +103,15 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
     const [traceId, parentId] = [randomBytes(16).toString('hex'), randomBytes(8).toString('hex')];
     for (const traceparent of [`ff-${traceId}-${parentId}-01`, `00-${'0'.repeat(32)}-${parentId}-01`, `00-${traceId}-${'0'.repeat(16)}-01`]) {
       const orderId = `o-w3c-${randomBytes(4).toString('hex')}`;
-      probe.publish(demo.config.eventsExchange, 'order.created', JSON.stringify({ orderId, customerId: 'c-w', items: [{ sku: 's', quantity: 1 }] }), {
-        contentType: 'application/json',
-        headers: { traceparent, baggage: 'k=v' },
-      });
+      probe.publish(
+        demo.config.rabbitmq.exchange!,
+        'order.created',
+        JSON.stringify({ orderId, customerId: 'c-w', items: [{ sku: 's', quantity: 1 }] }),
+        {
+          contentType: 'application/json',
+          headers: { traceparent, baggage: 'k=v' },
+        },
+      );
       const reserved = await eventOf(orderId, 'inventory.reserved');
       expect(traceHeadersOf(reserved)).toEqual({ traceparent: undefined, tracestate: undefined, baggage: undefined });
     }

@@ -49,7 +49,7 @@ describe('OpenTelemetry: one trace from the HTTP request to every handler (in-me
       }
       await send(mail);
     };
-    const prefix = demo.config.serviceName;
+    const prefix = demo.config.rabbitmq.serviceName;
     queues = {
       inventory: `${prefix}.inventory.order-created`,
       'order-mail': `${prefix}.notifications.order-created`,
@@ -58,7 +58,7 @@ describe('OpenTelemetry: one trace from the HTTP request to every handler (in-me
     expect(demo.server.queues()).toEqual(expect.arrayContaining(Object.values(queues)));
     probe = await BrokerProbe.open();
     observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.eventsExchange, 'inventory.*');
+    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
   });
 
   afterAll(async () => {
@@ -95,12 +95,12 @@ describe('OpenTelemetry: one trace from the HTTP request to every handler (in-me
     expect(tracing.spansOf(traceId).filter((span) => span.kind === SpanKind.CONSUMER)).toHaveLength(3);
 
     // Messaging semantic conventions.
-    expect(publishSpan.name).toBe(`publish ${demo.config.eventsExchange}`);
+    expect(publishSpan.name).toBe(`publish ${demo.config.rabbitmq.exchange!}`);
     expect(publishSpan.attributes).toMatchObject({
       'messaging.system': 'rabbitmq',
       'messaging.operation.name': 'publish',
       'messaging.operation.type': 'send',
-      'messaging.destination.name': demo.config.eventsExchange,
+      'messaging.destination.name': demo.config.rabbitmq.exchange!,
       'messaging.rabbitmq.destination.routing_key': 'order.created',
       'messaging.message.id': eventId,
       'messaging.message.conversation_id': 'req-trace-1',
@@ -176,7 +176,7 @@ describe('OpenTelemetry: one trace from the HTTP request to every handler (in-me
     const orderId = `o-foreign-${randomBytes(4).toString('hex')}`;
     // A plain AMQP producer (as Go or Python would publish): JSON body, routing key, W3C headers.
     probe.channel.publish(
-      demo.config.eventsExchange,
+      demo.config.rabbitmq.exchange!,
       'order.created',
       Buffer.from(JSON.stringify({ orderId, customerId: 'c-foreign', items: [{ sku: 'sku-f', quantity: 1 }] })),
       { contentType: 'application/json', headers: { traceparent: `00-${traceId}-${parentSpanId}-01`, tracestate: 'vendor=foreign' } },

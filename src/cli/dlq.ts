@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import amqp, { type ChannelModel } from 'amqplib';
 import { loadConfig } from '../config/load-config.js';
+import { resolveRabbitMQOptions } from '../rabbitmq/options/resolve-options.js';
 // Deep imports, not the library's index: the index loads Nest, which only `list` needs (lazily).
 import { socketOptions } from '../rabbitmq/connection/socket-options.js';
 import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
@@ -37,11 +38,12 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig();
-  const connection = await connectToAny(config.amqpUrls, socketOptions({ urls: config.amqpUrls, tls: config.tls }, `${config.serviceName}-dlq-cli`));
+  const options = resolveRabbitMQOptions(config.rabbitmq);
+  const connection = await connectToAny(options.urls, socketOptions(options, `${options.serviceName}-dlq-cli`));
   try {
     return await runDlqCommand(command, {
       admin: new DeadLetterAdmin(connection),
-      exchange: config.eventsExchange,
+      exchange: options.exchange,
       handlerQueues: async () => (await import('./handler-queues.js')).discoverHandlerQueues(config),
       out,
       err,

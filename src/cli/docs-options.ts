@@ -1,5 +1,5 @@
 /**
- * Writes the README configuration tables from the option tables: `npm run docs:options`.
+ * Writes the README configuration tables from SETTING_TABLE: `npm run docs:options`.
  * src/config/configuration-table.spec.ts fails when README.md and the tables disagree.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,59 +1,22 @@
-import type { QueueType } from '../rabbitmq/index.js';
-import type { TlsOptions } from '../rabbitmq/admin.js';
-import type { TableOptionName } from '../rabbitmq/options/module-option-table.js';
+import type { RabbitMQModuleOptions } from '../rabbitmq/index.js';
 import type { LogThreshold } from '../logging/app-logger.js';
 
-/** The validated configuration the rest of the app receives (by injection of AppConfig). */
+/**
+ * The validated configuration the rest of the app receives (by injection of AppConfig), read from
+ * the environment by loadConfig through SETTING_TABLE.
+ */
 export class AppConfig {
-  /** Every option of MODULE_OPTION_TABLE by its forRoot name, read from its variable (passed to RabbitMQModule as is). */
-  moduleOptions!: Partial<Record<TableOptionName, number>>;
+  /** RabbitMQModule's options as the environment sets them; an unset variable leaves the library's default. */
+  rabbitmq!: RabbitMQModuleOptions;
   port!: number;
-  amqpUrls!: string[];
   /** PostgreSQL of the demo's tables and the outbox (may hold a password: never logged). */
   databaseUrl!: string;
-  /** The outbox's high watermarks (outbox.maxPending, outbox.maxPendingAgeMs). */
+  /** The outbox's high watermarks (outbox.maxPending, outbox.maxPendingAgeMs): the service's own, lower than the library's. */
   outboxMaxPending!: number;
   outboxMaxPendingAgeMs!: number;
-  serviceName!: string;
-  eventsExchange!: string;
-  prefetch!: number;
-  queueType!: QueueType;
-  maxMessageBytes!: number;
-  /** Codec of published events; consumers follow each message's content-type. */
-  codec!: 'json' | 'msgpack';
-  /** Compression of published bodies of at least compressThresholdBytes. */
-  compression!: 'gzip' | 'deflate' | 'none';
-  compressThresholdBytes!: number;
-  /** Deepest nesting of a consumed JSON event; deeper ones are parked as DecodeError. */
-  maxJsonDepth!: number;
-  publishTimeoutMs!: number;
-  shutdownGraceMs!: number;
   /** Time between readiness failing and HTTP closing on SIGTERM (lame-duck period). */
   shutdownDelayMs!: number;
   httpBodyLimitBytes!: number;
-  handlerTimeoutMs!: number;
-  requestTimeoutMs!: number;
-  maxRequestsInFlight!: number;
-  retryAttempts!: number;
-  retryDelaysMs!: number[];
-  deliveryLimit!: number;
-  maxInFlightBytes!: number;
-  /** Undefined = derived from the container or heap limit by the RabbitMQ module. */
-  memoryHighWatermarkBytes?: number;
-  maxPendingPublishes!: number;
-  publishFailFastMs!: number;
-  /** Age of the oldest unconfirmed publish at which confirms count as stalled (hung broker). */
-  confirmStallMs!: number;
-  stuckConsumerMs!: number;
-  readinessMaxQueueDepth!: number;
-  /** Bound of every `.dlq` (reject-publish); 0 = unbounded. */
-  deadLetterMaxLength!: number;
-  /** Copies kept in `<exchange>.unrouted`; 0 = none. */
-  unroutedMaxLength!: number;
-  unroutedTtlMs!: number;
-  reconnectBaseMs!: number;
-  reconnectMaxMs!: number;
-  tls!: TlsOptions;
   /** json: one JSON object per line with the correlation id; text: Nest's console lines (LOG_FORMAT=auto: text on a TTY). */
   logFormat!: 'json' | 'text';
   /** READINESS_DETAILS: whether /health/ready on the public port shows its details (queue names, depths, memory). */

@@ -1,23 +1,77 @@
 import { readFileSync } from 'node:fs';
-import { MODULE_OPTION_TABLE } from '../rabbitmq/options/module-option-table.js';
-import { APP_SETTING_TABLE } from './app-setting-table.js';
+import { INTEGER_BOUNDS, RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
 import { CONFIGURATION_TABLE_BEGIN, renderConfigurationTables, withConfigurationTables } from './configuration-table.js';
+import { variableOf } from './load-config.js';
+import { SETTING_TABLE } from './setting-table.js';
 
-describe('README configuration tables', () => {
-  it('match the option tables (run `npm run docs:options` after changing one)', () => {
+/** The value at a dotted path of an object, or undefined when the path is not there. */
+function valueAt(object: object, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), object);
+}
+
+describe('SETTING_TABLE', () => {
+  it('names every variable and every path once', () => {
+    const variables = SETTING_TABLE.map((setting) => setting.env);
+    const paths = SETTING_TABLE.map((setting) => setting.path);
+    expect(new Set(variables).size).toBe(variables.length);
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+
+  it('points every library row at an option the library has, and defaults none the library defaults', () => {
+    // urls and serviceName have no library default, so the app gives one. outbox.database is an optional group with its
+    // own defaults (outbox-options.ts): known to the library, and absent (no outbox) unless DATABASE_URL is set.
+    const required = new Set(['urls', 'serviceName']);
+    const outsideDefaults = new Set([...required, 'outbox.database']);
+    for (const setting of SETTING_TABLE.filter((row) => row.path.startsWith('rabbitmq.'))) {
+      const path = setting.path.slice('rabbitmq.'.length);
+      const [head] = path.split('.');
+      expect({ path, known: outsideDefaults.has(path) || head in RABBITMQ_DEFAULTS }).toEqual({ path, known: true });
+      expect({ path, appDefault: setting.default !== undefined }).toEqual({ path, appDefault: required.has(path) });
+    }
+  });
+
+  it('has a variable for every bounded integer option an operator tunes, so each library error names one', () => {
+    // Bounded options the service leaves to the library (not exposed as variables on purpose).
+    const notExposed = new Set([
+      'maxPendingPublishBytes',
+      'heartbeatSeconds',
+      'killSwitch.window',
+      'killSwitch.cooldownMs',
+      'eventLoopDelayLimitMs',
+      'flowCheckIntervalMs',
+    ]);
+    const unnamed = Object.keys(INTEGER_BOUNDS).filter((path) => !notExposed.has(path) && variableOf(path) === path);
+    expect(unnamed).toEqual([]);
+    expect(valueAt(RABBITMQ_DEFAULTS, 'retry.attempts')).toBe(5);
+  });
+
+  it('maps a library path to its variable, and a group to the variables under it', () => {
+    expect(variableOf('prefetch')).toBe('PREFETCH');
+    expect(variableOf('retry.delaysMs')).toBe('RETRY_DELAYS_MS');
+    expect(variableOf('retry')).toBe('RETRY_ATTEMPTS/RETRY_DELAYS_MS');
+    expect(variableOf('heartbeatSeconds')).toBe('heartbeatSeconds');
+  });
+});
+
+describe('README configuration table', () => {
+  it('matches SETTING_TABLE (run `npm run docs:options` after changing it)', () => {
     const readme = readFileSync('README.md', 'utf8');
     expect(readme).toContain(CONFIGURATION_TABLE_BEGIN);
     expect(withConfigurationTables(readme)).toBe(readme);
   });
 
-  it('list every variable of both tables once', () => {
+  it('lists every variable once, with the library default of a library option', () => {
     const rendered = renderConfigurationTables();
-    for (const { env } of [...MODULE_OPTION_TABLE, ...APP_SETTING_TABLE]) {
+    for (const { env } of SETTING_TABLE) {
       expect(rendered.split('\n').filter((line) => line.startsWith(`| \`${env}\` |`))).toHaveLength(1);
     }
+    expect(rendered).toContain('| `PREFETCH` | `prefetch` | `50` | 1–10000; 0 would mean unbounded |');
+    expect(rendered).toContain('| `RETRY_DELAYS_MS` | `retry.delaysMs` | `1000,5000,30000,120000,600000` |');
   });
 
-  it('would catch a README that drifted from the tables', () => {
+  it('would catch a README that drifted from the table', () => {
     const readme = readFileSync('README.md', 'utf8');
     const drifted = readme.replace('| `PREFETCH` | `prefetch` | `50` |', '| `PREFETCH` | `prefetch` | `100` |');
     expect(drifted).not.toBe(readme);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { MODULE_OPTION_TABLE } from '../rabbitmq/options/module-option-table.js';
+import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
+import { resolveRabbitMQOptions } from '../rabbitmq/options/resolve-options.js';
 import { AppConfig } from './app-config.js';
-import { CONFIG_DEFAULTS } from './config.defaults.js';
+import { SETTING_TABLE } from './setting-table.js';
 import { InvalidConfigError } from './invalid-config.error.js';
 import { loadConfig } from './load-config.js';
 
@@ -17,50 +18,19 @@ function rejectionOf(env: NodeJS.ProcessEnv): InvalidConfigError {
 }
 
 describe('loadConfig', () => {
-  it('applies the defaults when nothing is set', () => {
+  it('applies the defaults when nothing is set, leaving library options to the library', () => {
     const config = loadConfig({}, { stdoutIsTty: false });
     expect(config).toBeInstanceOf(AppConfig);
     expect({ ...config }).toEqual({
-      ...Object.fromEntries(MODULE_OPTION_TABLE.map((row) => [row.option, row.default])),
-      // The table options again, by forRoot name, as app.module.ts passes them to RabbitMQModule.
-      moduleOptions: expect.objectContaining({ prefetch: 50, maxInFlightBytes: 16 * 1024 * 1024, unroutedTtlMs: 604_800_000 }),
+      // Only the options the library requires: every other one keeps RABBITMQ_DEFAULTS.
+      rabbitmq: { urls: ['amqp://guest:guest@127.0.0.1:5672'], serviceName: 'warren' },
       port: 3000,
-      amqpUrls: ['amqp://guest:guest@127.0.0.1:5672'],
-      serviceName: 'warren',
-      eventsExchange: 'warren.events',
-      prefetch: 50,
-      queueType: 'quorum',
-      maxMessageBytes: 256 * 1024,
-      codec: 'json',
-      compression: 'gzip',
-      compressThresholdBytes: 64 * 1024,
-      maxJsonDepth: 64,
-      publishTimeoutMs: 5000,
-      shutdownGraceMs: 10000,
       shutdownDelayMs: 0,
       httpBodyLimitBytes: 256 * 1024,
-      handlerTimeoutMs: 30_000,
-      retryAttempts: 5,
-      retryDelaysMs: [1_000, 5_000, 30_000, 120_000, 600_000],
-      deliveryLimit: 20,
-      maxInFlightBytes: 16 * 1024 * 1024,
-      memoryHighWatermarkBytes: undefined,
-      maxPendingPublishes: 1_000,
-      publishFailFastMs: 250,
-      confirmStallMs: 2_000,
-      stuckConsumerMs: 60_000,
-      readinessMaxQueueDepth: 0,
-      deadLetterMaxLength: 100_000,
-      unroutedMaxLength: 10_000,
-      unroutedTtlMs: 604_800_000,
-      reconnectBaseMs: 500,
-      reconnectMaxMs: 1_000,
-      tls: { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined },
       logFormat: 'json',
       logLevel: 'log',
       readinessDetails: false,
       mailerDelayMs: 0,
-      requestTimeoutMs: 5_000,
       inventoryLookupDelayMs: 0,
       httpBodyMaxDepth: 32,
       httpBodyMaxMembers: 10_000,
@@ -74,6 +44,39 @@ describe('loadConfig', () => {
     });
   });
 
+  it('puts every library variable at its option path, as RabbitMQModule takes it', () => {
+    const env = Object.fromEntries(SETTING_TABLE.filter((setting) => setting.path.startsWith('rabbitmq.')).map((setting) => [setting.env, '']));
+    const config = loadConfig({
+      ...env,
+      AMQP_URL: 'amqp://a,amqps://b',
+      EVENTS_EXCHANGE: 'shop.events',
+      RETRY_ATTEMPTS: '2',
+      RETRY_DELAYS_MS: '100, 200',
+      DLQ_MAX_LENGTH: '0',
+      MEMORY_HIGH_WATERMARK_BYTES: String(128 * 2 ** 20),
+      AMQP_TLS_SERVERNAME: 'mq.internal',
+      UNROUTED_LOG_INTERVAL_MS: '5000',
+    });
+    expect(config.rabbitmq).toEqual({
+      urls: ['amqp://a', 'amqps://b'],
+      serviceName: 'warren',
+      exchange: 'shop.events',
+      retry: { attempts: 2, delaysMs: [100, 200] },
+      deadLetterMaxLength: 0,
+      memoryHighWatermarkBytes: 128 * 2 ** 20,
+      tls: { servername: 'mq.internal' },
+      unroutedLogIntervalMs: 5000,
+    });
+    expect(resolveRabbitMQOptions(config.rabbitmq).retry).toEqual({ attempts: 2, delaysMs: [100, 200] });
+  });
+
+  it('keeps the library default of the other half of a group set in part', () => {
+    expect(resolveRabbitMQOptions(loadConfig({ RETRY_ATTEMPTS: '0' }).rabbitmq).retry).toEqual({
+      attempts: 0,
+      delaysMs: RABBITMQ_DEFAULTS.retry.delaysMs,
+    });
+  });
+
   it('logs text on a terminal and JSON otherwise unless LOG_FORMAT says which', () => {
     expect(loadConfig({}, { stdoutIsTty: true }).logFormat).toBe('text');
     expect(loadConfig({}, { stdoutIsTty: false }).logFormat).toBe('json');
@@ -84,14 +87,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
     expect(loadConfig({ READINESS_DETAILS: 'true' }).readinessDetails).toBe(true);
     expect(rejectionOf({ READINESS_DETAILS: 'yes' }).message).toContain("READINESS_DETAILS must be 'true' or 'false'");
-    expect(rejectionOf({ LOG_LEVEL: 'trace' }).message).toContain("LOG_LEVEL must be one of 'error', 'warn', 'log', 'debug', 'verbose'");
+    expect(rejectionOf({ LOG_LEVEL: 'trace' }).message).toContain("LOG_LEVEL must be 'error', 'warn', 'log', 'debug' or 'verbose'");
   });
 
   it('treats an empty variable as unset', () => {
     const config = loadConfig({ PORT: '', PREFETCH: '', AMQP_URL: '' });
     expect(config.port).toBe(3000);
-    expect(config.prefetch).toBe(50);
-    expect(config.amqpUrls).toEqual([CONFIG_DEFAULTS.AMQP_URL]);
+    expect(config.rabbitmq.prefetch).toBeUndefined();
+    expect(config.rabbitmq.urls).toEqual(['amqp://guest:guest@127.0.0.1:5672']);
   });
 
   it('does not read process.env when given an environment', () => {
@@ -122,27 +125,27 @@ describe('loadConfig', () => {
       MAILER_DELAY_MS: '15',
     });
     expect(config.port).toBe(8080);
-    expect(config.serviceName).toBe('orders-api');
-    expect(config.eventsExchange).toBe('shop.events');
-    expect(config.prefetch).toBe(10000);
-    expect(config.queueType).toBe('classic');
-    expect(config.maxMessageBytes).toBe(2048);
-    expect(config.publishTimeoutMs).toBe(100);
-    expect(config.shutdownGraceMs).toBe(2500);
+    expect(config.rabbitmq).toMatchObject({
+      serviceName: 'orders-api',
+      exchange: 'shop.events',
+      prefetch: 10000,
+      queueType: 'classic',
+      maxMessageBytes: 2048,
+      publishTimeoutMs: 100,
+      shutdownGraceMs: 2500,
+    });
     expect(config.httpBodyLimitBytes).toBe(4096);
     expect(config.mailerDelayMs).toBe(15);
   });
 
   it('reads the codec and compression settings', () => {
     const config = loadConfig({ CODEC: 'msgpack', COMPRESSION: 'deflate', COMPRESS_THRESHOLD_BYTES: '4096' });
-    expect(config.codec).toBe('msgpack');
-    expect(config.compression).toBe('deflate');
-    expect(config.compressThresholdBytes).toBe(4096);
+    expect(config.rabbitmq).toMatchObject({ codec: 'msgpack', compression: 'deflate', compressThresholdBytes: 4096 });
   });
 
   it('splits a comma-separated AMQP_URL into trimmed URLs', () => {
     const config = loadConfig({ AMQP_URL: 'amqp://u:p@node-1:5672, amqps://u:p@node-2:5671,amqp://node-3' });
-    expect(config.amqpUrls).toEqual(['amqp://u:p@node-1:5672', 'amqps://u:p@node-2:5671', 'amqp://node-3']);
+    expect(config.rabbitmq.urls).toEqual(['amqp://u:p@node-1:5672', 'amqps://u:p@node-2:5671', 'amqp://node-3']);
   });
 
   it.each(['abc', '12abc', '1.5', '0', '65536', '-1'])('rejects PORT=%p naming PORT', (port) => {
@@ -222,7 +225,7 @@ describe('loadConfig', () => {
       'invalid configuration: AMQP_URL (URL 1 of 2) has a port that is not a number from 1 to 65535; ' +
         "AMQP_URL (URL 2 of 2) must start with amqp:// or amqps:// (a ',' inside a user name or password must be written %2C)",
     );
-    expect(loadConfig({ AMQP_URL: 'amqp://u:Sec2Pw%2CZq7xK@host' }).amqpUrls).toEqual(['amqp://u:Sec2Pw%2CZq7xK@host']);
+    expect(loadConfig({ AMQP_URL: 'amqp://u:Sec2Pw%2CZq7xK@host' }).rabbitmq.urls).toEqual(['amqp://u:Sec2Pw%2CZq7xK@host']);
   });
 
   it.each([
@@ -253,7 +256,7 @@ describe('loadConfig', () => {
   it.each(['amqp://h', 'amqps://u:p@h:5671/%2F', 'amqp://u:p%40x@[::1]:5672/vhost?heartbeat=10', 'amqp://u:p@h.example:1/v'])(
     'accepts the usable AMQP_URL %s',
     (url) => {
-      expect(loadConfig({ AMQP_URL: url }).amqpUrls).toEqual([url]);
+      expect(loadConfig({ AMQP_URL: url }).rabbitmq.urls).toEqual([url]);
     },
   );
 
@@ -267,10 +270,10 @@ describe('loadConfig', () => {
     'MAILER_DELAY_MS',
     'HTTP_KEEP_ALIVE_TIMEOUT_MS',
   ])('rejects %s beyond what a Node timer holds (2^31-1 ms), naming it', (name) => {
-    // App-only variables name themselves; module options (MODULE_OPTION_TABLE) also name their forRoot option.
+    // The app bounds its own durations; the library bounds its options, named here by their variable.
     expect(rejectionOf({ [name]: '99999999999' }).message).toMatch(
       new RegExp(
-        `^invalid configuration: (\\w+ \\()?${name}\\)? must be (at most|an integer from \\d+ to) 2147483647 \\(about 24\\.8 days, the longest timer Node\\.js accepts\\)`,
+        `^invalid configuration: ${name} must be (at most|an integer from \\d+ to) 2147483647 \\(about 24\\.8 days, the longest timer Node\\.js accepts\\)`,
       ),
     );
     expect(() => loadConfig({ [name]: String(2 ** 31 - 1), RECONNECT_MAX_MS: String(2 ** 31 - 1) })).not.toThrow();
@@ -286,7 +289,7 @@ describe('loadConfig', () => {
     const message = rejectionOf({ MEMORY_HIGH_WATERMARK_BYTES: '1' }).message;
     expect(message).toContain('MEMORY_HIGH_WATERMARK_BYTES must be 0 (derived from the memory limit) or at least 67108864');
     expect(message).not.toMatch(/from 1 to 0/);
-    expect(loadConfig({ MEMORY_HIGH_WATERMARK_BYTES: String(64 * 2 ** 20) }).memoryHighWatermarkBytes).toBe(64 * 2 ** 20);
+    expect(loadConfig({ MEMORY_HIGH_WATERMARK_BYTES: String(64 * 2 ** 20) }).rabbitmq.memoryHighWatermarkBytes).toBe(64 * 2 ** 20);
   });
 
   it('reads the HTTP hardening settings and checks them against each other', () => {

@@ -66,4 +66,4 @@ export {
   unroutedQueueName,
 } from './topology/topology-names.js';
 export { buildMessageProperties } from './publisher/message-properties.js';
-export { DEFAULT_PREFETCH } from './rabbitmq.constants.js';
+export { RABBITMQ_DEFAULTS } from './options/rabbitmq-defaults.js';

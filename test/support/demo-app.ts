@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { Mailer } from '../../src/notifications/mailer.port.js';
 import { discoverDeclaredQueues } from '../../src/cli/handler-queues.js';
 import { deadLetterQueueName, RabbitServer, retryQueueName, unroutedExchangeName, unroutedQueueName } from '../../src/rabbitmq/admin.js';
-import { DEFAULT_RETRY_POLICY } from '../../src/rabbitmq/failure/retry-policy.js';
+import { RABBITMQ_DEFAULTS } from '../../src/rabbitmq/options/rabbitmq-defaults.js';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { RecordingMailer } from './recording-mailer.js';
 import { TestDatabase } from './test-database.js';
@@ -63,7 +63,7 @@ export async function startDemoApp(prefix: string, env: Record<string, string> =
     dispose: async () => {
       const queues = server.declaredQueues();
       await app.close(); // safe when a test already closed it
-      await removeTopology(config.eventsExchange, queues);
+      await removeTopology(config.rabbitmq.exchange!, queues);
       await database?.drop();
     },
   };
@@ -93,7 +93,7 @@ export async function removeTopology(exchange: string, queues: string[]): Promis
         ...new Set([
           ...queues,
           ...handlerQueues.map(deadLetterQueueName),
-          ...handlerQueues.flatMap((queue) => DEFAULT_RETRY_POLICY.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
+          ...handlerQueues.flatMap((queue) => RABBITMQ_DEFAULTS.retry.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
           unroutedQueueName(exchange),
         ]),
       ],

@@ -1,7 +1,16 @@
 import { isUtf8 } from 'node:buffer';
-import { DEFAULT_MAX_JSON_DEPTH, JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
+import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
 import { jsonStructureViolation, type JsonStructureLimits } from './json-structure-guard.js';
 import type { MessageCodec } from './message-codec.interface.js';
+
+/**
+ * Deepest nesting of arrays and objects a decoded JSON body may have (the top-level value is
+ * depth 1), unless the module's `maxJsonDepth` says otherwise. Checked by one iterative scan
+ * before JSON.parse: class-transformer, class-validator and most handler code walk payloads
+ * recursively, and a 256 KiB body can nest 131,000 levels, which overflows their stack. Real
+ * events nest a handful of levels.
+ */
+export const JSON_MAX_DEPTH = 64;
 
 /** Bounds a consumed JSON body must keep before it is parsed. */
 export interface JsonDecodeLimits {
@@ -22,7 +31,7 @@ export class JsonCodec implements MessageCodec {
   constructor(limits: JsonDecodeLimits = {}) {
     // Members are not bounded here: maxMessageBytes already bounds them, and nothing after the
     // parse walks a wide array recursively.
-    this.limits = { maxDepth: limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, maxMembers: Number.POSITIVE_INFINITY };
+    this.limits = { maxDepth: limits.maxDepth ?? JSON_MAX_DEPTH, maxMembers: Number.POSITIVE_INFINITY };
   }
 
   encode(payload: unknown): Buffer {

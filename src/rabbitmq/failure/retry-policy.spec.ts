@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
-import { DEFAULT_RETRY_POLICY, MAX_RETRY_DELAY_MS, type RetryPolicy, retryDelay, validateRetryPolicy } from './retry-policy.js';
+import { MAX_RETRY_DELAY_MS, type RetryPolicy, retryDelay, validateRetryPolicy } from './retry-policy.js';
+import { RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
 
 function rejectionOf(policy: RetryPolicy, where = '@Retry'): InvalidRabbitMQOptionsError {
   try {
@@ -89,16 +90,16 @@ describe('validateRetryPolicy', () => {
   });
 });
 
-describe('DEFAULT_RETRY_POLICY', () => {
+describe('RABBITMQ_DEFAULTS.retry', () => {
   it('is 5 retries at 1 s, 5 s, 30 s, 2 min and 10 min', () => {
-    expect(DEFAULT_RETRY_POLICY).toEqual({ attempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000] });
+    expect(RABBITMQ_DEFAULTS.retry).toEqual({ attempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000] });
   });
 
   it('is valid', () => {
-    expect(validateRetryPolicy(DEFAULT_RETRY_POLICY, 'retry')).toBe(DEFAULT_RETRY_POLICY);
+    expect(validateRetryPolicy(RABBITMQ_DEFAULTS.retry, 'retry')).toBe(RABBITMQ_DEFAULTS.retry);
   });
 
   it('gives every retry its own listed delay', () => {
-    expect([1, 2, 3, 4, 5].map((n) => retryDelay(DEFAULT_RETRY_POLICY, n))).toEqual(DEFAULT_RETRY_POLICY.delaysMs);
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(RABBITMQ_DEFAULTS.retry, n))).toEqual(RABBITMQ_DEFAULTS.retry.delaysMs);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
+import { InvalidRabbitMQOptionsError, type OptionProblem } from '../errors/invalid-options.error.js';
 
 /** How often and how late a failing message is tried again before it is parked. */
 export interface RetryPolicy {
@@ -11,12 +11,6 @@ export interface RetryPolicy {
   delaysMs: number[];
 }
 
-/** 5 retries at 1 s, 5 s, 30 s, 2 min and 10 min: rides out a deploy or a short outage. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  attempts: 5,
-  delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000],
-};
-
 /**
  * Longest retry delay accepted. A delay queue holds the message meanwhile; beyond a day the
  * message is better parked for an operator than kept circling.
@@ -28,18 +22,34 @@ export function retryDelay(policy: RetryPolicy, retry: number): number {
   return policy.delaysMs[Math.min(retry, policy.delaysMs.length) - 1];
 }
 
-/** Throws with a message naming `where` when a policy is unusable. */
-export function validateRetryPolicy(policy: RetryPolicy, where: string): RetryPolicy {
+/** What is wrong with a policy, each problem at `<where>.attempts` or `<where>.delaysMs`. */
+export function retryPolicyProblems(policy: RetryPolicy, where: string): OptionProblem[] {
+  const attempts = `${where}.attempts`;
+  const delays = `${where}.delaysMs`;
+  const problems: OptionProblem[] = [];
   if (!Number.isInteger(policy.attempts) || policy.attempts < 0 || policy.attempts > 100) {
-    throw new InvalidRabbitMQOptionsError(`${where}.attempts must be an integer from 0 to 100, got ${String(policy.attempts)}`);
+    problems.push({ path: attempts, describe: (name) => `${name(attempts)} must be an integer from 0 to 100, got ${String(policy.attempts)}` });
   }
   if (policy.attempts > 0 && (!Array.isArray(policy.delaysMs) || policy.delaysMs.length === 0)) {
-    throw new InvalidRabbitMQOptionsError(`${where}.delaysMs must list at least one delay when attempts > 0`);
+    problems.push({ path: delays, describe: (name) => `${name(delays)} must list at least one delay when attempts > 0` });
   }
-  for (const delay of policy.delaysMs ?? []) {
-    if (!Number.isInteger(delay) || delay < 1 || delay > MAX_RETRY_DELAY_MS) {
-      throw new InvalidRabbitMQOptionsError(`${where}.delaysMs entries must be integers from 1 to ${MAX_RETRY_DELAY_MS} ms, got ${String(delay)}`);
-    }
+  const bad = (Array.isArray(policy.delaysMs) ? policy.delaysMs : []).find(
+    (delay) => !Number.isInteger(delay) || delay < 1 || delay > MAX_RETRY_DELAY_MS,
+  );
+  if (bad !== undefined) {
+    problems.push({
+      path: delays,
+      describe: (name) => `${name(delays)} entries must be integers from 1 to ${MAX_RETRY_DELAY_MS} ms, got ${String(bad)}`,
+    });
+  }
+  return problems;
+}
+
+/** Throws with a message naming `where` when a policy is unusable. */
+export function validateRetryPolicy(policy: RetryPolicy, where: string): RetryPolicy {
+  const problems = retryPolicyProblems(policy, where);
+  if (problems.length > 0) {
+    throw InvalidRabbitMQOptionsError.of(problems.slice(0, 1));
   }
   return policy;
 }

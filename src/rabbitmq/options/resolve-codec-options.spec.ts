@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageCodec } from '../codec/message-codec.interface.js';
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
-import { DEFAULT_COMPRESS_THRESHOLD_BYTES } from '../rabbitmq.constants.js';
+import { RABBITMQ_DEFAULTS } from './rabbitmq-defaults.js';
 import type { RabbitMQModuleOptions } from './rabbitmq-options.interface.js';
 import { resolveRabbitMQOptions } from './resolve-options.js';
 
@@ -34,8 +34,8 @@ describe('resolveRabbitMQOptions: codecs and compression', () => {
     expect(resolved.codec).toBe('json');
     expect(resolved.codecs).toEqual([]);
     expect(resolved.compression).toBe('gzip');
-    expect(resolved.compressThresholdBytes).toBe(DEFAULT_COMPRESS_THRESHOLD_BYTES);
-    expect(DEFAULT_COMPRESS_THRESHOLD_BYTES).toBe(65_536);
+    expect(resolved.compressThresholdBytes).toBe(RABBITMQ_DEFAULTS.compressThresholdBytes);
+    expect(RABBITMQ_DEFAULTS.compressThresholdBytes).toBe(65_536);
   });
 
   it('keeps the given codec, compression and threshold', () => {

@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { DEFAULT_EVENTS_EXCHANGE, MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import { moduleOption } from '../options/module-option-table.js';
+import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
+import { INTEGER_BOUNDS, RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
 import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
@@ -63,7 +63,7 @@ export class HandlerRegistry {
     private readonly defaultRetryPolicy: RetryPolicy,
     private readonly defaultQueueType: QueueType = 'quorum',
     /** Request queues are named after it (see requestQueueName). */
-    private readonly exchange: string = DEFAULT_EVENTS_EXCHANGE,
+    private readonly exchange: string = RABBITMQ_DEFAULTS.exchange,
   ) {}
 
   /**
@@ -110,9 +110,9 @@ export class HandlerRegistry {
     }
     // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
     const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
-    // The same bound as the module-level prefetch (module-option-table.ts), not a copy of it.
-    const { min, max } = moduleOption('prefetch');
-    if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max!) {
+    // The same bound as the module-level prefetch (rabbitmq-defaults.ts), not a copy of it.
+    const { min, max } = INTEGER_BOUNDS.prefetch;
+    if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max) {
       throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }
     const timeoutMs = extras.timeoutMs ?? this.defaultTimeoutMs;
