@@ -32,7 +32,12 @@ describe('orders in PostgreSQL, their events through the outbox', () => {
     demo = await startDemoApp('orders-db', { OUTBOX_MAX_PENDING_AGE_MS: '60000' });
     pool = demo.app.get(AppDatabase).pool;
     probe = await BrokerProbe.open();
-    reserved = await collectDeliveries(probe.channel, demo.config.rabbitmq.exchange!, `${demo.config.rabbitmq.serviceName}.observer`, 'inventory.reserved');
+    reserved = await collectDeliveries(
+      probe.channel,
+      demo.config.rabbitmq.exchange!,
+      `${demo.config.rabbitmq.serviceName}.observer`,
+      'inventory.reserved',
+    );
   });
 
   afterAll(async () => {
