@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { INVENTORY_REJECTED, INVENTORY_RESERVED } from '../inventory/inventory-events.js';
-import { AppConfig } from '../config/app-config.js';
-import { ConfigModule } from '../config/config.module.js';
-import { InventoryModule } from '../inventory/inventory.module.js';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
 import { ORDER_CREATED } from '../orders/events/order-created.event.js';
+import { HandleEvent, RabbitClient } from '../rabbitmq/index.js';
 import { HandlerHarness, type HandlerResult } from '../rabbitmq/testing/index.js';
 import { USER_REGISTERED } from '../users/events/user-registered.event.js';
 import { type Mail, Mailer } from './mailer.port.js';
@@ -122,20 +122,34 @@ describe('NotificationsHandler (warren/testing harness, no broker)', () => {
   });
 });
 
-describe('order.created with both demo features (warren/testing harness)', () => {
-  it('reaches the inventory and the notifications handler, each on its own queue with its own outcome', async () => {
+/**
+ * A second team's handler of order.created that publishes an onward event. (The demo's inventory handler does this
+ * through the PostgreSQL outbox and inbox, which the broker-less harness does not run: test/orders.e2e-spec.ts covers it.)
+ */
+@Controller()
+class StockProbeHandler {
+  constructor(private readonly events: RabbitClient) {}
+
+  @HandleEvent(ORDER_CREATED)
+  async onOrderCreated(@Payload() order: { orderId: string }): Promise<void> {
+    await this.events.publish(INVENTORY_RESERVED, { orderId: order.orderId });
+  }
+}
+
+describe('order.created with a second handler beside notifications (warren/testing harness)', () => {
+  it('reaches both handlers, each on its own queue with its own outcome', async () => {
     const mailer = new FakeMailer();
     mailer.down = true;
     const harness = await HandlerHarness.create({
-      // InventoryHandler reads the app's configuration (its lookup delay, unused here).
-      imports: [ConfigModule.forRoot(Object.assign(new AppConfig(), { inventoryLookupDelayMs: 0 })), InventoryModule, NotificationsModule],
+      imports: [NotificationsModule],
+      handlers: [StockProbeHandler],
       overrides: [{ provide: Mailer, useValue: mailer }],
     });
     try {
       const delivery = await harness.publish(ORDER_CREATED, { orderId: 'o-9', customerId: 'c-9', items: [{ sku: 's', quantity: 1 }] });
 
-      expect(delivery.results.map((result) => result.handler).sort()).toEqual(['inventory.order-created', 'notifications.order-created']);
-      expect(delivery.of('inventory.order-created').kind).toBe('ack');
+      expect(delivery.results.map((result) => result.handler).sort()).toEqual(['notifications.order-created', 'stock-probe.order-created']);
+      expect(delivery.of('stock-probe.order-created').kind).toBe('ack');
       expect(delivery.of('notifications.order-created').kind).toBe('retry');
       expect(delivery.published.map((event) => event.pattern)).toEqual([INVENTORY_RESERVED]);
       expect(() => delivery.result).toThrow(/reached 2 handlers/);
