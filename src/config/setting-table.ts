@@ -206,6 +206,12 @@ export const SETTING_TABLE: readonly Setting[] = [
     doc: 'an unroutable routing key is logged at most once per this interval (every one is still counted in `warren_publishes_unrouted_total`); lower it while wiring up a new producer, raise it when a known key is noisy',
   },
   {
+    env: 'CONNECT_TIMEOUT_MS',
+    path: 'rabbitmq.connectTimeoutMs',
+    parser: integer(),
+    doc: 'a broker connection attempt (TCP, TLS, AMQP handshake) silent this long fails and the next URL is tried',
+  },
+  {
     env: 'DATABASE_URL',
     path: 'databaseUrl',
     // The message never shows the value: the URL may hold a password.

@@ -80,6 +80,17 @@ export const RABBITMQ_DEFAULTS = {
    */
   heartbeatSeconds: 10,
   /**
+   * Longest a connection attempt (TCP connect + TLS + AMQP handshake) may stay silent before it
+   * counts as failed and the next URL is tried. amqplib has no such deadline by default: a node
+   * that accepts TCP but never answers (hung broker, load balancer without a backend, a network
+   * that black-holes the new flow) would hold the attempt forever, and amqp-connection-manager
+   * never tries another URL while one attempt is pending. It is an idle timeout on the socket,
+   * cleared once the connection is open (heartbeats take over from there). Lower it where a
+   * second URL should take over faster; raise it for a far broker with slow TLS.
+   * @default 10000
+   */
+  connectTimeoutMs: 10_000,
+  /**
    * First reconnect backoff step, in ms: attempt n waits random(c/2, c), c = min(reconnectMaxMs,
    * base × 2ⁿ) ("equal jitter"), so a fleet of pods that lost the broker together does not
    * reconnect in lockstep.
@@ -299,6 +310,7 @@ export const INTEGER_BOUNDS = {
   maxPendingPublishes: { min: 1 },
   maxPendingPublishBytes: { min: 1 },
   heartbeatSeconds: { min: 1 },
+  connectTimeoutMs: { min: 100, max: MAX_TIMER_MS },
   reconnectBaseMs: { min: 1, max: MAX_TIMER_MS },
   reconnectMaxMs: { min: 1, max: MAX_TIMER_MS },
   shutdownGraceMs: { min: 0, max: MAX_TIMER_MS },
