@@ -26,6 +26,12 @@ CREATE TABLE inventory_reservations (
   decided_at timestamptz NOT NULL DEFAULT now()
 );`,
   },
+  {
+    // order.created comes from any producer, and its contract says orderId is a string, not a UUID: an id of another
+    // shape must be reserved like any other, not fail the handler's transaction on every retry.
+    version: 2,
+    sql: 'ALTER TABLE inventory_reservations ALTER COLUMN order_id TYPE text',
+  },
 ];
 
 /** Advisory lock key of the demo's migrations (single-key form; the library's locks use the two-key form). */
