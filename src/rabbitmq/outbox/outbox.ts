@@ -59,10 +59,21 @@ export class Outbox {
       throw new TypeError('outbox.publish: options.key must be a non-empty string');
     }
     const { content, properties } = await this.events.encode(pattern, event, options);
-    this.tracer.stamp(properties.headers);
-    await tx.query(
-      'INSERT INTO warren_outbox (message_id, exchange, routing_key, partition_key, body, properties) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-      [properties.messageId, this.options.exchange, pattern, key ?? null, content, JSON.stringify(properties)],
+    // The publish span (with an SDK) covers the write into the outbox, in the caller's trace: its context travels in the
+    // row's headers, so the handlers' process spans are its children, as with RabbitClient.publish. Without an SDK only
+    // the received trace headers are copied.
+    const span = {
+      exchange: this.options.exchange,
+      routingKey: pattern,
+      messageId: properties.messageId,
+      correlationId: properties.correlationId,
+      bodySize: content.length,
+    };
+    await this.tracer.publish(span, properties.headers, () =>
+      tx.query(
+        'INSERT INTO warren_outbox (message_id, exchange, routing_key, partition_key, body, properties) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
+        [properties.messageId, this.options.exchange, pattern, key ?? null, content, JSON.stringify(properties)],
+      ),
     );
     return { messageId: properties.messageId };
   }

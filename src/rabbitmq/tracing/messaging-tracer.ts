@@ -91,18 +91,6 @@ export class MessagingTracer {
   }
 
   /**
-   * Writes the current trace context into `headers` for a message sent later (an outbox row): the
-   * active span's with an SDK, else the trace headers received with the request being handled.
-   * A caller's own traceparent is kept.
-   */
-  stamp(headers: Record<string, unknown>): void {
-    if (this.tracer && headers[TRACEPARENT_HEADER] === undefined) {
-      propagation.inject(context.active(), headers);
-    }
-    carryTraceHeaders(headers);
-  }
-
-  /**
    * Runs one delivery's processing inside a process span (when tracing): `run` gets the message's
    * trace headers to carry onto what the handler publishes, and returns the delivery's outcome,
    * which sets the span's status (a failure is an exception event and an error status).
