@@ -17,7 +17,11 @@ describe('GET /inventory/:sku (request/reply demo)', () => {
     demo = await startDemoApp('inventory-rpc');
     const http = demo.app.getHttpServer();
     const sku = `sku-${Date.now()}`;
-    const before = await request(http).get(`/inventory/${sku}`).expect(200);
+    // The requester's channel opens with the connection, which may be a moment after the consumers are attached.
+    const before = await waitFor('the first stock lookup to be answered', async () => {
+      const response = await request(http).get(`/inventory/${sku}`);
+      return response.status === 200 ? response : undefined;
+    });
     expect(before.body).toEqual({ sku, available: INITIAL_UNITS_PER_SKU });
 
     await request(http)
@@ -32,9 +36,14 @@ describe('GET /inventory/:sku (request/reply demo)', () => {
 
   it('answers 504 when the inventory handler does not reply within REQUEST_TIMEOUT_MS', async () => {
     demo = await startDemoApp('inventory-rpc-slow', { INVENTORY_LOOKUP_DELAY_MS: '5000', REQUEST_TIMEOUT_MS: '500' });
-    const started = Date.now();
-    const response = await request(demo.app.getHttpServer()).get('/inventory/sku-1').expect(504);
-    expect(Date.now() - started).toBeLessThan(4_000); // the request timeout, not the handler's delay
+    // The requester's channel opens with the connection, which may be a moment after the consumers are attached.
+    const { response, tookMs } = await waitFor('a lookup the requester could send', async () => {
+      const started = Date.now();
+      const answer = await request(demo!.app.getHttpServer()).get('/inventory/sku-1');
+      return answer.status === 503 ? undefined : { response: answer, tookMs: Date.now() - started };
+    });
+    expect(response.status).toBe(504);
+    expect(tookMs).toBeLessThan(4_000); // the request timeout, not the handler's delay
     expect(response.body).toMatchObject({ statusCode: 504, error: 'Gateway Timeout' });
     expect((response.body as { message: string }).message).toContain("no reply to 'inventory.stock' within 500 ms");
   });

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
+import { TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 import { freePort } from './support/free-port.js';
 
@@ -42,6 +43,7 @@ describe('structured logs', () => {
   it('are text lines when stdout is a terminal and LOG_FORMAT is not set', async () => {
     const port = await freePort();
     const tty = uniqueNames('logs-tty');
+    const database = await TestDatabase.create(); // the service keeps its orders in PostgreSQL: a database of its own
     const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
     // util-linux `script` runs the service on a pseudo-terminal, as a developer's shell would.
     const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], {
@@ -53,6 +55,7 @@ describe('structured logs', () => {
         PORT: port,
         SERVICE_NAME: tty.serviceName,
         EVENTS_EXCHANGE: tty.exchange,
+        DATABASE_URL: database.url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -68,6 +71,7 @@ describe('structured logs', () => {
     } finally {
       process.kill(-child.pid!, 'SIGKILL'); // script and the service it runs
       await removeTopology(tty.exchange, await serviceQueues(tty));
+      await database.drop();
     }
   }, 60_000);
 });

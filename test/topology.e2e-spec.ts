@@ -245,10 +245,11 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       { timeoutMs: 20_000 },
     );
     expect(ready.join(' ')).toContain("argument 'type'");
-    const post = await fetch(`http://127.0.0.1:${port}/orders`, {
+    // POST /users publishes directly (POST /orders goes through the outbox and is accepted while the broker cannot take it).
+    const post = await fetch(`http://127.0.0.1:${port}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] }),
+      body: JSON.stringify({ email: 'topology@example.com', name: 'Topo' }),
     });
     expect(post.status).toBe(503);
     const text = await post.text();
