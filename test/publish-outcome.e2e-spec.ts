@@ -17,7 +17,7 @@ import { waitFor } from './support/wait-for.js';
 /**
  * "503 means not sent" (issue 11, item 5) and "a frozen broker" (issue 12, item 5), against a
  * disposable RabbitMQ node (never the shared one). Every answer to a publish is checked against
- * what the broker really got: a probe queue bound to `order.created` collects every event that
+ * what the broker really got: a probe queue bound to `user.registered` collects every event that
  * reached the broker, so
  * - 202: the event is in the probe queue;
  * - 503: it is not (nothing was written), whatever happens to the broker afterwards;
@@ -76,16 +76,17 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
     services.push(service);
     // The service declared the exchange on start-up; our own queue sees every order event the broker stores.
     const { queue: events } = await probeChannel.assertQueue(`outcome-probe-${randomUUID()}`, { exclusive: true });
-    await probeChannel.bindQueue(events, names.exchange, 'order.created');
+    // POST /users publishes directly (POST /orders goes through the outbox, answered 202 whatever the broker does).
+    await probeChannel.bindQueue(events, names.exchange, 'user.registered');
     return { service, base: `http://127.0.0.1:${port}`, events };
   }
 
   async function postOrder(base: string): Promise<Answer> {
     const startedAt = performance.now();
-    const response = await fetch(`${base}/orders`, {
+    const response = await fetch(`${base}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customerId: 'c-outcome', items: [{ sku: 'sku-1', quantity: 1 }] }),
+      body: JSON.stringify({ email: 'outcome@example.com', name: 'Outcome' }),
       signal: AbortSignal.timeout(30_000),
     });
     const body = (await response.json()) as Answer['body'];
@@ -223,7 +224,7 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
 
   it('frozen broker (SIGSTOP): readiness down within seconds naming stalled confirms, publishes fail fast with 503 (never delivered), all recovers after thaw', async () => {
     const { base, events } = await startService();
-    const load = new HttpLoad(`${base}/orders`, (n) => ({ key: String(n), body: { customerId: `c-${n}`, items: [{ sku: 'sku-1', quantity: 1 }] } }));
+    const load = new HttpLoad(`${base}/users`, (n) => ({ key: String(n), body: { email: `u-${n}@example.com`, name: `User ${n}` } }));
     const answers = (samples: LoadSample[]) => samples.map((s) => ({ ...s, json: JSON.parse(s.body || '{}') as Answer['body'] }));
     try {
       const warm = await load.runFixed(10, 2);
