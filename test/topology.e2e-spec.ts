@@ -331,13 +331,16 @@ describe('a topology conflict is one clear error, not a reconnect storm', () => 
       // The broker names the first argument it finds different (here x-dead-letter-exchange).
       expect(reasons).toMatch(/its argument '[a-z-]+' is .+ on the broker but warren declares /);
       expect(reasons).toContain(`rabbitmqctl delete_queue ${queue}`);
-      // Publishing does not depend on that queue: still accepted.
-      const post = await fetch(`http://127.0.0.1:${port}/users`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'q@example.com', name: 'Q' }),
+      // Publishing does not depend on that queue: accepted (once the publisher's own connection is up, which is not
+      // what readiness waited for here).
+      await waitFor('a POST /users accepted despite the queue conflict', async () => {
+        const post = await fetch(`http://127.0.0.1:${port}/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'q@example.com', name: 'Q' }),
+        });
+        return post.status === 202;
       });
-      expect(post.status).toBe(202);
     } finally {
       await other.stop();
       await removeTopology(queueNames.exchange, await serviceQueues(queueNames));
