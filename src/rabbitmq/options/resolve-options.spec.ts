@@ -54,6 +54,7 @@ describe('resolveRabbitMQOptions', () => {
       maxPendingPublishBytes: 16 * 1024 * 1024,
       publishFailFastMs: 250,
       confirmStallMs: 2_000,
+      connectTimeoutMs: 10_000,
       stuckConsumerMs: 60_000,
       readinessMaxQueueDepth: 0,
       codec: 'json',
