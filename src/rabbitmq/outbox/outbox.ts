@@ -7,7 +7,7 @@ import { EventEncoding } from '../publisher/event-encoding.js';
 import type { PublishOptions } from '../publisher/message-properties.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES } from '../topology/topic-pattern.js';
-import { MessagingTracer } from '../tracing/messaging-tracer.js';
+import { MessagingTracer, publishSpanOf } from '../tracing/messaging-tracer.js';
 import { OutboxDatabase } from './outbox-database.js';
 import { OutboxRelay } from './outbox-relay.js';
 import type { SqlExecutor } from './sql-executor.js';
@@ -62,14 +62,7 @@ export class Outbox {
     // The publish span (with an SDK) covers the write into the outbox, in the caller's trace: its context travels in the
     // row's headers, so the handlers' process spans are its children, as with RabbitClient.publish. Without an SDK only
     // the received trace headers are copied.
-    const span = {
-      exchange: this.options.exchange,
-      routingKey: pattern,
-      messageId: properties.messageId,
-      correlationId: properties.correlationId,
-      bodySize: content.length,
-    };
-    await this.tracer.publish(span, properties.headers, () =>
+    await this.tracer.publish(publishSpanOf(this.options.exchange, pattern, content, properties), properties.headers, () =>
       tx.query(
         'INSERT INTO warren_outbox (message_id, exchange, routing_key, partition_key, body, properties) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
         [properties.messageId, this.options.exchange, pattern, key ?? null, content, JSON.stringify(properties)],

@@ -19,7 +19,7 @@ import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { ConfirmStall } from './confirm-stall.js';
 import { unroutedQueueName } from '../topology/topology-names.js';
 import { UnroutedReturns } from './unrouted-returns.js';
-import { MessagingTracer } from '../tracing/messaging-tracer.js';
+import { MessagingTracer, publishSpanOf } from '../tracing/messaging-tracer.js';
 import { EventEncoding } from './event-encoding.js';
 import type { PublishOptions } from './message-properties.js';
 import { isNack, type PublishChannel } from './publish-channel.js';
@@ -110,15 +110,8 @@ export class RabbitPublisher implements OnModuleInit {
     const { content, properties } = await this.events.encode(pattern, payload, options);
     // mandatory: an event no queue is bound for comes back as basic.return (see UnroutedReturns)
     // instead of being dropped silently — without any argument on the exchange.
-    const span = {
-      exchange: this.options.exchange,
-      routingKey: pattern,
-      messageId: properties.messageId,
-      correlationId: properties.correlationId,
-      bodySize: content.length,
-    };
     // The publish span (or, with no SDK, the received trace headers) goes into the message headers.
-    await this.tracer.publish(span, properties.headers, () =>
+    await this.tracer.publish(publishSpanOf(this.options.exchange, pattern, content, properties), properties.headers, () =>
       this.confirm(this.options.exchange, pattern, content, { ...properties, mandatory: true }),
     );
     return { messageId: properties.messageId, pattern, correlationId: properties.correlationId };

@@ -46,6 +46,16 @@ export interface PublishSpanInput {
   bodySize: number;
 }
 
+/** The publish span of an encoded event sent to `exchange` with `routingKey` (RabbitClient.publish and the outbox alike). */
+export function publishSpanOf(
+  exchange: string,
+  routingKey: string,
+  content: Buffer,
+  properties: { messageId: string; correlationId?: string },
+): PublishSpanInput {
+  return { exchange, routingKey, messageId: properties.messageId, correlationId: properties.correlationId, bodySize: content.length };
+}
+
 /** What a process span describes. */
 export interface ProcessSpanInput {
   queue: string;
