@@ -9,7 +9,7 @@ import { AckBatcher } from './ack-batcher.js';
  * or kill that channel. So a retired acknowledger settles nothing: late results are dropped here,
  * and nobody has to count channel generations.
  */
-export class ChannelAcknowledger {
+export class ChannelAcknowledger implements Acknowledger {
   private retired = false;
   private readonly batcher: AckBatcher;
 
@@ -69,8 +69,19 @@ export class ChannelAcknowledger {
   }
 }
 
+/**
+ * What settling a delivery needs of its channel (amqp091-go's 5-method `Acknowledger`, smaller):
+ * ChannelAcknowledger on a broker, warren/testing's recording one in memory.
+ */
+export interface Acknowledger {
+  /** False once the delivery can no longer be settled (its channel is gone: the broker requeued it). */
+  readonly live: boolean;
+  ack(message: ConsumeMessage): void;
+  nack(message: ConsumeMessage, requeue: boolean): void;
+}
+
 /** A message as delivered on one channel, with that channel's acknowledger: it can be settled there only. */
 export interface Delivery {
   readonly message: ConsumeMessage;
-  readonly acknowledger: ChannelAcknowledger;
+  readonly acknowledger: Acknowledger;
 }

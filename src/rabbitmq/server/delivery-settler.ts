@@ -22,13 +22,22 @@ export interface PausableConsumer {
   resume(reason: 'kill-switch' | 'dead-letter-queue-full'): Promise<void>;
 }
 
+/** An ordered handler's in-place retry, about to wait its delay. */
+export type InPlaceRetry = Extract<DeliveryOutcome, { kind: 'retry' }>;
+
 export interface DeliverySettlerDeps {
   processor: Pick<DeliveryProcessor, 'process'>;
   keeper: Pick<FailedMessageKeeper, 'keep'>;
   killSwitch: Required<KillSwitchOptions>;
-  metrics: QueueMetrics;
+  metrics: Pick<QueueMetrics, 'settled' | 'handled'>;
   logger: Logger;
   consumer: PausableConsumer;
+  /**
+   * Waits an ordered handler's in-place retry delay (ends early when `signal` aborts).
+   * warren/testing records the retry instead of waiting it, as it does not wait a retry queue's delay.
+   * @default a timer of `retry.delayMs`
+   */
+  waitToRetry?: (delivery: Delivery, retry: InPlaceRetry, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -165,7 +174,7 @@ export class DeliverySettler {
           `(the queue waits for it): ${outcome.failure.type}: ${outcome.failure.message}`,
       );
       this.deps.metrics.settled('retry');
-      await delay(outcome.delayMs, this.stopped.signal);
+      await (this.deps.waitToRetry ?? waitDelay)(delivery, outcome, this.stopped.signal);
       if (!current()) {
         break;
       }
@@ -258,8 +267,8 @@ export class DeliverySettler {
   }
 }
 
-/** Waits `ms`, or less if `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits the retry's delay, or less if `signal` aborts. */
+function waitDelay(_delivery: Delivery, { delayMs: ms }: InPlaceRetry, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

@@ -10,12 +10,41 @@ interface ResultBase {
   handler: string;
 }
 
+/**
+ * An ordered handler's failure retried in place, as production does: no copy, no retry queue; the
+ * handler runs again on the same delivery (`getRetryCount()` = `attempt`) after `delayMs`, and the
+ * queue's next message waits meanwhile. The harness does not wait the delay.
+ */
+export interface InPlaceRetryRecord {
+  /** Which retry this was (1 for the first). */
+  attempt: number;
+  delayMs: number;
+  /** The failure that caused it: type and message, as the retry warning logs them. */
+  errorType: string;
+  errorMessage: string;
+}
+
+/** What an ordered handler's (`@HandleEvent(p, { ordered: true })`) results add: undefined for other handlers. */
+interface OrderedResult {
+  /** Ordered handlers only: the in-place retries made before this settlement, oldest first (empty when the first attempt settled). */
+  retriedInPlace?: InPlaceRetryRecord[];
+  /**
+   * Ordered handlers only: message ids of the earlier messages of this queue still unsettled when
+   * this one arrived. It ran only after each of them was acked or parked, as behind a
+   * single-active-consumer queue with prefetch 1.
+   */
+  waitedFor?: string[];
+}
+
 /** The handler settled: the message is acked. */
-export interface AckedResult extends ResultBase {
+export interface AckedResult extends ResultBase, OrderedResult {
   kind: 'ack';
 }
 
-/** The handler failed retryably: a copy goes to `<queue>.retry.<delayMs>` and comes back after the delay. */
+/**
+ * The handler failed retryably: a copy goes to `<queue>.retry.<delayMs>` and comes back after the
+ * delay. Never for an ordered handler: it retries in place (`retriedInPlace` of its final result).
+ */
 export interface RetryResult extends ResultBase {
   kind: 'retry';
   /** Which retry this is (1 for the first), as carried in `x-retry-count`. */
@@ -34,7 +63,7 @@ export interface RetryResult extends ResultBase {
 }
 
 /** Parked in `<queue>.dlq`: poison (decode, validation, no handler, NonRetryableError) or out of retries. */
-export interface ParkedResult extends ResultBase {
+export interface ParkedResult extends ResultBase, OrderedResult {
   kind: 'dead-letter';
   deadLetterQueue: string;
   errorType: string;

@@ -11,15 +11,18 @@ import { type HandlerDefinition, HandlerRegistry } from '../server/handler-regis
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { HandlerResult } from './handler-result.js';
 import type { InMemoryPublisher } from './in-memory-publisher.js';
-import { type InMemoryReply, repliedInMemory, settleInMemory } from './in-memory-settlement.js';
+import { InMemoryQueue } from './in-memory-queue.js';
+import { type InMemoryReply, repliedInMemory } from './in-memory-settlement.js';
 
 /**
  * A Nest transport strategy with no broker: handlers are registered exactly as RabbitServer
  * registers them (HandlerRegistry: queue names, prefetch and timeout checks) and every delivery
  * runs through the production DeliveryProcessor (decode, envelope, pattern check, the Nest
- * pipeline with pipes and interceptors, the timeout, failure classification); a request
- * handler's runs inside the production RequestProcessor, which builds and publishes the reply.
- * Only the broker's part is simulated: routing by binding pattern (requests by queue name), and
+ * pipeline with pipes and interceptors, the timeout, failure classification); an event
+ * handler's is settled by the production DeliverySettler (concurrency slots, an ordered
+ * handler's one-at-a-time run and in-place retries, see InMemoryQueue); a request handler's runs
+ * inside the production RequestProcessor, which builds and publishes the reply. Only the
+ * broker's part is simulated: routing by binding pattern (requests by queue name), and
  * recording the settlement and the reply instead of sending them.
  */
 export class InMemoryTransport extends Server implements CustomTransportStrategy {
@@ -27,7 +30,8 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   protected override readonly logger = new Logger(InMemoryTransport.name);
   private readonly registry: HandlerRegistry;
   private readonly decoder: MessageDecoder;
-  private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor }>();
+  /** Per handler queue: its processor, and for an event handler the queue settled by production's DeliverySettler. */
+  private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor; queue?: InMemoryQueue }>();
 
   constructor(
     private readonly options: ResolvedRabbitMQOptions,
@@ -55,7 +59,11 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
 
   listen(callback: (error?: unknown) => void): void {
     this.processors = new Map(
-      this.registry.all().map((definition) => [definition.queue, { definition, processor: new DeliveryProcessor(definition, this.decoder) }]),
+      this.registry.all().map((definition) => {
+        const processor = new DeliveryProcessor(definition, this.decoder);
+        const queue = definition.kind === 'event' ? new InMemoryQueue(definition, processor, this.options, this.logger) : undefined;
+        return [definition.queue, { definition, processor, queue }];
+      }),
     );
     callback();
   }
@@ -74,7 +82,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     const targets = [...this.processors.values()].filter(
       ({ definition }) => definition.kind === 'event' && topicMatches(definition.pattern, message.fields.routingKey),
     );
-    return Promise.all(targets.map(({ definition, processor }) => this.handle(definition, processor, message)));
+    return Promise.all(targets.map((target) => this.handle(target, message)));
   }
 
   /** Whether a handler consumes `queue` (a request to a queue nobody declared is returned by the broker). */
@@ -88,10 +96,13 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     if (!target) {
       throw new Error(`no handler consumes queue '${queue}'`);
     }
-    return this.handle(target.definition, target.processor, message);
+    return this.handle(target, message);
   }
 
   close(): void {
+    for (const { queue } of this.processors.values()) {
+      queue?.stop();
+    }
     this.processors.clear();
   }
 
@@ -103,14 +114,16 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     throw new Error('InMemoryTransport has no broker connection to unwrap');
   }
 
-  private async handle(definition: HandlerDefinition, processor: DeliveryProcessor, message: ConsumeMessage): Promise<HandlerResult> {
+  private async handle(
+    target: { definition: HandlerDefinition; processor: DeliveryProcessor; queue?: InMemoryQueue },
+    message: ConsumeMessage,
+  ): Promise<HandlerResult> {
     // Each queue gets its own copy, as from the broker: a handler must not see another's changes.
     const copy: ConsumeMessage = { ...message, properties: { ...message.properties, headers: { ...message.properties.headers } } };
-    if (definition.kind === 'request') {
-      return this.answer(definition, processor, copy);
+    if (!target.queue) {
+      return this.answer(target.definition, target.processor, copy);
     }
-    const outcome = await processor.process(copy);
-    return settleInMemory(copy, outcome, definition);
+    return target.queue.deliver(copy);
   }
 
   /** Production's RequestProcessor, its reply taken from the publish it makes (one processor per delivery, so replies never mix). */

@@ -4,7 +4,7 @@
  */
 export { HandlerHarness, type HandlerHarnessConfig, type HarnessPublishProperties } from './handler-harness.js';
 export { HarnessDelivery } from './harness-delivery.js';
-export type { HandlerResult, AckedResult, RetryResult, ParkedResult, RepliedResult } from './handler-result.js';
+export type { HandlerResult, AckedResult, RetryResult, ParkedResult, RepliedResult, InPlaceRetryRecord } from './handler-result.js';
 export type { PublishedEvent } from './published-event.js';
 export { InMemoryPublisher } from './in-memory-publisher.js';
 export { InMemoryTransport } from './in-memory-transport.js';
