@@ -12,7 +12,8 @@ import { INVENTORY_REJECTED, INVENTORY_REJECTED_SCHEMA, INVENTORY_RESERVED, INVE
 import { StockLedger } from './stock-ledger.js';
 
 /** Reserves stock for each new order and announces the result. */
-@Controller()
+// No route prefix: a controller only because Nest binds message handlers on controllers; not logged as an HTTP route.
+@Controller([])
 @Publishes(INVENTORY_RESERVED, INVENTORY_RESERVED_SCHEMA)
 @Publishes(INVENTORY_REJECTED, INVENTORY_REJECTED_SCHEMA)
 export class InventoryHandler {

@@ -13,7 +13,8 @@ import { Mailer } from './mailer.port.js';
  * result of the order (so every event the demo publishes has a subscriber, and nothing piles up
  * in the unrouted queue).
  */
-@Controller()
+// No route prefix: a controller only because Nest binds message handlers on controllers; not logged as an HTTP route.
+@Controller([])
 export class NotificationsHandler {
   constructor(private readonly mailer: Mailer) {}
 

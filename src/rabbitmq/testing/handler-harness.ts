@@ -27,7 +27,7 @@ import type { PublishedEvent } from './published-event.js';
 
 /** What to build the harness's Nest testing module from. */
 export interface HandlerHarnessConfig {
-  /** Handler classes (`@Controller()` classes with `@HandleEvent` / `@HandleRequest` methods), registered as the module's controllers. */
+  /** Handler classes (`@Controller([])` classes with `@HandleEvent` / `@HandleRequest` methods), registered as the module's controllers. */
   handlers?: Type[];
   /** Feature modules to import: their controllers are registered too. Never the app module (it connects to a broker). */
   imports?: ModuleMetadata['imports'];
