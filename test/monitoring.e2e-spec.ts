@@ -149,6 +149,11 @@ describe('monitoring manifests: alerts, dashboard, canary', () => {
       'kill switch',
       'event-loop',
       'watermark',
+      'outbox pending',
+      'oldest pending age',
+      'published / retried / dead',
+      'commit-to-confirm',
+      'inbox duplicates',
     ]) {
       expect({ topic, found: titles.includes(topic) }).toEqual({ topic, found: true });
     }
@@ -269,13 +274,23 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     broker.publish('', queue, '{not json', { contentType: 'application/json' });
     await waitFor('4 mails (3 welcomes, 1 order), one of them after a retry', () => demo.mailer.sent.length === 4, { timeoutMs: 60_000 });
 
+    // The same order.created delivered twice: inventory's inbox acks the second without effects (a duplicate).
+    const duplicate = { orderId: 'mon-duplicate', customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] };
+    for (let i = 0; i < 2; i++) {
+      broker.publish(demo.config.rabbitmq.exchange!, 'order.created', JSON.stringify(duplicate), {
+        contentType: 'application/json',
+        messageId: 'c9a1f1c2-5b0e-4f57-9d59-4d3c2f0e0a01',
+      });
+    }
+
     const port = demo.app.get(MetricsServer).port;
     scraped = await waitFor(
-      'the retry and the dead letter to be counted',
+      'the retry, the dead letter, the outbox backlog and the inbox duplicate to be counted',
       async () => {
         const series = parseScrape((await request(`http://127.0.0.1:${port}`).get('/metrics').expect(200)).text);
         const outcomes = new Set((series.get('warren_messages_consumed_total') ?? []).map((labels) => labels.outcome));
-        return outcomes.has('retry') && outcomes.has('dead_letter') && outcomes.has('ack') ? series : undefined;
+        const outbox = series.has('warren_outbox_pending') && series.has('warren_inbox_duplicates_total');
+        return outcomes.has('retry') && outcomes.has('dead_letter') && outcomes.has('ack') && outbox ? series : undefined;
       },
       { timeoutMs: 60_000 },
     );
@@ -329,5 +344,8 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
     );
     expect(scraped.get('warren_dead_letter_queue_max_length')).toHaveLength(1);
     expect(scraped.get('warren_memory_high_watermark_bytes')).toHaveLength(1);
+    // The outbox's series come from the service's own PostgreSQL (DATABASE_URL), the duplicate from inventory's inbox.
+    expect(scraped.get('warren_outbox_commit_to_confirm_seconds_count')?.length).toBe(1);
+    expect(scraped.get('warren_inbox_duplicates_total')).toEqual([{ queue: `${demo.config.rabbitmq.serviceName}.inventory.order-created` }]);
   });
 });
