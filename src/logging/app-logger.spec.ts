@@ -78,7 +78,10 @@ describe.each(['json', 'text'] as const)('AppLogger (%s)', (format) => {
       .split('\n')
       .filter((line) => line.includes('PublisherBlockedError'));
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toContain('PublisherBlockedError: blocked (49) (repeated 49 times in the last');
+    // Quotes are escaped in JSON.
+    expect(lines[1]).toMatch(
+      /held back 49 more like \\?"PublisherBlockedError: blocked \(0\)\\?" in the last 1 s; the last: PublisherBlockedError: blocked \(49\)/,
+    );
     expect(capture.text()).toContain('another reason');
   });
 
@@ -124,7 +127,7 @@ describe('AppLogger exit hook', () => {
       .trim()
       .split('\n')
       .map((line) => (JSON.parse(line) as { message: string }).message);
-    expect(messages).toEqual(['blocked (1)', 'blocked (3) (repeated 2 times in the last 1 s)']);
+    expect(messages).toEqual(['blocked (1)', 'held back 2 more like "blocked (1)" in the last 1 s; the last: blocked (3)']);
   });
 });
 

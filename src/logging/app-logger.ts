@@ -35,7 +35,7 @@ export interface AppLoggerOptions {
   /** @default UNLIMITED_WARNING_CONTEXTS */
   unlimitedContexts?: readonly string[];
   /**
-   * Write the pending "repeated N times" lines when the process exits, so the count of the last
+   * Write the pending "held back N more" summaries when the process exits, so the count of the last
    * interval of an outage is not lost on shutdown (stdout to a pipe or file is synchronous on Linux).
    * @default false (the service's logger sets it; loggers made in tests do not add exit hooks)
    */
@@ -89,7 +89,7 @@ export class AppLogger extends ConsoleLogger {
     }
   }
 
-  /** Writes the pending "repeated N times" lines now (the process is about to exit). */
+  /** Writes the pending "held back N more" summaries now (the process is about to exit). */
   flushRepeatedWarnings(): void {
     this.repeats.flushAll();
   }

@@ -6,8 +6,9 @@ type Level = 'warn' | 'error';
 /**
  * The lines a queue writes once per message (a retry, a dead letter, a copy that could not be
  * made), limited per kind: a flood of poison messages wrote one line each (3,000 of them gave
- * 1,550 WARN lines, 641 KB, in 9 s). The first line of a kind is written; the rest of its 10 s
- * interval is counted, and one line at the end of the interval says how many were held back.
+ * 1,550 WARN lines, 641 KB, in 9 s). The first line of a kind is written; the rest are counted,
+ * and one summary line ("held back N more like …") follows 1 s after the burst ends, or once per 10 s
+ * interval while it goes on (RepeatedWarningsLimiter).
  * One per queue, so the limit is per queue and kind; metrics count every message regardless.
  */
 export class PerMessageLog {
