@@ -107,9 +107,15 @@ describe('codecs and compression on the real broker', () => {
 
   beforeAll(async () => {
     // No retries: a decode failure must go to the DLQ at once anyway; this keeps others quick too.
-    const common = { retry: { attempts: 0, delaysMs: [] }, compressThresholdBytes: THRESHOLD, maxMessageBytes: MAX_MESSAGE_BYTES };
-    jsonApp = await startProbeApp('codec-json', [CodecHandlers], common, [Recorder]);
-    msgpackApp = await startProbeApp('codec-msgpack', [CodecHandlers], { ...common, codec: 'msgpack', compression: 'deflate' }, [Recorder]);
+    const consume = { retry: { attempts: 0, delaysMs: [] } };
+    const encoding = { compressThresholdBytes: THRESHOLD, maxMessageBytes: MAX_MESSAGE_BYTES };
+    jsonApp = await startProbeApp('codec-json', [CodecHandlers], { consume, encoding }, [Recorder]);
+    msgpackApp = await startProbeApp(
+      'codec-msgpack',
+      [CodecHandlers],
+      { consume, encoding: { ...encoding, codec: 'msgpack', compression: 'deflate' } },
+      [Recorder],
+    );
     broker = await BrokerProbe.open();
   });
 

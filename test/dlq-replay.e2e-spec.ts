@@ -68,7 +68,9 @@ describe.each<[QueueType]>([['quorum'], ['classic']])('DLQ replay round trip on 
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp(`dlq-${queueType}`, [ReplayHandlers], { queueType, killSwitch: { enabled: false } }, [Ledger]);
+    probeApp = await startProbeApp(`dlq-${queueType}`, [ReplayHandlers], { consume: { queueType: queueType, killSwitch: { enabled: false } } }, [
+      Ledger,
+    ]);
     ledger = probeApp.app.get(Ledger);
     [queue] = probeApp.server.queues();
     dlq = deadLetterQueueName(queue);

@@ -100,7 +100,7 @@ describe('failure handling on the real broker', () => {
     });
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('failures', [FailingHandlers], { killSwitch: { enabled: false } }, [Deliveries]);
+    probeApp = await startProbeApp('failures', [FailingHandlers], { consume: { killSwitch: { enabled: false } } }, [Deliveries]);
     deliveries = probeApp.app.get(Deliveries);
     broker = await BrokerProbe.open();
   });

@@ -140,10 +140,9 @@ describe('flow control on the real broker: in-flight byte budget across queues',
       'flow-bytes',
       [BudgetHandlers],
       {
-        queueType: 'classic', // exact ready counts from a passive declare
-        maxMessageBytes: MAX_MESSAGE_BYTES,
-        maxInFlightBytes: MAX_IN_FLIGHT_BYTES,
-        handlerTimeoutMs: 60_000,
+        consume: { queueType: 'classic', handlerTimeoutMs: 60_000 }, // classic: exact ready counts from a passive declare
+        flow: { maxInFlightBytes: MAX_IN_FLIGHT_BYTES },
+        encoding: { maxMessageBytes: MAX_MESSAGE_BYTES },
       },
       [Gate],
     );
@@ -236,7 +235,7 @@ describe('flow control on the real broker: memory watermark', () => {
     probeApp = await startProbeApp(
       'flow-memory',
       [MemoryHandlers],
-      { queueType: 'classic', memoryHighWatermarkBytes: HIGH_WATERMARK, flowCheckIntervalMs: 50 },
+      { consume: { queueType: 'classic' }, flow: { memoryHighWatermarkBytes: HIGH_WATERMARK, checkIntervalMs: 50 } },
       [Seen],
     );
     seen = probeApp.app.get(Seen);

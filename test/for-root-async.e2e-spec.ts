@@ -44,7 +44,7 @@ describe('RabbitMQModule.forRootAsync with ConfigService', () => {
             urls: [config.getOrThrow<string>('RABBIT_URL')],
             serviceName: config.getOrThrow<string>('RABBIT_SERVICE'),
             exchange: config.getOrThrow<string>('RABBIT_EXCHANGE'),
-            prefetch: Number(config.getOrThrow<string>('RABBIT_PREFETCH')),
+            consume: { prefetch: Number(config.getOrThrow<string>('RABBIT_PREFETCH')) },
           }),
         }),
       ],

@@ -83,7 +83,7 @@ describe('the Nest pipeline of a @HandleEvent handler', () => {
   const queue = (): string => `${probeApp.serviceName}.pipeline.traced`;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('pipeline', [PipelineHandlers], { killSwitch: { enabled: false } });
+    probeApp = await startProbeApp('pipeline', [PipelineHandlers], { consume: { killSwitch: { enabled: false } } });
     handlers = probeApp.app.get(PipelineHandlers);
     broker = await BrokerProbe.open();
   });
@@ -158,7 +158,7 @@ describe('a handler with nothing of its own, in an app with a global guard warre
     // Connected by hand, as an app may: the microservice inherits the app's global guard.
     const refuseAll = (app: INestApplication): unknown => app.useGlobalGuards(new RefuseAllGuard());
     const connect = (app: INestApplication): unknown => app.connectMicroservice({ strategy: app.get(RabbitServer) }, { inheritAppConfig: true });
-    probeApp = await startProbeApp('pipeline-global', [PlainHandlers], { killSwitch: { enabled: false } }, [], refuseAll, connect);
+    probeApp = await startProbeApp('pipeline-global', [PlainHandlers], { consume: { killSwitch: { enabled: false } } }, [], refuseAll, connect);
     broker = await BrokerProbe.open();
   });
 
@@ -183,7 +183,7 @@ describe('createRabbitMicroservice: a service with no HTTP app', () => {
   it('binds the handlers and consumes once listening', async () => {
     const names = uniqueNames('pipeline-standalone');
     @Module({
-      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, killSwitch: { enabled: false } })],
+      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, consume: { killSwitch: { enabled: false } } })],
       controllers: [PlainHandlers],
     })
     class StandaloneModule {}

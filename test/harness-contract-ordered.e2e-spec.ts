@@ -34,7 +34,7 @@ describe('warren/testing harness agrees with the broker on ordered handlers', ()
   const logger = new RecordingLogger();
 
   beforeAll(async () => {
-    const options = { killSwitch: { enabled: false } };
+    const options = { consume: { killSwitch: { enabled: false } } };
     probeApp = await startProbeApp('contract-ordered', [OrderedContractHandler], options, [OrderedCalls], (app) => app.useLogger(logger));
     [queue] = probeApp.server.eventQueues();
     probe = await BrokerProbe.open();

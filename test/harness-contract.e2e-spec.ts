@@ -62,7 +62,7 @@ describe('warren/testing harness agrees with the broker', () => {
     await harness?.close();
     await probeApp?.dispose();
     // The module default's delay queues too: a scenario that went wrong may have used them.
-    const delays = new Set([...CONTRACT_RETRY.delaysMs, ...RABBITMQ_DEFAULTS.retry.delaysMs]);
+    const delays = new Set([...CONTRACT_RETRY.delaysMs, ...RABBITMQ_DEFAULTS.consume.retry.delaysMs]);
     await probe?.remove({ queues: [outQueue, ...[...delays].map((delayMs) => retryQueueName(queue, delayMs))] });
     await probe?.close();
   });

@@ -103,7 +103,12 @@ describe('a programming error in a handler is parked at once and never trips the
 
   beforeAll(async () => {
     // A switch far touchier than the default: 2 failures of the last 4 would trip it.
-    probeApp = await startProbeApp('buggy', [UnvalidatedHandlers], { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 60_000 } }, [Handled]);
+    probeApp = await startProbeApp(
+      'buggy',
+      [UnvalidatedHandlers],
+      { consume: { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 60_000 } } },
+      [Handled],
+    );
     handled = probeApp.app.get(Handled);
     broker = await BrokerProbe.open();
   });

@@ -281,8 +281,8 @@ describe('k8s manifests: the Deployment against the app', () => {
     expect(preStop).toBeGreaterThanOrEqual(3);
     // What the app may spend after SIGTERM (src/shutdown, RabbitLifecycle): the lame-duck delay,
     // consumers draining, then outstanding publish confirms (bounded by the publish timeout).
-    const { shutdownGraceMs, publishTimeoutMs } = resolveRabbitMQOptions(config.rabbitmq);
-    const shutdownMs = config.shutdownDelayMs + shutdownGraceMs + publishTimeoutMs;
+    const { consume, publish } = resolveRabbitMQOptions(config.rabbitmq);
+    const shutdownMs = config.shutdownDelayMs + consume.shutdownGraceMs + publish.timeoutMs;
     expect(grace).toBeGreaterThan(preStop + shutdownMs / 1000);
   });
 
@@ -297,7 +297,7 @@ describe('k8s manifests: the Deployment against the app', () => {
     expect(heapBytes / limitBytes).toBeGreaterThanOrEqual(0.6);
     expect(heapBytes / limitBytes).toBeLessThanOrEqual(0.8);
     // An explicit pause watermark must sit below the limit (0 = derived from the cgroup limit).
-    expect(config.rabbitmq.memoryHighWatermarkBytes ?? 0).toBeLessThan(limitBytes);
+    expect(config.rabbitmq.flow?.memoryHighWatermarkBytes ?? 0).toBeLessThan(limitBytes);
   });
 
   it('runs as non-root with a read-only root filesystem, no capabilities and the RuntimeDefault seccomp profile', () => {
@@ -337,7 +337,8 @@ describe('k8s manifests: the Deployment against the app', () => {
 
   it('readiness settings suit replicas that share queues', () => {
     // Every replica sees the same depth: a depth limit would take them all out of the Service at once.
-    const { readinessMaxQueueDepth, stuckConsumerMs, handlerTimeoutMs } = resolveRabbitMQOptions(config.rabbitmq);
+    const { readiness, consume } = resolveRabbitMQOptions(config.rabbitmq);
+    const [{ maxQueueDepth: readinessMaxQueueDepth, stuckConsumerMs }, { handlerTimeoutMs }] = [readiness, consume];
     expect(readinessMaxQueueDepth).toBe(0);
     // A handler may legitimately run up to its timeout without settling anything.
     expect(stuckConsumerMs).toBeGreaterThan(handlerTimeoutMs);

@@ -48,9 +48,7 @@ describe('kill switch and handler timeout on the real broker', () => {
     probeApp = await startProbeApp(
       'killswitch',
       [GuardedHandlers],
-      {
-        killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 1_500 },
-      },
+      { consume: { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 1_500 } } },
       [Downstream],
     );
     downstream = probeApp.app.get(Downstream);

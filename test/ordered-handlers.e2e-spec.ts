@@ -62,7 +62,9 @@ describe('ordered handlers on the real broker', () => {
   const queue = () => `${probeApp.serviceName}.ledger.entry`;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('ordered', [LedgerHandler], { killSwitch: { enabled: false } }, [Ledger], (app) => app.useLogger(logger));
+    probeApp = await startProbeApp('ordered', [LedgerHandler], { consume: { killSwitch: { enabled: false } } }, [Ledger], (app) =>
+      app.useLogger(logger),
+    );
     ledger = probeApp.app.get(Ledger);
     broker = await BrokerProbe.open();
   });
@@ -226,7 +228,7 @@ describe('ordered handlers across replicas and at shutdown', () => {
   }, 60_000);
 
   it('readiness: the active replica holding a message is stuck, the standby with a backlog it cannot get is not', async () => {
-    const options = { stuckConsumerMs: 1_000 };
+    const options = { readiness: { stuckConsumerMs: 1_000 } };
     const first = await startProbeApp('sac-ready-a', [GatedOrderedHandler], options, [Gate]);
     const second = await startProbeApp('sac-ready-b', [GatedOrderedHandler], options, [Gate]);
     const broker = await BrokerProbe.open();
@@ -263,7 +265,9 @@ describe('ordered handlers across replicas and at shutdown', () => {
   }, 60_000);
 
   it('stops at once during an in-place backoff: the message goes back to its queue, not to the DLQ', async () => {
-    const app = await startProbeApp('ordered-stop', [SlowRetryHandler], { killSwitch: { enabled: false }, shutdownGraceMs: 15_000 }, [Attempts]);
+    const app = await startProbeApp('ordered-stop', [SlowRetryHandler], { consume: { killSwitch: { enabled: false }, shutdownGraceMs: 15_000 } }, [
+      Attempts,
+    ]);
     const queue = `${app.serviceName}.slow-retry.entry`;
     const broker = await BrokerProbe.open();
     try {

@@ -23,7 +23,7 @@ describe('publisher: a nacked publish moves publishing to a fresh channel', () =
   const publishTo = (queue: string, n: number) => publisher.publishRaw('', queue, Buffer.from(`m${n}`), { persistent: true, messageId: `m${n}` });
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('renew', [], { queueType: 'classic' });
+    probeApp = await startProbeApp('renew', [], { consume: { queueType: 'classic' } });
     publisher = probeApp.app.get(RabbitPublisher);
     broker = await BrokerProbe.open();
     full = `${probeApp.serviceName}.full`;

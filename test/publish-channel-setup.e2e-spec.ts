@@ -22,7 +22,7 @@ describe('publisher: a publish channel that cannot be set up', () => {
     broker = await BrokerProbe.open();
     await broker.channel.assertExchange(names.exchange, 'direct', { durable: false, autoDelete: false });
     const moduleRef = await Test.createTestingModule({
-      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, publishTimeoutMs: 10_000, publishFailFastMs: 250 })],
+      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, publish: { timeoutMs: 10_000, failFastMs: 250 } })],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();

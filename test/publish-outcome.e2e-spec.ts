@@ -162,7 +162,7 @@ describeWithBroker('publish outcomes: 202 stored, 503 not sent, 504 unknown with
     const names = uniqueNames('outcome-drop');
     const moduleRef = await Test.createTestingModule({
       // Heartbeats and the confirm timeout far away: only the lost connection can end the publish early.
-      imports: [RabbitMQModule.forRoot({ urls: [proxy.url()], ...names, publishTimeoutMs: 30_000, heartbeatSeconds: 60 })],
+      imports: [RabbitMQModule.forRoot({ urls: [proxy.url()], ...names, publish: { timeoutMs: 30_000 }, connection: { heartbeatSeconds: 60 } })],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {

@@ -100,7 +100,7 @@ describe('queue and message options on the real broker', () => {
   const queueOf = (method: string) => `${probeApp.serviceName}.option.${method}`;
 
   beforeAll(async () => {
-    probeApp = await startProbeApp('qopts', [OptionHandlers], { killSwitch: { enabled: false } }, [Gates]);
+    probeApp = await startProbeApp('qopts', [OptionHandlers], { consume: { killSwitch: { enabled: false } } }, [Gates]);
     gates = probeApp.app.get(Gates);
     client = probeApp.app.get(RabbitClient);
     broker = await BrokerProbe.open();
@@ -238,7 +238,7 @@ describe('a changed queue argument on an existing handler queue', () => {
     await before.app.close(); // the queue stays, with x-max-length 5
     const names = uniqueNames('qarg-after');
     const moduleRef = await Test.createTestingModule({
-      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, reconnectBaseMs: 100, reconnectMaxMs: 2_000 })],
+      imports: [RabbitMQModule.forRoot({ urls: [SHARED_AMQP_URL], ...names, connection: { reconnectBaseMs: 100, reconnectMaxMs: 2_000 } })],
       controllers: [BoundedAfter],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });

@@ -72,7 +72,7 @@ describe('remote errors reach an HTTP client bounded and redacted (issue 21, poi
 
   beforeAll(async () => {
     logger = new RecordingLogger();
-    service = await startProbeApp('remote-errors', [HostileResponder, AskController], { requestTimeoutMs: 4_000 }, [], (app) => {
+    service = await startProbeApp('remote-errors', [HostileResponder, AskController], { requests: { timeoutMs: 4_000 } }, [], (app) => {
       app.useLogger(logger);
       app.useGlobalFilters(new RequestErrorFilter());
     });

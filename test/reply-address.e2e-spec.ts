@@ -125,7 +125,7 @@ describe('reply addresses a requester cannot abuse (demo service, shared broker)
   it('the request queue is bounded like the other queues warren declares (x-max-length, drop-head)', async () => {
     // Before: { 'x-queue-type': 'quorum' } only.
     expect(await queueArgumentsOnBroker(requestQueue)).toMatchObject({
-      'x-max-length': resolveRabbitMQOptions(demo.config.rabbitmq).requestQueueMaxLength,
+      'x-max-length': resolveRabbitMQOptions(demo.config.rabbitmq).requests.queueMaxLength,
       'x-overflow': 'drop-head',
     });
   });
@@ -149,7 +149,7 @@ describe('a reply queue the allowedReplyQueues option lists (probe service, shar
   beforeAll(async () => {
     broker = await BrokerProbe.open();
     await broker.channel.assertQueue(allowed, { durable: false, autoDelete: false });
-    service = await startProbeApp('reply-allowed', [EchoResponder], { allowedReplyQueues: [allowed] });
+    service = await startProbeApp('reply-allowed', [EchoResponder], { requests: { allowedReplyQueues: [allowed] } });
   });
 
   afterAll(async () => {

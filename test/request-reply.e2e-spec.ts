@@ -127,7 +127,7 @@ describe('request/reply (client.request / send, @HandleRequest / @MessagePattern
 
   beforeAll(async () => {
     broker = await BrokerProbe.open();
-    service = await startProbeApp('rpc', [CalculatorHandler], { maxRequestsInFlight: 3, requestTimeoutMs: 10_000 });
+    service = await startProbeApp('rpc', [CalculatorHandler], { requests: { maxInFlight: 3, timeoutMs: 10_000 } });
     client = service.app.get(RabbitClient);
     exchange = service.exchange;
   });
@@ -254,7 +254,7 @@ describe('request/reply when the connection drops', () => {
     // The responder on the broker directly; the caller through a proxy whose connections we cut.
     responder = await startProbeApp('rpc-responder', [CalculatorHandler]);
     proxy = await TcpProxy.start({ port: Number(new URL(SHARED_AMQP_URL).port || 5672) });
-    caller = await startProbeApp('rpc-caller', [], { urls: [proxy.url()], exchange: responder.exchange, requestTimeoutMs: 60_000 });
+    caller = await startProbeApp('rpc-caller', [], { urls: [proxy.url()], exchange: responder.exchange, requests: { timeoutMs: 60_000 } });
   });
 
   afterAll(async () => {
@@ -302,7 +302,7 @@ describe('request handlers get the decode, validation and kill-switch treatment 
 
   beforeAll(async () => {
     broker = await BrokerProbe.open();
-    service = await startProbeApp('rpc-guarded', [GuardedHandler], { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 60_000 } });
+    service = await startProbeApp('rpc-guarded', [GuardedHandler], { consume: { killSwitch: { window: 4, failureRatio: 0.5, cooldownMs: 60_000 } } });
     client = service.app.get(RabbitClient);
     exchange = service.exchange;
   });

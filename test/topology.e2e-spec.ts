@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { NonRetryableError, HandleEvent, RabbitClient } from '../src/rabbitmq/index.js';
+import { NonRetryableError, HandleEvent, RabbitClient, type RabbitMQModuleOptions } from '../src/rabbitmq/index.js';
 import { deadLetterQueueName, RabbitMetrics, unroutedExchangeName, unroutedQueueName } from '../src/rabbitmq/admin.js';
 import { BrokerProbe, uniqueNames } from './support/broker.js';
 import { removeTopology, serviceQueues } from './support/demo-app.js';
@@ -43,8 +43,8 @@ describe('topology any producer can share', () => {
     await probe?.close();
   });
 
-  async function start(exchange: string, options: Record<string, unknown> = {}): Promise<ProbeApp> {
-    const app = await startProbeApp('share', [ShareHandlers], { exchange, queueType: 'classic', ...options }, [Seen]);
+  async function start(exchange: string, options: Partial<RabbitMQModuleOptions> = {}): Promise<ProbeApp> {
+    const app = await startProbeApp('share', [ShareHandlers], { exchange, ...options, consume: { queueType: 'classic' } }, [Seen]);
     apps.push(app);
     return app;
   }
@@ -124,10 +124,7 @@ describe('bounded leftovers', () => {
   it('a full DLQ refuses the dead letter: the message stays in its queue, the consumer pauses, nothing is lost; depths are metrics', async () => {
     probe = await BrokerProbe.open();
     const app = await startProbeApp('bound', [PoisonHandlers], {
-      queueType: 'quorum',
-      deadLetterMaxLength: 2,
-      retry: { attempts: 0, delaysMs: [] },
-      killSwitch: { cooldownMs: 60_000 },
+      consume: { queueType: 'quorum', deadLetterMaxLength: 2, retry: { attempts: 0, delaysMs: [] }, killSwitch: { cooldownMs: 60_000 } },
     });
     apps.push(app);
     const queue = app.server.queues()[0];
@@ -168,7 +165,10 @@ describe('bounded leftovers', () => {
     } finally {
       await setup.close();
     }
-    const app = await startProbeApp('upgrade', [PoisonHandlers], { ...names, queueType: 'classic', retry: { attempts: 0, delaysMs: [] } });
+    const app = await startProbeApp('upgrade', [PoisonHandlers], {
+      ...names,
+      consume: { queueType: 'classic', retry: { attempts: 0, delaysMs: [] } },
+    });
     apps.push(app);
     expect(app.server.queues()).toEqual([queue]);
     await app.app.get(RabbitClient).publish('poison.created', { i: 1 });
@@ -190,9 +190,7 @@ describe('bounds changed later', () => {
         await probe.channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'classic', ...existing } });
         const app = await startProbeApp('rebound', [PoisonHandlers], {
           ...names,
-          queueType: 'classic',
-          deadLetterMaxLength: wanted,
-          retry: { attempts: 0, delaysMs: [] },
+          consume: { queueType: 'classic', deadLetterMaxLength: wanted, retry: { attempts: 0, delaysMs: [] } },
         });
         apps.push(app);
         await app.app.get(RabbitClient).publish('poison.created', { i: 1 });

@@ -74,7 +74,9 @@ describe('RabbitServer + RabbitClient on the real broker', () => {
     // Classic queues here: rabbitmqctl reports their unacked count live, while quorum queue
     // counters lag ~5 s, and these tests assert the unacked state while a handler runs.
     // No retries here: these tests are about settlement; retries have their own spec.
-    probeApp = await startProbeApp('transport', [ProbeHandlers], { queueType: 'classic', retry: { attempts: 0, delaysMs: [] } }, [Recorder]);
+    probeApp = await startProbeApp('transport', [ProbeHandlers], { consume: { queueType: 'classic', retry: { attempts: 0, delaysMs: [] } } }, [
+      Recorder,
+    ]);
     recorder = probeApp.app.get(Recorder);
     broker = await BrokerProbe.open();
     const queues = probeApp.server.queues();

@@ -127,7 +127,7 @@ class HttpBenchModule {
           urls: [AMQP_URL],
           serviceName: need('BENCH_SERVICE'),
           exchange: need('BENCH_EXCHANGE'),
-          queueType: 'classic',
+          consume: { queueType: 'classic' },
         }),
       ],
       controllers: [WarrenOrdersController],

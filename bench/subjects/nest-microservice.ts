@@ -90,11 +90,10 @@ class BenchModule {
               urls: [AMQP_URL],
               serviceName: need('BENCH_SERVICE'),
               exchange: need('BENCH_EXCHANGE'),
-              queueType: process.env.BENCH_QUEUE_TYPE || 'classic',
-              maxMessageBytes: optionalInt('BENCH_MAX_MESSAGE_BYTES'),
-              shutdownGraceMs: 5_000,
-              // not a typed option in every build: passed through when set
-              ...(optionalInt('BENCH_MAX_IN_FLIGHT_BYTES') ? { maxInFlightBytes: optionalInt('BENCH_MAX_IN_FLIGHT_BYTES') } : {}),
+              consume: { queueType: process.env.BENCH_QUEUE_TYPE || 'classic', shutdownGraceMs: 5_000 },
+              encoding: { maxMessageBytes: optionalInt('BENCH_MAX_MESSAGE_BYTES') },
+              // unset (undefined) keeps the library default
+              flow: { maxInFlightBytes: optionalInt('BENCH_MAX_IN_FLIGHT_BYTES') },
             } as Parameters<typeof RabbitMQModule.forRoot>[0]),
           ]
         : [];

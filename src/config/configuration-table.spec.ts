@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { INTEGER_BOUNDS, RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
+import { INTEGER_BOUNDS } from '../rabbitmq/options/option-bounds.js';
+import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
 import { CONFIGURATION_TABLE_BEGIN, renderConfigurationTables, withConfigurationTables } from './configuration-table.js';
 import { variableOf } from './load-config.js';
 import { SETTING_TABLE } from './setting-table.js';
@@ -20,38 +21,39 @@ describe('SETTING_TABLE', () => {
   });
 
   it('points every library row at an option the library has, and defaults none the library defaults', () => {
-    // urls and serviceName have no library default, so the app gives one. outbox.database is an optional group with its
-    // own defaults (outbox-options.ts): known to the library, and absent (no outbox) unless DATABASE_URL is set.
+    // urls and serviceName have no library default, so the app gives one; TLS settings are all optional.
     const required = new Set(['urls', 'serviceName']);
-    const outsideDefaults = new Set([...required, 'outbox.database']);
     for (const setting of SETTING_TABLE.filter((row) => row.path.startsWith('rabbitmq.'))) {
       const path = setting.path.slice('rabbitmq.'.length);
-      const [head] = path.split('.');
-      expect({ path, known: outsideDefaults.has(path) || head in RABBITMQ_DEFAULTS }).toEqual({ path, known: true });
+      const [group, name] = [path.slice(0, Math.max(path.lastIndexOf('.'), 0)), path.slice(path.lastIndexOf('.') + 1)];
+      const parent = group === '' ? RABBITMQ_DEFAULTS : valueAt(RABBITMQ_DEFAULTS, group);
+      const known = required.has(path) || group === 'connection.tls' || (typeof parent === 'object' && parent !== null && name in parent);
+      expect({ path, known }).toEqual({ path, known: true });
       expect({ path, appDefault: setting.default !== undefined }).toEqual({ path, appDefault: required.has(path) });
     }
   });
 
   it('has a variable for every bounded integer option an operator tunes, so each library error names one', () => {
     // Bounded options the service leaves to the library (not exposed as variables on purpose).
+    // The outbox is the app's own wiring (app.module.ts, with OUTBOX_MAX_PENDING*), not one variable per option.
     const notExposed = new Set([
-      'maxPendingPublishBytes',
-      'heartbeatSeconds',
-      'killSwitch.window',
-      'killSwitch.cooldownMs',
-      'eventLoopDelayLimitMs',
-      'flowCheckIntervalMs',
+      'publish.maxPendingBytes',
+      'connection.heartbeatSeconds',
+      'consume.killSwitch.window',
+      'consume.killSwitch.cooldownMs',
+      'flow.eventLoopDelayLimitMs',
+      'flow.checkIntervalMs',
     ]);
-    const unnamed = Object.keys(INTEGER_BOUNDS).filter((path) => !notExposed.has(path) && variableOf(path) === path);
+    const unnamed = Object.keys(INTEGER_BOUNDS).filter((path) => !notExposed.has(path) && !path.startsWith('outbox.') && variableOf(path) === path);
     expect(unnamed).toEqual([]);
-    expect(valueAt(RABBITMQ_DEFAULTS, 'retry.attempts')).toBe(5);
+    expect(valueAt(RABBITMQ_DEFAULTS, 'consume.retry.attempts')).toBe(5);
   });
 
   it('maps a library path to its variable, and a group to the variables under it', () => {
-    expect(variableOf('prefetch')).toBe('PREFETCH');
-    expect(variableOf('retry.delaysMs')).toBe('RETRY_DELAYS_MS');
-    expect(variableOf('retry')).toBe('RETRY_ATTEMPTS/RETRY_DELAYS_MS');
-    expect(variableOf('heartbeatSeconds')).toBe('heartbeatSeconds');
+    expect(variableOf('consume.prefetch')).toBe('PREFETCH');
+    expect(variableOf('consume.retry.delaysMs')).toBe('RETRY_DELAYS_MS');
+    expect(variableOf('consume.retry')).toBe('RETRY_ATTEMPTS/RETRY_DELAYS_MS');
+    expect(variableOf('connection.heartbeatSeconds')).toBe('connection.heartbeatSeconds');
   });
 });
 
@@ -67,13 +69,13 @@ describe('README configuration table', () => {
     for (const { env } of SETTING_TABLE) {
       expect(rendered.split('\n').filter((line) => line.startsWith(`| \`${env}\` |`))).toHaveLength(1);
     }
-    expect(rendered).toContain('| `PREFETCH` | `prefetch` | `50` | 1–10000; 0 would mean unbounded |');
-    expect(rendered).toContain('| `RETRY_DELAYS_MS` | `retry.delaysMs` | `1000,5000,30000,120000,600000` |');
+    expect(rendered).toContain('| `PREFETCH` | `consume.prefetch` | `50` | 1–10000; 0 would mean unbounded |');
+    expect(rendered).toContain('| `RETRY_DELAYS_MS` | `consume.retry.delaysMs` | `1000,5000,30000,120000,600000` |');
   });
 
   it('would catch a README that drifted from the table', () => {
     const readme = readFileSync('README.md', 'utf8');
-    const drifted = readme.replace('| `PREFETCH` | `prefetch` | `50` |', '| `PREFETCH` | `prefetch` | `100` |');
+    const drifted = readme.replace('| `PREFETCH` | `consume.prefetch` | `50` |', '| `PREFETCH` | `consume.prefetch` | `100` |');
     expect(drifted).not.toBe(readme);
     expect(withConfigurationTables(drifted)).not.toBe(drifted);
   });

@@ -1,4 +1,5 @@
-import { INTEGER_BOUNDS, type IntegerBound, RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
+import { INTEGER_BOUNDS, type IntegerBound } from '../rabbitmq/options/option-bounds.js';
+import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
 import { MAX_TIMER_MS } from '../rabbitmq/rabbitmq.constants.js';
 import { type Setting, SETTING_TABLE } from './setting-table.js';
 

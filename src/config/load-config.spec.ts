@@ -61,19 +61,18 @@ describe('loadConfig', () => {
       urls: ['amqp://a', 'amqps://b'],
       serviceName: 'warren',
       exchange: 'shop.events',
-      retry: { attempts: 2, delaysMs: [100, 200] },
-      deadLetterMaxLength: 0,
-      memoryHighWatermarkBytes: 128 * 2 ** 20,
-      tls: { servername: 'mq.internal' },
-      unroutedLogIntervalMs: 5000,
+      consume: { retry: { attempts: 2, delaysMs: [100, 200] }, deadLetterMaxLength: 0 },
+      flow: { memoryHighWatermarkBytes: 128 * 2 ** 20 },
+      connection: { tls: { servername: 'mq.internal' } },
+      unrouted: { logIntervalMs: 5000 },
     });
-    expect(resolveRabbitMQOptions(config.rabbitmq).retry).toEqual({ attempts: 2, delaysMs: [100, 200] });
+    expect(resolveRabbitMQOptions(config.rabbitmq).consume.retry).toEqual({ attempts: 2, delaysMs: [100, 200] });
   });
 
   it('keeps the library default of the other half of a group set in part', () => {
-    expect(resolveRabbitMQOptions(loadConfig({ RETRY_ATTEMPTS: '0' }).rabbitmq).retry).toEqual({
+    expect(resolveRabbitMQOptions(loadConfig({ RETRY_ATTEMPTS: '0' }).rabbitmq).consume.retry).toEqual({
       attempts: 0,
-      delaysMs: RABBITMQ_DEFAULTS.retry.delaysMs,
+      delaysMs: RABBITMQ_DEFAULTS.consume.retry.delaysMs,
     });
   });
 
@@ -93,7 +92,7 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     const config = loadConfig({ PORT: '', PREFETCH: '', AMQP_URL: '' });
     expect(config.port).toBe(3000);
-    expect(config.rabbitmq.prefetch).toBeUndefined();
+    expect(config.rabbitmq.consume?.prefetch).toBeUndefined();
     expect(config.rabbitmq.urls).toEqual(['amqp://guest:guest@127.0.0.1:5672']);
   });
 
@@ -128,11 +127,9 @@ describe('loadConfig', () => {
     expect(config.rabbitmq).toMatchObject({
       serviceName: 'orders-api',
       exchange: 'shop.events',
-      prefetch: 10000,
-      queueType: 'classic',
-      maxMessageBytes: 2048,
-      publishTimeoutMs: 100,
-      shutdownGraceMs: 2500,
+      consume: { prefetch: 10000, queueType: 'classic', shutdownGraceMs: 2500 },
+      encoding: { maxMessageBytes: 2048 },
+      publish: { timeoutMs: 100 },
     });
     expect(config.httpBodyLimitBytes).toBe(4096);
     expect(config.mailerDelayMs).toBe(15);
@@ -140,7 +137,7 @@ describe('loadConfig', () => {
 
   it('reads the codec and compression settings', () => {
     const config = loadConfig({ CODEC: 'msgpack', COMPRESSION: 'deflate', COMPRESS_THRESHOLD_BYTES: '4096' });
-    expect(config.rabbitmq).toMatchObject({ codec: 'msgpack', compression: 'deflate', compressThresholdBytes: 4096 });
+    expect(config.rabbitmq.encoding).toEqual({ codec: 'msgpack', compression: 'deflate', compressThresholdBytes: 4096 });
   });
 
   it('splits a comma-separated AMQP_URL into trimmed URLs', () => {
@@ -289,7 +286,7 @@ describe('loadConfig', () => {
     const message = rejectionOf({ MEMORY_HIGH_WATERMARK_BYTES: '1' }).message;
     expect(message).toContain('MEMORY_HIGH_WATERMARK_BYTES must be 0 (derived from the memory limit) or at least 67108864');
     expect(message).not.toMatch(/from 1 to 0/);
-    expect(loadConfig({ MEMORY_HIGH_WATERMARK_BYTES: String(64 * 2 ** 20) }).rabbitmq.memoryHighWatermarkBytes).toBe(64 * 2 ** 20);
+    expect(loadConfig({ MEMORY_HIGH_WATERMARK_BYTES: String(64 * 2 ** 20) }).rabbitmq.flow?.memoryHighWatermarkBytes).toBe(64 * 2 ** 20);
   });
 
   it('reads the HTTP hardening settings and checks them against each other', () => {

@@ -32,7 +32,7 @@ export { RabbitMetrics } from './metrics/rabbitmq-metrics.js';
 // Request/reply failures the HTTP filter maps (all RequestError).
 export { RequestConnectionLostError, RequestError, RequestNotSentError, RequestsInFlightExceededError } from './errors/request.errors.js';
 // The outbox: events stored with the app's transaction, relayed to the broker.
-export type { OutboxOptions } from './options/outbox-options.js';
+export type { OutboxOptions } from './options/rabbitmq-options.interface.js';
 export { OutboxFullError, OutboxNotConfiguredError } from './errors/outbox.errors.js';
 export { OutboxRelay } from './outbox/outbox-relay.js';
 export type { OutboxBacklog } from './outbox/outbox-store.js';

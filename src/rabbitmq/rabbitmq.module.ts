@@ -62,7 +62,7 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
       provide: FlowMetricsCollector,
       inject: [RABBITMQ_RESOLVED_OPTIONS, RabbitMetrics, RabbitServer],
       useFactory: (options: ResolvedRabbitMQOptions, metrics: RabbitMetrics, server: RabbitServer) =>
-        new FlowMetricsCollector(options, metrics, server),
+        new FlowMetricsCollector(options.flow, metrics, server),
     },
     HandlerPlacementCheck,
     OutboxMetrics,

@@ -93,7 +93,7 @@ export async function removeTopology(exchange: string, queues: string[]): Promis
         ...new Set([
           ...queues,
           ...handlerQueues.map(deadLetterQueueName),
-          ...handlerQueues.flatMap((queue) => RABBITMQ_DEFAULTS.retry.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
+          ...handlerQueues.flatMap((queue) => RABBITMQ_DEFAULTS.consume.retry.delaysMs.map((delayMs) => retryQueueName(queue, delayMs))),
           unroutedQueueName(exchange),
         ]),
       ],

@@ -68,7 +68,7 @@ export class RabbitClient extends ClientProxy {
 
   /**
    * Sends a request to the handler of `pattern` and resolves with its reply. Fails with
-   * RequestTimeoutError (no reply within `options.timeoutMs`, default `requestTimeoutMs`),
+   * RequestTimeoutError (no reply within `options.timeoutMs`, default `requests.timeoutMs`),
    * RemoteHandlerError (the handler failed: remote type and message), RequestsInFlightExceededError,
    * RequestConnectionLostError or RequestNotSentError.
    */

@@ -121,7 +121,7 @@ export class RabbitConnections implements OnModuleInit {
     const name = connectionName(this.options.serviceName, role);
     const state: ConnectionState = { connected: false, blocked: false, reconnects: 0 };
     this.states.set(role, state);
-    const backoff = new ReconnectBackoff(this.options.reconnectBaseMs, this.options.reconnectMaxMs);
+    const backoff = new ReconnectBackoff(this.options.connection.reconnectBaseMs, this.options.connection.reconnectMaxMs);
     const topology = new TopologyStatus(this.logger, this.notedTopology, (error) => {
       if (attempts.conflicted(error)) {
         // Readiness is down and every channel of this connection waits for a fresh one: close it
@@ -134,8 +134,8 @@ export class RabbitConnections implements OnModuleInit {
     const attempts = new ConnectionAttempts(backoff, CONNECTION_STABLE_MS, () => topology.clear());
     this.settle.set(role, () => attempts.ready());
     const manager = amqp.connect(this.options.urls, {
-      heartbeatIntervalInSeconds: negotiatedHeartbeatSeconds(this.options.heartbeatSeconds),
-      reconnectTimeInSeconds: this.options.reconnectBaseMs / 1000,
+      heartbeatIntervalInSeconds: negotiatedHeartbeatSeconds(this.options.connection.heartbeatSeconds),
+      reconnectTimeInSeconds: this.options.connection.reconnectBaseMs / 1000,
       connectionOptions: socketOptions(this.options, name),
     });
     // amqp-connection-manager waits `reconnectTimeInSeconds` after emitting 'disconnect' or

@@ -7,15 +7,20 @@ import { socketOptions } from './socket-options.js';
 const NO_TLS = { caFile: undefined, certFile: undefined, keyFile: undefined, servername: undefined };
 
 describe('socketOptions', () => {
-  it('turns Nagle off, bounds the connect by connectTimeoutMs and names the connection', () => {
-    const options = socketOptions({ urls: ['amqp://guest:guest@127.0.0.1:5672'], tls: NO_TLS, connectTimeoutMs: 2_500 }, 'orders-publisher');
+  it('turns Nagle off, bounds the connect by connection.connectTimeoutMs and names the connection', () => {
+    const options = socketOptions(
+      { urls: ['amqp://guest:guest@127.0.0.1:5672'], connection: { tls: NO_TLS, connectTimeoutMs: 2_500 } },
+      'orders-publisher',
+    );
     expect(options).toEqual({ timeout: 2_500, noDelay: true, clientProperties: { connection_name: 'orders-publisher' } });
   });
 
   it('takes the connect timeout from the module options, bounded like every duration', () => {
-    expect(resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's' }).connectTimeoutMs).toBe(10_000);
-    expect(resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's', connectTimeoutMs: 2_500 }).connectTimeoutMs).toBe(2_500);
-    expect(() => resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's', connectTimeoutMs: 50 })).toThrow(/connectTimeoutMs/);
+    expect(resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's' }).connection.connectTimeoutMs).toBe(10_000);
+    expect(
+      resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's', connection: { connectTimeoutMs: 2_500 } }).connection.connectTimeoutMs,
+    ).toBe(2_500);
+    expect(() => resolveRabbitMQOptions({ urls: ['amqp://h'], serviceName: 's', connection: { connectTimeoutMs: 50 } })).toThrow(/connectTimeoutMs/);
   });
 
   it('adds the TLS settings, certificate checks on, when a URL is amqps://', () => {
@@ -23,7 +28,7 @@ describe('socketOptions', () => {
     const caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, 'not really a CA');
     const options = socketOptions(
-      { urls: ['amqps://mq.example.com'], tls: { ...NO_TLS, caFile, servername: 'mq.internal' }, connectTimeoutMs: 10_000 },
+      { urls: ['amqps://mq.example.com'], connection: { tls: { ...NO_TLS, caFile, servername: 'mq.internal' }, connectTimeoutMs: 10_000 } },
       'orders-consumer',
     );
     expect(options).toMatchObject({ rejectUnauthorized: true, servername: 'mq.internal', noDelay: true, timeout: 10_000 });
@@ -32,7 +37,7 @@ describe('socketOptions', () => {
 
   it('names a missing certificate file instead of connecting without it', () => {
     expect(() =>
-      socketOptions({ urls: ['amqps://mq.example.com'], tls: { ...NO_TLS, caFile: '/nope/ca.pem' }, connectTimeoutMs: 10_000 }, 'x'),
+      socketOptions({ urls: ['amqps://mq.example.com'], connection: { tls: { ...NO_TLS, caFile: '/nope/ca.pem' }, connectTimeoutMs: 10_000 } }, 'x'),
     ).toThrow("cannot read the TLS CA file '/nope/ca.pem'");
   });
 });

@@ -11,13 +11,13 @@ import { tlsSocketOptions } from './tls-socket-options.js';
  * message.
  */
 export function socketOptions(
-  options: Pick<ResolvedRabbitMQOptions, 'urls' | 'tls' | 'connectTimeoutMs'>,
+  options: Pick<ResolvedRabbitMQOptions, 'urls'> & { connection: Pick<ResolvedRabbitMQOptions['connection'], 'tls' | 'connectTimeoutMs'> },
   connectionName: string,
 ): Record<string, unknown> {
   const usesTls = options.urls.some((url) => url.startsWith('amqps://'));
   return {
-    ...(usesTls ? tlsSocketOptions(options.tls) : {}),
-    timeout: options.connectTimeoutMs, // a connection attempt that stays silent longer fails, and the next URL is tried
+    ...(usesTls ? tlsSocketOptions(options.connection.tls) : {}),
+    timeout: options.connection.connectTimeoutMs, // a connection attempt that stays silent longer fails, and the next URL is tried
     noDelay: true,
     clientProperties: { connection_name: connectionName },
   };

@@ -17,7 +17,7 @@ export interface HandleEventOptions {
   queue?: string;
   /** Unacked deliveries for this handler's queue; defaults to the module's `prefetch`. */
   prefetch?: number;
-  /** Longest this handler may run, in ms; defaults to the module's `handlerTimeoutMs`. */
+  /** Longest this handler may run, in ms; defaults to the module's `consume.handlerTimeoutMs`. */
   timeoutMs?: number;
   /**
    * Ordered processing: the queue gets `x-single-active-consumer` (one consumer of all replicas

@@ -9,7 +9,7 @@ export interface HandleRequestOptions {
   queue?: string;
   /** Requests handled at once by this instance; defaults to the module's `prefetch`. */
   prefetch?: number;
-  /** Longest this handler may run, in ms (past it the caller gets a HandlerTimeoutError reply); defaults to `handlerTimeoutMs`. */
+  /** Longest this handler may run, in ms (past it the caller gets a HandlerTimeoutError reply); defaults to `consume.handlerTimeoutMs`. */
   timeoutMs?: number;
 }
 

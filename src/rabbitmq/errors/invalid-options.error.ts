@@ -3,7 +3,7 @@ import { WarrenError } from './warren.error.js';
 /** How a problem names an option: by its path (the library), or by whatever the app calls it (an environment variable). */
 export type OptionNamer = (path: string) => string;
 
-/** One invalid option: its path (`prefetch`, `retry.delaysMs`, `killSwitch.window`) and what is wrong with it. */
+/** One invalid option: its path (`prefetch`, `retry.delaysMs`, `consume.killSwitch.window`) and what is wrong with it. */
 export interface OptionProblem {
   readonly path: string;
   /** The message, naming each option it mentions through `name`. */

@@ -1,5 +1,5 @@
 import { WarrenError } from './warren.error.js';
-/** A body over `maxMessageBytes`, refused before it is encoded on publish or decoded on consume. */
+/** A body over `encoding.maxMessageBytes`, refused before it is encoded on publish or decoded on consume. */
 export class MessageTooLargeError extends WarrenError {
   override readonly code = 'WARREN_MESSAGE_TOO_LARGE';
   override readonly name = 'MessageTooLargeError';

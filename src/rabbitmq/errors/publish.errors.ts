@@ -63,7 +63,7 @@ export class PublisherBlockedError extends PublishError {
 
 /**
  * Confirms stopped arriving (a hung or frozen broker: the oldest unconfirmed publish is older
- * than `confirmStallMs`): refused before anything is written, until confirms flow again.
+ * than `publish.confirmStallMs`): refused before anything is written, until confirms flow again.
  */
 export class PublishStalledError extends PublishError {
   override readonly code = 'WARREN_PUBLISH_STALLED';

@@ -92,14 +92,14 @@ describe('validateRetryPolicy', () => {
 
 describe('RABBITMQ_DEFAULTS.retry', () => {
   it('is 5 retries at 1 s, 5 s, 30 s, 2 min and 10 min', () => {
-    expect(RABBITMQ_DEFAULTS.retry).toEqual({ attempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000] });
+    expect(RABBITMQ_DEFAULTS.consume.retry).toEqual({ attempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000, 600_000] });
   });
 
   it('is valid', () => {
-    expect(validateRetryPolicy(RABBITMQ_DEFAULTS.retry, 'retry')).toBe(RABBITMQ_DEFAULTS.retry);
+    expect(validateRetryPolicy(RABBITMQ_DEFAULTS.consume.retry, 'retry')).toBe(RABBITMQ_DEFAULTS.consume.retry);
   });
 
   it('gives every retry its own listed delay', () => {
-    expect([1, 2, 3, 4, 5].map((n) => retryDelay(RABBITMQ_DEFAULTS.retry, n))).toEqual(RABBITMQ_DEFAULTS.retry.delaysMs);
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(RABBITMQ_DEFAULTS.consume.retry, n))).toEqual(RABBITMQ_DEFAULTS.consume.retry.delaysMs);
   });
 });

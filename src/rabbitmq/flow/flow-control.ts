@@ -18,7 +18,7 @@ export interface FlowStatus {
   paused: boolean;
   reasons: FlowPauseReason[];
   inFlightBytes: number;
-  /** The last reading of `memoryMeasure` (RSS or used heap). */
+  /** The last reading of `flow.memoryMeasure` (RSS or used heap). */
   memoryBytes: number;
   memoryMeasure: MemoryMeasure;
   eventLoopDelayMs: number;

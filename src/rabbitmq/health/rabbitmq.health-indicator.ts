@@ -88,7 +88,7 @@ export class RabbitMQHealthIndicator {
 
   /**
    * A stuck consumer: its queue has work (ready or in flight), it is consuming, and nothing was
-   * settled for `stuckConsumerMs`. Also the optional depth limit per queue.
+   * settled for `readiness.stuckConsumerMs`. Also the optional depth limit per queue.
    */
   private queueProblems(queues: Record<string, { messages?: number }>): string[] {
     const problems: string[] = [];
@@ -98,13 +98,13 @@ export class RabbitMQHealthIndicator {
       // A standby of an ordered (single-active-consumer) queue gets nothing however many are ready.
       const hasWork = status.inFlight > 0 || (ready > 0 && !status.ordered);
       const idleMs = now - status.lastProgressAt;
-      if (status.consuming && hasWork && idleMs > this.options.stuckConsumerMs) {
+      if (status.consuming && hasWork && idleMs > this.options.readiness.stuckConsumerMs) {
         problems.push(
           `consumer of ${status.queue} stuck: ${status.inFlight} in flight, ${ready} ready, nothing settled for ${Math.round(idleMs / 1000)} s`,
         );
       }
-      if (this.options.readinessMaxQueueDepth > 0 && ready > this.options.readinessMaxQueueDepth) {
-        problems.push(`${status.queue} holds ${ready} messages, over the limit of ${this.options.readinessMaxQueueDepth}`);
+      if (this.options.readiness.maxQueueDepth > 0 && ready > this.options.readiness.maxQueueDepth) {
+        problems.push(`${status.queue} holds ${ready} messages, over the limit of ${this.options.readiness.maxQueueDepth}`);
       }
     }
     return problems;

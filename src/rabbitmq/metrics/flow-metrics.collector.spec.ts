@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FlowStatus } from '../flow/flow-control.js';
-import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import type { QueueConsumerStatus } from '../server/queue-consumer.js';
 import type { RabbitServer } from '../server/rabbit-server.js';
 import { FlowMetricsCollector } from './flow-metrics.collector.js';
@@ -38,7 +37,7 @@ async function scrape(consumers: QueueConsumerStatus[], flow: Partial<FlowStatus
       ...flow,
     }),
   } as unknown as RabbitServer;
-  const options = { memoryHighWatermarkBytes: 700_000_000, eventLoopDelayLimitMs: 1_000 } as ResolvedRabbitMQOptions;
+  const options = { memoryHighWatermarkBytes: 700_000_000, eventLoopDelayLimitMs: 1_000 };
   new FlowMetricsCollector(options, metrics, server).onModuleInit();
   return metrics.registry.metrics();
 }

@@ -17,7 +17,7 @@ export class RabbitMetricsCollector implements OnModuleInit {
     /** A reader of its own: a depth reader caches the last list it read, which is the consumed queues'. */
     private readonly leftoverDepths: QueueDepthSource,
     /** The events exchange (its `<exchange>.unrouted` queue is a leftover too) and the DLQs' bound. */
-    private readonly options: { exchange: string; deadLetterMaxLength: number },
+    private readonly options: { exchange: string; consume: { deadLetterMaxLength: number } },
   ) {}
 
   onModuleInit(): void {
@@ -83,7 +83,7 @@ export class RabbitMetricsCollector implements OnModuleInit {
       'x-max-length of every <queue>.dlq (DLQ_MAX_LENGTH, 0 = unbounded): a full one refuses dead letters and its queue pauses (dead-letter-queue-full).',
       [],
       (set) => {
-        set({}, this.options.deadLetterMaxLength);
+        set({}, this.options.consume.deadLetterMaxLength);
       },
     );
     metrics.gauge('warren_publish_pending', 'Publishes waiting for a broker confirm.', [], (set) => {

@@ -4,7 +4,8 @@ import type { MessageCodec } from '../codec/message-codec.interface.js';
 import type { OptionNamer, OptionProblem } from '../errors/invalid-options.error.js';
 import { retryPolicyProblems } from '../failure/retry-policy.js';
 import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import { INTEGER_BOUNDS, type IntegerBound } from './rabbitmq-defaults.js';
+import { INTEGER_BOUNDS, type IntegerBound } from './option-bounds.js';
+import { RABBITMQ_DEFAULTS } from './rabbitmq-defaults.js';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
 
 /** Exchange and service names: what the broker accepts in a name and what reads well in a queue name. */
@@ -17,6 +18,10 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 export function optionProblems(options: ResolvedRabbitMQOptions): OptionProblem[] {
   const problems: OptionProblem[] = [];
   const problem = (path: string, describe: (name: OptionNamer) => string): void => void problems.push({ path, describe });
+  const misshapen = groupProblems(RABBITMQ_DEFAULTS, options);
+  if (misshapen.length > 0) {
+    return misshapen; // the checks below read inside the groups
+  }
   if (!Array.isArray(options.urls) || options.urls.length === 0) {
     problem('urls', (name) => `${name('urls')} must list at least one amqp:// or amqps:// URL`);
   } else if (!options.urls.every((url) => /^amqps?:\/\//.test(url))) {
@@ -24,70 +29,71 @@ export function optionProblems(options: ResolvedRabbitMQOptions): OptionProblem[
   }
   for (const [path, bound] of Object.entries(INTEGER_BOUNDS)) {
     const value = valueAt(options, path);
-    if (!withinBound(value, bound)) {
+    if (!(path.startsWith('outbox.') && options.outbox === undefined) && !withinBound(value, bound)) {
       problem(
         path,
         (name) => `${name(path)} must be an integer ${rangeText(bound)}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`,
       );
     }
   }
-  const { reconnectBaseMs: base, reconnectMaxMs: max } = options;
-  if (withinBound(base, INTEGER_BOUNDS.reconnectBaseMs) && withinBound(max, INTEGER_BOUNDS.reconnectMaxMs) && max < base) {
-    problem(
-      'reconnectMaxMs',
-      (name) => `${name('reconnectMaxMs')} (${max}) must be at least ${name('reconnectBaseMs')} (${base}): it caps the growing backoff`,
-    );
-  }
+  atLeast(problems, options, 'connection.reconnectMaxMs', 'connection.reconnectBaseMs', 'it caps the growing backoff');
   if (!NAME_PATTERN.test(options.serviceName ?? '')) {
     problem('serviceName', (name) => `${name('serviceName')} must be letters, digits, '.', '_', ':' or '-', got '${options.serviceName}'`);
   }
   if (!NAME_PATTERN.test(options.exchange ?? '')) {
     problem('exchange', (name) => `${name('exchange')} must be letters, digits, '.', '_', ':' or '-', got '${options.exchange}'`);
   }
-  if (options.queueType !== 'quorum' && options.queueType !== 'classic') {
-    problem('queueType', (name) => `${name('queueType')} must be 'quorum' or 'classic', got '${String(options.queueType)}'`);
+  const { consume, flow } = options;
+  if (consume.queueType !== 'quorum' && consume.queueType !== 'classic') {
+    problem('consume.queueType', (name) => `${name('consume.queueType')} must be 'quorum' or 'classic', got '${String(consume.queueType)}'`);
   }
-  if (options.retry === null || typeof options.retry !== 'object') {
-    problem('retry', (name) => `${name('retry')} must be an object { attempts, delaysMs }`);
-  } else {
-    problems.push(...retryPolicyProblems(options.retry, 'retry'));
+  problems.push(...retryPolicyProblems(consume.retry, 'consume.retry'));
+  if (typeof consume.killSwitch.enabled !== 'boolean') {
+    problem(
+      'consume.killSwitch.enabled',
+      (name) => `${name('consume.killSwitch.enabled')} must be true or false, got ${String(consume.killSwitch.enabled)}`,
+    );
   }
-  if (typeof options.killSwitch.enabled !== 'boolean') {
-    problem('killSwitch.enabled', (name) => `${name('killSwitch.enabled')} must be true or false, got ${String(options.killSwitch.enabled)}`);
-  }
-  const ratio = options.killSwitch.failureRatio;
+  const ratio = consume.killSwitch.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
-    problem('killSwitch.failureRatio', (name) => `${name('killSwitch.failureRatio')} must be a number above 0 and at most 1, got ${String(ratio)}`);
+    problem(
+      'consume.killSwitch.failureRatio',
+      (name) => `${name('consume.killSwitch.failureRatio')} must be a number above 0 and at most 1, got ${String(ratio)}`,
+    );
   }
-  const { memoryHighWatermarkBytes: high, memoryLowWatermarkBytes: low } = options;
-  if (withinBound(high, INTEGER_BOUNDS.memoryHighWatermarkBytes) && (!Number.isInteger(low) || low < 1 || low >= high)) {
+  const { memoryHighWatermarkBytes: high, memoryLowWatermarkBytes: low } = flow;
+  if (withinBound(high, INTEGER_BOUNDS['flow.memoryHighWatermarkBytes']) && (!Number.isInteger(low) || low < 1 || low >= high)) {
     // Not "from 1 to 0": say which mark is wrong and why (the low mark is where consumption resumes).
     problem(
-      'memoryHighWatermarkBytes',
+      'flow.memoryHighWatermarkBytes',
       (name) =>
-        `${name('memoryHighWatermarkBytes')} (${high}) must be above ${name('memoryLowWatermarkBytes')} (${String(low)}), ` +
+        `${name('flow.memoryHighWatermarkBytes')} (${high}) must be above ${name('flow.memoryLowWatermarkBytes')} (${String(low)}), ` +
         'and the low mark at least 1; a high mark this small would pause consumption for good',
     );
   }
-  if (options.memoryMeasure !== 'rss' && options.memoryMeasure !== 'heap') {
-    problem('memoryMeasure', (name) => `${name('memoryMeasure')} must be 'rss' or 'heap', got '${String(options.memoryMeasure)}'`);
+  if (flow.memoryMeasure !== 'rss' && flow.memoryMeasure !== 'heap') {
+    problem('flow.memoryMeasure', (name) => `${name('flow.memoryMeasure')} must be 'rss' or 'heap', got '${String(flow.memoryMeasure)}'`);
   }
-  if (!Array.isArray(options.allowedReplyQueues) || !options.allowedReplyQueues.every((queue) => typeof queue === 'string' && queue !== '')) {
-    problem('allowedReplyQueues', (name) => `${name('allowedReplyQueues')} must be an array of queue names`);
+  const replyQueues = options.requests.allowedReplyQueues;
+  if (!Array.isArray(replyQueues) || !replyQueues.every((queue) => typeof queue === 'string' && queue !== '')) {
+    problem('requests.allowedReplyQueues', (name) => `${name('requests.allowedReplyQueues')} must be an array of queue names`);
   }
-  problems.push(...codecProblems(options));
+  if (options.outbox !== undefined) {
+    problems.push(...outboxProblems(options.outbox));
+  }
+  problems.push(...codecProblems(options.encoding));
   return problems;
 }
 
 /** codecs must be MessageCodecs, codec one of them (or a built-in name), compression known. */
-function codecProblems(options: ResolvedRabbitMQOptions): OptionProblem[] {
+function codecProblems(options: ResolvedRabbitMQOptions['encoding']): OptionProblem[] {
   if (!Array.isArray(options.codecs)) {
-    return [{ path: 'codecs', describe: (name) => `${name('codecs')} must be an array of MessageCodec` }];
+    return [{ path: 'encoding.codecs', describe: (name) => `${name('encoding.codecs')} must be an array of MessageCodec` }];
   }
   const problems: OptionProblem[] = [];
   const seen = new Set<string>();
   options.codecs.forEach((codec, index) => {
-    const path = `codecs[${index}]`;
+    const path = `encoding.codecs[${index}]`;
     const candidate = codec as Partial<MessageCodec> | null;
     if (
       !candidate ||
@@ -111,20 +117,22 @@ function codecProblems(options: ResolvedRabbitMQOptions): OptionProblem[] {
   if (problems.length === 0 && !isKnownCodec(options)) {
     const shown = typeof options.codec === 'string' ? `'${options.codec}'` : String(options.codec);
     problems.push({
-      path: 'codec',
-      describe: (name) => `${name('codec')} must be 'json', 'msgpack' or the content type of a codec in ${name('codecs')}, got ${shown}`,
+      path: 'encoding.codec',
+      describe: (name) =>
+        `${name('encoding.codec')} must be 'json', 'msgpack' or the content type of a codec in ${name('encoding.codecs')}, got ${shown}`,
     });
   }
   if (!COMPRESSIONS.includes(options.compression)) {
     problems.push({
-      path: 'compression',
-      describe: (name) => `${name('compression')} must be ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got '${String(options.compression)}'`,
+      path: 'encoding.compression',
+      describe: (name) =>
+        `${name('encoding.compression')} must be ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got '${String(options.compression)}'`,
     });
   }
   return problems;
 }
 
-function isKnownCodec(options: ResolvedRabbitMQOptions): boolean {
+function isKnownCodec(options: ResolvedRabbitMQOptions['encoding']): boolean {
   if (typeof options.codec !== 'string') {
     return false;
   }
@@ -146,7 +154,56 @@ export function rangeText({ min, max = Number.MAX_SAFE_INTEGER, note }: IntegerB
   return `from ${min} to ${max}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
+/** Every group that is not an object where RABBITMQ_DEFAULTS has one (the optional outbox may be absent). */
+function groupProblems(defaults: object, given: object, prefix = ''): OptionProblem[] {
+  return Object.entries(defaults).flatMap(([key, fallback]) => {
+    const path = `${prefix}${key}`;
+    const value = (given as Record<string, unknown>)[key];
+    if (!isGroup(fallback) || (path === 'outbox' && value === undefined)) {
+      return [];
+    }
+    return isGroup(value)
+      ? groupProblems(fallback, value, `${path}.`)
+      : [{ path, describe: (name: OptionNamer) => `${name(path)} must be an object of options, got ${String(value)}` }];
+  });
+}
+
+/** `later` at least `earlier` when both are within their bounds (a cap below its base makes no sense). */
+function atLeast(
+  problems: OptionProblem[],
+  options: object,
+  later: keyof typeof INTEGER_BOUNDS,
+  earlier: keyof typeof INTEGER_BOUNDS,
+  why: string,
+): void {
+  const [max, base] = [valueAt(options, later), valueAt(options, earlier)];
+  if (withinBound(max, INTEGER_BOUNDS[later]) && withinBound(base, INTEGER_BOUNDS[earlier]) && max < base) {
+    problems.push({ path: later, describe: (name) => `${name(later)} (${max}) must be at least ${name(earlier)} (${base}): ${why}` });
+  }
+}
+
+/** The outbox's database, relay flag and retry cap (its integers are in INTEGER_BOUNDS). */
+function outboxProblems(outbox: NonNullable<ResolvedRabbitMQOptions['outbox']>): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const database = outbox.database as unknown;
+  if (
+    typeof database === 'string' ? !/^postgres(ql)?:\/\//.test(database) : typeof (database as { connect?: unknown } | null)?.connect !== 'function'
+  ) {
+    problems.push({ path: 'outbox.database', describe: (name) => `${name('outbox.database')} must be a pg Pool or a postgres:// connection string` });
+  }
+  if (typeof outbox.relay !== 'boolean') {
+    problems.push({ path: 'outbox.relay', describe: (name) => `${name('outbox.relay')} must be true or false, got ${String(outbox.relay)}` });
+  }
+  atLeast(problems, { outbox }, 'outbox.retryMaxMs', 'outbox.retryBaseMs', 'it caps the doubling delay');
+  return problems;
+}
+
 /** The value at a dotted path such as 'killSwitch.window'. */
 function valueAt(options: object, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], options);
+}
+
+/** A group of options: a plain object literal (not a list, a codec, a pg Pool). */
+export function isGroup(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 }

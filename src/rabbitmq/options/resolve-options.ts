@@ -1,25 +1,24 @@
 import { InvalidRabbitMQOptionsError } from '../errors/invalid-options.error.js';
 import { defaultMemoryLimit } from '../flow/memory-limit.js';
-import { optionProblems } from './check-options.js';
-import { resolveOutboxOptions } from './outbox-options.js';
+import { isGroup, optionProblems } from './check-options.js';
 import { MEMORY_HIGH_WATERMARK_RATIO, MEMORY_LOW_WATERMARK_RATIO, RABBITMQ_DEFAULTS } from './rabbitmq-defaults.js';
 import type { RabbitMQModuleOptions, ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
 
 /**
- * The options with RABBITMQ_DEFAULTS spread under them (an option given as undefined keeps its
- * default; a group given in part, e.g. `retry: { attempts: 0 }`, keeps the defaults of the rest),
- * checked once: throws InvalidRabbitMQOptionsError listing every problem by option path.
+ * The options with RABBITMQ_DEFAULTS spread under them, group by group (an option given as
+ * undefined keeps its default; a group given in part, e.g. `consume: { retry: { attempts: 0 } }`,
+ * keeps the defaults of the rest), checked once: throws InvalidRabbitMQOptionsError listing every
+ * problem by option path. The outbox is the one optional group: absent, it stays off.
  */
 export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): ResolvedRabbitMQOptions {
+  const merged = spreadUnder(RABBITMQ_DEFAULTS, options) as ResolvedRabbitMQOptions;
   const resolved: ResolvedRabbitMQOptions = {
-    ...RABBITMQ_DEFAULTS,
-    ...(stripUndefined(options) as RabbitMQModuleOptions),
-    killSwitch: group(RABBITMQ_DEFAULTS.killSwitch, options.killSwitch),
-    retry: group(RABBITMQ_DEFAULTS.retry, options.retry),
-    tls: group(RABBITMQ_DEFAULTS.tls, options.tls),
-    ...memoryWatermarks(options),
-    outbox: options.outbox === undefined ? undefined : resolveOutboxOptions(options.outbox),
+    ...merged,
+    outbox: options.outbox === undefined ? undefined : merged.outbox,
   };
+  if (isGroup(resolved.flow)) {
+    resolved.flow = { ...resolved.flow, ...memoryWatermarks(options.flow ?? {}) };
+  }
   const problems = optionProblems(resolved);
   if (problems.length > 0) {
     throw InvalidRabbitMQOptionsError.of(problems);
@@ -33,9 +32,9 @@ export function resolveRabbitMQOptions(options: RabbitMQModuleOptions): Resolved
  * only the high mark given, the low one keeps the default hysteresis.
  */
 function memoryWatermarks(
-  options: RabbitMQModuleOptions,
-): Pick<ResolvedRabbitMQOptions, 'memoryHighWatermarkBytes' | 'memoryLowWatermarkBytes' | 'memoryMeasure'> {
-  const { memoryHighWatermarkBytes: high, memoryLowWatermarkBytes: low, memoryMeasure } = options;
+  flow: NonNullable<RabbitMQModuleOptions['flow']>,
+): Pick<ResolvedRabbitMQOptions['flow'], 'memoryHighWatermarkBytes' | 'memoryLowWatermarkBytes' | 'memoryMeasure'> {
+  const { memoryHighWatermarkBytes: high, memoryLowWatermarkBytes: low, memoryMeasure } = flow;
   if (high === undefined && low === undefined) {
     const limit = defaultMemoryLimit();
     return {
@@ -52,13 +51,18 @@ function memoryWatermarks(
   };
 }
 
-/** A group's defaults under what was given of it; anything but an object is kept for the check to refuse. */
-function group<T extends object>(defaults: T, given: Partial<T> | undefined): T {
-  return given !== null && typeof given === 'object' && !Array.isArray(given)
-    ? { ...defaults, ...stripUndefined(given) }
-    : ((given === undefined ? defaults : given) as T);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/**
+ * `{ ...defaults, ...given }`, and the same inside every group (a plain object among the
+ * defaults) given as a plain object. Anything else given for a group (a number, null) is kept
+ * for the check to refuse; a list is given whole.
+ */
+function spreadUnder(defaults: object, given: object): object {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(given)) {
+    if (value !== undefined) {
+      const fallback = merged[key];
+      merged[key] = isGroup(fallback) && isGroup(value) ? spreadUnder(fallback, value) : value;
+    }
+  }
+  return merged;
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import pg from 'pg';
 import { redactText } from '../connection/redact-url.js';
 import { OutboxNotConfiguredError } from '../errors/outbox.errors.js';
-import type { ResolvedOutboxOptions } from '../options/outbox-options.js';
+import type { ResolvedOutboxOptions } from '../options/rabbitmq-options.interface.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { runMigrations } from './outbox-migrations.js';

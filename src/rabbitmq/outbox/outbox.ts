@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { OutboxFullError } from '../errors/outbox.errors.js';
-import type { ResolvedOutboxOptions } from '../options/outbox-options.js';
+import type { ResolvedOutboxOptions } from '../options/rabbitmq-options.interface.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { EventEncoding } from '../publisher/event-encoding.js';
 import type { PublishOptions } from '../publisher/message-properties.js';

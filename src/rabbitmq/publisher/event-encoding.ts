@@ -12,7 +12,7 @@ export interface EncodedEvent {
 }
 
 /**
- * How an event becomes a message: the module's codec (or `options.codec`), compression above the
+ * How an event becomes a message: the module's codec (or `options.encoding.codec`), compression above the
  * threshold, and the properties of every event. One place for RabbitClient.publish and the
  * outbox, so an event reads the same whichever way it was sent.
  */
@@ -20,7 +20,7 @@ export class EventEncoding {
   private readonly encoder: MessageEncoder;
 
   constructor(private readonly options: ResolvedRabbitMQOptions) {
-    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.encoding.codecs), options.encoding);
   }
 
   /** Throws MessageTooLargeError for an encoded body over maxMessageBytes. */

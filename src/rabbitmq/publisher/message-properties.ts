@@ -12,7 +12,7 @@ export interface PublishOptions {
   headers?: Record<string, unknown>;
   /** Codec of this message: 'json', 'msgpack' or a registered content type; defaults to the module's `codec`. */
   codec?: CodecName | (string & {});
-  /** Compression of this message if it reaches `compressThresholdBytes`; defaults to the module's `compression`. */
+  /** Compression of this message if it reaches `encoding.compressThresholdBytes`; defaults to the module's `compression`. */
   compression?: Compression;
   /**
    * Per-message TTL in ms (AMQP `expiration`): not consumed within it, the message leaves its

@@ -67,7 +67,7 @@ export class PublishChannels {
       'the broker nacked a publish: publishing on a new channel (a quorum queue leader change can leave a channel nacking every publish)',
     );
     const retired = nacked
-      .retire(this.options.publishTimeoutMs)
+      .retire(this.options.publish.timeoutMs)
       .catch((error: unknown) => this.logger.warn(`closing a replaced publish channel failed: ${redactText(String(error))}`))
       .finally(() => this.retiring.delete(retired));
     this.retiring.add(retired);
@@ -109,11 +109,11 @@ export class PublishChannels {
     const context = {
       scratch: this.connections.scratchChannel('publisher'),
       reporter: this.connections.reporter('publisher'),
-      queueType: this.options.queueType,
+      queueType: this.options.consume.queueType,
       unroutedBound: unroutedBound(this.options),
     };
     await guardedSetup(channel, context.reporter, async () => {
-      if (this.options.unroutedMaxLength > 0) {
+      if (this.options.unrouted.maxLength > 0) {
         await declareUnroutedQueue(this.options.exchange, context);
       }
       await declareEventsExchange(channel, this.options.exchange, context);

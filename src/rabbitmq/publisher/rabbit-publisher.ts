@@ -42,13 +42,13 @@ export interface PublisherStatus {
  * once the broker has confirmed it (so "202 Accepted" means stored), and otherwise rejects with a
  * named PublishError that says whether the event was sent:
  * - refused before anything was written (503): publisher closed, buffer full (at most
- *   `maxPendingPublishes` / `maxPendingPublishBytes` wait for confirms), connection blocked by a
+ *   `publish.maxPending` / `publish.maxPendingBytes` wait for confirms), connection blocked by a
  *   resource alarm, confirms stalled (the oldest unconfirmed publish older than
- *   `confirmStallMs`: a hung broker), or no usable channel within the deadline
- *   (`publishFailFastMs` while disconnected);
+ *   `publish.confirmStallMs`: a hung broker), or no usable channel within the deadline
+ *   (`publish.failFastMs` while disconnected);
  * - nacked by the broker (503): not stored;
  * - written, answer unknown (PublishOutcomeUnknownError, 504 with the eventId): no confirm
- *   within `publishTimeoutMs`, the channel or connection lost after the write, or the broker
+ *   within `publish.timeoutMs`, the channel or connection lost after the write, or the broker
  *   started blocking right after the write.
  * Nothing is queued for a later reconnect: a publish is written at once or refused. After a
  * nack, publishing moves to a fresh channel (PublishChannels: a quorum
@@ -80,7 +80,7 @@ export class RabbitPublisher implements OnModuleInit {
     private readonly metrics: RabbitMetrics,
   ) {
     this.events = new EventEncoding(options);
-    this.stall = new ConfirmStall(options.confirmStallMs, this.logger);
+    this.stall = new ConfirmStall(options.publish.confirmStallMs, this.logger);
     this.outcomes = {
       confirmed: metrics.publishes.labels('confirmed'),
       failed: metrics.publishes.labels('failed'),
@@ -90,8 +90,8 @@ export class RabbitPublisher implements OnModuleInit {
     this.unrouted = new UnroutedReturns({
       metrics,
       logger: this.logger,
-      unroutedQueue: options.unroutedMaxLength > 0 ? unroutedQueueName(options.exchange) : undefined,
-      logIntervalMs: options.unroutedLogIntervalMs,
+      unroutedQueue: options.unrouted.maxLength > 0 ? unroutedQueueName(options.exchange) : undefined,
+      logIntervalMs: options.unrouted.logIntervalMs,
       keep: (queue, content, properties) => this.confirm('', queue, content, properties),
     });
     this.channels = new PublishChannels(options, connections, metrics, this.logger, (message) => this.unrouted.returned(message));
@@ -104,7 +104,7 @@ export class RabbitPublisher implements OnModuleInit {
 
   /**
    * Publishes an event to the events exchange with routing key = pattern, encoded with the
-   * module's codec (or `options.codec`) and compressed above the threshold.
+   * module's codec (or `options.encoding.codec`) and compressed above the threshold.
    */
   async publish(pattern: string, payload: unknown, options?: PublishOptions): Promise<PublishReceipt> {
     const { content, properties } = await this.events.encode(pattern, payload, options);
@@ -144,7 +144,7 @@ export class RabbitPublisher implements OnModuleInit {
   }
 
   /**
-   * Unconfirmed publishes and their bytes right now, against their bounds; `confirmStallMs` is set
+   * Unconfirmed publishes and their bytes right now, against their bounds; `publish.confirmStallMs` is set
    * while confirms have stopped (how long the oldest unconfirmed publish has waited).
    */
   status(): PublisherStatus {
@@ -152,8 +152,8 @@ export class RabbitPublisher implements OnModuleInit {
     return {
       pending: this.pending.size,
       pendingBytes: this.pendingBytes,
-      maxPending: this.options.maxPendingPublishes,
-      maxPendingBytes: this.options.maxPendingPublishBytes,
+      maxPending: this.options.publish.maxPending,
+      maxPendingBytes: this.options.publish.maxPendingBytes,
       closed: this.closed,
       ...(stalledMs === undefined ? {} : { confirmStallMs: Math.round(stalledMs) }),
     };
@@ -174,9 +174,9 @@ export class RabbitPublisher implements OnModuleInit {
       throw new PublisherClosedError('the publisher is shutting down; the event was not sent; retry against another instance');
     }
     if (
-      this.pending.size >= this.options.maxPendingPublishes ||
+      this.pending.size >= this.options.publish.maxPending ||
       // One message alone always fits, or a parked copy larger than the budget could never leave.
-      (this.pending.size > 0 && this.pendingBytes + content.length > this.options.maxPendingPublishBytes)
+      (this.pending.size > 0 && this.pendingBytes + content.length > this.options.publish.maxPendingBytes)
     ) {
       this.outcomes.shed.inc();
       throw new PublishBufferFullError(
@@ -241,7 +241,7 @@ export class RabbitPublisher implements OnModuleInit {
     // Connected with a working channel set-up: the channel is only being (re)opened, worth the
     // full deadline (a set-up that fails ends the wait at once). Down, or its set-up failing: fail fast.
     const connected = this.connections.state('publisher').connected;
-    const waitMs = connected && !this.channels.error ? this.options.publishTimeoutMs : this.options.publishFailFastMs;
+    const waitMs = connected && !this.channels.error ? this.options.publish.timeoutMs : this.options.publish.failFastMs;
     if (!(await channel.whenReady(waitMs))) {
       this.outcomes.shed.inc();
       throw new PublishTimeoutError(`no usable channel to the broker within ${waitMs} ms: ${this.unavailability()}; the event was not sent`);
@@ -256,7 +256,7 @@ export class RabbitPublisher implements OnModuleInit {
     }
     const writtenAt = performance.now();
     // The rest of the confirm deadline, but never less than the fail-fast bound after the write.
-    const timeoutMs = Math.max(this.options.publishFailFastMs, Math.round(startedAt + this.options.publishTimeoutMs - writtenAt));
+    const timeoutMs = Math.max(this.options.publish.failFastMs, Math.round(startedAt + this.options.publish.timeoutMs - writtenAt));
     const unknown = (why: string, cause?: unknown) =>
       new PublishOutcomeUnknownError(
         `the event was sent but ${why}; it may or may not be stored: reconcile by eventId before retrying`,
@@ -338,7 +338,7 @@ export class RabbitPublisher implements OnModuleInit {
               'it stores the event once the alarm clears, unless the connection is lost first',
           );
         }
-      }, this.options.publishFailFastMs).unref();
+      }, this.options.publish.failFastMs).unref();
     });
   }
 }

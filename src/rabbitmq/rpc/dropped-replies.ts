@@ -1,7 +1,7 @@
 /**
  * Why a reply was not sent, as counted in `warren_replies_dropped_total{reason}`:
  * - invalid_address: the request's `replyTo` is neither a direct reply-to address nor a queue
- *   the `allowedReplyQueues` option lists (never published);
+ *   the `requests.allowedReplyQueues` option lists (never published);
  * - refused: the broker nacked the reply or closed its channel first (a direct reply-to address
  *   naming a channel it does not know closes the reply connection);
  * - not_sent: no reply channel (reconnecting, blocked) or no confirm in time.

@@ -24,7 +24,7 @@ export { DIRECT_REPLY_TO } from './request-message.js';
 
 /** Per-call options of `request()` / `send()`. */
 export interface RequestOptions {
-  /** How long to wait for the reply, in ms (also the request's `expiration`); defaults to the module's `requestTimeoutMs`. */
+  /** How long to wait for the reply, in ms (also the request's `expiration`); defaults to the module's `requests.timeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
     private readonly connections: RabbitConnections,
     private readonly metrics: RabbitMetrics,
   ) {
-    this.decoder = MessageDecoder.forConsuming(options);
+    this.decoder = MessageDecoder.forConsuming(options.encoding);
   }
 
   /** Opens the reply channel at start, so the first request does not wait for it. */
@@ -87,12 +87,12 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
     const startedAt = performance.now();
     let timeoutMs: number;
     try {
-      timeoutMs = requestTimeoutOf(options.timeoutMs, this.options.requestTimeoutMs);
+      timeoutMs = requestTimeoutOf(options.timeoutMs, this.options.requests.timeoutMs);
     } catch (error: unknown) {
       // A TypeError (timeout) or MessageTooLargeError, thrown by the shared request builders.
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    if (this.pending.size >= this.options.maxRequestsInFlight) {
+    if (this.pending.size >= this.options.requests.maxInFlight) {
       this.count('shed', startedAt);
       return Promise.reject(
         new RequestsInFlightExceededError(
@@ -109,7 +109,8 @@ export class RabbitRequester implements OnModuleInit, OnModuleDestroy {
     const id = randomUUID();
     let request: RequestMessage;
     try {
-      const { exchange, serviceName, maxMessageBytes } = this.options;
+      const { exchange, serviceName } = this.options;
+      const { maxMessageBytes } = this.options.encoding;
       request = buildRequest({ pattern, data, id, timeoutMs, exchange, serviceName, maxMessageBytes, correlationId: currentCorrelationId() });
     } catch (error: unknown) {
       // A TypeError (timeout) or MessageTooLargeError, thrown by the shared request builders.

@@ -7,7 +7,9 @@ import { MAX_ERROR_MESSAGE_LENGTH, MAX_ERROR_TYPE_LENGTH } from '../rabbitmq.con
 import { encodeReply } from '../wire/reply-packet.js';
 import { replyOutcome } from './reply-outcome.js';
 
-const decoder = MessageDecoder.forConsuming(resolveRabbitMQOptions({ urls: ['amqp://localhost'], serviceName: 'web', maxMessageBytes: 64 * 1024 }));
+const decoder = MessageDecoder.forConsuming(
+  resolveRabbitMQOptions({ urls: ['amqp://localhost'], serviceName: 'web', encoding: { maxMessageBytes: 64 * 1024 } }).encoding,
+);
 
 function reply(content: Buffer | string): Pick<ConsumeMessage, 'content' | 'properties'> {
   return { content: Buffer.isBuffer(content) ? content : Buffer.from(content), properties: { headers: {} } as ConsumeMessage['properties'] };

@@ -28,7 +28,7 @@ export const MAX_REPLY_CORRELATION_ID_BYTES = 128;
 
 /**
  * True when a reply may be published to `replyTo`: a direct reply-to address of the right form,
- * or a queue the `allowedReplyQueues` option lists. The form check stops the addresses that
+ * or a queue the `requests.allowedReplyQueues` option lists. The form check stops the addresses that
  * cannot name a channel before the broker sees them; one that has the form of a pid but names a
  * channel the broker does not know still closes the connection it is published on, which is why
  * replies have a connection of their own (ReplyPublisher).

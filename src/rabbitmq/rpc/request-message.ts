@@ -31,7 +31,7 @@ export interface RequestMessage {
   properties: Options.Publish;
 }
 
-/** The caller's timeout of one request: the per-call one, else the module's `requestTimeoutMs`; a TypeError if out of range. */
+/** The caller's timeout of one request: the per-call one, else the module's `requests.timeoutMs`; a TypeError if out of range. */
 export function requestTimeoutOf(timeoutMs: number | undefined, defaultMs: number): number {
   const resolved = timeoutMs ?? defaultMs;
   if (!Number.isInteger(resolved) || resolved < 1 || resolved > MAX_TIMER_MS) {
@@ -42,7 +42,7 @@ export function requestTimeoutOf(timeoutMs: number | undefined, defaultMs: numbe
 
 /**
  * Nest's request packet with the properties every request carries; throws MessageTooLargeError
- * over `maxMessageBytes` (the responder would refuse it undecoded).
+ * over `encoding.maxMessageBytes` (the responder would refuse it undecoded).
  */
 export function buildRequest(spec: RequestSpec): RequestMessage {
   const content = encodeRequest(spec.pattern, spec.data, spec.id);

@@ -6,7 +6,8 @@ import { EventPattern } from '@nestjs/microservices';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
 import { HandleEvent, type HandlerExtras } from '../decorators/handle-event.decorator.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
-import { MAX_PREFETCH, RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
+import { MAX_PREFETCH } from '../options/option-bounds.js';
+import { RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
 import { Retry } from '../failure/retry.decorator.js';
 import { HandlerRegistry } from './handler-registry.js';
 
@@ -27,7 +28,7 @@ function registrationErrorOf(action: () => unknown): HandlerRegistrationError {
 
 describe('HandlerRegistry', () => {
   it('names the queue <service>.<handler> by default', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     const callback = handler();
     const definition = registry.register('order.created', callback, { handler: 'notifications.order-created' });
     expect(definition).toEqual({
@@ -36,7 +37,7 @@ describe('HandlerRegistry', () => {
       handlerName: 'notifications.order-created',
       prefetch: 50,
       timeoutMs: 30_000,
-      retryPolicy: RABBITMQ_DEFAULTS.retry,
+      retryPolicy: RABBITMQ_DEFAULTS.consume.retry,
       ordered: false,
       concurrency: 50,
       queueType: 'quorum',
@@ -49,7 +50,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('gives an ordered handler prefetch 1, concurrency 1 and a single-active-consumer queue', () => {
-    const definition = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry).register('order.created', handler(), {
+    const definition = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry).register('order.created', handler(), {
       handler: 'ledger.order',
       ordered: true,
     });
@@ -57,7 +58,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses an ordered handler with a prefetch or concurrency above 1', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(registrationErrorOf(() => registry.register('a', handler(), { handler: 'x.a', ordered: true, prefetch: 10 })).message).toMatch(
       /ordered handler 'x\.a' takes one message at a time: remove its prefetch/,
     );
@@ -67,7 +68,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('keeps concurrency separate from prefetch, and no larger', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(registry.register('a', handler(), { handler: 'x.a', concurrency: 5 })).toMatchObject({ prefetch: 50, concurrency: 5 });
     expect(registrationErrorOf(() => registry.register('b', handler(), { handler: 'x.b', prefetch: 4, concurrency: 5 })).message).toMatch(
       /concurrency of handler 'x\.b' must be an integer from 1 to its prefetch \(4\), got 5: raise prefetch or lower concurrency/,
@@ -75,7 +76,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('takes a per-handler queue type over the module default', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry, 'quorum');
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry, 'quorum');
     expect(registry.register('a', handler(), { handler: 'x.a', queueType: 'classic', queueArguments: { maxPriority: 5 } })).toMatchObject({
       queueType: 'classic',
       queueArguments: { 'x-max-priority': 5 },
@@ -83,27 +84,27 @@ describe('HandlerRegistry', () => {
   });
 
   it('puts a request handler on <exchange>.rpc.<pattern>, whatever its handler name, and refuses wildcards', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     const definition = registry.register('inventory.stock', handler(), { handler: 'inventory.stock-level' }, 'request');
     expect(definition).toMatchObject({ queue: 'warren.events.rpc.inventory.stock', kind: 'request', handlerName: 'inventory.stock-level' });
     expect(() => registry.register('inventory.*', handler(), {}, 'request')).toThrow(/wildcard/);
   });
 
   it('refuses a pattern the broker could not bind (over 255 bytes)', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(() => registry.register(`order.${'x'.repeat(250)}`, handler(), { queue: 'q' })).toThrow(/longer than 255 bytes/);
     expect(registry.register(`order.${'x'.repeat(249)}`, handler(), { queue: 'q' }).pattern).toHaveLength(255);
   });
 
   it('names the queue <service>.<pattern> when no handler name is given', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     const definition = registry.register('order.created', handler());
     expect(definition.queue).toBe('shop.order.created');
     expect(definition.handlerName).toBe('order.created');
   });
 
   it('uses an explicit queue name as is', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     const definition = registry.register('order.*', handler(), { handler: 'audit.record', queue: 'legacy-audit' });
     expect(definition.queue).toBe('legacy-audit');
     expect(definition.handlerName).toBe('audit.record');
@@ -111,14 +112,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('gives two handlers of one pattern two queues', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     registry.register('order.created', handler(), { handler: 'notifications.order-created' });
     registry.register('order.created', handler(), { handler: 'inventory.order-created' });
     expect(registry.all().map((d) => d.queue)).toEqual(['shop.notifications.order-created', 'shop.inventory.order-created']);
   });
 
   it('refuses two handlers that would share a queue, naming both', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     registry.register('order.created', handler(), { handler: 'notifications.order-created', queue: 'shared' });
     const error = registrationErrorOf(() => registry.register('user.registered', handler(), { handler: 'welcome.user-registered', queue: 'shared' }));
     expect(error.name).toBe('HandlerRegistrationError');
@@ -130,14 +131,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses the same pattern registered twice without handler names', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     registry.register('order.created', handler());
     const error = registrationErrorOf(() => registry.register('order.created', handler()));
     expect(error.message).toContain("'shop.order.created'");
   });
 
   it('refuses a default queue that collides with an explicit one', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     registry.register('a', handler(), { handler: 'first', queue: 'shop.second' });
     const error = registrationErrorOf(() => registry.register('b', handler(), { handler: 'second' }));
     expect(error.message).toContain("'first'");
@@ -145,14 +146,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('lets a handler override the default prefetch', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(registry.register('a', handler(), { handler: 'h1', prefetch: 5 }).prefetch).toBe(5);
     expect(registry.register('b', handler(), { handler: 'h2' }).prefetch).toBe(50);
     expect(registry.register('c', handler(), { handler: 'h3', prefetch: MAX_PREFETCH }).prefetch).toBe(MAX_PREFETCH);
   });
 
   it.each([0, -1, 1.5, MAX_PREFETCH + 1, Number.NaN])('refuses prefetch %p, naming the handler', (prefetch) => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     const error = registrationErrorOf(() => registry.register('a', handler(), { handler: 'slow.thing', prefetch }));
     expect(error.message).toContain('prefetch');
     expect(error.message).toContain("'slow.thing'");
@@ -160,18 +161,18 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses an invalid default prefetch at registration', () => {
-    const registry = new HandlerRegistry('shop', 0, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 0, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(() => registry.register('a', handler())).toThrow(HandlerRegistrationError);
   });
 
   it('refuses an empty or non-string pattern', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(() => registry.register('', handler())).toThrow(HandlerRegistrationError);
     expect(() => registry.register({ cmd: 'sum' } as unknown as string, handler())).toThrow(HandlerRegistrationError);
   });
 
   it('lists registered handlers in registration order', () => {
-    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+    const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
     expect(registry.all()).toEqual([]);
     registry.register('b', handler(), { handler: 'second' });
     registry.register('a', handler(), { handler: 'first' });
@@ -207,7 +208,7 @@ describe('HandlerRegistry', () => {
     const extrasOf = (name: keyof Handlers) =>
       Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Object.getOwnPropertyDescriptor(Handlers.prototype, name)?.value as object) as HandlerExtras;
     const register = (pattern: string, name: keyof Handlers) =>
-      new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry).register(pattern, handler(), extrasOf(name));
+      new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry).register(pattern, handler(), extrasOf(name));
 
     it('takes @Retry whichever side of @HandleEvent it is written', () => {
       expect(register('order.created', 'retryBelow').retryPolicy).toEqual({ attempts: 2, delaysMs: [500] });
@@ -228,14 +229,14 @@ describe('HandlerRegistry', () => {
     });
 
     it("uses the module's policy without @Retry, and for a plain @EventPattern", () => {
-      expect(register('order.cancelled', 'noRetry').retryPolicy).toBe(RABBITMQ_DEFAULTS.retry);
-      expect(register('order.paid', 'plain').retryPolicy).toBe(RABBITMQ_DEFAULTS.retry);
+      expect(register('order.cancelled', 'noRetry').retryPolicy).toBe(RABBITMQ_DEFAULTS.consume.retry);
+      expect(register('order.paid', 'plain').retryPolicy).toBe(RABBITMQ_DEFAULTS.consume.retry);
     });
 
     it('knows the app only while bindHandlers runs: a handler registered after it, or after a failed bind, gets Nest pipeline', async () => {
       // An app with no module: bound inside, the handler is refused for want of its controller, not for unknown globals.
       const app = { get: () => new ModulesContainer() } as unknown as INestApplicationContext;
-      const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+      const registry = new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
       const inside = registry.bindHandlers(app, () => registry.register('order.created', handler(), extrasOf('retryBelow')));
       expect(inside.pipelineReason).toBe('no controller of the app has it');
       expect(registry.register('order.shipped', handler(), extrasOf('retryAbove')).pipelineReason).toMatch(/not bound through connectRabbitServer/);

@@ -2,7 +2,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import { INTEGER_BOUNDS, RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
+import { INTEGER_BOUNDS } from '../options/option-bounds.js';
+import { RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
 import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
 import { handlerQueueName, requestQueueName } from '../topology/topology-names.js';
@@ -53,7 +54,14 @@ export class HandlerRegistry {
 
   /** The registry a transport (RabbitServer, or warren/testing's in-memory one) builds from the module's options. */
   static fromOptions(options: ResolvedRabbitMQOptions): HandlerRegistry {
-    return new HandlerRegistry(options.serviceName, options.prefetch, options.handlerTimeoutMs, options.retry, options.queueType, options.exchange);
+    return new HandlerRegistry(
+      options.serviceName,
+      options.consume.prefetch,
+      options.consume.handlerTimeoutMs,
+      options.consume.retry,
+      options.consume.queueType,
+      options.exchange,
+    );
   }
 
   constructor(
@@ -111,7 +119,7 @@ export class HandlerRegistry {
     // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
     const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
     // The same bound as the module-level prefetch (rabbitmq-defaults.ts), not a copy of it.
-    const { min, max } = INTEGER_BOUNDS.prefetch;
+    const { min, max } = INTEGER_BOUNDS['consume.prefetch'];
     if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max) {
       throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }

@@ -45,15 +45,15 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.registry = HandlerRegistry.fromOptions(options);
-    this.decoder = MessageDecoder.forConsuming(options);
+    this.decoder = MessageDecoder.forConsuming(options.encoding);
     this.flow = new FlowControl(
       {
-        maxInFlightBytes: options.maxInFlightBytes,
-        memoryHighWatermarkBytes: options.memoryHighWatermarkBytes,
-        memoryLowWatermarkBytes: options.memoryLowWatermarkBytes,
-        memoryMeasure: options.memoryMeasure,
-        eventLoopDelayLimitMs: options.eventLoopDelayLimitMs,
-        checkIntervalMs: options.flowCheckIntervalMs,
+        maxInFlightBytes: options.flow.maxInFlightBytes,
+        memoryHighWatermarkBytes: options.flow.memoryHighWatermarkBytes,
+        memoryLowWatermarkBytes: options.flow.memoryLowWatermarkBytes,
+        memoryMeasure: options.flow.memoryMeasure,
+        eventLoopDelayLimitMs: options.flow.eventLoopDelayLimitMs,
+        checkIntervalMs: options.flow.checkIntervalMs,
       },
       this.logger,
       (reason, paused) => {
@@ -98,14 +98,14 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
                   declareQueue: () =>
                     declareRequestQueue(definition.queue, {
                       ...this.topologyContext(),
-                      queueType: this.options.queueType,
+                      queueType: this.options.consume.queueType,
                       bound: requestQueueBound(this.options),
                     }),
                 }
               : {}),
             exchange: this.options.exchange,
             queueType: definition.queueType,
-            deliveryLimit: this.options.deliveryLimit,
+            deliveryLimit: this.options.consume.deliveryLimit,
             topology: {
               scratch: this.connections.scratchChannel('consumer'),
               reporter: this.connections.reporter('consumer'),
@@ -119,10 +119,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
                 this.connections.channelsReady('consumer');
               }
             },
-            killSwitch: this.options.killSwitch,
+            killSwitch: this.options.consume.killSwitch,
             flow: this.flow,
             prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
-            maxMessageBytes: this.options.maxMessageBytes,
+            maxMessageBytes: this.options.encoding.maxMessageBytes,
             metrics: this.metrics,
             logger: this.logger,
           }),
@@ -152,15 +152,15 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     if (definition.kind !== 'request') {
       return processor;
     }
-    this.replies ??= new ReplyPublisher(this.connections, this.options.publishTimeoutMs);
+    this.replies ??= new ReplyPublisher(this.connections, this.options.publish.timeoutMs);
     return new RequestProcessor({
       processor,
       replies: this.replies,
       log: new PerMessageLog(this.logger),
       countDropped: (reason) => this.metrics.repliesDropped.inc({ reason }),
       queue: definition.queue,
-      allowedReplyQueues: new Set(this.options.allowedReplyQueues),
-      maxMessageBytes: this.options.maxMessageBytes,
+      allowedReplyQueues: new Set(this.options.requests.allowedReplyQueues),
+      maxMessageBytes: this.options.encoding.maxMessageBytes,
     });
   }
 
@@ -229,7 +229,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** Graceful stop: cancel consumers, wait for in-flight (bounded), requeue the rest. Safe twice. */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.shutdownGraceMs)))
+    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.consume.shutdownGraceMs)))
       .then(() => this.flow.stop())
       // After the consumers: the requests still in flight while they drained were answered on it.
       .then(() => this.replies?.close());
@@ -244,7 +244,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private cappedPrefetch(prefetch: number, queue: string): number {
     // Every queue can fill its window at once: the budget is shared between them.
     const queues = Math.max(1, this.registry.all().length);
-    const fits = Math.max(1, Math.floor(this.options.maxInFlightBytes / this.options.maxMessageBytes / queues));
+    const fits = Math.max(1, Math.floor(this.options.flow.maxInFlightBytes / this.options.encoding.maxMessageBytes / queues));
     if (prefetch > fits) {
       this.logger.log(
         `prefetch of ${queue} lowered from ${prefetch} to ${fits}: ${queues} queue(s) × ${fits} messages of the maximum size ` +

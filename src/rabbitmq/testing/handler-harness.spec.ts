@@ -4,7 +4,16 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import { lastValueFrom, map, of } from 'rxjs';
 import { RequestNotSentError } from '../admin.js';
-import { HandleEvent, HandleRequest, RabbitClient, RabbitContext, RemoteHandlerError, RequestTimeoutError, Retry } from '../index.js';
+import {
+  HandleEvent,
+  HandleRequest,
+  RabbitClient,
+  RabbitContext,
+  type RabbitMQModuleOptions,
+  RemoteHandlerError,
+  RequestTimeoutError,
+  Retry,
+} from '../index.js';
 import { HandlerHarness } from './index.js';
 
 /** What the probe handler saw of each delivery. */
@@ -53,7 +62,7 @@ describe('HandlerHarness', () => {
 
   afterEach(() => harness?.close());
 
-  const create = (options = {}) => HandlerHarness.create({ handlers: [ProbeHandler], providers: [Seen], options });
+  const create = (options: Partial<RabbitMQModuleOptions> = {}) => HandlerHarness.create({ handlers: [ProbeHandler], providers: [Seen], options });
 
   it('registers each handler as production does: own queue named after class and method', async () => {
     harness = await create({ serviceName: 'billing' });
@@ -89,7 +98,7 @@ describe('HandlerHarness', () => {
   });
 
   it('parks a body over maxMessageBytes undecoded, and nested JSON deeper than maxJsonDepth as DecodeError', async () => {
-    harness = await create({ maxMessageBytes: 64, maxJsonDepth: 3 });
+    harness = await create({ encoding: { maxMessageBytes: 64, maxJsonDepth: 3 } });
     const large = await harness.publishRaw('probe.record', JSON.stringify({ blob: 'x'.repeat(100) }));
     const deep = await harness.publishRaw('probe.record', '{"a":{"b":{"c":{"d":1}}}}');
     expect(large.result).toMatchObject({ kind: 'dead-letter', errorType: 'MessageTooLargeError', retryable: false });
@@ -120,7 +129,7 @@ describe('HandlerHarness', () => {
   });
 
   it('uses the module retry option for handlers without @Retry', async () => {
-    harness = await create({ retry: { attempts: 1, delaysMs: [42] } });
+    harness = await create({ consume: { retry: { attempts: 1, delaysMs: [42] } } });
     const result = (await harness.publish('probe.record', { a: 1 })).result;
     expect(result.kind).toBe('ack');
     const slow = (await harness.publish('probe.slow', {})).result;
@@ -128,7 +137,7 @@ describe('HandlerHarness', () => {
   });
 
   it('records what emit() publishes, and fails the handler (parked) for an onward event over maxMessageBytes', async () => {
-    harness = await create({ maxMessageBytes: 200 });
+    harness = await create({ encoding: { maxMessageBytes: 200 } });
     const small = await harness.publish('probe.emit', { size: 10 });
     expect(small.result.kind).toBe('ack');
     expect(small.published.map((event) => [event.pattern, event.payload, event.properties.contentType])).toEqual([
@@ -202,7 +211,7 @@ describe('HandlerHarness request/reply', () => {
 
   afterEach(() => harness?.close());
 
-  const create = (options = {}) => HandlerHarness.create({ handlers: [ProbeResponder], options });
+  const create = (options: Partial<RabbitMQModuleOptions> = {}) => HandlerHarness.create({ handlers: [ProbeResponder], options });
 
   const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> =>
     promise.then(

@@ -36,8 +36,8 @@ export interface HandlerHarnessConfig {
   /** Replaces providers of imported modules (e.g. a feature module's Mailer) with a value. */
   overrides?: { provide: InjectionToken; useValue: unknown }[];
   /**
-   * The library options, as for `RabbitMQModule.forRoot` (`retry`, `handlerTimeoutMs`,
-   * `maxMessageBytes`, `codecs`, …); `urls` and `serviceName` may be left out (nothing connects).
+   * The library options, as for `RabbitMQModule.forRoot` (`consume.retry`, `consume.handlerTimeoutMs`,
+   * `encoding.maxMessageBytes`, `encoding.codecs`, …); `urls` and `serviceName` may be left out (nothing connects).
    * @default the production defaults, serviceName 'harness'
    */
   options?: Partial<RabbitMQModuleOptions>;
@@ -90,7 +90,7 @@ export class HandlerHarness {
     /** The options as production resolved them. */
     readonly options: ResolvedRabbitMQOptions,
   ) {
-    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.codecs), options);
+    this.encoder = new MessageEncoder(CodecRegistry.withBuiltins(options.encoding.codecs), options.encoding);
   }
 
   static async create(config: HandlerHarnessConfig): Promise<HandlerHarness> {
@@ -156,7 +156,7 @@ export class HandlerHarness {
    * Asks the `@HandleRequest` / `@MessagePattern` handler of `pattern`, as `RabbitClient.request()`
    * does, and resolves with its reply's value. Rejects as a caller on a broker would:
    * RemoteHandlerError (the handler failed: `remoteType`, `remoteMessage`), RequestTimeoutError (no
-   * reply within `timeoutMs`, default `requestTimeoutMs`), RequestNotSentError (no handler of it).
+   * reply within `timeoutMs`, default `requests.timeoutMs`), RequestNotSentError (no handler of it).
    */
   request<T = unknown>(pattern: string, payload: unknown, options: RequestOptions = {}): Promise<T> {
     return this.requester.request<T>(pattern, payload, options);

@@ -7,7 +7,7 @@ import type { PublishedEvent } from './published-event.js';
 
 /**
  * Stands in for RabbitPublisher under the harness: what RabbitClient publishes is encoded with the
- * production encoder (so an event over `maxMessageBytes` fails as it would) and given the
+ * production encoder (so an event over `encoding.maxMessageBytes` fails as it would) and given the
  * production properties (messageId, the handled message's correlationId), then recorded instead
  * of sent. `failWith` makes the next publishes fail, to test what a handler does when the broker
  * refuses (a PublishError thrown from a handler is retried like any other failure) — replies to

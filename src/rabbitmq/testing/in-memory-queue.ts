@@ -46,7 +46,7 @@ export class InMemoryQueue {
         },
       },
       // No consumer to pause here: a harness test sees each failure's result instead.
-      killSwitch: { ...options.killSwitch, enabled: false },
+      killSwitch: { ...options.consume.killSwitch, enabled: false },
       metrics: { settled: () => undefined, handled: () => undefined },
       logger,
       consumer: { pause: () => Promise.resolve(), resume: () => Promise.resolve() },

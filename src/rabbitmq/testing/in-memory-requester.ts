@@ -44,7 +44,7 @@ export class InMemoryRequester {
     private readonly options: ResolvedRabbitMQOptions,
     private readonly transport: InMemoryTransport,
   ) {
-    this.decoder = MessageDecoder.forConsuming(options);
+    this.decoder = MessageDecoder.forConsuming(options.encoding);
   }
 
   /**
@@ -56,7 +56,7 @@ export class InMemoryRequester {
     let timeoutMs: number;
     let delivered: Promise<RepliedResult>;
     try {
-      timeoutMs = requestTimeoutOf(options.timeoutMs, this.options.requestTimeoutMs);
+      timeoutMs = requestTimeoutOf(options.timeoutMs, this.options.requests.timeoutMs);
       delivered = this.deliver(pattern, data, timeoutMs);
     } catch (error: unknown) {
       // A TypeError (timeout) or MessageTooLargeError, thrown by the shared request builders.
@@ -89,10 +89,11 @@ export class InMemoryRequester {
   /**
    * Delivers a request to its handler's queue (`<exchange>.rpc.<pattern>`) and resolves once it is
    * answered, however long that takes. Throws (synchronously) what production refuses before
-   * sending: an invalid timeout, a request over `maxMessageBytes`, a pattern no handler serves.
+   * sending: an invalid timeout, a request over `encoding.maxMessageBytes`, a pattern no handler serves.
    */
   deliver(pattern: string, data: unknown, timeoutMs?: number): Promise<RepliedResult> {
-    const { exchange, serviceName, maxMessageBytes, requestTimeoutMs } = this.options;
+    const { exchange, serviceName } = this.options;
+    const [{ maxMessageBytes }, { timeoutMs: requestTimeoutMs }] = [this.options.encoding, this.options.requests];
     const request = buildRequest({
       pattern,
       data,

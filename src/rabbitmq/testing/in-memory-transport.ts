@@ -41,7 +41,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     super();
     // The same registry and decoder as RabbitServer builds.
     this.registry = HandlerRegistry.fromOptions(options);
-    this.decoder = MessageDecoder.forConsuming(options);
+    this.decoder = MessageDecoder.forConsuming(options.encoding);
   }
 
   /** Same as RabbitServer.addHandler: one queue per handler; a @MessagePattern handler answers requests. */
@@ -148,8 +148,8 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
       log: new PerMessageLog(this.logger),
       countDropped: () => undefined,
       queue: definition.queue,
-      allowedReplyQueues: new Set(this.options.allowedReplyQueues),
-      maxMessageBytes: this.options.maxMessageBytes,
+      allowedReplyQueues: new Set(this.options.requests.allowedReplyQueues),
+      maxMessageBytes: this.options.encoding.maxMessageBytes,
     }).process(message);
     return repliedInMemory(message, definition, reply);
   }
