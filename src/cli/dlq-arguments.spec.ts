@@ -15,6 +15,9 @@ describe('parseDlqArguments', () => {
     [['purge', 'q', '--yes'], { command: 'purge', queue: 'q', yes: true, force: false }],
     [['purge', '-y', 'q'], { command: 'purge', queue: 'q', yes: true, force: false }],
     [['purge', 'q', '--yes', '--force'], { command: 'purge', queue: 'q', yes: true, force: true }],
+    [['outbox'], { command: 'outbox', limit: 10 }],
+    [['outbox', '--limit', '3'], { command: 'outbox', limit: 3 }],
+    [['outbox-requeue', 'C9A1F1C2-5B0E-4F57-9D59-4D3C2F0E0A01'], { command: 'outbox-requeue', messageId: 'C9A1F1C2-5B0E-4F57-9D59-4D3C2F0E0A01' }],
     [['--help'], { command: 'help' }],
     [['peek', 'q', '-h'], { command: 'help' }],
   ])('%j', (argv, expected) => {
@@ -34,6 +37,10 @@ describe('parseDlqArguments', () => {
     [['list', '--limit', '5'], /'list' takes no --limit/],
     [['replay', 'q', '--yes'], /'replay' takes no --yes/],
     [['peek', 'q', '--force'], /'peek' takes no --force/],
+    [['outbox', 'q'], /'outbox' takes no queue, got 1/],
+    [['outbox-requeue'], /'outbox-requeue' takes one message id/],
+    [['outbox-requeue', 'not-a-uuid'], /a UUID/],
+    [['outbox-requeue', 'c9a1f1c2-5b0e-4f57-9d59-4d3c2f0e0a01', '--limit', '2'], /'outbox-requeue' takes no --limit/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseDlqArguments(argv)).toThrow(DlqUsageError);
     expect(() => parseDlqArguments(argv)).toThrow(message);

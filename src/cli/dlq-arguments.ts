@@ -6,6 +6,8 @@ export type DlqCommand =
   | { command: 'peek'; queue: string; limit: number }
   | { command: 'replay'; queue: string; limit?: number; force: boolean }
   | { command: 'purge'; queue: string; yes: boolean; force: boolean }
+  | { command: 'outbox'; limit: number }
+  | { command: 'outbox-requeue'; messageId: string }
   | { command: 'help' };
 
 /** Bad command line: the CLI prints the message and the usage, and exits 2. */
@@ -26,12 +28,20 @@ commands:
   purge <queue> --yes [--force]
                               delete every parked message (without --yes: only say how many)
 
+  outbox [--limit N]          the outbox's dead rows (warren_outbox_dead: events the relay could not
+                              publish), most recent first, with their reason (default ${DEFAULT_PEEK_LIMIT})
+  outbox-requeue <messageId>  move one dead outbox row back into the outbox (attempts reset): the relay
+                              publishes it again
+
 replay and purge touch only a dead-letter queue of this service's handlers, unless --force.
 
 <queue> is a handler queue (orders.audit) or its DLQ (orders.audit.dlq).
-The broker and service come from AMQP_URL and SERVICE_NAME, as for the service itself.`;
+The broker and service come from AMQP_URL and SERVICE_NAME, the outbox's database from DATABASE_URL,
+as for the service itself.`;
 
-const COMMANDS = new Set(['list', 'peek', 'replay', 'purge']);
+const COMMANDS = new Set(['list', 'peek', 'replay', 'purge', 'outbox', 'outbox-requeue']);
+/** An outbox message id is a UUID (the column's type): anything else is a typo, said so before asking the database. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses `process.argv.slice(2)`. Strict: an option a command does not take is an error. */
 export function parseDlqArguments(argv: string[]): DlqCommand {
@@ -65,7 +75,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
     throw new DlqUsageError(`unknown command '${command}'`);
   }
   // Refusing options a command ignores keeps e.g. `purge q --limit 5` from purging everything.
-  if (limit !== undefined && command !== 'peek' && command !== 'replay') {
+  if (limit !== undefined && command !== 'peek' && command !== 'replay' && command !== 'outbox') {
     throw new DlqUsageError(`'${command}' takes no --limit`);
   }
   if (yes && command !== 'purge') {
@@ -76,6 +86,18 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
   }
   if (command === 'list') {
     return { command, queues };
+  }
+  if (command === 'outbox') {
+    if (queues.length > 0) {
+      throw new DlqUsageError(`'outbox' takes no queue, got ${queues.length}`);
+    }
+    return { command, limit: limit ?? DEFAULT_PEEK_LIMIT };
+  }
+  if (command === 'outbox-requeue') {
+    if (queues.length !== 1 || !UUID.test(queues[0])) {
+      throw new DlqUsageError(`'outbox-requeue' takes one message id (a UUID, as 'outbox' lists it)`);
+    }
+    return { command, messageId: queues[0] };
   }
   if (queues.length !== 1) {
     throw new DlqUsageError(`'${command}' takes exactly one queue, got ${queues.length}`);

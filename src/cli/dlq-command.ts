@@ -25,7 +25,10 @@ export interface DlqCommandContext {
  * the caller, which prints them as one redacted line. Queue names in messages go through
  * `printable` like every other field (they may come from the command line or the broker).
  */
-export async function runDlqCommand(command: Exclude<DlqCommand, { command: 'help' }>, context: DlqCommandContext): Promise<number> {
+export async function runDlqCommand(
+  command: Exclude<DlqCommand, { command: 'help' | 'outbox' | 'outbox-requeue' }>,
+  context: DlqCommandContext,
+): Promise<number> {
   const { admin, out, err } = context;
   switch (command.command) {
     case 'list': {

@@ -1,6 +1,6 @@
 /**
  * Operator command for the dead-letter queues: `npm run dlq -- list|peek|replay|purge [queue]`
- * (`node dist/cli/dlq.js …`). Exit codes: 0 done, 1 failed (one line on stderr, secrets
+ * (`node dist/cli/dlq.js …`), and for the outbox's dead rows: `outbox`, `outbox-requeue <messageId>`. Exit codes: 0 done, 1 failed (one line on stderr, secrets
  * masked, controls escaped) or a replay that left messages it counted, 2 bad usage, a purge
  * without `--yes`, or a replay or purge of a queue that is not this service's without `--force`.
  */
@@ -13,6 +13,7 @@ import { socketOptions } from '../rabbitmq/connection/socket-options.js';
 import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
 import { DLQ_USAGE, DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
+import { runOutboxCommand } from './dlq-outbox.js';
 import { printable } from './dlq-output.js';
 
 const out = (line: string): void => {
@@ -36,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
   if (command.command === 'help') {
     out(DLQ_USAGE);
     return EXIT_OK;
+  }
+  if (command.command === 'outbox' || command.command === 'outbox-requeue') {
+    // PostgreSQL only: no broker connection (the broker may be the reason rows died).
+    return runOutboxCommand(command, { databaseUrl: process.env.DATABASE_URL, out, err });
   }
   const config = loadConfig();
   const options = resolveRabbitMQOptions(config.rabbitmq);

@@ -36,7 +36,7 @@ export type { OutboxOptions } from './options/rabbitmq-options.interface.js';
 export { OutboxFullError, OutboxNotConfiguredError } from './errors/outbox.errors.js';
 export { OutboxRelay } from './outbox/outbox-relay.js';
 export type { OutboxBacklog } from './outbox/outbox-store.js';
-export { type DeadOutboxRow, listDeadOutboxRows } from './outbox/outbox-dead-rows.js';
+export { type DeadOutboxRow, listDeadOutboxRows, requeueDeadOutboxRow } from './outbox/outbox-dead-rows.js';
 // Dead letters: admin, listing, replay.
 export { DeadLetterAdmin } from './dlq/dead-letter-admin.js';
 export type {

@@ -44,3 +44,19 @@ export async function listDeadOutboxRows(pool: Pool, limit = 50): Promise<{ tota
     })),
   };
 }
+
+/**
+ * Moves a dead row back into warren_outbox, in one statement: the same message id, properties and
+ * body, attempts 0, due now, and a new seq and created_at (it is published after the rows already
+ * waiting, and the backlog's oldest age and commit-to-confirm latency count from now, not from its
+ * first commit). The relay publishes it within its poll interval. False when no dead row has that id.
+ */
+export async function requeueDeadOutboxRow(pool: Pool, messageId: string): Promise<boolean> {
+  const result = await pool.query(
+    `WITH moved AS (DELETE FROM warren_outbox_dead WHERE message_id = $1 RETURNING message_id, exchange, routing_key, partition_key, body, properties)
+     INSERT INTO warren_outbox (message_id, exchange, routing_key, partition_key, body, properties)
+     SELECT message_id, exchange, routing_key, partition_key, body, properties FROM moved`,
+    [messageId],
+  );
+  return result.rowCount === 1;
+}
