@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { INTEGER_BOUNDS } from '../rabbitmq/options/option-bounds.js';
 import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
 import { CONFIGURATION_TABLE_BEGIN, renderConfigurationTables, withConfigurationTables } from './configuration-table.js';
-import { variableOf } from './load-config.js';
+import { loadConfig, variableOf } from './load-config.js';
 import { SETTING_TABLE } from './setting-table.js';
 
 /** The value at a dotted path of an object, or undefined when the path is not there. */
@@ -33,19 +33,27 @@ describe('SETTING_TABLE', () => {
     }
   });
 
-  it('has a variable for every bounded integer option an operator tunes, so each library error names one', () => {
-    // Bounded options the service leaves to the library (not exposed as variables on purpose).
-    // The outbox is the app's own wiring (app.module.ts, with OUTBOX_MAX_PENDING*), not one variable per option.
-    const notExposed = new Set([
-      'publish.maxPendingBytes',
-      'connection.heartbeatSeconds',
-      'consume.killSwitch.window',
-      'consume.killSwitch.cooldownMs',
-      'flow.eventLoopDelayLimitMs',
-      'flow.checkIntervalMs',
-    ]);
-    const unnamed = Object.keys(INTEGER_BOUNDS).filter((path) => !notExposed.has(path) && !path.startsWith('outbox.') && variableOf(path) === path);
-    expect(unnamed).toEqual([]);
+  it('names the variable, never the option path, when a library integer is out of its bounds', () => {
+    const bounded = SETTING_TABLE.filter(
+      (setting) => setting.path.startsWith('rabbitmq.') && setting.path.slice('rabbitmq.'.length) in INTEGER_BOUNDS,
+    );
+    expect(bounded.length).toBeGreaterThan(20);
+    for (const setting of bounded) {
+      const path = setting.path.slice('rabbitmq.'.length);
+      const { min, max } = INTEGER_BOUNDS[path];
+      for (const outside of [min - 1, ...(max === undefined ? [] : [max + 1])]) {
+        let message: string | undefined;
+        try {
+          loadConfig({ [setting.env]: String(outside) });
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        // MEMORY_HIGH_WATERMARK_BYTES=0 means "derived from the memory limit": the app's own meaning, not an error.
+        const named =
+          message === undefined ? setting.env === 'MEMORY_HIGH_WATERMARK_BYTES' : message.includes(setting.env) && !message.includes(path);
+        expect({ env: setting.env, outside, named }).toEqual({ env: setting.env, outside, named: true });
+      }
+    }
     expect(valueAt(RABBITMQ_DEFAULTS, 'consume.retry.attempts')).toBe(5);
   });
 

@@ -8,6 +8,9 @@ import { INTEGER_BOUNDS, type IntegerBound } from './option-bounds.js';
 import { RABBITMQ_DEFAULTS } from './rabbitmq-defaults.js';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-options.interface.js';
 
+/** Options whose default is true or false ('consume.killSwitch.enabled', 'outbox.relay'): they must stay so. */
+const BOOLEAN_OPTIONS = leafPaths(RABBITMQ_DEFAULTS).filter((path) => typeof valueAt(RABBITMQ_DEFAULTS, path) === 'boolean');
+
 /** Exchange and service names: what the broker accepts in a name and what reads well in a queue name. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -36,6 +39,12 @@ export function optionProblems(options: ResolvedRabbitMQOptions): OptionProblem[
       );
     }
   }
+  for (const path of BOOLEAN_OPTIONS) {
+    const value = valueAt(options, path);
+    if (!(path.startsWith('outbox.') && options.outbox === undefined) && typeof value !== 'boolean') {
+      problem(path, (name) => `${name(path)} must be true or false, got ${String(value)}`);
+    }
+  }
   atLeast(problems, options, 'connection.reconnectMaxMs', 'connection.reconnectBaseMs', 'it caps the growing backoff');
   if (!NAME_PATTERN.test(options.serviceName ?? '')) {
     problem('serviceName', (name) => `${name('serviceName')} must be letters, digits, '.', '_', ':' or '-', got '${options.serviceName}'`);
@@ -48,12 +57,6 @@ export function optionProblems(options: ResolvedRabbitMQOptions): OptionProblem[
     problem('consume.queueType', (name) => `${name('consume.queueType')} must be 'quorum' or 'classic', got '${String(consume.queueType)}'`);
   }
   problems.push(...retryPolicyProblems(consume.retry, 'consume.retry'));
-  if (typeof consume.killSwitch.enabled !== 'boolean') {
-    problem(
-      'consume.killSwitch.enabled',
-      (name) => `${name('consume.killSwitch.enabled')} must be true or false, got ${String(consume.killSwitch.enabled)}`,
-    );
-  }
   const ratio = consume.killSwitch.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     problem(
@@ -169,20 +172,14 @@ function groupProblems(defaults: object, given: object, prefix = ''): OptionProb
 }
 
 /** `later` at least `earlier` when both are within their bounds (a cap below its base makes no sense). */
-function atLeast(
-  problems: OptionProblem[],
-  options: object,
-  later: keyof typeof INTEGER_BOUNDS,
-  earlier: keyof typeof INTEGER_BOUNDS,
-  why: string,
-): void {
+function atLeast(problems: OptionProblem[], options: object, later: string, earlier: string, why: string): void {
   const [max, base] = [valueAt(options, later), valueAt(options, earlier)];
   if (withinBound(max, INTEGER_BOUNDS[later]) && withinBound(base, INTEGER_BOUNDS[earlier]) && max < base) {
     problems.push({ path: later, describe: (name) => `${name(later)} (${max}) must be at least ${name(earlier)} (${base}): ${why}` });
   }
 }
 
-/** The outbox's database, relay flag and retry cap (its integers are in INTEGER_BOUNDS). */
+/** The outbox's database and retry cap (its integers are in INTEGER_BOUNDS, its flag a boolean option). */
 function outboxProblems(outbox: NonNullable<ResolvedRabbitMQOptions['outbox']>): OptionProblem[] {
   const problems: OptionProblem[] = [];
   const database = outbox.database as unknown;
@@ -191,11 +188,15 @@ function outboxProblems(outbox: NonNullable<ResolvedRabbitMQOptions['outbox']>):
   ) {
     problems.push({ path: 'outbox.database', describe: (name) => `${name('outbox.database')} must be a pg Pool or a postgres:// connection string` });
   }
-  if (typeof outbox.relay !== 'boolean') {
-    problems.push({ path: 'outbox.relay', describe: (name) => `${name('outbox.relay')} must be true or false, got ${String(outbox.relay)}` });
-  }
   atLeast(problems, { outbox }, 'outbox.retryMaxMs', 'outbox.retryBaseMs', 'it caps the doubling delay');
   return problems;
+}
+
+/** Every option path of a group ('consume.killSwitch.window'), lists and empty groups included. */
+function leafPaths(node: object, prefix = ''): string[] {
+  return Object.entries(node as Record<string, unknown>).flatMap(([key, value]) =>
+    isGroup(value) && Object.keys(value).length > 0 ? leafPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 /** The value at a dotted path such as 'killSwitch.window'. */

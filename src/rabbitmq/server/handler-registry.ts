@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { MAX_TIMER_MS } from '../rabbitmq.constants.js';
-import { INTEGER_BOUNDS } from '../options/option-bounds.js';
+import { INTEGER_BOUNDS, MAX_PREFETCH } from '../options/option-bounds.js';
 import { RABBITMQ_DEFAULTS } from '../options/rabbitmq-defaults.js';
 import type { RetryPolicy } from '../failure/retry-policy.js';
 import { RETRY_POLICY_METADATA } from '../failure/retry.decorator.js';
@@ -118,8 +118,8 @@ export class HandlerRegistry {
     }
     // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
     const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
-    // The same bound as the module-level prefetch (rabbitmq-defaults.ts), not a copy of it.
-    const { min, max } = INTEGER_BOUNDS['consume.prefetch'];
+    // The same bound as the module-level prefetch (option-bounds.ts), not a copy of it.
+    const { min, max = MAX_PREFETCH } = INTEGER_BOUNDS['consume.prefetch'];
     if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max) {
       throw new HandlerRegistrationError(`prefetch of handler '${handlerName}' must be an integer from ${min} to ${max}, got ${String(prefetch)}`);
     }
