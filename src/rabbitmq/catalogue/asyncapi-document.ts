@@ -86,12 +86,15 @@ export function asyncApiDocument(source: CatalogueSource): JsonSchema {
     if (!/[*#]/.test(definition.pattern)) routingKeyChannel(definition.pattern, name);
     const queue = queueChannel(
       definition.queue,
-      `Queue of ${definition.handlerName}, bound to '${source.exchange}' with '${definition.pattern}'; failures go to retry queues, then '${definition.queue}.dlq'.`,
+      `Queue of ${definition.handlerName}, bound to '${source.exchange}' with '${definition.pattern}'; ` +
+        (definition.partitioning
+          ? `ordered per key over ${definition.partitioning.count} partition queues '${definition.queue}.p<i>'; failures retry in place, then '${definition.queue}.dlq'.`
+          : `failures ${definition.ordered ? 'retry in place' : 'go to retry queues'}, then '${definition.queue}.dlq'.`),
       name,
     );
     operations[safeKey(`consume.${definition.handlerName}`)] = {
       action: 'receive',
-      summary: `${definition.handlerName} handles ${definition.pattern}${definition.ordered ? ' in order' : ''}.`,
+      summary: `${definition.handlerName} handles ${definition.pattern}${definition.partitioning ? ' in order per key' : definition.ordered ? ' in order' : ''}.`,
       channel: queue.channel,
       messages: [queue.message],
     };

@@ -20,14 +20,17 @@ export interface HandleEventOptions {
   /** Longest this handler may run, in ms; defaults to the module's `consume.handlerTimeoutMs`. */
   timeoutMs?: number;
   /**
-   * Ordered processing: the queue gets `x-single-active-consumer` (one consumer of all replicas
-   * receives, the others stand by), the handler takes one message at a time (prefetch 1), and a
-   * failure is retried in place — the message keeps its slot through the `@Retry` backoff, then is
-   * parked — so nothing behind it overtakes it. The trade-off: one message at a time across all
-   * replicas, and a failing message holds up the queue for its whole backoff.
+   * Ordered processing. `true`: the queue gets `x-single-active-consumer` (one consumer of all
+   * replicas receives, the others stand by), the handler takes one message at a time (prefetch 1),
+   * and a failure is retried in place — the message keeps its slot through the `@Retry` backoff,
+   * then is parked — so nothing behind it overtakes it. One message at a time across all replicas.
+   *
+   * `{ by: (event) => key }`: the same, per key. Events of one key are handled one at a time in
+   * publish order; events of different keys run in parallel, on `partitions` partition queues
+   * spread over the replicas; a failing event holds only its own partition. See OrderedByKey.
    * @default false
    */
-  ordered?: boolean;
+  ordered?: boolean | OrderedByKey;
   /**
    * Most deliveries of this handler running at once, separate from `prefetch` (e.g. prefetch 50,
    * concurrency 5: 50 delivered and counted against the byte budget, 5 running). At most prefetch.
@@ -43,6 +46,26 @@ export interface HandleEventOptions {
    * method stop start-up). Validated when the class is loaded. @default the module's `retry`
    */
   retry?: RetryPolicy;
+}
+
+/**
+ * `@HandleEvent(pattern, { ordered: { by: (event) => event.orderId } })`: ordering per key. The
+ * handler's queue stays as it is (any producer publishes as before); a router forwards each event,
+ * in queue order, to partition `hash(key) mod partitions` (`<queue>.p<i>`), and each partition is
+ * consumed as an ordered handler's queue (single active consumer, one at a time, in-place retry).
+ */
+export interface OrderedByKey {
+  /**
+   * The event's ordering key (a non-empty string or a finite number), from the decoded payload as
+   * it was published (before validation). An event it throws for or returns no key for is parked.
+   */
+  by: (event: any) => unknown;
+  /**
+   * Partition queues: the most events of this handler running at once across all replicas.
+   * Changing it moves keys to other partitions: see "Ordered by key" in docs/handlers.md.
+   * @default 8 (DEFAULT_PARTITIONS), at most 64
+   */
+  partitions?: number;
 }
 
 /**

@@ -18,6 +18,7 @@ function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): 
     inFlight: 0,
     running: 0,
     ordered: false,
+    holding: false,
     lastProgressAt: 0,
     ...overrides,
   };

@@ -6,20 +6,28 @@ import { killSwitchSignal } from '../failure/failure-policy.js';
 import type { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { ConsumeOutcome } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions } from '../options/rabbitmq-options.interface.js';
-import { deadLetterQueueName } from '../topology/topology-names.js';
 import { withRetryCount } from '../wire/message-headers.js';
 import { messageIdOf } from '../wire/message-identity.js';
 import type { Delivery } from './channel-acknowledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
+import type { DeliveryHandling } from './delivery-handling.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
 import type { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
+import { parkingQueueOf } from './partition-plan.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
 
 /** The consumer a settler works for: it pauses it when the downstream or the DLQ cannot take more. */
 export interface PausableConsumer {
   pause(reason: 'kill-switch' | 'dead-letter-queue-full'): Promise<void>;
   resume(reason: 'kill-switch' | 'dead-letter-queue-full'): Promise<void>;
+  /**
+   * An ordered consumer asked to hand its queue to a standby replica (PartitionBalancer): called
+   * once a message is handled and before it is settled, it cancels the consumer — the broker sends
+   * nothing more meanwhile (prefetch 1, that message unacked) and makes the standby active — and
+   * returns what subscribes again once settled. Undefined when no hand-off was asked.
+   */
+  handOff?(): Promise<() => void> | undefined;
 }
 
 /** An ordered handler's in-place retry, about to wait its delay. */
@@ -47,7 +55,7 @@ export interface DeliverySettlerDeps {
  * lose it. An ordered handler retries in place. Retryable failures feed the kill switch; a DLQ that
  * refuses dead letters pauses the consumer.
  */
-export class DeliverySettler {
+export class DeliverySettler implements DeliveryHandling {
   private readonly killSwitch: KillSwitch;
   /** Handler runs at once: the handler's `concurrency` (deliveries beyond it wait, already counted in prefetch and bytes). */
   private readonly slots: ConcurrencyLimit;
@@ -145,7 +153,18 @@ export class DeliverySettler {
         // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
         return;
       }
+      const rejoin = await this.deps.consumer.handOff?.();
+      try {
+        await this.settleHandled(delivery, outcome, attempt);
+      } finally {
+        rejoin?.();
+      }
+      return;
     }
+    await this.settleHandled(delivery, outcome, attempt);
+  }
+
+  private async settleHandled(delivery: Delivery, outcome: DeliveryOutcome, attempt: Delivery): Promise<void> {
     if (outcome.kind === 'ack') {
       this.acked(delivery, outcome);
       return;
@@ -233,7 +252,7 @@ export class DeliverySettler {
       return;
     }
     this.deps.logger.error(
-      `${deadLetterQueueName(this.definition.queue)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
+      `${parkingQueueOf(this.definition)} refuses dead letters (full at its x-max-length): consumer of ${this.definition.queue} ` +
         `paused for ${this.deps.killSwitch.cooldownMs} ms, its messages stay queued; inspect and drain it (npm run dlq -- peek / replay / purge)`,
     );
     void this.deps.consumer.pause('dead-letter-queue-full');

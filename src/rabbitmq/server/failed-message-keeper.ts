@@ -6,11 +6,11 @@ import { PerMessageLog } from '../logging/per-message-log.js';
 import { PublishError } from '../errors/publish.errors.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
-import { deadLetterQueueName } from '../topology/topology-names.js';
 import { declareRetryQueue } from '../topology/topology.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import { failureCopyProperties } from '../wire/failure-copy.js';
 import type { HandlerDefinition } from './handler-registry.js';
+import { parkingQueueOf } from './partition-plan.js';
 import { messageIdOf, originalRoutingKey } from '../wire/message-identity.js';
 import { readRetryCount } from '../wire/message-headers.js';
 
@@ -79,7 +79,7 @@ export class FailedMessageKeeper {
         'not-copied',
         () =>
           `message ${id} of ${this.definition.queue} could not be parked by warren (${redactText(String(error))}): ` +
-          `rejected to the broker's dead-letter route (${deadLetterQueueName(this.definition.queue)}, without reason headers); ${reason}`,
+          `rejected to the broker's dead-letter route (${parkingQueueOf(this.definition)}, without reason headers); ${reason}`,
       );
       return 'not-copied';
     }
@@ -97,7 +97,7 @@ export class FailedMessageKeeper {
         () => `retry ${outcome.retry} of message ${messageIdOf(message)} on ${this.definition.queue} in ${outcome.delayMs} ms: ${reason()}`,
       );
     } else {
-      target = deadLetterQueueName(this.definition.queue);
+      target = parkingQueueOf(this.definition);
       retryCount = readRetryCount(message);
       this.log.warn(
         'dead-letter',

@@ -12,6 +12,7 @@ import type { HandlerExtras } from '../decorators/handle-event.decorator.js';
 import type { QueueType, ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { handlerQueueArguments } from '../decorators/handler-queue-arguments.js';
 import { DirectInvocation } from './direct-invocation.js';
+import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from './partition-key.js';
 import { HandlerBinding } from './handler-binding.js';
 
 /** One consumer: a handler, the queue it owns and the pattern that queue is bound by. */
@@ -23,8 +24,15 @@ export interface HandlerDefinition {
   timeoutMs: number;
   /** `@HandleEvent`'s `retry` or `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
   retryPolicy: RetryPolicy;
-  /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`). */
+  /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`); true when ordered by key too. */
   ordered: boolean;
+  /**
+   * Ordered by key (`ordered: { by }`): `queue` is consumed by the partition router, which forwards
+   * each event to partition `partitionOf(by(event), count)`; `prefetch` is the router's window.
+   */
+  partitioning?: Partitioning;
+  /** Set on a partition's own definition (built by partitionDefinitions): the handler queue it belongs to. */
+  partitionOf?: { handlerQueue: string; index: number };
   /** Most deliveries running the handler at once (≤ prefetch). */
   concurrency: number;
   queueType: QueueType;
@@ -40,6 +48,13 @@ export interface HandlerDefinition {
 }
 
 export type HandlerKind = 'event' | 'request';
+
+/** How a handler ordered by key splits its events (resolved from `ordered: { by, partitions }`). */
+export interface Partitioning {
+  by: (event: any) => unknown;
+  /** Number of partition queues, `<queue>.p0` … `<queue>.p<count - 1>`. */
+  count: number;
+}
 
 /**
  * Maps each handler to its own queue. Nest would chain handlers of one pattern into a single
@@ -112,12 +127,14 @@ export class HandlerRegistry {
     }
     const handlerName = extras.handler ?? pattern;
     const queue = extras.queue ?? (kind === 'request' ? requestQueueName(this.exchange, pattern) : handlerQueueName(this.serviceName, handlerName));
-    const ordered = extras.ordered === true;
-    if (ordered && extras.prefetch !== undefined && extras.prefetch !== 1) {
+    const partitioning = this.partitioningOf(handlerName, kind, extras);
+    const ordered = extras.ordered === true || partitioning !== undefined;
+    if (ordered && !partitioning && extras.prefetch !== undefined && extras.prefetch !== 1) {
       throw new HandlerRegistrationError(`ordered handler '${handlerName}' takes one message at a time: remove its prefetch (or ordered)`);
     }
     // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
-    const prefetch = ordered ? 1 : (extras.prefetch ?? this.defaultPrefetch);
+    // Ordered by key: the prefetch is the router's window (it forwards in order whatever the window); partitions take 1.
+    const prefetch = ordered && !partitioning ? 1 : (extras.prefetch ?? this.defaultPrefetch);
     // The same bound as the module-level prefetch (option-bounds.ts), not a copy of it.
     const { min, max = MAX_PREFETCH } = INTEGER_BOUNDS['consume.prefetch'];
     if (!Number.isInteger(prefetch) || prefetch < min || prefetch > max) {
@@ -151,6 +168,7 @@ export class HandlerRegistry {
       timeoutMs,
       retryPolicy,
       ordered,
+      ...(partitioning ? { partitioning } : {}),
       concurrency,
       queueType,
       queueArguments,
@@ -161,6 +179,29 @@ export class HandlerRegistry {
     };
     this.byQueue.set(queue, definition);
     return definition;
+  }
+
+  /** `ordered: { by, partitions }` checked and resolved; undefined for `ordered: true | false`. */
+  private partitioningOf(handlerName: string, kind: HandlerKind, extras: HandlerExtras): Partitioning | undefined {
+    const { ordered } = extras;
+    if (ordered === undefined || typeof ordered === 'boolean') {
+      return undefined;
+    }
+    const fail = (message: string): never => {
+      throw new HandlerRegistrationError(`ordered of handler '${handlerName}': ${message}`);
+    };
+    if (kind === 'request') fail('a request handler cannot be ordered by key (requests are answered, not queued in order)');
+    if (typeof ordered !== 'object' || ordered === null || typeof ordered.by !== 'function') {
+      fail('give { by: (event) => key } (a function returning the ordering key), or true');
+    }
+    if (extras.concurrency !== undefined) {
+      fail('concurrency is the partitions option here: remove concurrency (each partition runs one event at a time)');
+    }
+    const count = ordered.partitions ?? DEFAULT_PARTITIONS;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_PARTITIONS) {
+      fail(`partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${String(count)}`);
+    }
+    return { by: ordered.by, count };
   }
 
   private concurrencyOf(handlerName: string, extras: HandlerExtras, prefetch: number): number {

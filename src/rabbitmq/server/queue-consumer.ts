@@ -4,7 +4,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { redactText } from '../connection/redact-url.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import { AdaptivePrefetch } from '../flow/adaptive-prefetch.js';
-import type { FlowControl, FlowPauseReason } from '../flow/flow-control.js';
+import type { FlowControl } from '../flow/flow-control.js';
 import { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions, QueueType } from '../options/rabbitmq-options.interface.js';
@@ -13,10 +13,14 @@ import { guardedSetup } from '../topology/guarded-setup.js';
 import { type DeclareContext, declareEventsExchange, declareHandlerQueue, type QueueBound } from '../topology/topology.js';
 import { ChannelAcknowledger, type Delivery } from './channel-acknowledger.js';
 import type { DeliveryProcessor } from './delivery-processor.js';
+import type { DeliveryHandling } from './delivery-handling.js';
 import { DeliverySettler } from './delivery-settler.js';
 import { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
-import type { KillSwitchState } from './kill-switch.js';
+import { parkingQueueOf, partitionDefinitions } from './partition-plan.js';
+import type { PauseReason, QueueConsumerStatus } from './queue-consumer-status.js';
+
+export type { PauseReason, QueueConsumerStatus } from './queue-consumer-status.js';
 
 export interface QueueConsumerDeps {
   connection: AmqpConnectionManager;
@@ -42,34 +46,8 @@ export interface QueueConsumerDeps {
   logger: Logger;
   /** Declares the queue instead of the events exchange + handler queue + DLQ (request queues). */
   declareQueue?: (channel: Channel) => Promise<void>;
-}
-
-/** Why a consumer is not taking deliveries. */
-export type PauseReason = 'kill-switch' | 'dead-letter-queue-full' | 'shutdown' | FlowPauseReason;
-
-export interface QueueConsumerStatus {
-  queue: string;
-  /** The largest window: the handler's prefetch capped by the byte budget. */
-  prefetch: number;
-  /** Deliveries the queue may have in flight now: 1 at start and after a body over maxMessageBytes, else `prefetch`. */
-  window: number;
-  /** Prefetch of the live consumer (what the broker may send it); 0 while not consuming. */
-  consumerPrefetch: number;
-  /** The channel is open with the topology declared (and the consumer attached unless paused). */
-  attached: boolean;
-  consuming: boolean;
-  pausedFor: PauseReason[];
-  killSwitch: KillSwitchState;
-  inFlight: number;
-  /** Deliveries running the handler now (at most the handler's `concurrency`). */
-  running: number;
-  /**
-   * A single-active-consumer queue (ordered handler): on a standby replica the broker sends nothing
-   * while the queue has messages, so a ready backlog alone does not mean this consumer is stuck.
-   */
-  ordered: boolean;
-  /** Epoch ms of the last settlement, or of when consuming started if nothing was settled since. */
-  lastProgressAt: number;
+  /** Handles deliveries instead of a DeliverySettler (the partition router of a handler ordered by key). */
+  handling?: (metrics: QueueMetrics) => DeliveryHandling;
 }
 
 /**
@@ -79,8 +57,8 @@ export interface QueueConsumerStatus {
  */
 export class QueueConsumer {
   private readonly channel: ChannelWrapper;
-  /** Settles what this consumer receives, on the channel it came on. */
-  private readonly settler: DeliverySettler;
+  /** Settles what this consumer receives, on the channel it came on (or forwards it: PartitionRouter). */
+  private readonly settler: DeliveryHandling;
   /** The acknowledger of the current channel; deliveries keep the one they came with. */
   private acknowledger?: ChannelAcknowledger;
   /** Each delivery being handled, until its handler settled. */
@@ -102,6 +80,10 @@ export class QueueConsumer {
   /** Serializes consume/cancel so pause and resume never race each other. */
   private transition: Promise<unknown> = Promise.resolve();
   private stopping?: Promise<void>;
+  /** A delivery came since the consumer last subscribed: on a single-active-consumer queue, this replica is the active one. */
+  private active = false;
+  /** PartitionBalancer asked this consumer to hand its queue to a standby at the next settlement. */
+  private handoffWanted = false;
 
   constructor(
     readonly definition: HandlerDefinition,
@@ -110,14 +92,16 @@ export class QueueConsumer {
     this.window = new AdaptivePrefetch(deps.prefetch, deps.maxMessageBytes);
     this.metrics = new QueueMetrics(deps.metrics, definition.queue);
     this.keeper = new FailedMessageKeeper(definition, deps);
-    this.settler = new DeliverySettler(definition, {
-      processor: deps.processor,
-      keeper: this.keeper,
-      killSwitch: deps.killSwitch,
-      metrics: this.metrics,
-      logger: deps.logger,
-      consumer: this,
-    });
+    this.settler =
+      deps.handling?.(this.metrics) ??
+      new DeliverySettler(definition, {
+        processor: deps.processor,
+        keeper: this.keeper,
+        killSwitch: deps.killSwitch,
+        metrics: this.metrics,
+        logger: deps.logger,
+        consumer: this,
+      });
     this.channel = deps.connection.createChannel({
       name: definition.queue,
       confirm: false,
@@ -170,8 +154,35 @@ export class QueueConsumer {
       inFlight: this.unsettled.size,
       running: this.settler.running,
       ordered: this.definition.ordered,
+      holding: this.holdsQueue,
       lastProgressAt: this.settler.lastProgressAt,
     };
+  }
+
+  /**
+   * True once a delivery came since this consumer last subscribed: of a single-active-consumer
+   * queue's consumers only the active one gets deliveries (RabbitMQ 3.10 tells a consumer nothing
+   * else: the declare-ok counts the active consumer only), so this is the evidence that it holds the queue.
+   */
+  get holdsQueue(): boolean {
+    return this.active && this.consumerTag !== undefined;
+  }
+
+  /** Asks an ordered consumer to hand its queue to a standby replica once the message in hand is handled (PartitionBalancer). */
+  requestHandoff(wanted: boolean): void {
+    this.handoffWanted = wanted;
+  }
+
+  /** See PausableConsumer.handOff: cancels before the handled message is settled, subscribes again after. */
+  handOff(): Promise<() => void> | undefined {
+    if (!this.handoffWanted || this.stopping) {
+      return undefined;
+    }
+    this.handoffWanted = false;
+    return this.pause('handoff').then(() => {
+      this.active = false;
+      return () => void this.resume('handoff');
+    });
   }
 
   /** A disconnect emits nothing on the channel wrapper, so the connection is asked as well. */
@@ -199,14 +210,23 @@ export class QueueConsumer {
     return this.stopping;
   }
 
+  /**
+   * A single-active-consumer queue (ordered) is left by closing the channel, never by cancelling
+   * first: RabbitMQ 3.10 makes a standby consumer active on the cancel while the message in hand is
+   * still unacked, and sends it the next one, which would then run before (or beside) it. The close
+   * returns what is unacked to the front of the queue and activates the standby in one step, so the
+   * standby starts with it; deliveries that arrive meanwhile are held unhandled (onMessage) and return with it.
+   */
   private async drain(graceMs: number): Promise<void> {
+    const { ordered } = this.definition;
     this.settler.stop();
-    await this.pause('shutdown');
+    if (!ordered) await this.pause('shutdown');
     await waitAtMost(this.whenAllSettled(), graceMs);
+    this.pauses.add('shutdown'); // an ordered consumer ends with the channel's close below
     if (this.unsettled.size > 0) {
       this.deps.logger.warn(`${this.unsettled.size} message(s) of ${this.definition.queue} still in flight after ${graceMs} ms: requeued`);
       for (const { message, acknowledger } of this.unsettled.keys()) {
-        acknowledger.nack(message, true); // nothing if its channel is gone: the broker requeued it then
+        if (!ordered) acknowledger.nack(message, true); // nothing if its channel is gone: the broker requeued it then
         this.metrics.settled('requeue');
       }
       this.unsettled.clear();
@@ -262,6 +282,7 @@ export class QueueConsumer {
           noAck: false,
         });
         this.consumerTag = consumerTag;
+        this.active = false;
         this.consumedWith = room;
         this.consumedFor = window;
         this.settler.progressed();
@@ -290,18 +311,20 @@ export class QueueConsumer {
         return;
       }
       await declareEventsExchange(channel, this.deps.exchange, this.deps.topology);
-      await declareHandlerQueue(
-        channel,
-        {
+      // A router declares its partitions too: it never forwards to a queue that does not exist yet.
+      for (const definition of [this.definition, ...partitionDefinitions(this.definition)]) {
+        const spec = {
           exchange: this.deps.exchange,
-          queue: this.definition.queue,
-          pattern: this.definition.pattern,
+          queue: definition.queue,
+          // A partition queue is reached through the default exchange only, from its handler's router.
+          pattern: definition.partitionOf ? undefined : definition.pattern,
+          deadLetterQueue: parkingQueueOf(definition),
           deliveryLimit: this.deps.deliveryLimit,
           deadLetterBound: this.deps.topology.deadLetterBound,
-          arguments: this.definition.queueArguments,
-        },
-        this.deps.topology,
-      );
+          arguments: definition.queueArguments,
+        };
+        await declareHandlerQueue(channel, spec, this.deps.topology);
+      }
     });
   }
 
@@ -310,9 +333,12 @@ export class QueueConsumer {
     const acknowledger = this.acknowledger!;
     if (this.stopping) {
       // Sent by the broker before it processed our cancel: hand it straight back, unprocessed.
-      acknowledger.nack(message, true);
+      // An ordered queue's is held instead: the channel's close returns it to the front (drainOrdered);
+      // a nack would have it delivered straight back here, in a loop, while this consumer is still the active one.
+      if (!this.definition.ordered) acknowledger.nack(message, true);
       return;
     }
+    this.active = true;
     acknowledger.delivered(message);
     const bytes = message.content.length;
     this.deps.flow.acquire(bytes);

@@ -18,6 +18,9 @@ import { deadLetterQueueName, retryQueueName, unroutedQueueName } from '../topol
 import type { TopologyReporter } from '../topology/topology-reporter.js';
 import type { Channel } from 'amqplib';
 import { QueueConsumer, type QueueConsumerStatus } from './queue-consumer.js';
+import { PartitionBalancer } from './partition-balancer.js';
+import { partitionDefinitions, partitionQueues } from './partition-plan.js';
+import { PartitionRouter } from './partition-router.js';
 
 /**
  * The Nest transport strategy: attach it with `connectRabbitServer(app)` (or, without an HTTP app,
@@ -32,6 +35,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
   private readonly registry: HandlerRegistry;
   private readonly decoder: MessageDecoder;
   private consumers: QueueConsumer[] = [];
+  /** One per handler ordered by key: spreads its partitions over the replicas. */
+  private balancers: PartitionBalancer[] = [];
   /** Sends the replies of request handlers on the `replies` connection; made only if there is one. */
   private replies?: ReplyPublisher;
   private readonly flow: FlowControl;
@@ -87,47 +92,17 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
    */
   listen(callback: (error?: unknown) => void): void {
     try {
-      this.consumers = this.registry.all().map(
-        (definition) =>
-          new QueueConsumer(definition, {
-            connection: this.connections.get('consumer'),
-            publisher: this.publisher,
-            processor: this.processorOf(definition),
-            ...(definition.kind === 'request'
-              ? {
-                  declareQueue: () =>
-                    declareRequestQueue(definition.queue, {
-                      ...this.topologyContext(),
-                      queueType: this.options.consume.queueType,
-                      bound: requestQueueBound(this.options),
-                    }),
-                }
-              : {}),
-            exchange: this.options.exchange,
-            queueType: definition.queueType,
-            deliveryLimit: this.options.consume.deliveryLimit,
-            topology: {
-              scratch: this.connections.scratchChannel('consumer'),
-              reporter: this.connections.reporter('consumer'),
-              queueType: definition.queueType,
-              unroutedBound: unroutedBound(this.options),
-              deadLetterBound: deadLetterBound(this.options),
-            },
-            topologyConflicted: () => this.connections.topologyConflict('consumer') !== undefined,
-            onAttached: () => {
-              if (this.consumers.every((consumer) => consumer.status().attached)) {
-                this.connections.channelsReady('consumer');
-              }
-            },
-            killSwitch: this.options.consume.killSwitch,
-            flow: this.flow,
-            prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
-            maxMessageBytes: this.options.encoding.maxMessageBytes,
-            metrics: this.metrics,
-            logger: this.logger,
-          }),
-      );
+      // A handler ordered by key: its queue's consumer is the router, and each partition gets a consumer of its own.
+      this.consumers = this.registry.all().flatMap((definition) => [definition, ...partitionDefinitions(definition)].map((d) => this.consumerOf(d)));
+      this.balancers = this.registry
+        .all()
+        .filter((definition) => definition.partitioning)
+        .map((definition) => {
+          const partitions = this.consumers.filter((consumer) => consumer.definition.partitionOf?.handlerQueue === definition.queue);
+          return new PartitionBalancer(definition.queue, partitions, this.connections.get('consumer'), this.logger);
+        });
       this.flow.start();
+      for (const balancer of this.balancers) balancer.start();
       for (const consumer of this.consumers) {
         consumer.start().catch((error: unknown) => {
           this.logger.error(`consumer of ${consumer.definition.queue} could not start: ${String(error)}`);
@@ -144,6 +119,51 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     } catch (error) {
       callback(error);
     }
+  }
+
+  private consumerOf(definition: HandlerDefinition): QueueConsumer {
+    return new QueueConsumer(definition, {
+      connection: this.connections.get('consumer'),
+      publisher: this.publisher,
+      processor: this.processorOf(definition),
+      ...(definition.kind === 'request'
+        ? {
+            declareQueue: () =>
+              declareRequestQueue(definition.queue, {
+                ...this.topologyContext(),
+                queueType: this.options.consume.queueType,
+                bound: requestQueueBound(this.options),
+              }),
+          }
+        : {}),
+      ...(definition.partitioning
+        ? {
+            handling: (metrics) => new PartitionRouter(definition, { decoder: this.decoder, publisher: this.publisher, metrics, logger: this.logger }),
+          }
+        : {}),
+      exchange: this.options.exchange,
+      queueType: definition.queueType,
+      deliveryLimit: this.options.consume.deliveryLimit,
+      topology: {
+        scratch: this.connections.scratchChannel('consumer'),
+        reporter: this.connections.reporter('consumer'),
+        queueType: definition.queueType,
+        unroutedBound: unroutedBound(this.options),
+        deadLetterBound: deadLetterBound(this.options),
+      },
+      topologyConflicted: () => this.connections.topologyConflict('consumer') !== undefined,
+      onAttached: () => {
+        if (this.consumers.every((consumer) => consumer.status().attached)) {
+          this.connections.channelsReady('consumer');
+        }
+      },
+      killSwitch: this.options.consume.killSwitch,
+      flow: this.flow,
+      prefetch: this.cappedPrefetch(definition.prefetch, definition.queue),
+      maxMessageBytes: this.options.encoding.maxMessageBytes,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
   }
 
   /** Events get settled by their outcome; requests get a reply and are acked (RequestProcessor). */
@@ -178,9 +198,9 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
     return this.flow.status();
   }
 
-  /** Queues this server consumes, for health checks and operators. */
+  /** Queues this server consumes (a handler ordered by key: its queue and its partitions), for health checks and operators. */
   queues(): string[] {
-    return this.registry.all().map((definition) => definition.queue);
+    return this.registry.all().flatMap((definition) => [definition, ...partitionDefinitions(definition)].map((d) => d.queue));
   }
 
   /** The exchange, the service and its registered handlers: what the event catalogue (catalogue/) describes. */
@@ -212,6 +232,7 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
               definition.queue,
               deadLetterQueueName(definition.queue),
               ...(definition.ordered ? [] : definition.retryPolicy.delaysMs.map((delayMs) => retryQueueName(definition.queue, delayMs))),
+              ...partitionQueues(definition),
             ],
       );
     return [...new Set([...queues, unroutedQueueName(this.options.exchange)])];
@@ -229,7 +250,10 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
 
   /** Graceful stop: cancel consumers, wait for in-flight (bounded), requeue the rest. Safe twice. */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled(this.consumers.map((consumer) => consumer.stop(this.options.consume.shutdownGraceMs)))
+    this.closing ??= Promise.allSettled([
+      ...this.balancers.map((balancer) => balancer.stop()),
+      ...this.consumers.map((consumer) => consumer.stop(this.options.consume.shutdownGraceMs)),
+    ])
       .then(() => this.flow.stop())
       // After the consumers: the requests still in flight while they drained were answered on it.
       .then(() => this.replies?.close());
@@ -242,12 +266,15 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
    * maximum size, the total still fits the byte budget.
    */
   private cappedPrefetch(prefetch: number, queue: string): number {
-    // Every queue can fill its window at once: the budget is shared between them.
-    const queues = Math.max(1, this.registry.all().length);
-    const fits = Math.max(1, Math.floor(this.options.flow.maxInFlightBytes / this.options.encoding.maxMessageBytes / queues));
+    // Every queue can fill its window at once: the budget is shared between them. A partition queue
+    // (ordered by key) holds one message: its slot is set aside first, the rest shared by the handler queues.
+    const handlerQueues = this.registry.all().length;
+    const partitionSlots = this.queues().length - handlerQueues;
+    const perQueue = (this.options.flow.maxInFlightBytes / this.options.encoding.maxMessageBytes - partitionSlots) / Math.max(1, handlerQueues);
+    const fits = Math.max(1, Math.floor(perQueue));
     if (prefetch > fits) {
       this.logger.log(
-        `prefetch of ${queue} lowered from ${prefetch} to ${fits}: ${queues} queue(s) × ${fits} messages of the maximum size ` +
+        `prefetch of ${queue} lowered from ${prefetch} to ${fits}: ${handlerQueues} queue(s) × ${fits} messages of the maximum size ` +
           `(maxMessageBytes) fit maxInFlightBytes; raise maxInFlightBytes or lower maxMessageBytes to keep ${prefetch}`,
       );
       return fits;

@@ -24,6 +24,22 @@ export function unroutedQueueName(exchange: string): string {
   return `${exchange}.unrouted`;
 }
 
+/**
+ * Partition queue `index` of a handler ordered by key, `<queue>.p<index>`: the handler's queue is
+ * consumed by the partition router, which forwards each event to one of these (see PartitionRouter).
+ */
+export function partitionQueueName(queue: string, index: number): string {
+  return `${queue}.p${index}`;
+}
+
+/**
+ * Queue every replica of a handler ordered by key subscribes to, so that any replica can count them
+ * (its declare-ok's consumer count) and take its fair share of the partitions. Nothing is published to it.
+ */
+export function replicasQueueName(queue: string): string {
+  return `${queue}.replicas`;
+}
+
 /** Default queue of a handler: `<service>.<handler>`. */
 export function handlerQueueName(serviceName: string, handler: string): string {
   return `${serviceName}.${handler}`;

@@ -75,7 +75,10 @@ export async function declareUnroutedQueue(exchange: string, context: DeclareCon
 export interface HandlerQueueSpec {
   exchange: string;
   queue: string;
-  pattern: string;
+  /** Bound to the exchange by it; absent for a partition queue, which only its router publishes to. */
+  pattern?: string;
+  /** Where the broker dead-letters what warren cannot settle; `<queue>.dlq` unless given (a partition parks in its handler's). */
+  deadLetterQueue?: string;
   deliveryLimit: number;
   /** Bound of its dead-letter queue. */
   deadLetterBound: QueueBound;
@@ -85,7 +88,7 @@ export interface HandlerQueueSpec {
 
 /** Declares a handler queue, its dead-letter queue, and binds it to the exchange by pattern. */
 export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec, context: DeclareContext): Promise<void> {
-  const dlq = deadLetterQueueName(spec.queue);
+  const dlq = spec.deadLetterQueue ?? deadLetterQueueName(spec.queue);
   await declareBoundedQueue(dlq, context, spec.deadLetterBound);
   await declareOrConflict(context, 'queue', spec.queue, (probe) =>
     probe.assertQueue(spec.queue, {
@@ -101,7 +104,9 @@ export async function declareHandlerQueue(channel: Channel, spec: HandlerQueueSp
       },
     }),
   );
-  await channel.bindQueue(spec.queue, spec.exchange, spec.pattern);
+  if (spec.pattern !== undefined) {
+    await channel.bindQueue(spec.queue, spec.exchange, spec.pattern);
+  }
 }
 
 /**
