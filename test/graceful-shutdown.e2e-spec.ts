@@ -21,8 +21,9 @@ async function serviceWithBacklog(prefix: string, env: Record<string, string>, c
     EVENTS_EXCHANGE: names.exchange,
     PORT: await freePort(),
     PREFETCH: String(PREFETCH),
-    // Room for the demo's 5 queues × 50 × 256 KiB, so the byte budget does not lower the prefetch of 50.
-    MAX_IN_FLIGHT_BYTES: String(5 * PREFETCH * 256 * 1024),
+    // Room for the demo's 5 queues × 50 × 256 KiB and its 8 partition queues × 1 (notifications.inventory-result is
+    // ordered by key), so the byte budget does not lower the prefetch of 50.
+    MAX_IN_FLIGHT_BYTES: String((5 * PREFETCH + 8) * 256 * 1024),
   };
   const broker = await BrokerProbe.open();
   const services: ServiceProcess[] = [];

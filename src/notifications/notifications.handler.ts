@@ -32,8 +32,12 @@ export class NotificationsHandler {
     });
   }
 
-  /** One queue for both results (`inventory.*`): the routing key says which one it is. */
-  @HandleEvent(INVENTORY_RESULTS)
+  /**
+   * One queue for both results (`inventory.*`): the routing key says which one it is. Ordered per
+   * customer: a customer hears about their orders in the order they were decided, while other
+   * customers' mails go out in parallel, on 8 partitions spread over the replicas (docs/handlers.md).
+   */
+  @HandleEvent(INVENTORY_RESULTS, { ordered: { by: (result: InventoryResultEvent) => result.customerId ?? result.orderId } })
   async onInventoryResult(@Payload() result: InventoryResultEvent, @Ctx() context: RabbitContext): Promise<void> {
     const rejected = context.getPattern() === INVENTORY_REJECTED;
     await this.mailer.send({
