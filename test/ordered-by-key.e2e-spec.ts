@@ -199,6 +199,9 @@ describe('handlers ordered by key across two replicas', () => {
         timeoutMs: 30_000,
       });
       publish(41, 40);
+      // Rebalanced: each replica is the active consumer of its fair share, ceil(8 / 2) = 4 partitions.
+      const held = (replica: ProbeApp): number => replica.server.consumerStatus().filter((s) => s.queue.includes('.p') && s.holding).length;
+      await waitFor('4 partitions held by each replica', () => held(first) === 4 && held(second) === 4, { timeoutMs: 30_000 });
       await waitFor('half applied', () => appliedCount() >= 5_000, { timeoutMs: 30_000 });
       const stopping = SHARED_LOG.at(-1)!.replica === a ? first : second;
       const staying = stopping === first ? second : first;

@@ -80,6 +80,8 @@ describe('handlers ordered by key', () => {
 
   it('refuses concurrency (the partitions are the concurrency) and a request handler ordered by key', () => {
     expect(() => registry().register('o', handler, { handler: 'a.b', ordered: { by }, concurrency: 4 })).toThrow(HandlerRegistrationError);
-    expect(() => registry().register('o', handler, { handler: 'a.b', ordered: { by } }, 'request')).toThrow(/request handler cannot be ordered by key/);
+    expect(() => registry().register('o', handler, { handler: 'a.b', ordered: { by } }, 'request')).toThrow(
+      /request handler cannot be ordered by key/,
+    );
   });
 });

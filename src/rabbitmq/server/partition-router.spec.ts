@@ -9,7 +9,10 @@ import { partitionOf } from './partition-key.js';
 import { PartitionRouter } from './partition-router.js';
 
 const COUNT = 4;
-const definition = { queue: 'shop.shipping', partitioning: { by: (event: { key: string }) => event.key, count: COUNT } } as unknown as HandlerDefinition;
+const definition = {
+  queue: 'shop.shipping',
+  partitioning: { by: (event: { key: string }) => event.key, count: COUNT },
+} as unknown as HandlerDefinition;
 
 function message(key: string | undefined, seq: number): ConsumeMessage {
   return {
@@ -31,7 +34,9 @@ function harness() {
     decoder: { read: (m: ConsumeMessage) => JSON.parse(m.content.toString()) as unknown },
     publisher: {
       publishRaw: (_exchange: string, queue: string, content: Buffer) =>
-        new Promise<void>((resolve, reject) => published.push({ queue, seq: (JSON.parse(content.toString()) as { seq: number }).seq, answer: { resolve, reject } })),
+        new Promise<void>((resolve, reject) =>
+          published.push({ queue, seq: (JSON.parse(content.toString()) as { seq: number }).seq, answer: { resolve, reject } }),
+        ),
     },
     metrics: { settled: () => undefined } as unknown as QueueMetrics,
     logger: new Logger('test'),

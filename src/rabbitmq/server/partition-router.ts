@@ -121,7 +121,9 @@ export class PartitionRouter implements DeliveryHandling {
     const { message, acknowledger } = delivery;
     let refusal: { error: unknown } | undefined;
     try {
-      await (await routed).confirmed;
+      await (
+        await routed
+      ).confirmed;
     } catch (error) {
       refusal = { error };
     }

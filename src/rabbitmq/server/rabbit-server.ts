@@ -138,7 +138,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
         : {}),
       ...(definition.partitioning
         ? {
-            handling: (metrics) => new PartitionRouter(definition, { decoder: this.decoder, publisher: this.publisher, metrics, logger: this.logger }),
+            handling: (metrics) =>
+              new PartitionRouter(definition, { decoder: this.decoder, publisher: this.publisher, metrics, logger: this.logger }),
           }
         : {}),
       exchange: this.options.exchange,
