@@ -55,7 +55,7 @@ function replicaModule(handler: new () => object, names: { serviceName: string; 
   class BenchReplicaModule {}
   return {
     module: BenchReplicaModule,
-    imports: [RabbitMQModule.forRoot({ urls: [AMQP_URL], ...names, killSwitch: { enabled: false } })],
+    imports: [RabbitMQModule.forRoot({ urls: [AMQP_URL], ...names, consume: { killSwitch: { enabled: false } } })],
     controllers: [handler],
   };
 }

@@ -87,7 +87,7 @@ describe('handlers ordered by key on the real broker', () => {
   const queue = (): string => `${probe.serviceName}.keyed.entry`;
 
   beforeAll(async () => {
-    probe = await startProbeApp('by-key', [KeyedHandler], { killSwitch: { enabled: false } }, [Journal]);
+    probe = await startProbeApp('by-key', [KeyedHandler], { consume: { killSwitch: { enabled: false } } }, [Journal]);
     journal = probe.app.get(Journal);
     broker = await BrokerProbe.open();
   });
@@ -174,8 +174,8 @@ const SHARED_LOG: (Entry & { replica: Journal })[] = [];
 
 describe('handlers ordered by key across two replicas', () => {
   it('spreads the partitions over both replicas and keeps per-key order across one stopping: 10,000 events, 100 keys, random failures', async () => {
-    const first = await startProbeApp('by-key-a', [SharedKeyedHandler], { killSwitch: { enabled: false } }, [Journal]);
-    const second = await startProbeApp('by-key-b', [SharedKeyedHandler], { killSwitch: { enabled: false } }, [Journal]);
+    const first = await startProbeApp('by-key-a', [SharedKeyedHandler], { consume: { killSwitch: { enabled: false } } }, [Journal]);
+    const second = await startProbeApp('by-key-b', [SharedKeyedHandler], { consume: { killSwitch: { enabled: false } } }, [Journal]);
     const broker = await BrokerProbe.open();
     const a = first.app.get(Journal);
     const b = second.app.get(Journal);

@@ -7,7 +7,7 @@ import { DEFAULT_PARTITIONS, isPartitionKey, partitionOf } from './partition-key
 import { parkingQueueOf, partitionDefinitions, partitionQueues } from './partition-plan.js';
 
 const handler: MessageHandler = () => Promise.resolve(undefined);
-const registry = (): HandlerRegistry => new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.retry);
+const registry = (): HandlerRegistry => new HandlerRegistry('shop', 50, 30_000, RABBITMQ_DEFAULTS.consume.retry);
 const by = (event: { orderId: string }) => event.orderId;
 
 describe('partition keys', () => {
