@@ -19,6 +19,7 @@ function consumer(queue: string, overrides: Partial<QueueConsumerStatus> = {}): 
     running: 0,
     ordered: false,
     holding: false,
+    deadLetterQueue: `${queue}.dlq`,
     lastProgressAt: 0,
     ...overrides,
   };

@@ -1,5 +1,5 @@
 import type { OnModuleInit } from '@nestjs/common';
-import { deadLetterQueueName, unroutedQueueName } from '../topology/topology-names.js';
+import { unroutedQueueName } from '../topology/topology-names.js';
 import type { RabbitMetrics } from './rabbitmq-metrics.js';
 import type { ConnectionStateSource, ConsumerStatusSource, PublisherStatusSource, QueueDepthSource } from './status-sources.js';
 
@@ -65,11 +65,13 @@ export class RabbitMetricsCollector implements OnModuleInit {
       ['queue', 'kind'],
       async (set) => {
         if (!this.connections.state('consumer').connected) return;
-        const attached = this.server
-          .consumerStatus()
-          .filter((status) => status.attached)
-          .map((status) => status.queue);
-        const leftovers = new Map<string, string>(attached.map((queue) => [deadLetterQueueName(queue), 'dead_letter']));
+        // Each DLQ once: the partitions of a handler ordered by key park in their handler's.
+        const leftovers = new Map<string, string>(
+          this.server
+            .consumerStatus()
+            .filter((status) => status.attached && status.deadLetterQueue !== undefined)
+            .map((status) => [status.deadLetterQueue!, 'dead_letter']),
+        );
         leftovers.set(unroutedQueueName(this.options.exchange), 'unrouted');
         // Its own cache key: the depth reader caches one list of queues at a time.
         const depths = await this.leftoverDepths.read([...leftovers.keys()]);

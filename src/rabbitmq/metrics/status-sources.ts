@@ -15,6 +15,8 @@ export interface ConsumerGaugeStatus {
   attached: boolean;
   pausedFor: readonly string[];
   killSwitch: string;
+  /** Where its messages are parked (a partition's: its handler's `<queue>.dlq`); none for a request queue. */
+  deadLetterQueue?: string;
 }
 
 /** The process's flow control, as the gauges see it. */

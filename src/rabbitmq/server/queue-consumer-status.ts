@@ -27,6 +27,8 @@ export interface QueueConsumerStatus {
   ordered: boolean;
   /** This replica is the active consumer of a single-active-consumer queue (a delivery came since it subscribed). */
   holding: boolean;
+  /** Where its messages are parked (`<queue>.dlq`, a partition's: its handler's); undefined for a request queue. */
+  deadLetterQueue: string | undefined;
   /** Epoch ms of the last settlement, or of when consuming started if nothing was settled since. */
   lastProgressAt: number;
 }

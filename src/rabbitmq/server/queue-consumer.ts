@@ -155,6 +155,7 @@ export class QueueConsumer {
       running: this.settler.running,
       ordered: this.definition.ordered,
       holding: this.holdsQueue,
+      deadLetterQueue: this.definition.kind === 'request' ? undefined : parkingQueueOf(this.definition),
       lastProgressAt: this.settler.lastProgressAt,
     };
   }
