@@ -175,6 +175,12 @@ export const SETTING_TABLE: readonly Setting[] = [
     doc: 'readiness fails when a consumed queue holds more ready messages',
   },
   {
+    env: 'READINESS_DEPTH_TIMEOUT_MS',
+    path: 'rabbitmq.readiness.depthReadTimeoutMs',
+    parser: integer(),
+    doc: 'longest a readiness check waits for the queue depths; two checks in a row without an answer (a frozen broker or network) take readiness down',
+  },
+  {
     env: 'RECONNECT_BASE_MS',
     path: 'rabbitmq.connection.reconnectBaseMs',
     parser: integer(),

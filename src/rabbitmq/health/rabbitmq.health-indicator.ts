@@ -11,9 +11,6 @@ import { QueueDepthReader } from './queue-depth-reader.js';
 /** Share of the publish buffer above which the instance stops taking traffic. */
 export const PUBLISH_BUFFER_READY_RATIO = 0.8;
 
-/** How long a depth read may take before readiness answers without it. */
-const DEPTH_TIMEOUT_MS = 1_000;
-
 /**
  * Depth reads in a row that timed out before readiness goes down. A broker answers a passive
  * declare in milliseconds: one late answer is a busy broker, two in a row a frozen one (or the
@@ -40,7 +37,7 @@ export class RabbitMQHealthIndicator {
     @Inject(RABBITMQ_RESOLVED_OPTIONS) private readonly options: ResolvedRabbitMQOptions,
   ) {}
 
-  /** Depth reads in a row that got no answer within DEPTH_TIMEOUT_MS; any answer resets it. */
+  /** Depth reads in a row that got no answer within `readiness.depthReadTimeoutMs`; any answer resets it. */
   private depthTimeouts = 0;
 
   async isReady(key = 'rabbitmq') {
@@ -65,7 +62,7 @@ export class RabbitMQHealthIndicator {
     const queues = consumer.connected ? await this.readDepths() : {};
     if (this.depthTimeouts >= DEPTH_TIMEOUTS_BEFORE_NOT_READY) {
       problems.push(
-        `broker not answering: ${this.depthTimeouts} queue-depth reads in a row got no answer within ${DEPTH_TIMEOUT_MS} ms (frozen or hung broker, or the network to it)`,
+        `broker not answering: ${this.depthTimeouts} queue-depth reads in a row got no answer within ${this.options.readiness.depthReadTimeoutMs} ms (frozen or hung broker, or the network to it)`,
       );
     }
     problems.push(...this.queueProblems(queues));
@@ -113,7 +110,9 @@ export class RabbitMQHealthIndicator {
   /** Depths, or none when the broker did not answer in time (counted: readiness goes down on repeats). */
   private async readDepths(): Promise<Record<string, { messages?: number; error?: string }>> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), DEPTH_TIMEOUT_MS).unref()));
+    const timeout = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), this.options.readiness.depthReadTimeoutMs).unref()),
+    );
     // Only queues whose consumer is attached exist for sure (declared by its channel's setup).
     const attached = this.server
       .consumerStatus()

@@ -253,6 +253,14 @@ export const RABBITMQ_DEFAULTS = {
      * @default 0
      */
     maxQueueDepth: 0,
+    /**
+     * Longest a readiness check waits for the depths of the consumed queues, in ms; two checks in a
+     * row without an answer take readiness down (a frozen broker, or the network to it, that an idle
+     * service would otherwise report ready until heartbeats expire). A broker answers in
+     * milliseconds: raise it for a far broker under load, lower it to take a replica out sooner.
+     * @default 1000
+     */
+    depthReadTimeoutMs: 1_000,
   },
   /** Message bodies: their largest size, how they are encoded and compressed, how deep a decoded one may nest. */
   encoding: {
