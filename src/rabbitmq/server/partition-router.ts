@@ -106,15 +106,8 @@ export class PartitionRouter implements DeliveryHandling {
     return { confirmed: this.deps.publisher.publishRaw('', queue, message.content, partitionCopyProperties(message)) };
   }
 
-  private async partitionOf(message: ConsumeMessage): Promise<number> {
-    let key: unknown;
-    try {
-      const decoded: unknown = await this.deps.decoder.read(message);
-      key = this.partitioning.by(readEnvelope(decoded).data);
-    } catch {
-      return KEYLESS_PARTITION;
-    }
-    return isPartitionKey(key) ? partitionOf(key, this.partitioning.count) : KEYLESS_PARTITION;
+  private partitionOf(message: ConsumeMessage): Promise<number> {
+    return partitionOfMessage(message, this.deps.decoder, this.partitioning);
   }
 
   private async settle(delivery: Delivery, routed: Promise<{ confirmed: Promise<void> }>, before: Promise<void>): Promise<void> {
@@ -165,6 +158,25 @@ export class PartitionRouter implements DeliveryHandling {
     await delay(waitMs, this.stopped.signal);
     this.refusedAt = undefined;
   }
+}
+
+/**
+ * The partition of an event: `partitionOf(by(payload), count)` of the payload as published (before
+ * validation), else KEYLESS_PARTITION. The router's rule, and warren/testing's for the same partitions in memory.
+ */
+export async function partitionOfMessage(
+  message: ConsumeMessage,
+  decoder: Pick<MessageDecoder, 'read'>,
+  partitioning: Partitioning,
+): Promise<number> {
+  let key: unknown;
+  try {
+    const decoded: unknown = await decoder.read(message);
+    key = partitioning.by(readEnvelope(decoded).data);
+  } catch {
+    return KEYLESS_PARTITION;
+  }
+  return isPartitionKey(key) ? partitionOf(key, partitioning.count) : KEYLESS_PARTITION;
 }
 
 /** Waits `ms`, or less if `signal` aborts. */

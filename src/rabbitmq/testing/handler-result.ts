@@ -34,6 +34,12 @@ interface OrderedResult {
    * single-active-consumer queue with prefetch 1.
    */
   waitedFor?: string[];
+  /**
+   * Ordered by key only (`ordered: { by, partitions }`): the partition that handled it, `queue` being
+   * `<handler queue>.p<partition>`. `waitedFor` then lists the earlier messages of this partition:
+   * of its key, and of any other key hashed to the same partition.
+   */
+  partition?: number;
 }
 
 /** The handler settled: the message is acked. */

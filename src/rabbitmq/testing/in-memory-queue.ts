@@ -31,7 +31,7 @@ export class InMemoryQueue {
   private readonly unsettled = new Map<number, DeliveryRecord>();
 
   constructor(
-    private readonly definition: HandlerDefinition,
+    readonly definition: HandlerDefinition,
     processor: Pick<DeliveryProcessor, 'process'>,
     options: ResolvedRabbitMQOptions,
     logger: Logger,
@@ -81,7 +81,8 @@ export class InMemoryQueue {
       );
     }
     if (this.definition.ordered && result.kind !== 'retry' && result.kind !== 'replied') {
-      return { ...result, retriedInPlace: record.retriedInPlace, waitedFor };
+      const partition = this.definition.partitionOf?.index;
+      return { ...result, retriedInPlace: record.retriedInPlace, waitedFor, ...(partition === undefined ? {} : { partition }) };
     }
     return result;
   }

@@ -4,7 +4,8 @@ import type { HandlerDefinition } from '../server/handler-registry.js';
 import { failureCopyProperties } from '../wire/failure-copy.js';
 import { HEADER_ERROR_MESSAGE, readRetryCount } from '../wire/message-headers.js';
 import { originalRoutingKey } from '../wire/message-identity.js';
-import { deadLetterQueueName, retryQueueName } from '../topology/topology-names.js';
+import { parkingQueueOf } from '../server/partition-plan.js';
+import { retryQueueName } from '../topology/topology-names.js';
 import { readReply } from '../wire/reply-packet.js';
 import type { HandlerResult, RepliedResult } from './handler-result.js';
 
@@ -50,7 +51,8 @@ export function settleInMemory(message: ConsumeMessage, outcome: DeliveryOutcome
   return {
     ...base,
     kind: 'dead-letter',
-    deadLetterQueue: deadLetterQueueName(definition.queue),
+    // A partition parks in its handler's DLQ, as FailedMessageKeeper does.
+    deadLetterQueue: parkingQueueOf(definition),
     errorType: outcome.failure.type,
     errorMessage,
     retryCount,

@@ -11,8 +11,17 @@ import { type HandlerDefinition, HandlerRegistry } from '../server/handler-regis
 import { topicMatches } from '../topology/topic-pattern.js';
 import type { HandlerResult } from './handler-result.js';
 import type { InMemoryPublisher } from './in-memory-publisher.js';
+import { InMemoryPartitions } from './in-memory-partitions.js';
 import { InMemoryQueue } from './in-memory-queue.js';
 import { type InMemoryReply, repliedInMemory } from './in-memory-settlement.js';
+
+/** A handler queue as the transport holds it. */
+interface Target {
+  definition: HandlerDefinition;
+  processor: DeliveryProcessor;
+  /** An event handler's: undefined for a request handler (answered by RequestProcessor). */
+  events?: Pick<InMemoryQueue, 'deliver' | 'stop'>;
+}
 
 /**
  * A Nest transport strategy with no broker: handlers are registered exactly as RabbitServer
@@ -20,7 +29,8 @@ import { type InMemoryReply, repliedInMemory } from './in-memory-settlement.js';
  * runs through the production DeliveryProcessor (decode, envelope, pattern check, the Nest
  * pipeline with pipes and interceptors, the timeout, failure classification); an event
  * handler's is settled by the production DeliverySettler (concurrency slots, an ordered
- * handler's one-at-a-time run and in-place retries, see InMemoryQueue); a request handler's runs
+ * handler's one-at-a-time run and in-place retries, see InMemoryQueue; a handler ordered by key's
+ * partitions, see InMemoryPartitions); a request handler's runs
  * inside the production RequestProcessor, which builds and publishes the reply. Only the
  * broker's part is simulated: routing by binding pattern (requests by queue name), and
  * recording the settlement and the reply instead of sending them.
@@ -30,8 +40,8 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   protected override readonly logger = new Logger(InMemoryTransport.name);
   private readonly registry: HandlerRegistry;
   private readonly decoder: MessageDecoder;
-  /** Per handler queue: its processor, and for an event handler the queue settled by production's DeliverySettler. */
-  private processors = new Map<string, { definition: HandlerDefinition; processor: DeliveryProcessor; queue?: InMemoryQueue }>();
+  /** Per handler queue: its processor, and for an event handler where its events go (its queue, or its partitions when ordered by key). */
+  private processors = new Map<string, Target>();
 
   constructor(
     private readonly options: ResolvedRabbitMQOptions,
@@ -61,8 +71,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     this.processors = new Map(
       this.registry.all().map((definition) => {
         const processor = new DeliveryProcessor(definition, this.decoder);
-        const queue = definition.kind === 'event' ? new InMemoryQueue(definition, processor, this.options, this.logger) : undefined;
-        return [definition.queue, { definition, processor, queue }];
+        return [definition.queue, { definition, processor, events: this.eventsOf(definition, processor) }];
       }),
     );
     callback();
@@ -100,8 +109,8 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
   }
 
   close(): void {
-    for (const { queue } of this.processors.values()) {
-      queue?.stop();
+    for (const { events } of this.processors.values()) {
+      events?.stop();
     }
     this.processors.clear();
   }
@@ -114,16 +123,24 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
     throw new Error('InMemoryTransport has no broker connection to unwrap');
   }
 
-  private async handle(
-    target: { definition: HandlerDefinition; processor: DeliveryProcessor; queue?: InMemoryQueue },
-    message: ConsumeMessage,
-  ): Promise<HandlerResult> {
+  private async handle(target: Target, message: ConsumeMessage): Promise<HandlerResult> {
     // Each queue gets its own copy, as from the broker: a handler must not see another's changes.
     const copy: ConsumeMessage = { ...message, properties: { ...message.properties, headers: { ...message.properties.headers } } };
-    if (!target.queue) {
+    if (!target.events) {
       return this.answer(target.definition, target.processor, copy);
     }
-    return target.queue.deliver(copy);
+    return target.events.deliver(copy);
+  }
+
+  /** How an event handler's deliveries are settled: as its QueueConsumer's DeliverySettler, or the PartitionRouter's partitions. */
+  private eventsOf(definition: HandlerDefinition, processor: DeliveryProcessor): Target['events'] {
+    if (definition.kind !== 'event') {
+      return undefined;
+    }
+    const { partitioning } = definition;
+    return partitioning
+      ? new InMemoryPartitions({ ...definition, partitioning }, this.decoder, this.options, this.logger)
+      : new InMemoryQueue(definition, processor, this.options, this.logger);
   }
 
   /** Production's RequestProcessor, its reply taken from the publish it makes (one processor per delivery, so replies never mix). */
