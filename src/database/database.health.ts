@@ -23,8 +23,13 @@ export class DatabaseHealthIndicator {
     const indicator = this.health.check(key);
     const backlog = this.relay.backlog;
     const outbox = { pending: backlog?.pending ?? null, oldestPendingSeconds: backlog ? Math.round(backlog.oldestAgeMs / 1000) : null };
-    const problem = await this.ping();
+    const problem = (await this.ping()) ?? this.schemaProblem();
     return problem === undefined ? indicator.up({ outbox }) : indicator.down({ outbox, reasons: [problem] });
+  }
+
+  /** PostgreSQL answers but was unreachable at start: its tables are being migrated (within seconds). */
+  private schemaProblem(): string | undefined {
+    return this.database.schemaReady ? undefined : 'the database schema is not migrated yet (PostgreSQL was unreachable at start; retrying)';
   }
 
   /** Undefined when PostgreSQL answered in time, else what went wrong (never the URL: it may hold a password). */

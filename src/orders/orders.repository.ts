@@ -34,6 +34,7 @@ export class OrdersRepository {
       items: dto.items.map(({ sku, quantity }) => ({ sku, quantity })),
       createdAt: new Date().toISOString(),
     };
+    this.database.requireSchema();
     return unlessDatabaseUnreachable(() =>
       this.outbox.transaction(async (tx) => {
         // Keyed by the order: its later events (if any) are published after this one.
@@ -52,6 +53,7 @@ export class OrdersRepository {
 
   /** The order and where its event is, or undefined for an unknown id. */
   async find(orderId: string): Promise<StoredOrder | undefined> {
+    this.database.requireSchema();
     const { rows } = await unlessDatabaseUnreachable(() =>
       this.database.pool.query<{
         id: string;

@@ -36,5 +36,7 @@ export { RequestTimeoutError, RemoteHandlerError } from './errors/request.errors
 export { Outbox } from './outbox/outbox.js';
 export type { OutboxPublishOptions } from './outbox/outbox.js';
 export { Inbox } from './outbox/inbox.js';
-export { OutboxFullError } from './errors/outbox.errors.js';
+export { OutboxFullError, OutboxUnavailableError } from './errors/outbox.errors.js';
 export type { SqlExecutor } from './outbox/sql-executor.js';
+export { isDatabaseUnreachable } from './outbox/database-unreachable.js';
+export { SchemaMigrator } from './outbox/schema-migrator.js';

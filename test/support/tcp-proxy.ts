@@ -29,9 +29,9 @@ export class TcpProxy {
     server.on('connection', (client) => this.onConnection(client));
   }
 
-  /** A proxy to `target` on a free port of 127.0.0.1. */
-  static start(target: { host?: string; port: number }): Promise<TcpProxy> {
-    return TcpProxy.listen({ host: target.host ?? '127.0.0.1', port: target.port });
+  /** A proxy to `target` on a free port of 127.0.0.1, or on `listenPort` (a server that appears late on a known port). */
+  static start(target: { host?: string; port: number }, listenPort = 0): Promise<TcpProxy> {
+    return TcpProxy.listen({ host: target.host ?? '127.0.0.1', port: target.port }, listenPort);
   }
 
   /** Accepts connections and never sends or forwards a byte (until `close()`). */
@@ -39,11 +39,11 @@ export class TcpProxy {
     return TcpProxy.listen(undefined);
   }
 
-  private static listen(target: { host: string; port: number } | undefined): Promise<TcpProxy> {
+  private static listen(target: { host: string; port: number } | undefined, listenPort = 0): Promise<TcpProxy> {
     return new Promise((resolve, reject) => {
       const server = net.createServer({ pauseOnConnect: true });
       server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      server.listen({ host: '127.0.0.1', port: listenPort }, () => {
         server.removeListener('error', reject);
         resolve(new TcpProxy(server, (server.address() as net.AddressInfo).port, target));
       });

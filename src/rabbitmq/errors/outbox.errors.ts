@@ -16,3 +16,12 @@ export class OutboxFullError extends PublishError {
   override readonly code = 'WARREN_OUTBOX_FULL';
   override readonly name = 'OutboxFullError';
 }
+
+/**
+ * Not written: the outbox's tables are not migrated yet, because PostgreSQL could not be reached
+ * when the app started (the migration is retried until it can). A PublishError: 503 + Retry-After.
+ */
+export class OutboxUnavailableError extends PublishError {
+  override readonly code = 'WARREN_OUTBOX_UNAVAILABLE';
+  override readonly name = 'OutboxUnavailableError';
+}

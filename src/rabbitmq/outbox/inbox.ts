@@ -50,6 +50,7 @@ export class Inbox implements OnApplicationBootstrap, BeforeApplicationShutdown 
     // Pruning more often than hourly only helps retentions shorter than an hour (tests).
     const every = Math.min(3_600_000, Math.max(1_000, Math.floor(this.database.get().options.inboxRetentionMs / 10)));
     this.timer = setInterval(() => {
+      if (!this.database.schemaReady) return; // PostgreSQL unreachable since the start: no table to prune yet
       this.pruning ??= this.prune()
         .catch((error: unknown) => {
           this.logger.warn(`pruning the inbox failed (next try in ${every} ms): ${redactText(String(error))}`);

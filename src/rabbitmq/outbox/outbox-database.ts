@@ -6,16 +6,19 @@ import type { ResolvedOutboxOptions } from '../options/rabbitmq-options.interfac
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { RABBITMQ_RESOLVED_OPTIONS } from '../rabbitmq.constants.js';
 import { runMigrations } from './outbox-migrations.js';
+import { SchemaMigrator } from './schema-migrator.js';
 
 /**
  * The outbox's PostgreSQL: the app's pool, or one opened from a connection string (and ended at
  * shutdown). The schema is migrated before the app starts (onModuleInit), so the first request
- * finds its tables.
+ * finds its tables — or, when PostgreSQL is unreachable then, as soon as it answers (`schemaReady`
+ * until then false: the relay waits, `Outbox.publish` refuses with OutboxUnavailableError).
  */
 @Injectable()
 export class OutboxDatabase implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxDatabase.name);
   private readonly configured?: { pool: pg.Pool; options: ResolvedOutboxOptions; owned: boolean };
+  private readonly migrator?: SchemaMigrator;
 
   constructor(@Inject(RABBITMQ_RESOLVED_OPTIONS) options: ResolvedRabbitMQOptions) {
     const outbox = options.outbox;
@@ -25,10 +28,22 @@ export class OutboxDatabase implements OnModuleInit, OnApplicationShutdown {
     const owned = typeof outbox.database === 'string';
     const pool = typeof outbox.database === 'string' ? new pg.Pool({ connectionString: outbox.database }) : outbox.database;
     if (owned) {
-      // An idle connection cut by the server must not crash the process; the next query reconnects.
+      // A connection cut by the server (a restart, pg_terminate_backend) or the network emits 'error'; unheard, that
+      // crashes the process. pg-pool listens on idle clients only ('error' on the pool): a checked-out client (a
+      // transaction between two statements, the migration's advisory lock) needs its own listener. The statement
+      // that uses it next fails instead, and the connection is discarded on release; the next query reconnects.
       pool.on('error', (error) => this.logger.warn(`an idle PostgreSQL connection failed: ${redactText(error.message)}`));
+      pool.on('connect', (client) =>
+        client.on('error', (error) => this.logger.warn(`a PostgreSQL connection in use failed: ${redactText(error.message)}`)),
+      );
     }
     this.configured = { pool, options: outbox, owned };
+    this.migrator = new SchemaMigrator('outbox schema', () => runMigrations(pool), this.logger);
+  }
+
+  /** True once the outbox's tables are migrated (false while PostgreSQL has been unreachable since the start). */
+  get schemaReady(): boolean {
+    return this.migrator?.ready ?? false;
   }
 
   get enabled(): boolean {
@@ -47,13 +62,11 @@ export class OutboxDatabase implements OnModuleInit, OnApplicationShutdown {
     if (!this.configured) {
       return;
     }
-    const applied = await runMigrations(this.configured.pool);
-    if (applied.length > 0) {
-      this.logger.log(`outbox schema migrated (versions ${applied.join(', ')})`);
-    }
+    await this.migrator!.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.migrator?.stop();
     if (this.configured?.owned) {
       await this.configured.pool.end();
     }

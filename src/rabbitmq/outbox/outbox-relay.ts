@@ -99,7 +99,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private async run(): Promise<void> {
     const { options } = this.database.get();
     while (this.running) {
-      if (this.batches.size >= BATCHES_IN_FLIGHT || !this.brokerUsable() || performance.now() < this.unavailableUntil) {
+      // No tables yet (PostgreSQL unreachable since the start): nothing to claim until OutboxDatabase migrated them.
+      if (!this.database.schemaReady || this.batches.size >= BATCHES_IN_FLIGHT || !this.brokerUsable() || performance.now() < this.unavailableUntil) {
         await this.idle(options.pollMs);
         continue;
       }
@@ -211,6 +212,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async countBacklog(): Promise<void> {
+    if (!this.database.schemaReady) {
+      return;
+    }
     try {
       this.lastBacklog = await this.store!.backlog();
     } catch (error) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { OutboxFullError } from '../errors/outbox.errors.js';
+import { OutboxFullError, OutboxUnavailableError } from '../errors/outbox.errors.js';
 import type { ResolvedOutboxOptions } from '../options/rabbitmq-options.interface.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';
 import { EventEncoding } from '../publisher/event-encoding.js';
@@ -48,6 +48,13 @@ export class Outbox {
    * over maxMessageBytes.
    */
   async publish<T>(tx: SqlExecutor, pattern: string, event: T, options?: OutboxPublishOptions): Promise<{ messageId: string }> {
+    if (!this.database.schemaReady) {
+      throw new OutboxUnavailableError(
+        'the outbox tables are not migrated yet: PostgreSQL was unreachable when the service started (the migration is retried until it answers); ' +
+          'nothing was written, retry later',
+        5,
+      );
+    }
     this.refuseAboveWatermark(this.database.get().options);
     if (typeof pattern !== 'string' || pattern.length === 0 || !fitsRoutingKey(pattern)) {
       throw new TypeError(
