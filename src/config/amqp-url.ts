@@ -14,6 +14,33 @@ export function splitAmqpUrlList(value: string): string[] {
   return value.split(',').map((url) => url.trim());
 }
 
+/**
+ * Said when a URL after the first lacks its scheme: the usual cause is a ',' inside a password,
+ * which splits one URL in two (`amqp://u:Sec2Pw,Zq7xK@host`).
+ */
+const COMMA_HINT = "a ',' inside a user name or password must be written %2C";
+
+/**
+ * Problems of each URL of a comma-separated AMQP_URL, as "AMQP_URL (URL i of n) <problem>".
+ * A rejected URL is named by its position only, never shown, masked or not: it did not parse, so
+ * where its password starts and ends is unknown (a part of a split password has no '@' to mask up to).
+ */
+export function amqpUrlListProblems(value: unknown): string[] {
+  if (typeof value !== 'string') {
+    return ['AMQP_URL must be one or more comma-separated amqp:// or amqps:// URLs'];
+  }
+  const urls = splitAmqpUrlList(value);
+  return urls.flatMap((url, index) => {
+    const problem = amqpUrlProblem(url);
+    if (problem === undefined) {
+      return [];
+    }
+    const which = urls.length > 1 ? ` (URL ${index + 1} of ${urls.length})` : '';
+    const hint = index > 0 && problem === NO_SCHEME_PROBLEM ? ` (${COMMA_HINT})` : '';
+    return [`AMQP_URL${which} ${problem}${hint}`];
+  });
+}
+
 /** Why `url` cannot be used as a broker URL, or undefined when it can. */
 export function amqpUrlProblem(url: string): string | undefined {
   if (url === '') {

@@ -55,7 +55,7 @@ export function loadConfig(
   return config;
 }
 
-/** The variable behind a library option's path: its row, or the rows of the group it heads (`tls` → AMQP_TLS_…). */
+/** The variable behind a library option's path: its row, or the rows of the group it heads (`connection.tls` → AMQP_TLS_…). */
 export function variableOf(optionPath: string): string {
   const path = `rabbitmq.${optionPath}`;
   const exact = SETTING_TABLE.find((setting) => setting.path === path);

@@ -1,6 +1,5 @@
 import { MAX_TIMER_MS } from '../rabbitmq/rabbitmq.constants.js';
-import { amqpUrlListProblems } from './amqp-url-list.constraint.js';
-import { splitAmqpUrlList } from './amqp-url.js';
+import { amqpUrlListProblems, splitAmqpUrlList } from './amqp-url.js';
 
 /**
  * Turns the text of one environment variable into the value the app or the library takes. It

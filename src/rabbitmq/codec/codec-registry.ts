@@ -14,7 +14,7 @@ const NAMED_CONTENT_TYPES: Readonly<Record<CodecName, string>> = {
 
 /**
  * The codecs a process knows, by content type (and each codec's aliases). Built-ins first, then
- * the module's `codecs`: a registered codec with a built-in's content type replaces it.
+ * the module's `encoding.codecs`: a registered codec with a built-in's content type replaces it.
  */
 export class CodecRegistry {
   private readonly byType = new Map<string, MessageCodec>();

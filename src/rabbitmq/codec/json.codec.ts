@@ -5,7 +5,7 @@ import type { MessageCodec } from './message-codec.interface.js';
 
 /**
  * Deepest nesting of arrays and objects a decoded JSON body may have (the top-level value is
- * depth 1), unless the module's `maxJsonDepth` says otherwise. Checked by one iterative scan
+ * depth 1), unless the module's `encoding.maxJsonDepth` says otherwise. Checked by one iterative scan
  * before JSON.parse: class-transformer, class-validator and most handler code walk payloads
  * recursively, and a 256 KiB body can nest 131,000 levels, which overflows their stack. Real
  * events nest a handful of levels.

@@ -10,9 +10,9 @@ export interface PublishOptions {
   /** Defaults to the current request's correlation id. */
   correlationId?: string;
   headers?: Record<string, unknown>;
-  /** Codec of this message: 'json', 'msgpack' or a registered content type; defaults to the module's `codec`. */
+  /** Codec of this message: 'json', 'msgpack' or a registered content type; defaults to the module's `encoding.codec`. */
   codec?: CodecName | (string & {});
-  /** Compression of this message if it reaches `encoding.compressThresholdBytes`; defaults to the module's `compression`. */
+  /** Compression of this message if it reaches `encoding.compressThresholdBytes`; defaults to the module's `encoding.compression`. */
   compression?: Compression;
   /**
    * Per-message TTL in ms (AMQP `expiration`): not consumed within it, the message leaves its

@@ -22,7 +22,7 @@ export interface HandlerDefinition {
   handlerName: string;
   prefetch: number;
   timeoutMs: number;
-  /** `@HandleEvent`'s `retry` or `@Retry` on the method, else the module's `retry`: read once here, never per delivery. */
+  /** `@HandleEvent`'s `retry` or `@Retry` on the method, else the module's `consume.retry`: read once here, never per delivery. */
   retryPolicy: RetryPolicy;
   /** Single active consumer, one at a time, retries in place (see `HandleEventOptions.ordered`); true when ordered by key too. */
   ordered: boolean;

@@ -53,7 +53,7 @@ export interface HandlerHarnessConfig {
 
 /** Properties of a message published into the harness, as a producer sets them, plus the codec to encode with. */
 export type HarnessPublishProperties = Options.Publish & {
-  /** `json`, `msgpack` or a registered content type; defaults to the module's `codec`. */
+  /** `json`, `msgpack` or a registered content type; defaults to the module's `encoding.codec`. */
   codec?: string;
   compression?: Compression;
 };
