@@ -18,12 +18,14 @@ import { builtPath, envInt, envList, errorText, freePort, log, median, pollUntil
 const APPS: HttpAppName[] = ['nest', 'warren', 'golevelup'];
 const ORDER_BODY = JSON.stringify({ customerId: 'c1', items: [{ sku: 'a', quantity: 1 }] });
 
-interface App {
+export interface App {
   name: HttpAppName;
   subject: Subject;
   port: number;
   /** where its events are kept, purged after every run */
   queues: string[];
+  /** warren's events exchange */
+  exchange?: string;
 }
 
 interface Measured {
@@ -47,23 +49,7 @@ export async function runHttp(broker: BenchBroker): Promise<HttpResult> {
       log(`http: starting ${name}`);
       apps.push(await startApp(broker, name));
     }
-    for (const c of connections) {
-      const runs = new Map<HttpAppName, Measured[]>(apps.map((app) => [app.name, []]));
-      for (let r = 0; r < rounds; r++) {
-        for (const app of apps) {
-          if (r === 0) {
-            await cannon(app.port, c, 2); // warm-up
-          }
-          const measured = await measure(broker, app, c, seconds);
-          runs.get(app.name)!.push(measured);
-          log(`http ${app.name} c=${c} round ${r + 1}: ${round(measured.ok / measured.seconds)} req/s, p99 ${measured.p99Ms} ms`);
-          for (const queue of app.queues) {
-            await broker.purgeQueue(queue);
-          }
-        }
-      }
-      rows.push(...apps.map((app) => combine(app.name, c, runs.get(app.name)!)));
-    }
+    rows.push(...(await takeTurns(broker, apps, connections, seconds, rounds)));
   } catch (error) {
     rows.push({
       app: apps.at(-1)?.name ?? 'nest',
@@ -86,12 +72,48 @@ export async function runHttp(broker: BenchBroker): Promise<HttpResult> {
   return { seconds, rounds, rows };
 }
 
-async function startApp(broker: BenchBroker, name: HttpAppName): Promise<App> {
+/**
+ * The apps take turns: per connection count, `rounds` runs of `seconds` each (after one warm-up), the queues purged
+ * after each run; `afterRun` sees each run of each app (the outbox bench reads its latencies there).
+ */
+export async function takeTurns(
+  broker: BenchBroker,
+  apps: App[],
+  connections: number[],
+  seconds: number,
+  rounds: number,
+  afterRun: (app: App, connections: number, warmUp: boolean) => Promise<void> = () => Promise.resolve(),
+): Promise<HttpRow[]> {
+  const rows: HttpRow[] = [];
+  for (const c of connections) {
+    const runs = new Map<HttpAppName, Measured[]>(apps.map((app) => [app.name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const app of apps) {
+        if (r === 0) {
+          await cannon(app.port, c, 2); // warm-up
+          await afterRun(app, c, true);
+        }
+        const measured = await measure(broker, app, c, seconds);
+        runs.get(app.name)!.push(measured);
+        log(`http ${app.name} c=${c} round ${r + 1}: ${round(measured.ok / measured.seconds)} req/s, p99 ${measured.p99Ms} ms`);
+        await afterRun(app, c, false);
+        for (const queue of app.queues) {
+          await broker.purgeQueue(queue);
+        }
+      }
+    }
+    rows.push(...apps.map((app) => combine(app.name, c, runs.get(app.name)!)));
+  }
+  return rows;
+}
+
+/** Starts an app and checks it answers a POST with 202; `outbox` is the outbox bench's subject (env: its database). */
+export async function startApp(broker: BenchBroker, name: HttpAppName, extraEnv: Record<string, string> = {}): Promise<App> {
   const port = await freePort();
-  const script = builtPath('bench/subjects/http-app.js');
-  const env: Record<string, string> = { BENCH_TRANSPORT: name, BENCH_PORT: String(port) };
+  const script = builtPath(name === 'outbox' ? 'bench/subjects/outbox-app.js' : 'bench/subjects/http-app.js');
+  const env: Record<string, string> = { BENCH_TRANSPORT: name, BENCH_ROLE: 'http', BENCH_PORT: String(port), ...extraEnv };
   let queue = `${broker.prefix}-http-${name}`;
-  if (name !== 'warren') {
+  if (name !== 'warren' && name !== 'outbox') {
     await broker.declareClassicQueue(queue);
     const subject = new Subject({ label: `http-${name}`, script, env: { ...env, BENCH_QUEUE: queue } });
     await subject.waitFor('ready', 60_000);
@@ -99,9 +121,9 @@ async function startApp(broker: BenchBroker, name: HttpAppName): Promise<App> {
     return { name, subject, port, queues: [queue] };
   }
   // warren declares its exchange with its publish channel: one POST first, then a classic queue bound for the events
-  const config = warrenConfig(broker, 'http-warren');
+  const config = warrenConfig(broker, `http-${name}`);
   queue = config.queue;
-  const subject = new Subject({ label: 'http-warren', script, env: { ...env, BENCH_SERVICE: config.service, BENCH_EXCHANGE: config.exchange } });
+  const subject = new Subject({ label: `http-${name}`, script, env: { ...env, BENCH_SERVICE: config.service, BENCH_EXCHANGE: config.exchange } });
   await subject.waitFor('ready', 60_000);
   await probe(port);
   await pollUntil(
@@ -111,7 +133,7 @@ async function startApp(broker: BenchBroker, name: HttpAppName): Promise<App> {
   );
   await broker.declareClassicQueue(queue);
   await broker.withChannel((channel) => channel.bindQueue(queue, config.exchange, 'order.created'));
-  return { name, subject, port, queues: [queue, `${config.exchange}.unrouted`] };
+  return { name, subject, port, queues: [queue, `${config.exchange}.unrouted`], exchange: config.exchange };
 }
 
 /** One POST that must answer 202 before any load. */

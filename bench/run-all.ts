@@ -2,7 +2,7 @@
  * `npm run bench`: the scenarios side by side in one run on the local broker (AMQP_URL), each subject a child
  * process, every queue and exchange named `bench-<run id>-…` and deleted at the end (the run fails if anything is
  * left). Writes bench/results/results.md, drain.svg, memory.svg, http.svg (and a git-ignored results.json).
- * BENCH_SCENARIOS=drain,memory,poison,http selects scenarios; see bench/README.md for every setting.
+ * BENCH_SCENARIOS=drain,memory,poison,http,outbox selects scenarios; see bench/README.md for every setting.
  */
 import { loadavg } from 'node:os';
 import { BenchBroker } from './lib/broker.js';
@@ -13,6 +13,7 @@ import { envInt, envList, errorText, log, randomSuffix } from './lib/util.js';
 import { runDrain } from './drain.js';
 import { runHttp } from './http-publish.js';
 import { runMemory } from './memory.js';
+import { runOutbox } from './outbox.js';
 import { runPoison } from './poison.js';
 
 const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
@@ -24,11 +25,13 @@ const settings = [
   'BENCH_MEMORY_SECONDS',
   'BENCH_HTTP_SECONDS',
   'BENCH_HTTP_ROUNDS',
+  'BENCH_OUTBOX_ROWS',
+  'BENCH_OUTBOX_INBOX_ROWS',
 ]
   .filter((name) => process.env[name])
   .map((name) => `${name}=${process.env[name]} `)
   .join('');
-const scenarios = envList('BENCH_SCENARIOS', ['drain', 'memory', 'poison', 'http']);
+const scenarios = envList('BENCH_SCENARIOS', ['drain', 'memory', 'poison', 'http', 'outbox']);
 const started = Date.now();
 const broker = await BenchBroker.open(`bench-${randomSuffix()}`);
 onInterrupt(() => broker.cleanup());
@@ -46,6 +49,10 @@ try {
   if (scenarios.includes('poison')) {
     results.poison = await runPoison(broker, envInt('BENCH_POISON_SECONDS', 10));
     failed ||= results.poison.rows.some((r) => r.error);
+  }
+  if (scenarios.includes('outbox')) {
+    results.outbox = await runOutbox(broker);
+    failed ||= Boolean(results.outbox.error) || results.outbox.http.some((r) => r.error);
   }
   if (scenarios.includes('http')) {
     results.http = await runHttp(broker);
@@ -65,6 +72,6 @@ if (results.leftovers.length > 0) {
 }
 results.durationSeconds = (Date.now() - started) / 1000;
 results.loadAtEnd = load();
-process.stdout.write(writeReport(results, scenarios.length === 4 ? 'results' : scenarios.join('-')));
+process.stdout.write(writeReport(results, scenarios.length === 5 ? 'results' : scenarios.join('-')));
 log(`done in ${Math.round(results.durationSeconds)} s${failed ? ' (with failures, see above)' : ''}`);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BenchResults, DrainResult, HttpResult, MemoryResult, PoisonResult } from './results.js';
+import type { BenchResults, DeadTuples, DrainResult, HttpResult, MemoryResult, OutboxResult, PoisonResult } from './results.js';
 import { BENCH_DIR, ratio } from './util.js';
 
 const RESULTS_DIR = resolve(BENCH_DIR, 'results');
@@ -9,6 +9,7 @@ const HTTP_LABELS: Record<string, string> = {
   nest: 'Nest ClientRMQ.emit',
   warren: 'warren RabbitClient.publish',
   golevelup: 'golevelup AmqpConnection.publish',
+  outbox: 'warren Outbox.publish (PostgreSQL transaction, relayed)',
 };
 const LABELS: Record<string, string> = {
   raw: 'raw amqplib',
@@ -81,6 +82,7 @@ export function writeReport(results: BenchResults, base: string): string {
       ),
     ]);
   }
+  if (results.outbox) out.push(...outboxSection(results.outbox));
   for (const [name, svg] of charts) {
     const file = base === 'results' ? `${name}.svg` : `${base}.${name}.svg`;
     writeFileSync(resolve(RESULTS_DIR, file), svg);
@@ -178,6 +180,56 @@ function httpSection(h: HttpResult): string[] {
       ),
     '',
     ...failures(h.rows),
+  ];
+}
+
+function outboxSection(o: OutboxResult): string[] {
+  const direct = (c: number): number | null | undefined => o.http.find((r) => r.app === 'warren' && r.connections === c)?.appCpuUsPerRequest;
+  const tuples = (label: string, rows: DeadTuples[] = []): string[] =>
+    rows.map((t) => row([t.table, label, num(t.live), `**${num(t.dead)}**`, num(t.autovacuums)]));
+  return [
+    `## Outbox: POST /orders direct vs through the outbox (Fastify adapter; ${o.rounds} runs of ${o.seconds} s per app and connection count, taking turns)`,
+    '',
+    ...header(['app', 'connections', 'req/s', 'p99', '**app CPU per request**', 'vs direct', 'broker CPU per request', 'non-2xx', 'errors']),
+    ...o.http
+      .filter((r) => !r.error)
+      .map((r) =>
+        row([
+          HTTP_LABELS[r.app],
+          r.connections,
+          num(r.reqPerSec),
+          `${num(r.p99Ms)} ms`,
+          `**${num(r.appCpuUsPerRequest)} µs**`,
+          times(ratio(r.appCpuUsPerRequest, direct(r.connections))),
+          `${num(r.brokerCpuUsPerRequest)} µs`,
+          r.non2xx,
+          r.errors,
+        ]),
+      ),
+    '',
+    "The outbox app's CPU includes its relay (claim, publish, confirm, delete of every event); direct answers after the broker's confirm.",
+    '',
+    ...header(['connections', 'events', '**commit → confirm p50**', '**p99**']),
+    ...o.latency.map((l) => row([l.connections, num(l.count), `**${num(l.p50Ms, 1)} ms**`, `**${num(l.p99Ms, 1)} ms**`])),
+    '',
+    "Commit: the app's `outbox.transaction` returned; confirm: the relay's `onConfirmed` (the broker confirmed the row's batch, before the delete). Targets: p50 20 ms, p99 250 ms.",
+    '',
+    `### Backlog of ${num(o.backlogRows)} rows (one key each) drained`,
+    '',
+    ...header(['seconds', '**events/s**', '**relay CPU per event**', 'inbox: events/s claimed'], 0),
+    row([num(o.backlog?.seconds, 2), `**${num(o.backlog?.eventsPerSec)}**`, `**${num(o.backlog?.cpuUsPerEvent, 1)} µs**`, num(o.inboxEventsPerSec)]),
+    '',
+    'Written in one transaction holding warren_outbox locked, while the running relay waits on it; timed from the commit to an empty table. ' +
+      "CPU: user + system time of the relay's process (the outbox app, idle otherwise). " +
+      `Inbox: a second app consuming the first ${num(o.inboxRows)} drained events, one transaction per event (inbox claim only), its start-up included.`,
+    '',
+    '### Dead tuples',
+    '',
+    ...header(['table', 'when', 'live', '**dead**', 'autovacuum runs'], 2),
+    ...tuples('after the run', o.deadTuplesAfterRun),
+    ...tuples('after VACUUM', o.deadTuplesAfterVacuum),
+    '',
+    ...failures([o]),
   ];
 }
 

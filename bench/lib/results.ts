@@ -11,6 +11,7 @@ export interface BenchResults {
   http?: HttpResult;
   memory?: MemoryResult;
   poison?: PoisonResult;
+  outbox?: OutboxResult;
   /** names of this run still on the broker at the end (must be empty) */
   leftovers?: string[];
 }
@@ -39,7 +40,8 @@ export interface DrainResult {
   rows: DrainRow[];
 }
 
-export type HttpAppName = 'nest' | 'warren' | 'golevelup';
+/** `outbox`: warren's Outbox.publish in a PostgreSQL transaction (the outbox bench) */
+export type HttpAppName = 'nest' | 'warren' | 'golevelup' | 'outbox';
 
 export interface HttpRow {
   app: HttpAppName;
@@ -113,4 +115,30 @@ export interface PoisonRow {
 export interface PoisonResult {
   seconds: number;
   rows: PoisonRow[];
+}
+
+export interface DeadTuples {
+  table: string;
+  live: number;
+  dead: number;
+  /** autovacuum runs on the table since the database was created */
+  autovacuums: number;
+}
+
+export interface OutboxResult {
+  seconds: number;
+  rounds: number;
+  /** POST /orders: direct publish (`warren`) and through the outbox (`outbox`) */
+  http: HttpRow[];
+  /** the outbox's commit-to-confirm latency over the measured runs, per connection count */
+  latency: { connections: number; count: number; p50Ms: number | null; p99Ms: number | null }[];
+  backlogRows: number;
+  /** the backlog, from its commit to an empty table; CPU of the relay's process */
+  backlog?: { seconds: number; eventsPerSec: number; cpuUsPerEvent: number | null };
+  /** drained events claimed in the inbox, and at what rate (start-up of the inbox app included) */
+  inboxRows?: number;
+  inboxEventsPerSec?: number;
+  deadTuplesAfterRun?: DeadTuples[];
+  deadTuplesAfterVacuum?: DeadTuples[];
+  error?: string;
 }
