@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Injectable } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { HandleEvent, RabbitContext, Retry } from '../src/rabbitmq/index.js';
-import { deadLetterQueueName } from '../src/rabbitmq/admin.js';
+import { HandleEvent, NonRetryableError, RabbitContext, Retry } from '../src/rabbitmq/index.js';
+import { DeadLetterAdmin, deadLetterQueueName } from '../src/rabbitmq/admin.js';
 import { partitionOf } from '../src/rabbitmq/server/partition-key.js';
 import { partitionQueueName } from '../src/rabbitmq/topology/topology-names.js';
-import { BrokerProbe } from './support/broker.js';
+import amqp from 'amqplib';
+import { BrokerProbe, SHARED_AMQP_URL } from './support/broker.js';
 import { removeTopology } from './support/demo-app.js';
 import { type ProbeApp, startProbeApp } from './support/probe-app.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
@@ -31,6 +32,10 @@ class Journal {
   /** Message ids that failed once already (each fails at most once: a flaky dependency). */
   readonly failedOnce = new Set<string>();
   failureRate = 0;
+  /** The queue each key was last handled from (its partition). */
+  readonly handledFrom = new Map<string, string>();
+  /** Keys whose events are refused for good (NonRetryableError) until cleared. */
+  readonly poisoned = new Set<string>();
 
   open(): void {
     this.releaseGate();
@@ -51,12 +56,14 @@ class KeyedHandler {
   @Retry({ attempts: 3, delaysMs: [50, 100, 150] })
   async onEntry(@Payload() entry: Entry, @Ctx() context: RabbitContext): Promise<void> {
     await this.journal.gate(entry.key);
+    if (this.journal.poisoned.has(entry.key)) throw new NonRetryableError(`${entry.key} refused`);
     const id = context.getMessageId();
     if (!this.journal.failedOnce.has(id) && Math.random() < this.journal.failureRate) {
       this.journal.failedOnce.add(id);
       throw new Error(`store briefly unavailable for ${entry.key}/${entry.seq}`);
     }
     this.journal.applied.push(entry);
+    this.journal.handledFrom.set(entry.key, context.getQueue());
   }
 }
 
@@ -147,6 +154,23 @@ describe('handlers ordered by key on the real broker', () => {
     expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'DecodeError', 'x-original-routing-key': 'keyed.entry', 'x-retry-count': 0 });
     await waitFor('the keyless and the next event applied', () => journal.applied.length === 2, { timeoutMs: 15_000 });
     expect(journal.applied).toEqual(expect.arrayContaining([{ seq: 1 }, { key: 'after', seq: 1 }]));
+  }, 30_000);
+
+  it("parks a refused event in the handler's DLQ; a replay goes back through the router to its key's partition", async () => {
+    journal.applied.length = 0;
+    journal.poisoned.add('refused');
+    publishEntries(broker, probe.exchange, ['refused'], 1);
+    await waitFor('the refused event parked', async () => (await broker.ready(deadLetterQueueName(queue()))) === 1, { timeoutMs: 15_000 });
+    journal.poisoned.clear();
+    const connection = await amqp.connect(SHARED_AMQP_URL);
+    try {
+      const result = await new DeadLetterAdmin(connection).replay(deadLetterQueueName(queue()));
+      expect(result).toMatchObject({ queue: queue(), replayed: 1, skipped: 0 });
+    } finally {
+      await connection.close();
+    }
+    await waitFor('the replayed event applied', () => journal.applied.some((entry) => entry.key === 'refused'), { timeoutMs: 15_000 });
+    expect(journal.handledFrom.get('refused')).toBe(partitionQueueName(queue(), partitionOf('refused', PARTITIONS)));
   }, 30_000);
 });
 
