@@ -285,3 +285,70 @@ describe('ordered handlers across replicas and at shutdown', () => {
     }
   }, 60_000);
 });
+
+const PAUSED_QUEUE = `t-ordered-paused-${randomUUID().slice(0, 8)}`;
+
+/** Each replica's starts and ends of handling, with the time: a pause must not let the standby start before the end. */
+@Injectable()
+class Timeline {
+  readonly events: { what: 'start' | 'end'; seq: number; at: number }[] = [];
+  private release!: () => void;
+  readonly opened = new Promise<void>((resolve) => (this.release = resolve));
+  open(): void {
+    this.release();
+  }
+}
+
+@Controller()
+class PausedOrderedHandler {
+  constructor(private readonly timeline: Timeline) {}
+
+  @HandleEvent('paused.entry', { ordered: true, queue: PAUSED_QUEUE, timeoutMs: 60_000 })
+  async onEntry(@Payload() entry: { seq: number }): Promise<void> {
+    this.timeline.events.push({ what: 'start', seq: entry.seq, at: Date.now() });
+    if (entry.seq === 1) await this.timeline.opened;
+    this.timeline.events.push({ what: 'end', seq: entry.seq, at: Date.now() });
+  }
+}
+
+describe('ordered handlers paused while handling', () => {
+  it('a pause (memory, event loop, kill switch) waits for the message in hand: the standby starts the next one only after it', async () => {
+    const first = await startProbeApp('sac-pause-a', [PausedOrderedHandler], {}, [Timeline]);
+    const second = await startProbeApp('sac-pause-b', [PausedOrderedHandler], {}, [Timeline]);
+    const broker = await BrokerProbe.open();
+    const publish = (seq: number): void =>
+      broker.publish(first.exchange, 'paused.entry', JSON.stringify({ seq }), { contentType: 'application/json' });
+    try {
+      publish(1);
+      const [active, standby] = await waitFor('one replica holding the first entry', () =>
+        first.app.get(Timeline).events.length > 0 ? [first, second] : second.app.get(Timeline).events.length > 0 ? [second, first] : undefined,
+      );
+      // As flow control pauses it (the consumer's own pause, what a memory watermark calls).
+      const consumer = (
+        active.server as unknown as { consumers: { definition: { queue: string }; pause(reason: string): Promise<void> }[] }
+      ).consumers.find((candidate) => candidate.definition.queue === PAUSED_QUEUE)!;
+      void consumer.pause('memory');
+      publish(2);
+      await holdsFor('the standby idle while the first entry is in hand', () => standby.app.get(Timeline).events.length === 0, {
+        durationMs: 1_500,
+        intervalMs: 100,
+      });
+      active.app.get(Timeline).open();
+      await waitFor('the standby handled the second entry', () => standby.app.get(Timeline).events.some((e) => e.what === 'end' && e.seq === 2), {
+        timeoutMs: 15_000,
+      });
+      const firstEnd = active.app.get(Timeline).events.find((e) => e.what === 'end' && e.seq === 1)!;
+      const secondStart = standby.app.get(Timeline).events.find((e) => e.what === 'start' && e.seq === 2)!;
+      expect(secondStart.at).toBeGreaterThanOrEqual(firstEnd.at);
+      expect(active.app.get(Timeline).events.map((e) => e.seq)).toEqual([1, 1]);
+    } finally {
+      first.app.get(Timeline).open();
+      second.app.get(Timeline).open();
+      await broker.close();
+      await first.app.close().catch(() => undefined);
+      await second.app.close().catch(() => undefined);
+      await removeTopology(first.exchange, [PAUSED_QUEUE]);
+      await removeTopology(second.exchange, []);
+    }
+  }, 60_000);
+});

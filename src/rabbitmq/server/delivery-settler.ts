@@ -135,8 +135,8 @@ export class DeliverySettler implements DeliveryHandling {
     }
   }
 
-  private acked(delivery: Delivery, outcome: DeliveryOutcome): void {
-    this.recordForKillSwitch(outcome);
+  private acked(delivery: Delivery, outcome: DeliveryOutcome, recorded = false): void {
+    if (!recorded) this.recordForKillSwitch(outcome);
     // The ack batcher cannot throw: an ack costs no promise.
     delivery.acknowledger.ack(delivery.message);
     this.lastProgressAt = Date.now();
@@ -153,23 +153,25 @@ export class DeliverySettler implements DeliveryHandling {
         // Stopping, or its channel is gone: left unacked, the broker requeues it (at once, or when the channel closes).
         return;
       }
+      // Before the hand-off: a kill switch that trips now pauses at this settlement too (cancel, then ack).
+      this.recordForKillSwitch(outcome);
       const rejoin = await this.deps.consumer.handOff?.();
       try {
-        await this.settleHandled(delivery, outcome, attempt);
+        await this.settleHandled(delivery, outcome, attempt, true);
       } finally {
         rejoin?.();
       }
       return;
     }
-    await this.settleHandled(delivery, outcome, attempt);
+    await this.settleHandled(delivery, outcome, attempt, false);
   }
 
-  private async settleHandled(delivery: Delivery, outcome: DeliveryOutcome, attempt: Delivery): Promise<void> {
+  private async settleHandled(delivery: Delivery, outcome: DeliveryOutcome, attempt: Delivery, recorded: boolean): Promise<void> {
     if (outcome.kind === 'ack') {
-      this.acked(delivery, outcome);
+      this.acked(delivery, outcome, recorded);
       return;
     }
-    this.recordForKillSwitch(outcome);
+    if (!recorded) this.recordForKillSwitch(outcome);
     const settled = await this.settle(delivery, outcome, attempt);
     this.lastProgressAt = Date.now();
     this.deps.metrics.settled(settled.replace('-', '_') as ConsumeOutcome);

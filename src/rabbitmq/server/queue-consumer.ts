@@ -80,10 +80,12 @@ export class QueueConsumer {
   /** Serializes consume/cancel so pause and resume never race each other. */
   private transition: Promise<unknown> = Promise.resolve();
   private stopping?: Promise<void>;
-  /** A delivery came since the consumer last subscribed: on a single-active-consumer queue, this replica is the active one. */
+  /** Ordered (single active consumer): a delivery came since it subscribed (holdsQueue); a hand-off or a pause waits
+   * for the settlement of the message in hand (handOff), and settlingInHand is set while it cancels there. */
   private active = false;
-  /** PartitionBalancer asked this consumer to hand its queue to a standby at the next settlement. */
   private handoffWanted = false;
+  private cancelDeferred = false;
+  private settlingInHand = false;
 
   constructor(
     readonly definition: HandlerDefinition,
@@ -160,11 +162,7 @@ export class QueueConsumer {
     };
   }
 
-  /**
-   * True once a delivery came since this consumer last subscribed: of a single-active-consumer
-   * queue's consumers only the active one gets deliveries (RabbitMQ 3.10 tells a consumer nothing
-   * else: the declare-ok counts the active consumer only), so this is the evidence that it holds the queue.
-   */
+  /** A delivery came since it subscribed: the evidence (3.10 tells nothing else) that it is a SAC queue's active consumer. */
   get holdsQueue(): boolean {
     return this.active && this.consumerTag !== undefined;
   }
@@ -176,11 +174,16 @@ export class QueueConsumer {
 
   /** See PausableConsumer.handOff: cancels before the handled message is settled, subscribes again after. */
   handOff(): Promise<() => void> | undefined {
-    if (!this.handoffWanted || this.stopping) {
+    if (this.stopping || (!this.handoffWanted && !this.cancelDeferred)) {
       return undefined;
     }
+    const handoff = this.handoffWanted;
     this.handoffWanted = false;
-    return this.pause('handoff').then(() => {
+    this.cancelDeferred = false;
+    this.settlingInHand = true;
+    return (handoff ? this.pause('handoff') : this.updateConsuming()).then(() => {
+      this.settlingInHand = false;
+      if (!handoff) return () => undefined; // a pause: consuming resumes when its reason clears
       this.active = false;
       return () => void this.resume('handoff');
     });
@@ -212,11 +215,9 @@ export class QueueConsumer {
   }
 
   /**
-   * A single-active-consumer queue (ordered) is left by closing the channel, never by cancelling
-   * first: RabbitMQ 3.10 makes a standby consumer active on the cancel while the message in hand is
-   * still unacked, and sends it the next one, which would then run before (or beside) it. The close
-   * returns what is unacked to the front of the queue and activates the standby in one step, so the
-   * standby starts with it; deliveries that arrive meanwhile are held unhandled (onMessage) and return with it.
+   * An ordered (single-active-consumer) queue is left by closing the channel, never by cancelling: on 3.10 a cancel
+   * activates a standby with the next message while the one in hand is unacked; a close returns it to the front and
+   * activates the standby in one step. Deliveries arriving meanwhile are held unhandled (onMessage) and return with it.
    */
   private async drain(graceMs: number): Promise<void> {
     const { ordered } = this.definition;
@@ -261,8 +262,14 @@ export class QueueConsumer {
     const next = this.transition.then(async () => {
       const wanted = this.pauses.size === 0;
       const window = this.window.current;
-      const stale = window !== this.consumedFor || (this.consumedWith < window && this.unsettled.size === 0);
-      if (this.consumerTag !== undefined && (!wanted || stale)) {
+      // A single-active-consumer queue takes a new window once idle: the cancel would make a standby active mid-flight.
+      const stale =
+        (window !== this.consumedFor && (!this.definition.ordered || this.unsettled.size === 0)) ||
+        (this.consumedWith < window && this.unsettled.size === 0);
+      // Ordered, one at a time: a cancel now would make a standby active with the next message; wait for handOff.
+      const holdOn = !wanted && this.definition.ordered && !this.definition.partitioning && this.unsettled.size > 0 && !this.settlingInHand;
+      this.cancelDeferred = holdOn;
+      if (this.consumerTag !== undefined && ((!wanted && !holdOn) || stale)) {
         const tag = this.consumerTag;
         this.consumerTag = undefined;
         this.consumedWith = 0;
@@ -363,8 +370,8 @@ export class QueueConsumer {
   private released(delivery: Delivery, bytes: number): void {
     this.unsettled.delete(delivery);
     this.deps.flow.release(bytes);
-    if (this.needsRoom && this.unsettled.size === 0) {
-      this.needsRoom = false;
+    if ((this.needsRoom || this.cancelDeferred) && this.unsettled.size === 0) {
+      this.needsRoom = false; // a deferred cancel whose message settled without handOff (its channel gone) happens now
       void this.updateConsuming();
     }
   }
