@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ModulesContainer } from '@nestjs/core';
 import type { RabbitServer } from '../rabbitmq/admin.js';
-import { buildCatalogue, type CatalogueDocument } from '../rabbitmq/catalogue/index.js';
+import { buildCatalogue, type CatalogueDocument } from '../rabbitmq/admin.js';
 
 /** Where `npm run asyncapi` writes the document; asyncapi.spec.ts checks it is current. */
 export const ASYNCAPI_FILE = 'docs/asyncapi.yaml';

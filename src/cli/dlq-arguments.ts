@@ -1,4 +1,4 @@
-import { DEFAULT_PEEK_LIMIT } from '../rabbitmq/dlq/dead-letter.constants.js';
+import { DEFAULT_PEEK_LIMIT } from '../rabbitmq/admin.js';
 
 /** What the operator asked `dlq` to do, parsed and checked. */
 export type DlqCommand =

@@ -1,6 +1,5 @@
-import type { DeadLetterAdmin } from '../rabbitmq/admin.js';
+import { type DeadLetterAdmin, resolveDeadLetterTarget } from '../rabbitmq/admin.js';
 // A Nest-free module, not the admin entry's value exports: the CLI starts without loading Nest (see dlq.ts).
-import { resolveDeadLetterTarget } from '../rabbitmq/dlq/dead-letter-names.js';
 import type { DlqCommand } from './dlq-arguments.js';
 import { formatListing, formatPeek, printable } from './dlq-output.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 // Nest-free modules, not the admin entry's value exports: the CLI starts without loading Nest (see dlq.ts).
-import { type DeadOutboxRow, listDeadOutboxRows, requeueDeadOutboxRow } from '../rabbitmq/outbox/outbox-dead-rows.js';
+import { type DeadOutboxRow, listDeadOutboxRows, requeueDeadOutboxRow } from '../rabbitmq/admin.js';
 import type { DlqCommand } from './dlq-arguments.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './dlq-command.js';
 import { printable } from './dlq-output.js';

@@ -1,6 +1,5 @@
-import type { DeadLetterListing, ParkedMessage, PeekResult, UnroutedDepth } from '../rabbitmq/admin.js';
+import { type DeadLetterListing, formatDeath, type ParkedMessage, type PeekResult, type UnroutedDepth } from '../rabbitmq/admin.js';
 // A Nest-free module, not the admin entry's value exports: the CLI starts without loading Nest (see dlq.ts).
-import { formatDeath } from '../rabbitmq/wire/x-death.js';
 import { sanitizeLogText } from '../logging/log-sanitizer.js';
 
 /**

@@ -7,10 +7,8 @@
 import 'reflect-metadata';
 import amqp, { type ChannelModel } from 'amqplib';
 import { loadConfig } from '../config/load-config.js';
-import { resolveRabbitMQOptions } from '../rabbitmq/options/resolve-options.js';
-// Deep imports, not the library's index: the index loads Nest, which only `list` needs (lazily).
-import { socketOptions } from '../rabbitmq/connection/socket-options.js';
-import { DeadLetterAdmin } from '../rabbitmq/dlq/dead-letter-admin.js';
+// The operator entry, like the rest of the app (the config loader already loads Nest's logger).
+import { DeadLetterAdmin, resolveRabbitMQOptions, socketOptions } from '../rabbitmq/admin.js';
 import { DLQ_USAGE, DlqUsageError, parseDlqArguments } from './dlq-arguments.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runDlqCommand } from './dlq-command.js';
 import { runOutboxCommand } from './dlq-outbox.js';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { INTEGER_BOUNDS } from '../rabbitmq/options/option-bounds.js';
-import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
+import { INTEGER_BOUNDS, RABBITMQ_DEFAULTS } from '../rabbitmq/admin.js';
 import { CONFIGURATION_TABLE_BEGIN, renderConfigurationTables, withConfigurationTables } from './configuration-table.js';
 import { loadConfig, variableOf } from './load-config.js';
 import { SETTING_TABLE } from './setting-table.js';

@@ -1,6 +1,4 @@
-import { INTEGER_BOUNDS, type IntegerBound } from '../rabbitmq/options/option-bounds.js';
-import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
-import { MAX_TIMER_MS } from '../rabbitmq/rabbitmq.constants.js';
+import { INTEGER_BOUNDS, type IntegerBound, MAX_TIMER_MS, RABBITMQ_DEFAULTS } from '../rabbitmq/admin.js';
 import { type Setting, SETTING_TABLE } from './setting-table.js';
 
 /** Markers around the generated part of README.md; `npm run docs:options` rewrites what lies between. */

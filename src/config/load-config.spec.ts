@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RABBITMQ_DEFAULTS } from '../rabbitmq/options/rabbitmq-defaults.js';
-import { resolveRabbitMQOptions } from '../rabbitmq/options/resolve-options.js';
+import { RABBITMQ_DEFAULTS, resolveRabbitMQOptions } from '../rabbitmq/admin.js';
 import { AppConfig } from './app-config.js';
 import { SETTING_TABLE } from './setting-table.js';
 import { InvalidConfigError } from './invalid-config.error.js';

@@ -1,6 +1,5 @@
 // Deep imports, not the library's entries: those load Nest, which the dlq CLI reads this config without.
-import { InvalidRabbitMQOptionsError } from '../rabbitmq/errors/invalid-options.error.js';
-import { resolveRabbitMQOptions } from '../rabbitmq/options/resolve-options.js';
+import { InvalidRabbitMQOptionsError, resolveRabbitMQOptions } from '../rabbitmq/admin.js';
 import { AppConfig } from './app-config.js';
 import { inconsistencies } from './config-consistency.js';
 import { InvalidConfigError } from './invalid-config.error.js';

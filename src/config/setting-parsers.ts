@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from '../rabbitmq/rabbitmq.constants.js';
+import { MAX_TIMER_MS } from '../rabbitmq/admin.js';
 import { amqpUrlListProblems, splitAmqpUrlList } from './amqp-url.js';
 
 /**

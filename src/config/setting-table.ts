@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from '../rabbitmq/rabbitmq.constants.js';
+import { MAX_TIMER_MS } from '../rabbitmq/admin.js';
 import { LOG_THRESHOLDS } from '../logging/app-logger.js';
 import { amqpUrls, boolean, integer, integerList, oneOf, type SettingParser, text } from './setting-parsers.js';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { SchemaMigrator } from '../rabbitmq/index.js';
+import { SchemaMigrator } from '../rabbitmq/admin.js';
 import { migrateDemoSchema } from './demo-migrations.js';
 import { DatabaseUnavailableError } from './database-unavailable.error.js';
 

@@ -1,4 +1,4 @@
-import { isDatabaseUnreachable } from '../rabbitmq/index.js';
+import { isDatabaseUnreachable } from '../rabbitmq/admin.js';
 
 /** PostgreSQL cannot be reached (or is shutting down): the request can be retried later, nothing was written. */
 export class DatabaseUnavailableError extends Error {

@@ -4,7 +4,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 // Value imports (not `import type`): the pipe validates against the classes, found through decorator metadata.
 import { ORDER_CREATED, OrderCreatedEvent } from '../orders/events/order-created.event.js';
 import { AppConfig } from '../config/app-config.js';
-import { Publishes, Replies } from '../rabbitmq/catalogue/index.js';
+import { Publishes, Replies } from '../rabbitmq/index.js';
 import { HandleEvent, HandleRequest, Inbox, Outbox, RabbitContext } from '../rabbitmq/index.js';
 import { StockQueryDto } from './dto/stock-query.dto.js';
 import { INVENTORY_STOCK, STOCK_LEVEL_SCHEMA, type StockLevel } from './inventory-queries.js';

@@ -1,8 +1,7 @@
 import { inspect } from 'node:util';
 // The pure modules, not the admin entry: the dlq CLI prints through this file, and the admin entry
 // loads Nest (about a second at every `npm run dlq -- peek`).
-import { redactText } from '../rabbitmq/connection/redact-url.js';
-import { capText, escapeControlCharacters, safeText } from '../rabbitmq/wire/safe-text.js';
+import { capText, escapeControlCharacters, redactText, safeText } from '../rabbitmq/admin.js';
 
 /** The library's rule for making text printable, which the logger applies to every value. */
 export { escapeControlCharacters };

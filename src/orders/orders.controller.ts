@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, 
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { OrdersRepository, type StoredOrder } from './orders.repository.js';
-import { Publishes } from '../rabbitmq/catalogue/index.js';
+import { Publishes } from '../rabbitmq/index.js';
 import { ORDER_CREATED, OrderCreatedEvent } from './events/order-created.event.js';
 
 @Controller('orders')

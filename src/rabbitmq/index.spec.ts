@@ -18,6 +18,9 @@ const ROOT_VALUES = [
   'Inbox',
   'Outbox',
   'OutboxFullError',
+  'OutboxUnavailableError',
+  'Publishes',
+  'Replies',
   'RequestTimeoutError',
   'RemoteHandlerError',
   'PublishBufferFullError',
@@ -47,7 +50,8 @@ const ROOT_TYPES = [
   'RabbitMQModuleOptions',
   'RetryPolicy',
 ];
-const MAX_ROOT_NAMES = 36;
+// 36 until the event catalogue's Publishes and Replies and the outbox's OutboxUnavailableError joined.
+const MAX_ROOT_NAMES = 40;
 
 /** Every name index.ts exports, values and types, read from its source (types vanish at runtime). */
 function exportedNames(source: string): string[] {

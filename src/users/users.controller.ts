@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { Publishes } from '../rabbitmq/catalogue/index.js';
+import { Publishes } from '../rabbitmq/index.js';
 import { RabbitClient } from '../rabbitmq/index.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
 import { USER_REGISTERED, UserRegisteredEvent } from './events/user-registered.event.js';
