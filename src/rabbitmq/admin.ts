@@ -67,6 +67,7 @@ export {
   unroutedExchangeName,
   unroutedQueueName,
 } from './topology/topology-names.js';
+export { buildMessageProperties } from './publisher/message-properties.js';
 export { RABBITMQ_DEFAULTS } from './options/rabbitmq-defaults.js';
 export { INTEGER_BOUNDS, type IntegerBound } from './options/option-bounds.js';
 export { MAX_TIMER_MS } from './rabbitmq.constants.js';
