@@ -11,3 +11,10 @@ export type DeliveryOutcome =
   | { kind: 'retry'; failure: FailureDescription; retry: number; delayMs: number; dependencyDown?: boolean }
   /** Park in `<queue>.dlq` with the reason; never redelivered to the handler by itself. */
   | { kind: 'dead-letter'; failure: FailureDescription; retryable: boolean; dependencyDown?: boolean };
+
+/** One delivery's outcome, with the handler's value on success or the original error on failure. */
+export interface HandlerRun {
+  outcome: DeliveryOutcome;
+  value?: unknown;
+  error?: unknown;
+}

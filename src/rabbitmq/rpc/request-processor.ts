@@ -1,7 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { JSON_CONTENT_TYPE } from '../rabbitmq.constants.js';
-import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
-import type { DeliveryProcessor } from '../server/delivery-processor.js';
+import type { DeliveryOutcome, HandlerRun } from '../failure/delivery-outcome.js';
 import { describeFailure, failureOf, type FailureDescription } from '../failure/failure-description.js';
 import { encodeReply } from '../wire/reply-packet.js';
 import type { PerMessageLog } from '../logging/per-message-log.js';
@@ -11,7 +10,11 @@ import { echoedCorrelationId, isAllowedReplyTarget } from './reply-target.js';
 
 /** What a RequestProcessor needs besides the request: where replies go, and their bounds. */
 export interface RequestProcessorDeps {
-  processor: Pick<DeliveryProcessor, 'run'>;
+  /**
+   * Runs the request's handler as for an event (server's DeliveryProcessor.run), declared here so
+   * that rpc does not depend on server (server builds RequestProcessors: the dependency goes one way).
+   */
+  processor: { run(message: ConsumeMessage): HandlerRun | Promise<HandlerRun> };
   replies: ReplySender;
   /** The queue's per-message lines (failures, dropped replies), limited per kind and interval. */
   log: Pick<PerMessageLog, 'warn'>;

@@ -12,7 +12,7 @@ import { NoHandlerError } from '../errors/no-handler.error.js';
 import { fitsRoutingKey, MAX_ROUTING_KEY_BYTES, topicMatches } from '../topology/topic-pattern.js';
 import { MessagingTracer } from '../tracing/messaging-tracer.js';
 import type { TraceHeaders } from '../wire/trace-headers.js';
-import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
+import type { DeliveryOutcome, HandlerRun } from '../failure/delivery-outcome.js';
 import { decideOnFailure } from '../failure/failure-policy.js';
 import { describeFailure } from '../failure/failure-description.js';
 import type { HandlerDefinition } from './handler-registry.js';
@@ -20,13 +20,6 @@ import { readEnvelope } from '../wire/nest-envelope.js';
 import { originalRoutingKey } from '../wire/message-identity.js';
 import { RabbitContext } from '../context/rabbit-context.js';
 import { HEADER_REQUEST_CORRELATION_ID, readRetryCount } from '../wire/message-headers.js';
-
-/** One delivery's outcome, with the handler's value on success or the original error on failure. */
-export interface HandlerRun {
-  outcome: DeliveryOutcome;
-  value?: unknown;
-  error?: unknown;
-}
 
 /**
  * Turns one delivery into an outcome: decode, check the message belongs to this handler, run
