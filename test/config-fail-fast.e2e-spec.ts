@@ -9,9 +9,12 @@ import { ServiceProcess } from './support/service-process.js';
 
 /** Nothing listens there, and nothing must be tried: the process must stop before connecting. */
 const UNUSED_URL = 'amqp://guest:guest@127.0.0.1:1';
+/** The same for PostgreSQL: a process that stops at its configuration needs no database of its own. */
+const UNUSED_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/unused';
 
+// Each case is its own process and waits only on it, so they run side by side (jest's maxConcurrency, 5).
 describe('configuration fails fast at start-up', () => {
-  it.each([
+  it.concurrent.each([
     // A URL that does not parse is named by its position, never shown (issue 21, point 3).
     ['AMQP_URL', 'amqp://warren:s3cretPw@broker:99999', 'AMQP_URL has a port that is not a number from 1 to 65535'],
     ['AMQP_URL', 'amqp://warren:s3cretPw@broker:abc', 'AMQP_URL has a port that is not a number from 1 to 65535'],
@@ -29,7 +32,7 @@ describe('configuration fails fast at start-up', () => {
     ['MEMORY_HIGH_WATERMARK_BYTES', '1', 'MEMORY_HIGH_WATERMARK_BYTES must be 0 (derived from the memory limit) or at least 67108864'],
     ['METRICS_PORT', '70000', 'METRICS_PORT must be at most 65535'],
   ])('%s=%s exits 1 with one line naming it', async (name, value, expected) => {
-    const env = { PORT: '1', AMQP_URL: UNUSED_URL, [name]: value };
+    const env = { PORT: '1', AMQP_URL: UNUSED_URL, DATABASE_URL: UNUSED_DATABASE_URL, [name]: value };
     const { code, output } = await ServiceProcess.run(env, 30_000);
     const lines = output.split('\n').filter((line) => line.trim() !== '');
     expect({ code, lines }).toEqual({ code: 1, lines: [expect.stringContaining(expected)] });
