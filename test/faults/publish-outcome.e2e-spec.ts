@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { PublishOutcomeUnknownError, RabbitMQModule } from '../src/rabbitmq/index.js';
-import { RabbitConnections, RabbitMetrics } from '../src/rabbitmq/admin.js';
-import { RabbitPublisher } from '../src/rabbitmq/publisher/rabbit-publisher.js';
-import { uniqueNames } from './support/broker.js';
-import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from './support/disposable-broker.js';
-import { freePort } from './support/free-port.js';
-import { countBy, HttpLoad, latencySummary, type LoadSample } from './support/http-load.js';
-import { ServiceProcess } from './support/service-process.js';
-import { TcpProxy } from './support/tcp-proxy.js';
-import { waitFor } from './support/wait-for.js';
+import { PublishOutcomeUnknownError, RabbitMQModule } from '../../src/rabbitmq/index.js';
+import { RabbitConnections, RabbitMetrics } from '../../src/rabbitmq/admin.js';
+import { RabbitPublisher } from '../../src/rabbitmq/publisher/rabbit-publisher.js';
+import { uniqueNames } from '../support/broker.js';
+import { canStartDisposableBroker, DisposableBroker, disposableBrokerUnavailableReason } from '../support/disposable-broker.js';
+import { freePort } from '../support/free-port.js';
+import { countBy, HttpLoad, latencySummary, type LoadSample } from '../support/http-load.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * "503 means not sent" (issue 11, item 5) and "a frozen broker" (issue 12, item 5), against a

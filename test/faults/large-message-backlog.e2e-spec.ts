@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { HEADER_ERROR_TYPE } from '../src/rabbitmq/wire/message-headers.js';
-import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
-import { removeTopology, serviceQueues } from './support/demo-app.js';
-import { freePort } from './support/free-port.js';
-import { mib, RssSampler } from './support/process-rss.js';
-import { ServiceProcess } from './support/service-process.js';
-import { waitFor } from './support/wait-for.js';
+import { HEADER_ERROR_TYPE } from '../../src/rabbitmq/wire/message-headers.js';
+import { BrokerProbe, listOnSharedBroker, SHARED_AMQP_URL, uniqueNames } from '../support/broker.js';
+import { removeTopology, serviceQueues } from '../support/demo-app.js';
+import { freePort } from '../support/free-port.js';
+import { mib, RssSampler } from '../support/process-rss.js';
+import { ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Issue 11, observation 6: a plain producer publishes messages far over MAX_MESSAGE_BYTES to a
