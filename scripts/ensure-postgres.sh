@@ -16,20 +16,15 @@
 #      POSTGRES_WAIT_SECONDS (default 60): deadline for each wait.
 set -euo pipefail
 
-PG_HOST="${PGHOST:-127.0.0.1}"
-PG_PORT="${PGPORT:-5432}"
+TAG="ensure-postgres"
+HOST="${PGHOST:-127.0.0.1}"
+PORT="${PGPORT:-5432}"
 WAIT_SECONDS="${POSTGRES_WAIT_SECONDS:-60}"
 CONTAINER_NAME="warren-postgres"
 DOCKER_IMAGE="postgres:15"
 
-exec </dev/null
-
-log() { printf '[ensure-postgres] %s\n' "$*"; }
-err() { printf '[ensure-postgres] ERROR: %s\n' "$*" >&2; }
-
-PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
-
-have() { command -v "$1" >/dev/null 2>&1; }
+# log, err, have, with_timeout, wait_for_port, exit_if_answering_or_remote, docker_start_or_create.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/find-or-start.sh"
 
 # Does a PostgreSQL server answer at host:port? Sends an SSLRequest (length 8, code 80877103)
 # and expects the one-byte answer 'S' or 'N': a bare TCP connect is not enough (docker's port
@@ -40,27 +35,7 @@ port_open() {
     printf "\x00\x00\x00\x08\x04\xd2\x16\x2f" >&3 || exit 1
     LC_ALL=C IFS= read -r -d "" -n 1 -t 2 -u 3 b || exit 1
     [[ "$b" == S || "$b" == N ]]'
-  timeout 3 bash -c "$probe" _ "$1" "$2" >/dev/null 2>&1
-}
-
-wait_for_port() {
-  local deadline=$((SECONDS + WAIT_SECONDS))
-  log "waiting up to ${WAIT_SECONDS}s for ${PG_HOST}:${PG_PORT} to answer"
-  until port_open "$PG_HOST" "$PG_PORT"; do
-    if ((SECONDS >= deadline)); then
-      err "${PG_HOST}:${PG_PORT} still not answering after ${WAIT_SECONDS}s"
-      return 1
-    fi
-    sleep 1
-  done
-  log "${PG_HOST}:${PG_PORT} answers"
-}
-
-is_local_host() {
-  case "$PG_HOST" in
-    127.* | localhost | ::1 | 0.0.0.0) return 0 ;;
-    *) return 1 ;;
-  esac
+  with_timeout 3 bash -c "$probe" _ "$1" "$2" >/dev/null 2>&1
 }
 
 # Lets the postgres user in from 127.0.0.1 without a password (the first matching pg_hba line wins).
@@ -79,8 +54,8 @@ start_debian_cluster() {
   line="$(pg_lsclusters --no-header 2>/dev/null | head -n 1 || true)"
   if [[ -z "$line" ]]; then
     version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
-    log "no cluster yet: pg_createcluster ${version} main --port ${PG_PORT}"
-    pg_createcluster "$version" main --port "$PG_PORT" >/dev/null
+    log "no cluster yet: pg_createcluster ${version} main --port ${PORT}"
+    pg_createcluster "$version" main --port "$PORT" >/dev/null
     cluster=main
     trust_local_postgres "$version" "$cluster"
   else
@@ -94,60 +69,41 @@ start_debian_cluster() {
     }
   fi
   wait_for_port || {
-    err "PostgreSQL did not open ${PG_HOST}:${PG_PORT}; see /var/log/postgresql/"
+    err "PostgreSQL did not open ${HOST}:${PORT}; see /var/log/postgresql/"
     return 1
   }
 }
 
 start_docker_container() {
-  local existing
-  existing="$(docker ps -a --filter "name=^/${CONTAINER_NAME}\$" --format '{{.Names}}' 2>/dev/null || true)"
-  if [[ -n "$existing" ]]; then
-    log "starting container ${CONTAINER_NAME}"
-    docker start "$CONTAINER_NAME" >/dev/null
-  else
-    log "creating container: docker run -d --name ${CONTAINER_NAME} -p ${PG_PORT}:5432 -e POSTGRES_HOST_AUTH_METHOD=trust ${DOCKER_IMAGE}"
-    docker run -d --name "$CONTAINER_NAME" -p "${PG_PORT}:5432" -e POSTGRES_HOST_AUTH_METHOD=trust "$DOCKER_IMAGE" >/dev/null
-  fi
-  wait_for_port || {
-    err "see: docker logs ${CONTAINER_NAME}"
-    return 1
-  }
+  docker_start_or_create -p "${PORT}:5432" -e POSTGRES_HOST_AUTH_METHOD=trust "$DOCKER_IMAGE" || return 1
   # The image's first start runs init scripts on a temporary server, then restarts it.
   local deadline=$((SECONDS + WAIT_SECONDS))
-  until timeout 5 docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; do
+  until with_timeout 5 docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
       err "PostgreSQL in ${CONTAINER_NAME} not ready after ${WAIT_SECONDS}s; see: docker logs ${CONTAINER_NAME}"
       return 1
     fi
     sleep 1
   done
-  log "PostgreSQL (docker container ${CONTAINER_NAME}) is up at ${PG_HOST}:${PG_PORT}"
+  log "PostgreSQL (docker container ${CONTAINER_NAME}) is up at ${HOST}:${PORT}"
 }
 
-if port_open "$PG_HOST" "$PG_PORT"; then
-  log "PostgreSQL already answers at ${PG_HOST}:${PG_PORT}"
-  exit 0
-fi
+# (a) already answering (or not this machine)
+exit_if_answering_or_remote PostgreSQL PGHOST
 
-log "nothing answers at ${PG_HOST}:${PG_PORT}"
-
-if ! is_local_host; then
-  err "PGHOST=${PG_HOST} is not this machine, so this script cannot start PostgreSQL there."
-  err "Start PostgreSQL on ${PG_HOST}:${PG_PORT}, or unset PGHOST to use a local server."
-  exit 1
-fi
-
+# (b) a Debian cluster installed
 if have pg_ctlcluster && [[ -d /usr/lib/postgresql ]] && [[ -n "$(ls /usr/lib/postgresql 2>/dev/null)" ]]; then
   start_debian_cluster
   exit 0
 fi
 
-if have docker && timeout 20 docker info >/dev/null 2>&1; then
+# (c) docker engine running
+if docker_engine_running; then
   start_docker_container
   exit 0
 fi
 
+# (d) root + apt-get
 if [[ "$(id -u)" == "0" ]] && have apt-get; then
   log "installing postgresql with apt-get (this can take a few minutes)"
   export DEBIAN_FRONTEND=noninteractive
@@ -163,12 +119,13 @@ if [[ "$(id -u)" == "0" ]] && have apt-get; then
   exit 0
 fi
 
-err "no PostgreSQL at ${PG_HOST}:${PG_PORT}, and none can be started automatically"
+# (e) tell the user what to do
+err "no PostgreSQL at ${HOST}:${PORT}, and none can be started automatically"
 err "(no Debian cluster installed, no running Docker engine, not root with apt-get)."
 err "Do one of the following, then re-run this script:"
 if have apt-get; then
   err "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql"
 fi
-err "  docker run -d --name ${CONTAINER_NAME} -p ${PG_PORT}:5432 -e POSTGRES_HOST_AUTH_METHOD=trust ${DOCKER_IMAGE}   (needs a running Docker engine)"
+err "  docker run -d --name ${CONTAINER_NAME} -p ${PORT}:5432 -e POSTGRES_HOST_AUTH_METHOD=trust ${DOCKER_IMAGE}   (needs a running Docker engine)"
 err "  or point DATABASE_URL (and PGHOST/PGPORT for this script) at an existing server."
 exit 1
