@@ -45,28 +45,30 @@ function model(Model: new (data: never) => { validate(): void }): Validator {
 }
 
 const ajv = new Ajv({ allErrors: true });
-const validateRabbitmqClusterShape = ajv.compile(RABBITMQ_CLUSTER_SCHEMA);
 
-function validateRabbitmqCluster(doc: unknown): void {
-  if (!validateRabbitmqClusterShape(doc)) {
-    throw new Error(ajv.errorsText(validateRabbitmqClusterShape.errors, { dataVar: 'data' }));
-  }
-  // Embedded Kubernetes types: checked with the same models as the core kinds.
-  const spec = (doc as { spec: RabbitmqClusterSpec }).spec;
+/**
+ * A custom resource without a published model: its shape checked with an ajv schema of our own,
+ * then the Kubernetes types it embeds (`embedded`, given the spec) with the same models as the core kinds.
+ */
+function crd<Spec>(schema: object, embedded: (spec: Spec) => void): Validator {
+  const validateShape = ajv.compile(schema);
+  return (doc) => {
+    if (!validateShape(doc)) {
+      throw new Error(ajv.errorsText(validateShape.errors, { dataVar: 'data' }));
+    }
+    embedded((doc as { spec: Spec }).spec);
+  };
+}
+
+const validateRabbitmqCluster = crd<RabbitmqClusterSpec>(RABBITMQ_CLUSTER_SCHEMA, (spec) => {
   if (spec.resources) model(ResourceRequirements)(spec.resources);
   if (spec.affinity) model(Affinity)(spec.affinity);
   for (const toleration of spec.tolerations ?? []) model(Toleration)(toleration);
-}
+});
 
-const validateCnpgClusterShape = ajv.compile(CNPG_CLUSTER_SCHEMA);
-
-function validateCnpgCluster(doc: unknown): void {
-  if (!validateCnpgClusterShape(doc)) {
-    throw new Error(ajv.errorsText(validateCnpgClusterShape.errors, { dataVar: 'data' }));
-  }
-  const spec = (doc as { spec: CnpgClusterSpec }).spec;
+const validateCnpgCluster = crd<CnpgClusterSpec>(CNPG_CLUSTER_SCHEMA, (spec) => {
   if (spec.resources) model(ResourceRequirements)(spec.resources);
-}
+});
 
 const VALIDATORS: Record<string, Validator> = {
   'v1/Namespace': model(Namespace),
