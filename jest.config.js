@@ -17,8 +17,10 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   // `npm test` runs suites in parallel workers (--maxWorkers=3): every e2e suite declares its own
   // uniquely named exchange and queues on the shared broker and picks free ports, so none sees
-  // another's messages. A test that waits for a delivery must not starve: 30 s.
-  testTimeout: 30000,
+  // another's messages. A test that waits for a delivery must not starve, nor one that starts a
+  // service process on a loaded machine (ServiceProcess.start waits up to 60 s): 90 s. It bounds
+  // only a test that hangs; passing tests return when their condition holds.
+  testTimeout: 90000,
   // Coverage is collected by `npm test` (--coverage; the README's and CI's one test command) and
   // not by a single spec run. Babel (istanbul) instrumentation, cached with the transform: V8's
   // precise coverage cost 2.7× the CPU of the same unit specs without coverage here, istanbul's

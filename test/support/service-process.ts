@@ -4,6 +4,8 @@ import { TestDatabase } from './test-database.js';
 import { waitFor } from './wait-for.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** How long start() and startListening() wait by default (see start()); below jest's testTimeout. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * The built service (`node dist/main.js`) as its own process, as it runs in production: for
@@ -28,15 +30,19 @@ export class ServiceProcess {
     });
   }
 
-  /** Starts the service (env must set PORT) and waits until its readiness probe answers 200. */
-  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+  /**
+   * Starts the service (env must set PORT) and waits until its readiness probe answers 200. The
+   * deadline only bounds a start that never comes: a start takes ~1.5 s of CPU, which on the shared
+   * 2-core machine under npm test's parallel workers took over 20 s of wall time (2026-12-06).
+   */
+  static async start(env: Record<string, string>, timeoutMs = START_TIMEOUT_MS): Promise<ServiceProcess> {
     const service = ServiceProcess.spawn(env);
     await service.waitOrStop('the service to be ready', () => service.isReady(env.PORT), timeoutMs);
     return service;
   }
 
   /** Starts the service and waits only until HTTP listens (for tests where it never gets ready). */
-  static async startListening(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+  static async startListening(env: Record<string, string>, timeoutMs = START_TIMEOUT_MS): Promise<ServiceProcess> {
     const service = ServiceProcess.spawn(env);
     await service.waitOrStop('the service to listen', () => service.output.includes('warren listening on port'), timeoutMs);
     return service;
