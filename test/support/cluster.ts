@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isPortOpen } from './disposable-broker.js';
+import { killAll } from './disposable-node/node-process.js';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -118,13 +119,7 @@ export async function killClusterNode(node: string, timeoutMs = 30_000): Promise
   if (!entry) throw new Error(`refusing to kill ${node}: not a node of scripts/cluster.sh`);
   const pids = pidsOfNode(node);
   if (pids.length === 0) throw new Error(`${node} is not running`);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killAll(pids);
   await waitFor(`${node} (pids ${pids.join(', ')}) to be gone`, async () => pidsOfNode(node).length === 0 && !(await isPortOpen(entry.port)), {
     timeoutMs,
     intervalMs: 100,

@@ -21,7 +21,7 @@ import {
   type StartOptions,
 } from './broker-defaults.js';
 import { installExitHook, live } from './cleanup.js';
-import { isAlive, isProcessOfNode, pidsOfNode, processState } from './node-process.js';
+import { isAlive, isProcessOfNode, killAll, pidsOfNode, processState } from './node-process.js';
 import { canBind, isPortOpen, pickPorts } from './ports.js';
 import { Fatal, pollUntil, tail } from './poll.js';
 import { disposableBrokerUnavailableReason, locateTools } from './rabbitmq-tools.js';
@@ -346,13 +346,7 @@ export class DisposableBroker {
   /** @internal used by the process 'exit' safety net: synchronous best-effort kill + delete. */
   killSyncOnExit(): void {
     try {
-      for (const pid of this.allPidsOfNode()) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAll(this.allPidsOfNode());
       rmSync(this.dataDir, { recursive: true, force: true });
     } catch {
       // best effort while the process exits
@@ -513,13 +507,7 @@ export class DisposableBroker {
   private async forceDown(timeoutMs = DEFAULT_KILL_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const pids = this.allPidsOfNode();
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAll(pids);
     await pollUntil(
       `${this.nodeName} (pids ${pids.join(', ') || 'none'}) to die after SIGKILL`,
       deadline,

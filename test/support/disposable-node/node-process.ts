@@ -21,6 +21,17 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** SIGKILLs each pid; one already gone is skipped (it may have died between listing and killing). */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** The process's state letter from /proc (R, S, T = stopped, Z, ...), or undefined when unreadable. */
 export function processState(pid: number): string | undefined {
   try {
