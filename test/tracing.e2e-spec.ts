@@ -13,8 +13,12 @@ import { waitFor } from './support/wait-for.js';
 function pathOf(spans: ReadableSpan[], queueOf: (suffix: string) => string) {
   const publish = (routingKey: string) =>
     spans.find((span) => span.kind === SpanKind.PRODUCER && span.attributes['messaging.rabbitmq.destination.routing_key'] === routingKey);
+  // A handler ordered by key (notifications' inventory-result, per customer) consumes its partition queues `<queue>.p<i>`.
+  const consumes = (queue: string, subscription: unknown) =>
+    subscription === queue ||
+    (typeof subscription === 'string' && /^\.p\d+$/.test(subscription.slice(queue.length)) && subscription.startsWith(queue));
   const process = (queue: string) =>
-    spans.filter((span) => span.kind === SpanKind.CONSUMER && span.attributes['messaging.destination.subscription.name'] === queue);
+    spans.filter((span) => span.kind === SpanKind.CONSUMER && consumes(queue, span.attributes['messaging.destination.subscription.name']));
   return {
     http: spans.find((span) => span.kind === SpanKind.SERVER),
     orderPublish: publish('order.created'),
