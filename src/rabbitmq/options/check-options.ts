@@ -159,6 +159,32 @@ export function rangeText({ min, max = Number.MAX_SAFE_INTEGER, note }: IntegerB
 
 /** Every group that is not an object where RABBITMQ_DEFAULTS has one (the optional outbox may be absent). */
 function groupProblems(defaults: object, given: object, prefix = ''): OptionProblem[] {
+  return [...unknownKeyProblems(defaults, given, prefix), ...knownGroupProblems(defaults, given, prefix)];
+}
+
+/** Keys a group takes that have no default: the required options, the outbox's database and hook, TLS's files. */
+const KEYS_WITHOUT_DEFAULT: Record<string, readonly string[]> = {
+  '': ['urls', 'serviceName'],
+  'outbox.': ['database', 'onConfirmed'],
+  'connection.tls.': ['caFile', 'certFile', 'keyFile', 'servername'],
+};
+
+/**
+ * A key no option has is refused, not ignored: a misspelt option, or one written where it was before the options were
+ * grouped (`prefetch` for `consume.prefetch`), would otherwise leave its default in force without a word.
+ */
+function unknownKeyProblems(defaults: object, given: object, prefix: string): OptionProblem[] {
+  const known = new Set([...Object.keys(defaults), ...(KEYS_WITHOUT_DEFAULT[prefix] ?? [])]);
+  return Object.keys(given)
+    .filter((key) => !known.has(key) && (given as Record<string, unknown>)[key] !== undefined)
+    .map((key) => {
+      const path = `${prefix}${key}`;
+      const elsewhere = leafPaths(RABBITMQ_DEFAULTS).find((leaf) => leaf.endsWith(`.${key}`));
+      return { path, describe: (name: OptionNamer) => `${name(path)} is not an option${elsewhere ? `: did you mean ${elsewhere}?` : ''}` };
+    });
+}
+
+function knownGroupProblems(defaults: object, given: object, prefix: string): OptionProblem[] {
   return Object.entries(defaults).flatMap(([key, fallback]) => {
     const path = `${prefix}${key}`;
     const value = (given as Record<string, unknown>)[key];

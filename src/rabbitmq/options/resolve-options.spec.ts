@@ -182,6 +182,14 @@ describe('resolveRabbitMQOptions', () => {
     expect(error.message).toContain('10001');
   });
 
+  it('refuses an option no group has, pointing a pre-grouping name at its group, instead of ignoring it', () => {
+    const flat = { deliveryLimit: 2 } as unknown as Partial<RabbitMQModuleOptions>;
+    expect(rejectionOf(flat).message).toContain('deliveryLimit is not an option: did you mean consume.deliveryLimit?');
+    const misspelt = { consume: { prefech: 3 } } as unknown as Partial<RabbitMQModuleOptions>;
+    expect(rejectionOf(misspelt).message).toContain('consume.prefech is not an option');
+    expect(() => resolveRabbitMQOptions({ ...REQUIRED, connection: { tls: { caFile: '/ca.pem' } } })).not.toThrow();
+  });
+
   it('does not echo a URL (and so its password) when rejecting urls', () => {
     const error = rejectionOf({ urls: ['http://user:s3cretPass@host'] });
     expect(error.message).not.toContain('s3cretPass');
