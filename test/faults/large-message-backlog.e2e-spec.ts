@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait-for.js';
 /**
  * Issue 11, observation 6: a plain producer publishes messages far over MAX_MESSAGE_BYTES to a
  * handler queue of the real service process (`node dist/main.js`, demo defaults: 5 queues,
- * prefetch 50 capped to 12, MAX_MESSAGE_BYTES 256 KiB). The shared broker keeps its default
+ * prefetch 50 capped to 11, MAX_MESSAGE_BYTES 256 KiB). The shared broker keeps its default
  * max_message_size (128 MiB), so it delivers them anyway. Before the adaptive window the broker
  * could have 21 of them in flight to the service (21 × 16 MB), and a backlog of 40 × 16 MB took it
  * to 260–290 MB peak RSS here; now the queue's consumer has a prefetch of 1 from the first one on
@@ -36,8 +36,12 @@ const RSS_PER_BODY_BYTE = 3;
 const GC_SLACK_BYTES = 128 * 1024 * 1024;
 /** Small events, enough to fill the window of the queue. */
 const SMALL_COUNT = 40;
-/** Demo defaults: prefetch 50, capped by the byte budget to 12 for each of its 5 queues (4 event handlers, 1 request queue). */
-const CAPPED_PREFETCH = 12;
+/**
+ * Demo defaults: prefetch 50, capped by the byte budget to 11 for each of its 5 queues (4 event handlers, 1 request
+ * queue): they share the budget's 64 maximum-size messages less the 8 that the partition queues of the handler ordered
+ * per customer hold, one each.
+ */
+const CAPPED_PREFETCH = 11;
 
 interface ConsumerDetails {
   queue: string;
@@ -197,7 +201,7 @@ describe('a backlog of messages far over MAX_MESSAGE_BYTES (real service process
     const mailsTo = (prefix: string) => service.linesWith(`mail to ${prefix}-`).length;
     await waitFor(`${SMALL_COUNT} welcome mails`, () => mailsTo(`u-${run}-a`) === SMALL_COUNT, { timeoutMs: 30_000 });
     await waitFor('the window open to the cap', async () => (await windowOfQueue()) === CAPPED_PREFETCH);
-    // Idle, the consumer runs with the whole window: the broker may send it 12 at once.
+    // Idle, the consumer runs with the whole window: the broker may send it 11 at once.
     await waitFor('a consumer with the whole window on the broker', async () => (await brokerPrefetch())[0] === CAPPED_PREFETCH, {
       intervalMs: 500,
     });
