@@ -272,7 +272,17 @@ describe('monitoring manifests: every metric they use exists in a real scrape of
       .send({ customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] })
       .expect(202);
     broker.publish('', queue, '{not json', { contentType: 'application/json' });
-    await waitFor('4 mails (3 welcomes, 1 order), one of them after a retry', () => demo.mailer.sent.length === 4, { timeoutMs: 60_000 });
+    // The order yields two mails (received, then its stock result, through inventory's outbox): wait for each by
+    // subject, not for a count the next mail can pass between two polls.
+    await waitFor(
+      '5 mails (3 welcomes, the order received and its stock result), one of them after a retry',
+      () => {
+        const subjects = demo.mailer.sent.map((mail) => mail.subject);
+        const welcomes = subjects.filter((subject) => subject.startsWith('Welcome')).length;
+        return welcomes === 3 && subjects.some((s) => s.endsWith(' received')) && subjects.some((s) => / (is|could not be) reserved$/.test(s));
+      },
+      { timeoutMs: 60_000 },
+    );
 
     // The same order.created delivered twice: inventory's inbox acks the second without effects (a duplicate).
     const duplicate = { orderId: 'mon-duplicate', customerId: 'c-1', items: [{ sku: 'sku-1', quantity: 1 }] };
