@@ -44,6 +44,13 @@ describe('redactUrl', () => {
 });
 
 describe('redactText', () => {
+  it('masks PostgreSQL URLs too (the outbox logs pg errors, which can carry DATABASE_URL)', () => {
+    expect(redactUrl('postgres://app:s3cret,Pass@db:5432/orders')).toBe('postgres://app:***@db:5432/orders');
+    expect(redactText('connect failed (postgresql://app:p@ssW0rd@db/orders) and amqp://u:s3cret@mq, retrying')).not.toMatch(/s3cret|W0rd/);
+    expect(redactText('POSTGRESQL://app:s3cretPass@db/orders')).toBe('POSTGRESQL://app:***@db/orders');
+    expect(redactText('see postgres://db:5432/orders')).toBe('see postgres://db:5432/orders');
+  });
+
   it('masks the password of every URL in a text', () => {
     const text = 'connect ECONNREFUSED amqp://alice:s3cretPass@node-1:5672 and amqps://bob:0therPass@node-2:5671/vh, giving up';
     const redacted = redactText(text);
