@@ -8,6 +8,7 @@ import type { ConsumeOutcome } from '../metrics/rabbitmq-metrics.js';
 import type { KillSwitchOptions } from '../options/rabbitmq-options.interface.js';
 import { withRetryCount } from '../wire/message-headers.js';
 import { messageIdOf } from '../wire/message-identity.js';
+import { abortableDelay } from './abortable-delay.js';
 import type { Delivery } from './channel-acknowledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DeliveryHandling } from './delivery-handling.js';
@@ -289,14 +290,6 @@ export class DeliverySettler implements DeliveryHandling {
 }
 
 /** Waits the retry's delay, or less if `signal` aborts. */
-function waitDelay(_delivery: Delivery, { delayMs: ms }: InPlaceRetry, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+function waitDelay(_delivery: Delivery, { delayMs }: InPlaceRetry, signal: AbortSignal): Promise<void> {
+  return abortableDelay(delayMs, signal);
 }

@@ -8,6 +8,7 @@ import { partitionQueueName } from '../topology/topology-names.js';
 import { messageIdOf } from '../wire/message-identity.js';
 import { readEnvelope } from '../wire/nest-envelope.js';
 import { partitionCopyProperties } from '../wire/partition-copy.js';
+import { abortableDelay } from './abortable-delay.js';
 import type { Delivery } from './channel-acknowledger.js';
 import type { DeliveryHandling } from './delivery-handling.js';
 import type { HandlerDefinition, Partitioning } from './handler-registry.js';
@@ -155,7 +156,7 @@ export class PartitionRouter implements DeliveryHandling {
     await before;
     const waitMs = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, FORWARD_RETRY_MAX_MS);
-    await delay(waitMs, this.stopped.signal);
+    await abortableDelay(waitMs, this.stopped.signal);
     this.refusedAt = undefined;
   }
 }
@@ -177,17 +178,4 @@ export async function partitionOfMessage(
     return KEYLESS_PARTITION;
   }
   return isPartitionKey(key) ? partitionOf(key, partitioning.count) : KEYLESS_PARTITION;
-}
-
-/** Waits `ms`, or less if `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
