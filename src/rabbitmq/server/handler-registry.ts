@@ -110,7 +110,17 @@ export class HandlerRegistry {
     return result;
   }
 
-  /** Called by a transport's `addHandler`, right after Nest built the handler's pipeline. */
+  /**
+   * A transport's `addHandler` (RabbitServer's, warren/testing's): marks `callback` as Nest's Server
+   * does, then registers it; a @MessagePattern handler (not an event one) answers requests.
+   */
+  addNestHandler(pattern: string, callback: MessageHandler, isEventHandler: boolean, extras: HandlerExtras): HandlerDefinition {
+    callback.isEventHandler = isEventHandler;
+    callback.extras = extras;
+    return this.register(pattern, callback, extras, isEventHandler ? 'event' : 'request');
+  }
+
+  /** Called by addNestHandler, right after Nest built the handler's pipeline. */
   register(pattern: string, callback: MessageHandler, extras: HandlerExtras = {}, kind: HandlerKind = 'event'): HandlerDefinition {
     const { direct, reason: pipelineReason } = DirectInvocation.plan(extras.method, this.binding);
     if (!pattern || typeof pattern !== 'string') {

@@ -74,11 +74,8 @@ export class RabbitServer extends Server implements CustomTransportStrategy {
    * delivery; we keep each apart, with its own queue.
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    const normalized = this.normalizePattern(pattern as string);
-    callback.isEventHandler = isEventHandler;
-    callback.extras = extras;
     // A @MessagePattern handler answers requests: its result is the reply (see RequestProcessor).
-    this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
+    this.registry.addNestHandler(this.normalizePattern(pattern as string), callback, isEventHandler, extras);
   }
 
   /** Has Nest bind this transport's handlers in `bind`, knowing what warren can know of `app` (HandlerRegistry.bindHandlers). */

@@ -56,10 +56,7 @@ export class InMemoryTransport extends Server implements CustomTransportStrategy
 
   /** Same as RabbitServer.addHandler: one queue per handler; a @MessagePattern handler answers requests. */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    const normalized = this.normalizePattern(pattern as string);
-    callback.isEventHandler = isEventHandler;
-    callback.extras = extras;
-    this.registry.register(normalized, callback, extras, isEventHandler ? 'event' : 'request');
+    this.registry.addNestHandler(this.normalizePattern(pattern as string), callback, isEventHandler, extras);
   }
 
   /** Has Nest bind this transport's handlers in `bind`, knowing what warren can know of `app` (HandlerRegistry.bindHandlers). */
