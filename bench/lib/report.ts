@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BenchResults, DeadTuples, DrainResult, HttpResult, MemoryResult, OutboxResult, PoisonResult } from './results.js';
+import type { BenchResults, DeadTuples, DrainResult, HttpAppName, HttpResult, HttpRow, MemoryResult, OutboxResult, PoisonResult } from './results.js';
 import { BENCH_DIR, ratio } from './util.js';
 
 const RESULTS_DIR = resolve(BENCH_DIR, 'results');
@@ -158,40 +158,21 @@ function poisonSection(p: PoisonResult): string[] {
 }
 
 function httpSection(h: HttpResult): string[] {
-  const nest = (c: number): number | null | undefined => h.rows.find((r) => r.app === 'nest' && r.connections === c)?.appCpuUsPerRequest;
   return [
     `## HTTP: POST /orders → confirmed persistent publish → 202 (Fastify adapter; ${h.rounds} runs of ${h.seconds} s per app and connection count, taking turns)`,
     '',
-    ...header(['app', 'connections', 'req/s', 'p99', '**app CPU per request**', 'vs Nest', 'broker CPU per request', 'non-2xx', 'errors']),
-    ...h.rows
-      .filter((r) => !r.error)
-      .map((r) =>
-        row([
-          HTTP_LABELS[r.app],
-          r.connections,
-          num(r.reqPerSec),
-          `${num(r.p99Ms)} ms`,
-          `**${num(r.appCpuUsPerRequest)} µs**`,
-          times(ratio(r.appCpuUsPerRequest, nest(r.connections))),
-          `${num(r.brokerCpuUsPerRequest)} µs`,
-          r.non2xx,
-          r.errors,
-        ]),
-      ),
+    ...httpTable(h.rows, 'nest', 'vs Nest'),
     '',
     ...failures(h.rows),
   ];
 }
 
-function outboxSection(o: OutboxResult): string[] {
-  const direct = (c: number): number | null | undefined => o.http.find((r) => r.app === 'warren' && r.connections === c)?.appCpuUsPerRequest;
-  const tuples = (label: string, rows: DeadTuples[] = []): string[] =>
-    rows.map((t) => row([t.table, label, num(t.live), `**${num(t.dead)}**`, num(t.autovacuums)]));
+/** The HTTP rows that did not fail, each app's CPU per request compared with `baseline`'s at the same connection count. */
+function httpTable(rows: HttpRow[], baseline: HttpAppName, versus: string): string[] {
+  const base = (c: number): number | null | undefined => rows.find((r) => r.app === baseline && r.connections === c)?.appCpuUsPerRequest;
   return [
-    `## Outbox: POST /orders direct vs through the outbox (Fastify adapter; ${o.rounds} runs of ${o.seconds} s per app and connection count, taking turns)`,
-    '',
-    ...header(['app', 'connections', 'req/s', 'p99', '**app CPU per request**', 'vs direct', 'broker CPU per request', 'non-2xx', 'errors']),
-    ...o.http
+    ...header(['app', 'connections', 'req/s', 'p99', '**app CPU per request**', versus, 'broker CPU per request', 'non-2xx', 'errors']),
+    ...rows
       .filter((r) => !r.error)
       .map((r) =>
         row([
@@ -200,12 +181,22 @@ function outboxSection(o: OutboxResult): string[] {
           num(r.reqPerSec),
           `${num(r.p99Ms)} ms`,
           `**${num(r.appCpuUsPerRequest)} µs**`,
-          times(ratio(r.appCpuUsPerRequest, direct(r.connections))),
+          times(ratio(r.appCpuUsPerRequest, base(r.connections))),
           `${num(r.brokerCpuUsPerRequest)} µs`,
           r.non2xx,
           r.errors,
         ]),
       ),
+  ];
+}
+
+function outboxSection(o: OutboxResult): string[] {
+  const tuples = (label: string, rows: DeadTuples[] = []): string[] =>
+    rows.map((t) => row([t.table, label, num(t.live), `**${num(t.dead)}**`, num(t.autovacuums)]));
+  return [
+    `## Outbox: POST /orders direct vs through the outbox (Fastify adapter; ${o.rounds} runs of ${o.seconds} s per app and connection count, taking turns)`,
+    '',
+    ...httpTable(o.http, 'warren', 'vs direct'),
     '',
     "The outbox app's CPU includes its relay (claim, publish, confirm, delete of every event); direct answers after the broker's confirm.",
     '',
