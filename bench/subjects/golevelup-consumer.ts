@@ -12,7 +12,7 @@ import { Injectable, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalBool, optionalInt, tell, countHandled, tellDone } from './ipc.js';
+import { closeAndExit, countHandled, deliveriesSoFar, dieWithHarness, fail, need, optionalBool, optionalInt, tell, tellDone } from './ipc.js';
 
 dieWithHarness();
 
@@ -50,7 +50,7 @@ class BenchHandler {
       doneSent = true;
       const doneAt = performance.now();
       tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
-      setImmediate(() => void closeAndExit(0));
+      setImmediate(() => void closeAndExit(app, 0));
     }
   }
 }
@@ -69,17 +69,6 @@ class BenchModule {}
 
 let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
 
-async function closeAndExit(code: number): Promise<void> {
-  const timer = setTimeout(() => process.exit(code), 20_000);
-  try {
-    await app?.close();
-  } catch (error) {
-    console.error(`close failed: ${String(error)}`);
-  }
-  clearTimeout(timer);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
   app = await NestFactory.createApplicationContext(BenchModule, { logger });
   // Handlers are discovered and consumers started in onApplicationBootstrap, which init() runs.
@@ -87,11 +76,6 @@ async function main(): Promise<void> {
   readyAt = performance.now();
   tell({ type: 'ready', pid: process.pid });
   setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
-}
-
-/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
-function deliveriesSoFar(): number | undefined {
-  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));

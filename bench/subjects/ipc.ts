@@ -42,6 +42,23 @@ export function dieWithHarness(): void {
   process.on('disconnect', () => process.exit(3));
 }
 
+/** Closes the subject's Nest app (20 s at the most, as a hung close must not keep it alive), then exits with `code`. */
+export async function closeAndExit(app: { close(): Promise<void> } | undefined, code: number): Promise<void> {
+  const timer = setTimeout(() => process.exit(code), 20_000);
+  try {
+    await app?.close();
+  } catch (error) {
+    console.error(`close failed: ${String(error)}`);
+  }
+  clearTimeout(timer);
+  process.exit(code);
+}
+
+/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
+export function deliveriesSoFar(): number | undefined {
+  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
+}
+
 export function fail(error: unknown): never {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);

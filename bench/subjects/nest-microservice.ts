@@ -17,7 +17,7 @@ import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Trans
 import { HandleEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
 import { createRabbitMicroservice, RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalBool, optionalInt, tell, countHandled, tellDone } from './ipc.js';
+import { closeAndExit, countHandled, deliveriesSoFar, dieWithHarness, fail, need, optionalBool, optionalInt, tell, tellDone } from './ipc.js';
 
 dieWithHarness();
 
@@ -75,7 +75,7 @@ class BenchHandler {
       doneSent = true;
       const doneAt = performance.now();
       tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
-      setImmediate(() => void closeAndExit(0));
+      setImmediate(() => void closeAndExit(app, 0));
     }
   }
 }
@@ -117,17 +117,6 @@ function nestOptions(): MicroserviceOptions {
 
 let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>> | undefined;
 
-async function closeAndExit(code: number): Promise<void> {
-  const timer = setTimeout(() => process.exit(code), 20_000);
-  try {
-    await app?.close();
-  } catch (error) {
-    console.error(`close failed: ${String(error)}`);
-  }
-  clearTimeout(timer);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
   app =
     transport === 'warren'
@@ -140,15 +129,10 @@ async function main(): Promise<void> {
   readyAt = performance.now();
   tell({ type: 'ready', pid: process.pid });
   if (declareOnly) {
-    await closeAndExit(0);
+    await closeAndExit(app, 0);
     return;
   }
   setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
-}
-
-/** basic.deliver frames received, when bench/subjects/delivery-counter.js is preloaded (poison scenario). */
-function deliveriesSoFar(): number | undefined {
-  return (globalThis as { benchDeliveries?: number }).benchDeliveries;
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));
