@@ -3,7 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { HandleEvent, RabbitContext, Retry } from '../../src/rabbitmq/index.js';
 import { partitionOf } from '../../src/rabbitmq/server/partition-key.js';
-import { ALWAYS, ORDERED_RETRY, type SettledEntry } from './ordered-contract-scenarios.js';
+import { ALWAYS, ORDERED_RETRY, parkedAfterEveryRetry, type SettledEntry } from './ordered-contract-scenarios.js';
 
 /**
  * The per-key scenarios of the harness/broker contract: entries of two keys (in different
@@ -133,15 +133,7 @@ export const BY_KEY_CONTRACT_SCENARIOS: ByKeyContractScenario[] = [
       callsByKey: { [KEY_A]: ['1/0', '1/1', '1/2', '2/0'], [KEY_B]: ['3/0', '4/0'] },
       holds: ['released 1'],
       settled: [
-        {
-          seq: 1,
-          kind: 'dead-letter',
-          retryCount: 2,
-          inPlace: [
-            [1, 100, 'Error', 'entry 1 failed at attempt 0'],
-            [2, 200, 'Error', 'entry 1 failed at attempt 1'],
-          ],
-        },
+        parkedAfterEveryRetry(1),
         { seq: 2, kind: 'ack', inPlace: [] },
         { seq: 3, kind: 'ack', inPlace: [] },
         { seq: 4, kind: 'ack', inPlace: [] },

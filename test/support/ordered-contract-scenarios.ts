@@ -88,6 +88,19 @@ export interface OrderedContractObservation {
   retryQueues: string[];
 }
 
+/** How an ALWAYS failing entry settles: retried in place after 100 and 200 ms (ORDERED_RETRY), then parked. */
+export function parkedAfterEveryRetry(seq: number): SettledEntry {
+  return {
+    seq,
+    kind: 'dead-letter',
+    retryCount: 2,
+    inPlace: [
+      [1, 100, 'Error', `entry ${seq} failed at attempt 0`],
+      [2, 200, 'Error', `entry ${seq} failed at attempt 1`],
+    ],
+  };
+}
+
 export const ORDERED_CONTRACT_SCENARIOS: OrderedContractScenario[] = [
   {
     name: 'a failure is retried in place with the @Retry delay, then acked',
@@ -107,18 +120,7 @@ export const ORDERED_CONTRACT_SCENARIOS: OrderedContractScenario[] = [
     expected: {
       calls: ['1/0', '1/1', '1/2', '2/0'],
       completed: [2],
-      settled: [
-        {
-          seq: 1,
-          kind: 'dead-letter',
-          retryCount: 2,
-          inPlace: [
-            [1, 100, 'Error', 'entry 1 failed at attempt 0'],
-            [2, 200, 'Error', 'entry 1 failed at attempt 1'],
-          ],
-        },
-        { seq: 2, kind: 'ack', inPlace: [] },
-      ],
+      settled: [parkedAfterEveryRetry(1), { seq: 2, kind: 'ack', inPlace: [] }],
       retryQueues: [],
     },
   },
