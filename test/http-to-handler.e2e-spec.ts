@@ -14,8 +14,7 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     demo = await startDemoApp('http');
     probe = await BrokerProbe.open();
     // Listen to what the inventory handler announces, as another service would.
-    observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
+    observedQueue = await probe.listen(demo.config.rabbitmq.exchange!, 'inventory.*');
   });
 
   afterAll(async () => {

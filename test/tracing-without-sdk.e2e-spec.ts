@@ -28,9 +28,7 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
     demo = await startDemoApp('notrace');
     probe = await BrokerProbe.open();
     // Another service's queue, bound to what the request publishes and to what the handler publishes.
-    observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'order.created');
-    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
+    observedQueue = await probe.listen(demo.config.rabbitmq.exchange!, 'order.created', 'inventory.*');
   });
 
   afterAll(async () => {

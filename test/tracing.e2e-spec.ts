@@ -61,8 +61,7 @@ describe('OpenTelemetry: one trace from the HTTP request to every handler (in-me
     };
     expect(demo.server.queues()).toEqual(expect.arrayContaining(Object.values(queues)));
     probe = await BrokerProbe.open();
-    observedQueue = (await probe.channel.assertQueue('', { exclusive: true })).queue;
-    await probe.channel.bindQueue(observedQueue, demo.config.rabbitmq.exchange!, 'inventory.*');
+    observedQueue = await probe.listen(demo.config.rabbitmq.exchange!, 'inventory.*');
   });
 
   afterAll(async () => {

@@ -72,6 +72,18 @@ export class BrokerProbe {
     return message === false ? undefined : message;
   }
 
+  /**
+   * A queue of the probe's own (server-named, exclusive: gone with the probe's connection) bound to
+   * `exchange` with each of `patterns`, as another service listening there would have.
+   */
+  async listen(exchange: string, ...patterns: string[]): Promise<string> {
+    const { queue } = await this.channel.assertQueue('', { exclusive: true });
+    for (const pattern of patterns) {
+      await this.channel.bindQueue(queue, exchange, pattern);
+    }
+    return queue;
+  }
+
   /** Publishes raw bytes as any AMQP client would. */
   publish(exchange: string, routingKey: string, body: string | Buffer, options: amqp.Options.Publish = {}): void {
     this.channel.publish(exchange, routingKey, Buffer.isBuffer(body) ? body : Buffer.from(body), options);
