@@ -12,7 +12,7 @@ import { Injectable, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
 import { AMQP_URL } from '../lib/util.js';
-import { closeAndExit, countHandled, deliveriesSoFar, dieWithHarness, fail, need, optionalBool, optionalInt, tell, tellDone } from './ipc.js';
+import { closeAndExit, deliveriesSoFar, DrainCount, dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
 
 dieWithHarness();
 
@@ -23,33 +23,21 @@ const prefetch = optionalInt('BENCH_PREFETCH');
 const noAssert = optionalBool('BENCH_NO_ASSERT') ?? false;
 const logger: LogLevel[] = ['error', 'warn', 'log'];
 
-let received = 0;
-let handled = 0;
-let firstAt = 0;
-let readyAt = 0;
-let doneSent = false;
+const count = new DrainCount(expect);
 const hang = new Promise<void>(() => undefined);
 
 @Injectable()
 class BenchHandler {
   @RabbitSubscribe({ queue, queueOptions: { durable: true }, createQueueIfNotExists: !noAssert })
   handle(): Promise<void> | void {
-    received++;
-    if (received === 1) {
-      firstAt = performance.now();
-    }
+    count.receivedOne();
     if (mode === 'hung') {
       return hang;
     }
     if (mode === 'throw') {
       throw new Error('downstream refused the event');
     }
-    handled++;
-    countHandled(handled);
-    if (handled >= expect && !doneSent) {
-      doneSent = true;
-      const doneAt = performance.now();
-      tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+    if (count.handledOne()) {
       setImmediate(() => void closeAndExit(app, 0));
     }
   }
@@ -73,9 +61,9 @@ async function main(): Promise<void> {
   app = await NestFactory.createApplicationContext(BenchModule, { logger });
   // Handlers are discovered and consumers started in onApplicationBootstrap, which init() runs.
   await app.init();
-  readyAt = performance.now();
+  count.ready();
   tell({ type: 'ready', pid: process.pid });
-  setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
+  setInterval(() => tell({ type: 'status', received: count.received, handled: count.handled, deliveries: deliveriesSoFar() }), 1000).unref();
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));

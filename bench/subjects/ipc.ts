@@ -74,12 +74,45 @@ function cpuMicros(): number {
 }
 
 /**
- * Called by a drain subject once per handled message: says `warm` at BENCH_WARMUP, so that the
- * harness measures the steady state (JIT and first-use costs of each library left out alike).
+ * A drain subject's counters: deliveries received, messages handled (returned normally). Says `warm`
+ * at BENCH_WARMUP, so that the harness measures the steady state (JIT and first-use costs of each
+ * library left out alike), and `done` once at `expect` handled, with the times from the first
+ * delivery and from ready to the last.
  */
-export function countHandled(handled: number): void {
-  if (handled === warmupAt) {
-    tell({ type: 'warm', handled, cpuMicros: cpuMicros() });
+export class DrainCount {
+  received = 0;
+  handled = 0;
+  private firstAt = 0;
+  private readyAt = 0;
+  private doneSent = false;
+
+  constructor(private readonly expect: number) {}
+
+  /** The subject consumes from now on. */
+  ready(): void {
+    this.readyAt = performance.now();
+  }
+
+  receivedOne(): void {
+    this.received++;
+    if (this.received === 1) {
+      this.firstAt = performance.now();
+    }
+  }
+
+  /** Counts one handled message; true (once) when it was the expected last and `done` was told: the subject may close. */
+  handledOne(): boolean {
+    this.handled++;
+    if (this.handled === warmupAt) {
+      tell({ type: 'warm', handled: this.handled, cpuMicros: cpuMicros() });
+    }
+    if (this.handled < this.expect || this.doneSent) {
+      return false;
+    }
+    this.doneSent = true;
+    const doneAt = performance.now();
+    tellDone({ handled: this.handled, firstToLastMs: doneAt - this.firstAt, readyToLastMs: doneAt - this.readyAt });
+    return true;
   }
 }
 

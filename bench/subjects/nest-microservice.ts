@@ -17,7 +17,7 @@ import { Ctx, EventPattern, type MicroserviceOptions, Payload, RmqContext, Trans
 import { HandleEvent, RabbitMQModule } from '../../src/rabbitmq/index.js';
 import { createRabbitMicroservice, RabbitServer } from '../../src/rabbitmq/admin.js';
 import { AMQP_URL } from '../lib/util.js';
-import { closeAndExit, countHandled, deliveriesSoFar, dieWithHarness, fail, need, optionalBool, optionalInt, tell, tellDone } from './ipc.js';
+import { closeAndExit, deliveriesSoFar, DrainCount, dieWithHarness, fail, need, optionalBool, optionalInt, tell } from './ipc.js';
 
 dieWithHarness();
 
@@ -39,11 +39,7 @@ const nestManualAck = transport === 'nest' && nestNoAck === false;
 /** warren logs its effective settings (e.g. a capped prefetch) at 'log' level at start-up only */
 const logger: LogLevel[] = transport === 'warren' ? ['error', 'warn', 'log'] : ['error', 'warn'];
 
-let received = 0;
-let handled = 0;
-let firstAt = 0;
-let readyAt = 0;
-let doneSent = false;
+const count = new DrainCount(expect);
 const hang = new Promise<void>(() => undefined);
 
 const handlerDecorator: MethodDecorator =
@@ -53,10 +49,7 @@ const handlerDecorator: MethodDecorator =
 class BenchHandler {
   @handlerDecorator
   handle(@Payload() _payload: unknown, @Ctx() context: unknown): Promise<void> | void {
-    received++;
-    if (received === 1) {
-      firstAt = performance.now();
-    }
+    count.receivedOne();
     if (throwing) {
       // The poison scenario: a downstream that refuses every event.
       throw new Error('downstream refused the event');
@@ -69,12 +62,7 @@ class BenchHandler {
       const channel = context.getChannelRef() as { ack(message: unknown): void };
       channel.ack(context.getMessage());
     }
-    handled++;
-    countHandled(handled);
-    if (handled >= expect && !doneSent) {
-      doneSent = true;
-      const doneAt = performance.now();
-      tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+    if (count.handledOne()) {
       setImmediate(() => void closeAndExit(app, 0));
     }
   }
@@ -126,13 +114,13 @@ async function main(): Promise<void> {
   if (transport === 'warren') {
     await app.get(RabbitServer).waitForConsumers();
   }
-  readyAt = performance.now();
+  count.ready();
   tell({ type: 'ready', pid: process.pid });
   if (declareOnly) {
     await closeAndExit(app, 0);
     return;
   }
-  setInterval(() => tell({ type: 'status', received, handled, deliveries: deliveriesSoFar() }), 1000).unref();
+  setInterval(() => tell({ type: 'status', received: count.received, handled: count.handled, deliveries: deliveriesSoFar() }), 1000).unref();
 }
 
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${String(error)}`));

@@ -5,7 +5,7 @@
  */
 import amqp from 'amqplib';
 import { AMQP_URL } from '../lib/util.js';
-import { dieWithHarness, fail, need, optionalInt, tell, countHandled, tellDone } from './ipc.js';
+import { dieWithHarness, DrainCount, fail, need, optionalInt, tell } from './ipc.js';
 
 dieWithHarness();
 
@@ -16,26 +16,17 @@ async function main(): Promise<void> {
   const connection = await amqp.connect(AMQP_URL, { clientProperties: { connection_name: `${queue}-raw-consumer` } });
   const channel = await connection.createChannel();
   await channel.prefetch(prefetch);
-  let handled = 0;
-  let firstAt = 0;
-  let done = false;
-  const readyAt = performance.now();
+  const count = new DrainCount(expect);
+  count.ready();
   await channel.consume(
     queue,
     (message) => {
       if (!message) {
         return;
       }
-      if (handled === 0) {
-        firstAt = performance.now();
-      }
+      count.receivedOne();
       channel.ack(message);
-      handled++;
-      countHandled(handled);
-      if (handled >= expect && !done) {
-        done = true;
-        const doneAt = performance.now();
-        tellDone({ handled, firstToLastMs: doneAt - firstAt, readyToLastMs: doneAt - readyAt });
+      if (count.handledOne()) {
         setImmediate(() => {
           const timer = setTimeout(() => process.exit(0), 10_000);
           void channel
@@ -52,7 +43,7 @@ async function main(): Promise<void> {
     { noAck: false },
   );
   tell({ type: 'ready', pid: process.pid });
-  setInterval(() => tell({ type: 'status', handled }), 1000).unref();
+  setInterval(() => tell({ type: 'status', handled: count.handled }), 1000).unref();
 }
 
 main().catch(fail);
