@@ -359,7 +359,9 @@ export const RABBITMQ_DEFAULTS = {
      */
     maxPendingAgeMs: 3_600_000,
     /**
-     * Set false for a replica that writes the outbox but never relays it.
+     * Set false for a replica that writes the outbox but never relays it. A relaying replica opens 2
+     * PostgreSQL connections of its own besides the app's pool (same settings), so that its claims never
+     * wait behind the app's transactions.
      * @default true
      */
     relay: true,

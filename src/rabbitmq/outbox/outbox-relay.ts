@@ -63,8 +63,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (!this.database.enabled) {
       return;
     }
-    const { pool, options } = this.database.get();
-    this.store = new OutboxStore(pool);
+    const { pool, relayPool, options } = this.database.get();
+    this.store = new OutboxStore(relayPool ?? pool);
     this.backlogTimer = setInterval(() => void this.countBacklog(), BACKLOG_INTERVAL_MS).unref();
     void this.countBacklog();
     if (options.relay) {
