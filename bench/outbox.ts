@@ -7,7 +7,8 @@
  *     commit-to-confirm p50 / p99 over the measured runs.
  *  2. Backlog: BENCH_OUTBOX_ROWS rows (one key each, as orders) written in one transaction that holds the outbox
  *     table locked, so the running relay's claim waits on it as it would on a broker coming back; from the commit to
- *     an empty table: events/s, the relay process's CPU per event.
+ *     an empty table: events/s, the relay process's CPU per event. The events go to one quorum queue (the inbox
+ *     app's); then raw amqplib publishes as many to it, side by side: what the broker takes without a database.
  *  3. Inbox: a second app consumes the first BENCH_OUTBOX_INBOX_ROWS (20,000) drained events, claiming each in the
  *     inbox in its own transaction (the rest is deleted with the queue).
  *  4. Dead tuples of warren_outbox and warren_inbox (pg_stat_user_tables) after the run, then after VACUUM.
@@ -54,11 +55,7 @@ export async function runOutbox(broker: BenchBroker): Promise<OutboxResult> {
     await inbox.waitFor('ready', 60_000);
     await inbox.kill('SIGTERM');
 
-    log(`outbox: writing a backlog of ${rows} rows`);
-    await pool.query('VACUUM warren_outbox');
-    result.backlog = await drain(pool, outbox, rows);
-    log(`outbox: drained ${rows} rows at ${result.backlog.eventsPerSec} events/s, ${result.backlog.cpuUsPerEvent} µs CPU per event`);
-    for (const queue of outbox.queues) await broker.purgeQueue(queue);
+    result.backlog = await drainBacklog(broker, pool, outbox, rows);
 
     inbox = startInbox();
     const started = performance.now();
@@ -66,6 +63,8 @@ export async function runOutbox(broker: BenchBroker): Promise<OutboxResult> {
     result.inboxEventsPerSec = round(inboxRows / ((performance.now() - started) / 1000));
     log(`outbox: inbox claimed ${inboxRows} events at ${result.inboxEventsPerSec} events/s (start-up included)`);
     await inbox.kill('SIGTERM');
+
+    result.rawEventsPerSec = await rawPublish(broker, outbox.exchange!, inboxEnv.BENCH_QUEUE, rows);
 
     await new Promise((done) => setTimeout(done, 1_500)); // statistics reach pg_stat_user_tables within a second
     result.deadTuplesAfterRun = await deadTuples(pool);
@@ -104,7 +103,7 @@ async function sideBySide(broker: BenchBroker, apps: App[]): Promise<Pick<Outbox
  * EXCLUSIVE mode, waits until the relay's claim waits on that lock, commits, and times until the table is empty.
  */
 async function drain(pool: pg.Pool, app: App, rows: number): Promise<NonNullable<OutboxResult['backlog']>> {
-  const body = JSON.stringify({ orderId: randomUUID(), customerId: 'c1', items: [{ sku: 'a', quantity: 1 }], createdAt: new Date().toISOString() });
+  const body = orderBody();
   const properties = buildMessageProperties({ pattern: 'order.created', contentType: 'application/json', appId: 'bench' });
   const writer = await pool.connect();
   try {
@@ -137,6 +136,34 @@ async function drain(pool: pg.Pool, app: App, rows: number): Promise<NonNullable
     await writer.query('ROLLBACK').catch(() => undefined);
     writer.release();
   }
+}
+
+/**
+ * The backlog drained into the inbox app's queue only (the HTTP part's sink is unbound): one queue of the library's
+ * default type (quorum).
+ */
+async function drainBacklog(broker: BenchBroker, pool: pg.Pool, outbox: App, rows: number): Promise<NonNullable<OutboxResult['backlog']>> {
+  await broker.withChannel((channel) => channel.unbindQueue(outbox.queues[0], outbox.exchange!, 'order.created'));
+  log(`outbox: writing a backlog of ${rows} rows`);
+  await pool.query('VACUUM warren_outbox');
+  const backlog = await drain(pool, outbox, rows);
+  log(`outbox: drained ${rows} rows at ${backlog.eventsPerSec} events/s, ${backlog.cpuUsPerEvent} µs CPU per event`);
+  for (const queue of outbox.queues) await broker.purgeQueue(queue);
+  return backlog;
+}
+
+/** Raw amqplib publishing as many events to the same exchange and queue, 400 unconfirmed at most (the relay's 2 × 200): events/s. */
+async function rawPublish(broker: BenchBroker, exchange: string, queue: string, rows: number): Promise<number> {
+  await broker.purgeQueue(queue);
+  const eventsPerSec = await broker.fill(exchange, 'order.created', rows, () => Buffer.from(orderBody()), 400);
+  log(`outbox: raw amqplib published as many to the same queue at ${eventsPerSec} events/s`);
+  await broker.purgeQueue(queue);
+  return eventsPerSec;
+}
+
+/** An order.created body as the demo writes it. */
+function orderBody(): string {
+  return JSON.stringify({ orderId: randomUUID(), customerId: 'c1', items: [{ sku: 'a', quantity: 1 }], createdAt: new Date().toISOString() });
 }
 
 /** The latencies confirmed since the last call, once every commit has its confirm. */

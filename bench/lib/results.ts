@@ -135,6 +135,8 @@ export interface OutboxResult {
   backlogRows: number;
   /** the backlog, from its commit to an empty table; CPU of the relay's process */
   backlog?: { seconds: number; eventsPerSec: number; cpuUsPerEvent: number | null };
+  /** raw amqplib publishing as many events to the same queue with confirms, 400 unconfirmed at most (the relay's 2 batches of 200) */
+  rawEventsPerSec?: number;
   /** drained events claimed in the inbox, and at what rate (start-up of the inbox app included) */
   inboxRows?: number;
   inboxEventsPerSec?: number;

@@ -94,7 +94,6 @@ const rabbit = RabbitMQModule.forRoot({
   urls: [AMQP_URL],
   serviceName: need('BENCH_SERVICE'),
   exchange: need('BENCH_EXCHANGE'),
-  consume: { queueType: 'classic' },
   outbox: { database: need('BENCH_DATABASE_URL'), relay: role === 'http', onConfirmed: confirmed },
 });
 
