@@ -27,9 +27,13 @@ export class DatabaseHealthIndicator {
     return problem === undefined ? indicator.up({ outbox }) : indicator.down({ outbox, reasons: [problem] });
   }
 
-  /** PostgreSQL answers but was unreachable at start: its tables are being migrated (within seconds). */
+  /**
+   * PostgreSQL answers but was unreachable at start: its tables are being migrated (within seconds). The demo's and
+   * the outbox's are migrated apart: ready only when both are, or the first order would be refused.
+   */
   private schemaProblem(): string | undefined {
-    return this.database.schemaReady ? undefined : 'the database schema is not migrated yet (PostgreSQL was unreachable at start; retrying)';
+    const migrated = this.database.schemaReady && this.relay.schemaReady;
+    return migrated ? undefined : 'the database schema is not migrated yet (PostgreSQL was unreachable at start; retrying)';
   }
 
   /** Undefined when PostgreSQL answered in time, else what went wrong (never the URL: it may hold a password). */

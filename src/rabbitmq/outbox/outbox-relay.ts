@@ -73,6 +73,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  /** False while the outbox tables are not migrated (PostgreSQL unreachable since the start): `Outbox.publish` refuses then. */
+  get schemaReady(): boolean {
+    return !this.database.enabled || this.database.schemaReady;
+  }
+
   /** Looks for rows now (after a local commit) instead of at the next poll. */
   wake(): void {
     this.woken = true;
