@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { BrokerProbe, SHARED_AMQP_URL, uniqueNames } from './support/broker.js';
 import { removeTopology, serviceQueues } from './support/demo-app.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -54,16 +54,15 @@ function mailedIds(...services: ServiceProcess[]): Set<string> {
   return new Set(ids.filter((id): id is string => !!id));
 }
 
+// The four services run side by side (each with names of its own): most of each test is waiting for slow mails.
 describe('graceful shutdown and crashes of the service process lose nothing', () => {
   const cleanups: (() => Promise<void>)[] = [];
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) {
-      await cleanup();
-    }
+  afterAll(async () => {
+    await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
   });
 
-  it('SIGTERM with 50 messages in flight: exit 0, unfinished ones requeued, none lost', async () => {
+  it.concurrent('SIGTERM with 50 messages in flight: exit 0, unfinished ones requeued, none lost', async () => {
     const run = await serviceWithBacklog('sigterm', { MAILER_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '500' }, cleanups);
     run.service.signal('SIGTERM');
     const { code } = await run.service.exit();
@@ -76,7 +75,7 @@ describe('graceful shutdown and crashes of the service process lose nothing', ()
     expect(ready).toBeGreaterThanOrEqual(TOTAL - PREFETCH);
   });
 
-  it('SIGTERM with a grace period long enough: in-flight handlers finish and are acked before exit', async () => {
+  it.concurrent('SIGTERM with a grace period long enough: in-flight handlers finish and are acked before exit', async () => {
     const run = await serviceWithBacklog('sigterm-grace', { MAILER_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '10000' }, cleanups);
     run.service.signal('SIGTERM');
     const { code } = await run.service.exit();
@@ -89,7 +88,7 @@ describe('graceful shutdown and crashes of the service process lose nothing', ()
     expect(readyAfter).toBe(TOTAL - PREFETCH);
   });
 
-  it('a second SIGTERM exits at once, without waiting for the grace period', async () => {
+  it.concurrent('a second SIGTERM exits at once, without waiting for the grace period', async () => {
     const run = await serviceWithBacklog('sigterm-twice', { MAILER_DELAY_MS: '60000', SHUTDOWN_GRACE_MS: '60000' }, cleanups);
     run.service.signal('SIGTERM');
     await waitFor('the first signal to be acknowledged', () => run.service.logs.includes('SIGTERM received: draining'));
@@ -102,7 +101,7 @@ describe('graceful shutdown and crashes of the service process lose nothing', ()
     await waitFor('all messages back in the queue', async () => (await run.broker.ready(run.queue)) === TOTAL);
   });
 
-  it('SIGKILL mid-processing: the broker redelivers, a restarted service processes every message', async () => {
+  it.concurrent('SIGKILL mid-processing: the broker redelivers, a restarted service processes every message', async () => {
     const run = await serviceWithBacklog('sigkill', { MAILER_DELAY_MS: '1000' }, cleanups);
     run.service.signal('SIGKILL');
     await run.service.exit();
