@@ -18,7 +18,8 @@ export const RELAY_APPLICATION_NAME = 'warren-outbox-relay';
 
 /**
  * The outbox's PostgreSQL: the app's pool, or one opened from a connection string (and ended at
- * shutdown), and, where this replica relays, a pool of RELAY_CONNECTIONS for the relay, opened with the same settings. The schema is migrated before the app starts (onModuleInit), so the first request
+ * shutdown), and, where this replica relays, a pool of RELAY_CONNECTIONS for the relay, opened with
+ * the same settings. The schema is migrated before the app starts (onModuleInit), so the first request
  * finds its tables — or, when PostgreSQL is unreachable then, as soon as it answers (`schemaReady`
  * until then false: the relay waits, `Outbox.publish` refuses with OutboxUnavailableError).
  */

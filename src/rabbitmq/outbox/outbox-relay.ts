@@ -8,6 +8,7 @@ import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { OutboxDatabase } from './outbox-database.js';
 import { type OutboxBacklog, type OutboxRow, OutboxStore } from './outbox-store.js';
+import { ThrottledWarning } from './throttled-warning.js';
 import { type BatchOutcome, classifyPublishFailure, publishBatch, type RowPublish } from './relay-batch.js';
 
 /** Batches publishing at once: one claimed while the previous one's confirms come in. */
@@ -38,7 +39,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wakeUp?: () => void;
   private lastBacklog?: OutboxBacklog;
   private backlogTimer?: NodeJS.Timeout;
-  private lastErrorLogAt = Number.NEGATIVE_INFINITY;
+  private readonly failures = new ThrottledWarning(this.logger, ERROR_LOG_INTERVAL_MS);
   /** After a publish found the broker unavailable, no claim before this (performance.now()). */
   private unavailableUntil = 0;
 
@@ -113,7 +114,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       try {
         rows = await this.store!.claim(this.owner, options.leaseMs, options.batchSize);
       } catch (error) {
-        this.warnRateLimited(`claiming outbox rows failed (retrying every ${options.pollMs} ms)`, error);
+        this.failures.warn(`claiming outbox rows failed (retrying every ${options.pollMs} ms)`, error);
         await this.idle(options.pollMs);
         continue;
       }
@@ -122,9 +123,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         continue;
       }
       const batch = this.relayBatch(rows)
-        .catch((error: unknown) =>
-          this.warnRateLimited('settling an outbox batch failed (its leases expire and the rows are published again)', error),
-        )
+        .catch((error: unknown) => this.failures.warn('settling an outbox batch failed (its leases expire and the rows are published again)', error))
         .finally(() => {
           this.batches.delete(batch);
           this.wake();
@@ -223,15 +222,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       this.lastBacklog = await this.store!.backlog();
     } catch (error) {
-      this.warnRateLimited('counting the outbox backlog failed', error);
-    }
-  }
-
-  private warnRateLimited(what: string, error: unknown): void {
-    const now = performance.now();
-    if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
-      this.lastErrorLogAt = now;
-      this.logger.warn(`${what}: ${redactText(error instanceof Error ? error.message : String(error))}`);
+      this.failures.warn('counting the outbox backlog failed', error);
     }
   }
 }

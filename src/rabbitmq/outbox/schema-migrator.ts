@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { redactText } from '../connection/redact-url.js';
 import { isDatabaseUnreachable } from './database-unreachable.js';
+import { ThrottledWarning } from './throttled-warning.js';
 
 /** While PostgreSQL cannot be reached, the migration is tried again this often. */
 const MIGRATION_RETRY_MS = 2_000;
@@ -18,7 +18,7 @@ export class SchemaMigrator {
   private migrated = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
-  private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private readonly unreachable: ThrottledWarning;
 
   constructor(
     /** e.g. `outbox schema`, for the log lines. */
@@ -27,7 +27,9 @@ export class SchemaMigrator {
     private readonly migrate: () => Promise<number[]>,
     private readonly logger: Pick<LoggerService, 'log' | 'warn'>,
     private readonly retryMs = MIGRATION_RETRY_MS,
-  ) {}
+  ) {
+    this.unreachable = new ThrottledWarning(logger, WARN_INTERVAL_MS);
+  }
 
   /** True once the migrations ran to the end. */
   get ready(): boolean {
@@ -42,7 +44,7 @@ export class SchemaMigrator {
       if (!isDatabaseUnreachable(error)) {
         throw error;
       }
-      this.warn(
+      this.unreachable.warn(
         `PostgreSQL is unreachable, starting without it: the ${this.name} is migrated once it answers (trying every ${this.retryMs} ms)`,
         error,
       );
@@ -60,7 +62,7 @@ export class SchemaMigrator {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.attempt().catch((error: unknown) => {
-        this.warn(`the ${this.name} is not migrated yet (trying every ${this.retryMs} ms)`, error);
+        this.unreachable.warn(`the ${this.name} is not migrated yet (trying every ${this.retryMs} ms)`, error);
         this.schedule();
       });
     }, this.retryMs).unref();
@@ -73,14 +75,6 @@ export class SchemaMigrator {
       this.logger.log(`${this.name} migrated (versions ${applied.join(', ')})`);
     } else if (this.timer !== undefined) {
       this.logger.log(`${this.name}: PostgreSQL answers, the schema is up to date`);
-    }
-  }
-
-  private warn(what: string, error: unknown): void {
-    const now = performance.now();
-    if (now - this.lastWarnAt >= WARN_INTERVAL_MS) {
-      this.lastWarnAt = now;
-      this.logger.warn(`${what}: ${redactText(error instanceof Error ? error.message : String(error))}`);
     }
   }
 }
