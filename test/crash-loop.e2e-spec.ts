@@ -29,7 +29,8 @@ function runConsumerOnce(env: Record<string, string>, timeoutMs: number): Promis
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (_code, signal) => {
+    // 'close', not 'exit': only then has all of the output been read.
+    child.on('close', (_code, signal) => {
       clearTimeout(timer);
       clearTimeout(idle);
       if (output.includes('HANDLING') && signal === 'SIGKILL') {

@@ -87,7 +87,8 @@ describe('outbox relay killed between the confirm and the delete', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    // 'close', not 'exit': only then has all of the output been read.
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
 
     expect(await exit).toBe('SIGKILL');
     expect(output).toContain(`CONFIRMED ${messageId}`);

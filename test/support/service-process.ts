@@ -21,9 +21,11 @@ export class ServiceProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    // The database this process got is dropped once it has ended (awaited by exit() and stop()).
+    // 'close', not 'exit': 'exit' can come before the last output is read from the pipes, and a
+    // test then sees a process that failed saying nothing (CI, 2026-12-06). The database this
+    // process got is dropped once it has ended (awaited by exit() and stop()).
     this.exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
+      child.on('close', (code, signal) => resolve({ code, signal })),
     ).then(async (ended) => {
       await database?.drop().catch(() => undefined);
       return ended;
