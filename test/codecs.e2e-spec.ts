@@ -241,16 +241,18 @@ describe('codecs and compression on the real broker', () => {
         { contentType: 'application/msgpack' },
         'not valid application/msgpack',
       ],
-    ])('%s reaches <queue>.dlq with x-error-type DecodeError within 1 s', async (_case, body, properties, reason) => {
+    ])('%s reaches <queue>.dlq with x-error-type DecodeError', async (_case, body, properties, reason) => {
       const messageId = randomUUID();
       const dlq = deadLetterQueueName(queueOf(jsonApp));
-      const publishedAt = Date.now();
       broker.publish(jsonApp.exchange, PATTERN, body, { ...properties, messageId, persistent: true });
-      const parked = await waitFor(`the message in ${dlq}`, () => broker.take(dlq), { timeoutMs: 1_000, intervalMs: 10 });
-      const elapsedMs = Date.now() - publishedAt;
-      expect(elapsedMs).toBeLessThan(1_000);
+      // A deadline, not a speed claim (that is the bench's): a 1 s bound here is a flake on a loaded machine.
+      const parked = await waitFor(`the message in ${dlq}`, () => broker.take(dlq), { timeoutMs: 10_000, intervalMs: 10 });
       expect(parked.properties.messageId).toBe(messageId);
-      expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'DecodeError', 'x-original-routing-key': PATTERN });
+      expect(parked.properties.headers).toMatchObject({
+        'x-error-type': 'DecodeError',
+        'x-original-routing-key': PATTERN,
+        'x-retry-count': 0,
+      });
       expect(String(parked.properties.headers?.['x-error-message'])).toContain(reason);
       // Parked as it came: same bytes and the properties that say how to read them.
       expect(parked.content.equals(body)).toBe(true);

@@ -162,12 +162,11 @@ describe('failure handling on the real broker', () => {
     ['an unknown content-encoding', 'fail.twice', '{}', { contentEncoding: 'br' }, 'DecodeError', 'twice'],
     ['a DTO-invalid payload', 'poison.dto', { quantity: 0 }, {}, 'ValidationError', 'dto'],
     ['a NonRetryableError', 'poison.refused', { n: 1 }, {}, 'NonRetryableError', 'refused'],
-  ])('dead-letters %s within 1 s, delivered at most once', async (_case, key, body, options, errorType, handler) => {
+  ])('dead-letters %s at once (no retry), delivered at most once', async (_case, key, body, options, errorType, handler) => {
     const queue = handler === 'dto' ? queueOf('validated') : handler === 'refused' ? queueOf('refused') : queueOf('twice');
-    const publishedAt = Date.now();
     publish(key, body, options);
-    const parked = await waitFor('the poison message in the DLQ', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 1_000 });
-    expect(Date.now() - publishedAt).toBeLessThan(1_000);
+    // Deadlines, not speed claims: x-retry-count 0 is what says it was parked at once.
+    const parked = await waitFor('the poison message in the DLQ', () => broker.take(deadLetterQueueName(queue)), { timeoutMs: 10_000 });
     expect(parked.properties.headers).toMatchObject({ 'x-error-type': errorType, 'x-retry-count': 0 });
     // Undecodable or invalid messages never reach the handler; the others reach it once, never again.
     expect(deliveries.of(handler).length).toBe(errorType === 'NonRetryableError' ? 1 : 0);
@@ -178,7 +177,7 @@ describe('failure handling on the real broker', () => {
     const body = JSON.stringify({ blob: 'x'.repeat(1_500_000) }); // over the 256 KiB default
     publish('poison.refused', body, { messageId: 'm-huge' });
     const parked = await waitFor('the oversized message in the DLQ', () => broker.take(deadLetterQueueName(queueOf('refused'))), {
-      timeoutMs: 2_000,
+      timeoutMs: 10_000,
     });
     expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'MessageTooLargeError' });
     expect(parked.content.length).toBe(body.length);
@@ -187,12 +186,12 @@ describe('failure handling on the real broker', () => {
     expect(await broker.ready(deadLetterQueueName(queueOf('refused')))).toBe(0); // exactly one copy
   });
 
-  it('dead-letters a message its queue has no handler for (an unrouted key) within 1 s', async () => {
+  it('dead-letters a message its queue has no handler for (an unrouted key) at once', async () => {
     broker.publish('', queueOf('twice'), JSON.stringify({ stray: 1 }));
     const parked = await waitFor('the unrouted message in the DLQ', () => broker.take(deadLetterQueueName(queueOf('twice'))), {
-      timeoutMs: 1_000,
+      timeoutMs: 10_000,
     });
-    expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'NoHandlerError' });
+    expect(parked.properties.headers).toMatchObject({ 'x-error-type': 'NoHandlerError', 'x-retry-count': 0 });
     expect(deliveries.of('twice')).toHaveLength(0);
   });
 

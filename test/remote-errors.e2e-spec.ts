@@ -153,9 +153,8 @@ describe('remote errors reach an HTTP client bounded and redacted (issue 21, poi
   });
 
   it('a result that cannot be encoded (a BigInt) is answered as an error at once, not left to time out', async () => {
-    const started = Date.now();
+    // A 502 naming ReplyEncodeError, where a reply left to time out would be a 504 after 4 s.
     const { logged } = await badGateway('bigint');
     expect(logged).toContain('ReplyEncodeError');
-    expect(Date.now() - started).toBeLessThan(3_000); // the request timeout is 4 s
   });
 });
