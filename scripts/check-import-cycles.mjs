@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Fails when the TypeScript files under the given folders (default: src test bench) import each other in a cycle,
 // or when the folders of the library (src/rabbitmq) do.
-// File level: type-only imports count too: a cycle of types is still two modules that cannot be understood one without the other.
-// Folder level: the value imports of the library's sources (specs left out) between its folders must form a DAG,
+// Type-only imports count too, for files and folders alike: a cycle of types is still two modules (or folders)
+// that cannot be understood one without the other.
+// Folder level: the imports of the library's sources (specs left out) between its folders must form a DAG,
 // so that each folder can be read knowing only the folders below it; a file at the library's root (index.ts,
 // admin.ts, rabbitmq.module.ts…) counts as a folder of its own.
 // Usage: node scripts/check-import-cycles.mjs [folder...]   (part of `npm run lint`)
@@ -26,35 +27,21 @@ function tsFiles(dir) {
   });
 }
 
-/** True for `import type {…}`, `export type {…}` and a named list whose every name is `type`. */
-function typeOnly(node) {
-  if (ts.isImportDeclaration(node)) {
-    const clause = node.importClause;
-    if (!clause) return false; // a side-effect import
-    if (clause.isTypeOnly) return true;
-    const named = clause.namedBindings;
-    return !clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-  }
-  if (node.isTypeOnly) return true;
-  const named = node.exportClause;
-  return named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-}
-
-/** Relative module specifiers of `file`: imports, re-exports and import() with a literal, each with whether it is type-only. */
+/** Relative module specifiers of `file`: imports, re-exports and import() with a literal. */
 function relativeSpecifiers(file) {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found = [];
   const visit = (node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      found.push({ specifier: node.moduleSpecifier.text, typeOnly: typeOnly(node) });
+      found.push(node.moduleSpecifier.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [argument] = node.arguments;
-      if (argument && ts.isStringLiteralLike(argument)) found.push({ specifier: argument.text, typeOnly: false });
+      if (argument && ts.isStringLiteralLike(argument)) found.push(argument.text);
     }
     ts.forEachChild(node, visit);
   };
   visit(source);
-  return found.filter(({ specifier }) => specifier.startsWith('./') || specifier.startsWith('../'));
+  return found.filter((specifier) => specifier.startsWith('./') || specifier.startsWith('../'));
 }
 
 /** `./x.js` (nodenext style) → the `x.ts` beside it, or `x/index.ts`; undefined for anything else (json, mjs). */
@@ -108,20 +95,20 @@ const imports = new Map(
   files.map((file) => [
     file,
     relativeSpecifiers(file)
-      .map(({ specifier, typeOnly }) => ({ target: resolveTs(file, specifier), typeOnly }))
-      .filter(({ target }) => target !== undefined),
+      .map((specifier) => resolveTs(file, specifier))
+      .filter((target) => target !== undefined),
   ]),
 );
-const fileCycles = cyclesOf(new Map([...imports].map(([file, targets]) => [file, targets.map(({ target }) => target)])));
+const fileCycles = cyclesOf(imports);
 
-// The library's folders: value imports of its sources (not specs) from one folder into another.
+// The library's folders: imports of its sources (not specs) from one folder into another.
 const folderOf = (file) => relative(library, file).split(sep)[0].replace(/\.ts$/, '');
 const inLibrary = (file) => file.startsWith(library + sep);
 const folderEdges = new Map();
 for (const [file, targets] of imports) {
   if (!inLibrary(file) || file.endsWith('.spec.ts')) continue;
-  for (const { target, typeOnly: onlyTypes } of targets) {
-    if (onlyTypes || !inLibrary(target) || folderOf(target) === folderOf(file)) continue;
+  for (const target of targets) {
+    if (!inLibrary(target) || folderOf(target) === folderOf(file)) continue;
     const edges = folderEdges.get(folderOf(file)) ?? new Map();
     folderEdges.set(folderOf(file), edges);
     edges.set(folderOf(target), [...(edges.get(folderOf(target)) ?? []), `${relative(root, file)} -> ${relative(root, target)}`]);
@@ -137,7 +124,7 @@ if (fileCycles.length > 0) {
 }
 if (folderCycles.length > 0) {
   console.error(
-    `${folderCycles.length} cycle(s) among the folders of src/rabbitmq (value imports): make the lower folder read what it needs ` +
+    `${folderCycles.length} cycle(s) among the folders of src/rabbitmq (type-only imports included): make the lower folder read what it needs ` +
       'through a small interface of its own, or move the file that creates the edge into the folder it belongs to.',
   );
   for (const component of folderCycles) {

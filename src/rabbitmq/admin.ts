@@ -17,7 +17,7 @@ export { PublishErrorFilter } from './http/publish-error.filter.js';
 export { RequestErrorFilter } from './http/request-error.filter.js';
 export { correlationIdMiddleware, REQUEST_ID_HEADER } from './tracing/correlation-id.middleware.js';
 export { currentCorrelationId, runWithCorrelationId } from './tracing/correlation-context.js';
-export { redactText, redactUrl } from './connection/redact-url.js';
+export { redactText, redactUrl } from './logging/redact-url.js';
 export { capText, escapeControlCharacters, safeText } from './wire/safe-text.js';
 export { jsonStructureViolation, type JsonStructureLimits } from './codec/json-structure-guard.js';
 // Log limits (the app's logger applies the same rule to every warning).

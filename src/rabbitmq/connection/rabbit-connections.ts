@@ -10,7 +10,7 @@ import type { ConnectionState } from './connection-state.js';
 import { ConnectionAttempts } from './connection-attempts.js';
 import { negotiatedHeartbeatSeconds } from './negotiated-heartbeat.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
-import { redactText, redactUrl } from './redact-url.js';
+import { redactText, redactUrl } from '../logging/redact-url.js';
 import { socketOptions } from './socket-options.js';
 import { TopologyStatus } from './topology-status.js';
 

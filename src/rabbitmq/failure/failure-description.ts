@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { MAX_ERROR_MESSAGE_LENGTH, MAX_ERROR_TYPE_LENGTH } from '../rabbitmq.constants.js';
 
 /** The type and message of a failure, as written into dead-letter headers. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel, ChannelModel } from 'amqplib';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 
 /** Depth of one queue as the broker reports it. */
 export interface QueueDepth {

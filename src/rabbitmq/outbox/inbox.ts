@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { OutboxMetrics } from '../metrics/outbox-metrics.js';
 import type { RabbitContext } from '../context/rabbit-context.js';
 import { OutboxDatabase } from './outbox-database.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { OutboxNotConfiguredError } from '../errors/outbox.errors.js';
 import type { ResolvedOutboxOptions } from '../options/rabbitmq-options.interface.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';

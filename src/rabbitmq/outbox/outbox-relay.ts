@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { OutboxMetrics } from '../metrics/outbox-metrics.js';
 import { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 
 /**
  * One recurring condition's warning (PostgreSQL unreachable, retried every few hundred ms or seconds), written at most

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { RabbitConnections } from '../connection/rabbit-connections.js';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import type { ResolvedRabbitMQOptions } from '../options/rabbitmq-options.interface.js';

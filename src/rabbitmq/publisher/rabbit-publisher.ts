@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import {
   PublishBufferFullError,
   PublisherBlockedError,

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import type { RabbitMetrics } from '../metrics/rabbitmq-metrics.js';
 import { HEADER_ORIGINAL_ROUTING_KEY } from '../wire/message-headers.js';
 

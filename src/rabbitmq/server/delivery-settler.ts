@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { PublishRejectedError } from '../errors/publish.errors.js';
 import type { DeliveryOutcome } from '../failure/delivery-outcome.js';
 import { killSwitchSignal } from '../failure/failure-policy.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ConsumeMessage } from 'amqplib';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { PerMessageLog } from '../logging/per-message-log.js';
 import { PublishError } from '../errors/publish.errors.js';
 import type { QueueType } from '../options/rabbitmq-options.interface.js';

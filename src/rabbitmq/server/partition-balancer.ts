@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { replicasQueueName } from '../topology/topology-names.js';
 
 /** How often a replica compares the partitions it holds with its fair share. */

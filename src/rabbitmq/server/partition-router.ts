@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import type { MessageDecoder } from '../codec/message-decoder.js';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import type { QueueMetrics } from '../metrics/queue-metrics.js';
 import type { RabbitPublisher } from '../publisher/rabbit-publisher.js';
 import { partitionQueueName } from '../topology/topology-names.js';

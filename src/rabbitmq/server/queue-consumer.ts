@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 import { TopologyConflictError } from '../errors/topology-conflict.error.js';
 import { AdaptivePrefetch } from '../flow/adaptive-prefetch.js';
 import type { FlowControl } from '../flow/flow-control.js';

@@ -1,4 +1,4 @@
-import { redactText } from '../connection/redact-url.js';
+import { redactText } from '../logging/redact-url.js';
 
 /**
  * Text that came from outside (a producer's header, a requester's correlationId, a remote
