@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { type INestApplication, type LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,7 +15,7 @@ import { connectRabbitServer, PublishErrorFilter, RequestErrorFilter } from './r
  * Builds the hybrid app (HTTP + RabbitMQ transport) without starting it. main.ts and the e2e
  * tests share this, so the tests run the same wiring as production.
  */
-export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
+export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication<Server>> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), createHttpAdapter(config), {
     bodyParser: false,
     logger: logger ?? new AppLogger({ format: config.logFormat, level: config.logLevel, flushOnExit: true }),
@@ -32,7 +33,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 }
 
 /** Applies what createApp applies, to an app made elsewhere (e.g. a testing module made with createHttpAdapter). */
-export function configureApp(app: NestFastifyApplication, config: AppConfig): INestApplication {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): INestApplication<Server> {
   // Request id, security headers, 415, body size (413) and structure (400) limits, before routing.
   applyHttpHardening(app, config);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
@@ -50,7 +51,7 @@ const ALL_INTERFACES = Object.values(networkInterfaces()).some((addresses) => ad
   : '0.0.0.0';
 
 /** Starts consumers, then HTTP. */
-export async function startApp(app: INestApplication, config: AppConfig): Promise<void> {
+export async function startApp(app: INestApplication<Server>, config: AppConfig): Promise<void> {
   await app.startAllMicroservices();
   applyHttpServerTimeouts(app.getHttpServer(), {
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,

@@ -16,6 +16,7 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   // Configuration and start-up errors: one clear line, secrets masked, non-zero exit.
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // eslint-disable-next-line no-console -- the one line a failed start prints, before or without a logger
   console.error(redactText(message));
   process.exit(1);
 });

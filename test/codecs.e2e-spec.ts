@@ -292,6 +292,7 @@ describe('codecs and compression on the real broker', () => {
       const controlRss = control.rss;
       expect(unbounded.length).toBe(50 * 1024 * 1024);
       const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+      // eslint-disable-next-line no-console -- a report the test prints on purpose
       console.log(
         `gzip bomb: ${(bomb.length / 1024).toFixed(1)} KiB on the wire, 50 MiB inflated. Dead-lettered by warren: ` +
           `RSS before ${mib(before.rss)}, peak ${mib(peak)} (+${mib(peak - before.rss)}), after ${mib(after)}; ` +

@@ -117,6 +117,7 @@ describe('HTTP hardening of the real service', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const result = await flood;
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(
       `deep-JSON flood: ${result.requests.total} hostile requests (${JSON.stringify(result.statusCodeStats)}), ` +
         `live ${latencySummary(liveMs)}; normal POST ${latencySummary(orderMs)}`,
@@ -258,6 +259,7 @@ describe('HTTP hardening of the real service', () => {
       socket.destroy();
     }
     const heldMs = closedAt - openedAt;
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(`slow header sender cut after ${Math.round(heldMs)} ms: ${answer.split('\r\n')[0] || '(closed without an answer)'}`);
     expect(heldMs).toBeGreaterThanOrEqual(1_500);
     expect(heldMs).toBeLessThan(6_000);

@@ -31,7 +31,9 @@ describe('HTTP → event → handler (demo service on the real broker)', () => {
     expect(response.body).toEqual({ orderId: expect.any(String), eventId: expect.any(String) });
     expect(response.headers['x-request-id']).toBe('req-orders-1');
 
-    const mail = await waitFor('the order confirmation mail', () => demo.mailer.sent.find((m) => m.subject.includes(response.body.orderId)));
+    const mail = await waitFor('the order confirmation mail', () =>
+      demo.mailer.sent.find((m) => m.subject.includes((response.body as { orderId: string }).orderId)),
+    );
     expect(mail.to).toBe('customer:c-1');
 
     const announced = await waitFor('inventory.reserved for the order', () => probe.take(observedQueue));

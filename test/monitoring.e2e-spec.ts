@@ -190,9 +190,9 @@ describe('monitoring manifests: alerts, dashboard, canary', () => {
     expect(rollout.spec.workloadRef).toEqual(expect.objectContaining({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name }));
     expect(rollout.spec.selector).toEqual(deployment.spec.selector);
     expect(canary.analysis.startingStep ?? 0).toBe(0);
-    const [{ templateName }] = canary.analysis.templates;
+    const [{ templateName }] = canary.analysis.templates as { templateName: string }[];
     const template = theOne(manifests, 'AnalysisTemplate', templateName) as K8sObject & { spec: { args: { name: string; value?: string }[] } };
-    const given = new Set(canary.analysis.args.map((arg: { name: string }) => arg.name));
+    const given = new Set((canary.analysis.args as { name: string }[]).map((arg) => arg.name));
     expect(template.spec.args.filter((arg) => arg.value === undefined && !given.has(arg.name))).toEqual([]);
     // Each analysis query looks at the canary's pods only.
     for (const { name, query } of analysisQueries(manifests)) {

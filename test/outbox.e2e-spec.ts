@@ -77,6 +77,7 @@ describe('transactional outbox on PostgreSQL', () => {
     for (const app of replicas) app.get(OutboxRelay).wake();
     await waitFor('1,000 deliveries', () => deliveries.length >= 1_000, { timeoutMs: 60_000 });
     const seconds = (performance.now() - started) / 1000;
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(
       `outbox: 1,000 events on 10 keys written and relayed by two relays in ${seconds.toFixed(2)} s (${Math.round(1000 / seconds)} events/s)`,
     );

@@ -50,11 +50,11 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
       .set('x-request-id', 'req-notrace-1')
       .send({ customerId: 'c-nt', items: [{ sku: 'sku-nt', quantity: 1 }] })
       .expect(202);
-    const created = await eventOf(response.body.orderId, 'order.created');
+    const created = await eventOf((response.body as { orderId: string }).orderId, 'order.created');
     expect(traceHeadersOf(created)).toEqual(sent);
     expect(created.properties.correlationId).toBe('req-notrace-1');
     // Published by the inventory handler while it handled the event: the same headers, unchanged.
-    const reserved = await eventOf(response.body.orderId, 'inventory.reserved');
+    const reserved = await eventOf((response.body as { orderId: string }).orderId, 'inventory.reserved');
     expect(traceHeadersOf(reserved)).toEqual(sent);
     expect(reserved.properties.correlationId).toBe('req-notrace-1');
   });
@@ -78,7 +78,7 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
       .post('/orders')
       .send({ customerId: 'c-plain', items: [{ sku: 'sku-p', quantity: 1 }] })
       .expect(202);
-    const plainReserved = await eventOf(plain.body.orderId, 'inventory.reserved');
+    const plainReserved = await eventOf((plain.body as { orderId: string }).orderId, 'inventory.reserved');
     expect(traceHeadersOf(plainReserved)).toEqual({ traceparent: undefined, tracestate: undefined, baggage: undefined });
   });
 
@@ -121,8 +121,12 @@ describe('W3C trace headers with no OpenTelemetry SDK registered (real broker)',
       .set({ traceparent, baggage })
       .send({ customerId: 'c-bag', items: [{ sku: 'sku-bag', quantity: 1 }] })
       .expect(202);
-    expect(traceHeadersOf(await eventOf(response.body.orderId, 'order.created'))).toEqual({ traceparent, tracestate: undefined, baggage: undefined });
-    expect(traceHeadersOf(await eventOf(response.body.orderId, 'inventory.reserved'))).toEqual({
+    expect(traceHeadersOf(await eventOf((response.body as { orderId: string }).orderId, 'order.created'))).toEqual({
+      traceparent,
+      tracestate: undefined,
+      baggage: undefined,
+    });
+    expect(traceHeadersOf(await eventOf((response.body as { orderId: string }).orderId, 'inventory.reserved'))).toEqual({
       traceparent,
       tracestate: undefined,
       baggage: undefined,

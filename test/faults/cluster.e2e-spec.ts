@@ -12,6 +12,7 @@ import { clusterNodeKill, runScenario, summary } from '../support/recovery-scena
  */
 const reason = disposableBrokerUnavailableReason();
 if (reason) {
+  // eslint-disable-next-line no-console -- a report the test prints on purpose
   console.warn(`skipping cluster e2e: ${reason}`);
 }
 
@@ -29,6 +30,7 @@ if (reason) {
   it('moves to another node; quorum queues with 3 members keep every accepted event: 0 lost', async () => {
     expect(amqpUrl).toBe(CLUSTER_NODES.map((n) => `amqp://guest:guest@127.0.0.1:${n.port}`).join(','));
     const result = await runScenario('cluster: SIGKILL of the node the service is on', { slug: 'cluster', amqpUrl: amqpUrl! }, clusterNodeKill());
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(summary(result));
     const before = result.extra.queueBefore as QuorumQueueInfo | undefined;
     const after = result.extra.queueAfter as QuorumQueueInfo | undefined;
@@ -40,6 +42,7 @@ if (reason) {
     // The service now talks to another node.
     expect(result.extra.reconnectedTo).toBeDefined();
     expect(result.extra.reconnectedTo).not.toBe(result.extra.victim);
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     if (result.lost > 0) console.log(result.logTail);
     expect({ lost: result.lost, lostSample: result.lostSample }).toEqual({ lost: 0, lostSample: [] });
     expect(result.accepted).toBeGreaterThan(100);

@@ -97,6 +97,7 @@ describeWithBroker('repeated 503 warnings under a blocked broker (disposable nod
     const allowed = reasons.size * (Math.ceil(floodMs / INTERVAL_MS) + 1);
     expect(lines.length).toBeLessThanOrEqual(allowed);
     expect(lines.some((line) => SUMMARY.test(line))).toBe(true);
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(
       `${refused} × 503 in ${(floodMs / 1000).toFixed(1)} s → ${lines.length} warning lines (${reasons.size} reason(s)):\n${lines.join('\n')}`,
     );

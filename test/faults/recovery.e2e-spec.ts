@@ -30,11 +30,13 @@ const LONG_OUTAGE_MS = 40_000;
 
 const reason = disposableBrokerUnavailableReason();
 if (reason) {
+  // eslint-disable-next-line no-console -- a report the test prints on purpose
   console.warn(`skipping recovery e2e: ${reason}`);
 }
 
 function expectNothingLost(result: ScenarioResult): void {
   if (result.lost > 0) {
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(`${summary(result)}\n${result.logTail}`);
   }
   expect({ lost: result.lost, lostSample: result.lostSample }).toEqual({ lost: 0, lostSample: [] });
@@ -65,6 +67,7 @@ function expectNothingLost(result: ScenarioResult): void {
 
   afterAll(async () => {
     if (results.length > 0) {
+      // eslint-disable-next-line no-console -- a report the test prints on purpose
       console.log(`recovery results (${results.length} faults)\n${resultsTable(results)}`);
     }
     await broker?.remove();
@@ -72,6 +75,7 @@ function expectNothingLost(result: ScenarioResult): void {
 
   function record(result: ScenarioResult): ScenarioResult {
     results.push(result);
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(summary(result));
     return result;
   }
@@ -207,6 +211,7 @@ function expectNothingLost(result: ScenarioResult): void {
     await waitFor('the service to be ready', () => service.isReady(port), { timeoutMs: 20_000, intervalMs: 500 });
     expect(hole.stats.accepted).toBeGreaterThanOrEqual(2); // both connections did try the black hole first
     expect(service.linesWith(`could not connect to amqp://guest:***@127.0.0.1:${hole.port}`).join('\n')).toContain('connect ETIMEDOUT');
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(`black-holed first URL: both connections on the second URL after ${connectedAfterMs} ms`);
   }, 90_000);
 });

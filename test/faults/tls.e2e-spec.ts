@@ -16,6 +16,7 @@ import { waitFor } from '../support/wait-for.js';
  */
 const reason = disposableBrokerUnavailableReason();
 if (reason) {
+  // eslint-disable-next-line no-console -- a report the test prints on purpose
   console.warn(`skipping TLS e2e: ${reason}`);
 }
 
@@ -128,6 +129,7 @@ async function readiness(port: string): Promise<Ready> {
     expect((await readiness(port)).body.details?.rabbitmq?.reasons).toEqual(
       expect.arrayContaining(['publisher connection down', 'consumer connection down']),
     );
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(`TLS without CA: ${failure}`);
   }, 60_000);
 
@@ -135,6 +137,7 @@ async function readiness(port: string): Promise<Ready> {
     const { port, failure } = await failingService({ AMQP_TLS_CA_FILE: certs!.caFile, AMQP_TLS_SERVERNAME: 'wrong.example' });
     expect(failure).toContain("Hostname/IP does not match certificate's altnames: Host: wrong.example. is not in the cert's altnames: DNS:localhost");
     await holdsFor('the service to stay not ready', async () => (await readiness(port)).status === 503, { durationMs: 2_000, intervalMs: 500 });
+    // eslint-disable-next-line no-console -- a report the test prints on purpose
     console.log(`TLS wrong server name: ${failure}`);
   }, 60_000);
 });

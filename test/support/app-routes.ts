@@ -32,7 +32,7 @@ export async function appRoutes(config: AppConfig): Promise<AppRoute[]> {
       for (const wrapper of module.controllers.values()) {
         const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
         if (!controller) continue;
-        const prefixes = paths(Reflect.getMetadata(PATH_METADATA, controller));
+        const prefixes = paths(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined);
         const prototype = controller.prototype as Record<string, unknown>;
         for (const name of scanner.getAllMethodNames(prototype)) {
           const handler = prototype[name] as object;

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -14,7 +15,7 @@ import { RecordingMailer } from './recording-mailer.js';
 import { TestDatabase } from './test-database.js';
 
 export interface DemoApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   config: AppConfig;
   server: RabbitServer;
   mailer: RecordingMailer;

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { type INestApplication, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type RabbitMQModuleOptions, RabbitMQModule } from '../../src/rabbitmq/index.js';
@@ -6,7 +7,7 @@ import { SHARED_AMQP_URL, uniqueNames } from './broker.js';
 import { removeTopology } from './demo-app.js';
 
 export interface ProbeApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   server: RabbitServer;
   serviceName: string;
   exchange: string;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { ClientProxy, type MsPattern, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { Observable } from 'rxjs';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
@@ -51,7 +51,7 @@ export class RabbitClient extends ClientProxy {
     if (typeof dataOrCallback === 'function') {
       const callback = dataOrCallback as (packet: WritePacket) => void;
       const packet = patternOrPacket as ReadPacket;
-      this.requester.request(this.normalizePattern(packet.pattern), packet.data).then(
+      this.requester.request(this.normalizePattern(packet.pattern as MsPattern), packet.data).then(
         (response) => callback({ response, isDisposed: true }),
         (err: unknown) => callback({ err, isDisposed: true }),
       );
@@ -78,6 +78,6 @@ export class RabbitClient extends ClientProxy {
 
   /** Same as emit(), as an Observable built from publish(). */
   protected dispatchEvent<T = PublishReceipt>(packet: ReadPacket): Promise<T> {
-    return this.publish(this.normalizePattern(packet.pattern), packet.data) as Promise<T>;
+    return this.publish(this.normalizePattern(packet.pattern as MsPattern), packet.data) as Promise<T>;
   }
 }

@@ -85,7 +85,7 @@ describe('replayCopyProperties', () => {
       REPLAYED_AT,
       RUN_ID,
     );
-    expect(Object.keys(copy.headers ?? {}).filter((name) => /death|delivery-count/.test(name))).toEqual([]);
+    expect(Object.keys((copy.headers ?? {}) as Record<string, unknown>).filter((name) => /death|delivery-count/.test(name))).toEqual([]);
   });
 
   it("replaces replay headers a producer set: x-replayed-at and x-replay-run are the run's own", () => {

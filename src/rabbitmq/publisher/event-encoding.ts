@@ -8,7 +8,7 @@ import { buildMessageProperties, type PublishOptions } from './message-propertie
 /** An event ready to publish: its body and properties (messageId fixed). */
 export interface EncodedEvent {
   content: Buffer;
-  properties: Options.Publish & { messageId: string; headers: Record<string, unknown> };
+  properties: Omit<Options.Publish, 'headers'> & { messageId: string; headers: Record<string, unknown> };
 }
 
 /**

@@ -72,7 +72,7 @@ describe('failureCopyProperties', () => {
 
   it('uses the documented header names', () => {
     const headers = failureCopyProperties(message(), FAILURE, CONTEXT).headers!;
-    expect(Object.keys(headers).sort()).toEqual(
+    expect(Object.keys(headers as Record<string, unknown>).sort()).toEqual(
       ['x-error-message', 'x-error-type', 'x-failed-at', 'x-handler', 'x-original-routing-key', 'x-retry-count'].sort(),
     );
   });
