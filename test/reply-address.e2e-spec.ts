@@ -6,7 +6,7 @@ import type { ConsumeMessage } from 'amqplib';
 import request from 'supertest';
 import { INVENTORY_STOCK } from '../src/inventory/inventory-queries.js';
 import { HandleRequest } from '../src/rabbitmq/index.js';
-import { RabbitMetrics, requestQueueName, resolveRabbitMQOptions } from '../src/rabbitmq/admin.js';
+import { RabbitConnections, RabbitMetrics, requestQueueName, resolveRabbitMQOptions } from '../src/rabbitmq/admin.js';
 import { BrokerProbe } from './support/broker.js';
 import { queueArgumentsOnBroker } from './support/queue-arguments.js';
 import { type DemoApp, startDemoApp } from './support/demo-app.js';
@@ -77,11 +77,30 @@ describe('reply addresses a requester cannot abuse (demo service, shared broker)
       statuses.push(response.status);
     }
     // Before: 9 of 20 got 202 (the rest 503: the publisher connection was closed under them).
+    // Orders now go through the outbox, which would answer 202 anyway: what says the attack missed
+    // the publisher is that its connection never reconnected.
     expect(statuses.filter((status) => status === 202)).toHaveLength(20);
+    const connections = demo.app.get(RabbitConnections);
+    expect(connections.state('publisher').reconnects).toBe(0);
     // The malformed ones are dropped before the broker sees them; the well-formed unknown pid is
     // refused by the broker on the reply connection, which then comes back by itself.
     expect(await droppedReplies('invalid_address')).toBeGreaterThanOrEqual(10);
     await waitFor('a refused reply to be counted', async () => (await droppedReplies('refused')) >= 1);
+    expect(connections.state('replies').reconnects).toBeGreaterThanOrEqual(1);
+    // Readiness shows the replies connection and stays up: an attacker must not take a replica out of service.
+    await waitFor('the replies connection back', () => connections.state('replies').connected);
+    const ready = await http.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(
+      (ready.body as { details: { rabbitmq: { connections: Record<string, { reconnects: number }> } } }).details.rabbitmq.connections,
+    ).toMatchObject({
+      publisher: { connected: true, reconnects: 0 },
+      replies: { connected: true, reconnects: expect.any(Number) },
+    });
+    const metrics = await demo.app.get(RabbitMetrics).registry.metrics();
+    expect(metrics).toContain('warren_connection_up{role="replies"} 1');
+    expect(metrics).toMatch(/warren_connection_reconnects\{role="replies"\} [1-9]/);
+    expect(metrics).toContain('warren_connection_reconnects{role="publisher"} 0');
     await waitFor('the stock lookup (request/reply) to answer again', async () => (await http.get('/inventory/sku-1')).status === 200, {
       timeoutMs: 20_000,
       intervalMs: 200,

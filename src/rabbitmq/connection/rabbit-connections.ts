@@ -56,6 +56,11 @@ export class RabbitConnections implements OnModuleInit {
     return manager;
   }
 
+  /** The roles with a connection: publisher and consumer from the start, replies once a request handler answers. */
+  roles(): ConnectionRole[] {
+    return [...this.managers.keys()];
+  }
+
   state(role: ConnectionRole): ConnectionState {
     const conflict = this.topologyConflict(role);
     return {

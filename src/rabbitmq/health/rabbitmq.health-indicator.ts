@@ -52,6 +52,9 @@ export class RabbitMQHealthIndicator {
     problems.push(...conflicts);
     if (!publisher.connected && !publisher.topologyConflict) problems.push('publisher connection down');
     if (!consumer.connected && !consumer.topologyConflict) problems.push('consumer connection down');
+    // The replies connection is shown in the details but never takes readiness down: a requester's
+    // reply address the broker cannot resolve (a well-formed pid of an unknown node) makes the broker
+    // close it, and that must not take a replica out of service. It comes back by itself.
     if (publisher.blocked) problems.push(`broker blocks publishers: ${publisher.blockedReason ?? 'resource alarm'}`);
     if (buffer.pending >= buffer.maxPending * PUBLISH_BUFFER_READY_RATIO) problems.push('publish buffer nearly full');
     if (buffer.confirmStallMs !== undefined) {
@@ -70,6 +73,7 @@ export class RabbitMQHealthIndicator {
       connections: {
         publisher: { connected: publisher.connected, blocked: publisher.blocked, reconnects: publisher.reconnects },
         consumer: { connected: consumer.connected, blocked: consumer.blocked, reconnects: consumer.reconnects },
+        ...(this.connections.roles().includes('replies') ? { replies: this.repliesState() } : {}),
       },
       blocked: publisher.blocked || consumer.blocked,
       ...(conflicts.size > 0 ? { topologyConflict: [...conflicts][0] } : {}),
@@ -81,6 +85,11 @@ export class RabbitMQHealthIndicator {
       queues,
     };
     return problems.length === 0 ? indicator.up(details) : indicator.down({ ...details, reasons: problems });
+  }
+
+  private repliesState(): { connected: boolean; blocked: boolean; reconnects: number } {
+    const { connected, blocked, reconnects } = this.connections.state('replies');
+    return { connected, blocked, reconnects };
   }
 
   /**

@@ -3,8 +3,6 @@ import { unroutedQueueName } from '../topology/topology-names.js';
 import type { RabbitMetrics } from './rabbitmq-metrics.js';
 import type { ConnectionStateSource, ConsumerStatusSource, PublisherStatusSource, QueueDepthSource } from './status-sources.js';
 
-const ROLES = ['publisher', 'consumer'] as const;
-
 /** Registers the gauges that are read from live state when Prometheus scrapes. */
 export class RabbitMetricsCollector implements OnModuleInit {
   constructor(
@@ -23,13 +21,13 @@ export class RabbitMetricsCollector implements OnModuleInit {
   onModuleInit(): void {
     const { metrics } = this;
     metrics.gauge('warren_connection_up', '1 when the connection of this role is open.', ['role'], (set) => {
-      for (const role of ROLES) set({ role }, this.connections.state(role).connected ? 1 : 0);
+      for (const role of this.connections.roles()) set({ role }, this.connections.state(role).connected ? 1 : 0);
     });
     metrics.gauge('warren_connection_blocked', '1 while the broker blocks this connection (resource alarm).', ['role'], (set) => {
-      for (const role of ROLES) set({ role }, this.connections.state(role).blocked ? 1 : 0);
+      for (const role of this.connections.roles()) set({ role }, this.connections.state(role).blocked ? 1 : 0);
     });
     metrics.gauge('warren_connection_reconnects', 'Reconnects since start, by role.', ['role'], (set) => {
-      for (const role of ROLES) set({ role }, this.connections.state(role).reconnects);
+      for (const role of this.connections.roles()) set({ role }, this.connections.state(role).reconnects);
     });
     metrics.gauge('warren_in_flight_messages', 'Deliveries being handled, by queue.', ['queue'], (set) => {
       for (const status of this.server.consumerStatus()) set({ queue: status.queue }, status.inFlight);

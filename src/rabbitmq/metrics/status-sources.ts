@@ -38,7 +38,9 @@ export interface PublisherStatusSource {
 }
 
 export interface ConnectionStateSource {
-  state(role: 'publisher' | 'consumer'): { connected: boolean; blocked: boolean; reconnects: number };
+  /** The roles that have a connection (replies only in a service with a request handler). */
+  roles(): readonly string[];
+  state(role: string): { connected: boolean; blocked: boolean; reconnects: number };
 }
 
 /** Ready messages per queue (passive declare); a queue that could not be read has an error instead. */
