@@ -4,11 +4,12 @@ import {
   HEADER_ERROR_TYPE,
   HEADER_FAILED_AT,
   HEADER_HANDLER,
+  HEADER_LAST_ERROR_TYPE,
   HEADER_ORIGINAL_ROUTING_KEY,
+  HEADER_REPLAYED_AT,
   HEADER_RETRY_COUNT,
 } from '../wire/message-headers.js';
 import { PEEK_BODY_PREVIEW_BYTES } from './dead-letter.constants.js';
-import { HEADER_LAST_ERROR_TYPE, HEADER_REPLAYED_AT } from '../wire/message-headers.js';
 import { headerText } from '../wire/header-text.js';
 import { type DeathRecord, readDeaths } from '../wire/x-death.js';
 
