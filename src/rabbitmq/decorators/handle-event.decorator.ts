@@ -94,6 +94,19 @@ export interface HandlerExtras extends HandleEventOptions {
  */
 export function HandleEvent(pattern: string, options: HandleEventOptions = {}): MethodDecorator {
   if (options.retry) validateRetryPolicy(options.retry, `@HandleEvent('${pattern}') retry`);
+  return bindHandler(pattern, options, EventPattern as (pattern: string, extras: HandlerExtras) => MethodDecorator);
+}
+
+/**
+ * What @HandleEvent and @HandleRequest both do: Nest's pattern decorator with warren's extras, the
+ * mark the start-up check reads (a handler on a provider, where Nest would never bind it, is
+ * refused), the failure filter and the payload pipe.
+ */
+export function bindHandler(
+  pattern: string,
+  options: Omit<HandlerExtras, 'handler' | 'method'>,
+  nestPattern: (pattern: string, extras: HandlerExtras) => MethodDecorator,
+): MethodDecorator {
   return (target, key, descriptor) => {
     const extras: HandlerExtras = {
       ...options,
@@ -101,8 +114,9 @@ export function HandleEvent(pattern: string, options: HandleEventOptions = {}): 
       method: descriptor.value as object,
     };
     Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
-    (EventPattern(pattern, extras) as MethodDecorator)(target, key, descriptor);
-    // A filter, not an interceptor: it costs nothing until the handler fails (docs/performance.md).
+    nestPattern(pattern, extras)(target, key, descriptor);
+    // A filter, not an interceptor: it costs nothing until the handler fails (docs/performance.md),
+    // and it keeps the original error for a request's reply (Nest's default filter would replace it).
     UseFilters(HANDLER_FAILURE_FILTER)(target, key, descriptor);
     UsePipes(HANDLER_PAYLOAD_PIPE)(target, key, descriptor);
   };

@@ -1,7 +1,5 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { HANDLER_FAILURE_FILTER, HANDLER_PAYLOAD_PIPE } from './handler-enhancers.js';
-import { defaultHandlerName, HANDLE_EVENT_METADATA, type HandlerExtras } from './handle-event.decorator.js';
+import { bindHandler } from './handle-event.decorator.js';
 
 /** Per-handler options of `@HandleRequest`. */
 export interface HandleRequestOptions {
@@ -22,17 +20,5 @@ export interface HandleRequestOptions {
  * message behind 'Internal server error' (only RpcException messages get through).
  */
 export function HandleRequest(pattern: string, options: HandleRequestOptions = {}): MethodDecorator {
-  return (target, key, descriptor) => {
-    const extras: HandlerExtras = {
-      ...options,
-      handler: defaultHandlerName(target.constructor.name, String(key)),
-      method: descriptor.value as object,
-    };
-    // The same start-up check as @HandleEvent: refused on a provider, where Nest would never bind it.
-    Reflect.defineMetadata(HANDLE_EVENT_METADATA, pattern, descriptor.value as object);
-    MessagePattern(pattern, extras)(target, key, descriptor);
-    // Keeps the original error for the reply (Nest's default filter would replace it).
-    UseFilters(HANDLER_FAILURE_FILTER)(target, key, descriptor);
-    UsePipes(HANDLER_PAYLOAD_PIPE)(target, key, descriptor);
-  };
+  return bindHandler(pattern, options, MessagePattern);
 }
