@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { MAX_ERROR_MESSAGE_LENGTH } from '../rabbitmq.constants.js';
+import { NonRetryableError } from '../errors/non-retryable.error.js';
 import { describeFailure } from './failure-description.js';
 
 class PaymentDeclinedError extends Error {
@@ -8,6 +9,11 @@ class PaymentDeclinedError extends Error {
 }
 
 class UnnamedError extends Error {}
+
+/** A team's subclasses, as the README shows them: no `name` of their own. */
+class OrderWithoutCustomer extends NonRetryableError {}
+class CardDeclined extends Error {}
+class CardExpired extends CardDeclined {}
 
 describe('describeFailure', () => {
   it('uses the name and message of an Error', () => {
@@ -23,6 +29,22 @@ describe('describeFailure', () => {
       type: 'PaymentDeclinedError',
       message: 'card expired',
     });
+  });
+
+  it('names a subclass that sets no name by its class, not by the name it inherits', () => {
+    expect(describeFailure(new OrderWithoutCustomer('no customer')).type).toBe('OrderWithoutCustomer');
+    expect(describeFailure(new CardDeclined('declined')).type).toBe('CardDeclined');
+    expect(describeFailure(new CardExpired('expired')).type).toBe('CardExpired');
+    expect(describeFailure(new NonRetryableError('no')).type).toBe('NonRetryableError');
+  });
+
+  it('keeps a name the code chose over the class name', () => {
+    const aborted = new Error('aborted');
+    aborted.name = 'AbortError';
+    expect(describeFailure(aborted).type).toBe('AbortError');
+    const renamed = new CardDeclined('declined');
+    renamed.name = 'PaymentError';
+    expect(describeFailure(renamed).type).toBe('PaymentError');
   });
 
   it('falls back to the constructor name when name is empty', () => {

@@ -23,9 +23,28 @@ export function describeFailure(error: unknown): FailureDescription {
     return failureOf('ValidationError', detail);
   }
   if (error instanceof Error) {
-    return failureOf(error.name || error.constructor.name, error.message);
+    return failureOf(errorType(error), error.message);
   }
   return failureOf('NonErrorThrown', safeString(error));
+}
+
+/**
+ * The error's class name where its `name` is only inherited, else its `name`:
+ * `class PaymentDeclined extends Error {}` and `class OrderWithoutCustomer extends NonRetryableError {}`
+ * are named by their class (their `name` says `Error` and `NonRetryableError`), while a `name` the
+ * code chose (`err.name = 'AbortError'`, `override readonly name = 'Custom'`) is kept.
+ */
+function errorType(error: Error): string {
+  const ownClass = (error.constructor as { name?: unknown } | undefined)?.name;
+  if (typeof ownClass !== 'string' || ownClass === '' || ownClass === error.name) {
+    return error.name || 'Error';
+  }
+  for (let ancestor: unknown = Object.getPrototypeOf(error.constructor); typeof ancestor === 'function'; ancestor = Object.getPrototypeOf(ancestor)) {
+    if ((ancestor as { name?: unknown }).name === error.name) {
+      return ownClass;
+    }
+  }
+  return error.name || ownClass;
 }
 
 /**
