@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a PostgreSQL server is reachable at ${PGHOST:-127.0.0.1}:${PGPORT:-5432}, for the
-# outbox and inbox (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+# outbox and inbox (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/warren, a database scripts/start.sh creates).
 #
 # Idempotent and non-interactive (never reads stdin). Tries, in order:
 #   (a) the port answers the PostgreSQL protocol          -> nothing to do
