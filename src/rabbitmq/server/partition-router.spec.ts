@@ -76,24 +76,44 @@ describe('PartitionRouter', () => {
     expect(settled).toEqual(['ack 1', 'ack 2']);
   });
 
-  it('hands a refused forward back with every one behind it, in order, then forwards again after a backoff', async () => {
+  it('retries a refused forward in place after a backoff, unacked, and forwards what came after it only once it is confirmed', async () => {
     const { handle, published, settled } = harness();
+    const startedAt = Date.now();
     const done = [handle('a', 1), handle('b', 2), handle('c', 3)];
     await turn();
     published[0].answer.resolve();
     published[1].answer.reject(new PublishRejectedError('nacked'));
-    published[2].answer.resolve(); // already stored: handed back anyway (a duplicate, never a reorder behind 2)
-    await Promise.all(done);
-    expect(settled).toEqual(['ack 1', 'nack 2 requeue', 'nack 3 requeue']);
-    // Redelivered (to the front): forwarded again once the backoff (FORWARD_RETRY_MS) is over.
-    const again = handle('b', 2);
+    published[2].answer.resolve(); // already stored: acked after 2, never handed back
     await turn();
-    expect(published).toHaveLength(3);
-    const startedAt = Date.now();
+    expect(settled).toEqual(['ack 1']);
+    // 4 came after the refusal (the ack of 1 refilled the window): it waits for 2, not forwarded ahead of it.
+    done.push(handle('b', 4));
+    await turn();
+    expect(published.map((p) => p.seq)).toEqual([1, 2, 3]);
+    // Never requeued: RabbitMQ 3.10 would put it at the back of a quorum queue, behind later events.
     while (published.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(400);
-    published[3].answer.resolve();
-    await again;
-    expect(settled.at(-1)).toBe('ack 2');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(400); // FORWARD_RETRY_MS
+    expect(published[3]).toMatchObject({ queue: published[1].queue, seq: 2 });
+    published[3].answer.reject(new PublishRejectedError('nacked again')); // the backoff doubles
+    while (published.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_400);
+    expect(published[4].seq).toBe(2);
+    published[4].answer.resolve();
+    while (published.length < 6) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(published[5].seq).toBe(4);
+    published[5].answer.resolve();
+    await Promise.all(done);
+    expect(settled).toEqual(['ack 1', 'ack 2', 'ack 3', 'ack 4']);
+  });
+
+  it('hands a delivery held behind a refused forward back when the router stops', async () => {
+    const { router, handle, published, settled } = harness();
+    const done = handle('a', 1);
+    await turn();
+    published[0].answer.reject(new PublishRejectedError('nacked'));
+    await turn();
+    router.stop();
+    await done;
+    expect(settled).toEqual(['nack 1 requeue']);
   });
 });

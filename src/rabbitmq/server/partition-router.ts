@@ -43,11 +43,13 @@ export const KEYLESS_PARTITION = 0;
  * A window of deliveries is forwarded at once (the handler's prefetch): one at a time, the router
  * would be bound by a confirm round trip per event (~110 events/s measured on RabbitMQ 3.10).
  *
- * When the broker refuses a forward (down, blocked, nacked), that delivery and every one after it
- * still in flight are handed back in order (nack, requeue: they return to the front of the queue,
- * still to this consumer) and forwarding waits FORWARD_RETRY_MS, doubling, before going on. The
- * consumer is not cancelled for it: cancelling would make a standby replica's router active while
- * these are being handed back, and it would forward later events first.
+ * When the broker refuses a forward (down, blocked, nacked), that delivery is forwarded again in
+ * place after FORWARD_RETRY_MS (doubling), still unacked, and the deliveries behind it wait: those
+ * whose forward was refused too are retried after it, in order, and the ones not yet forwarded
+ * are forwarded after it. Handing them back would not keep their order: RabbitMQ 3.10 puts a
+ * requeued message at the back of a quorum queue (measured), behind every event published since.
+ * The consumer is not cancelled for it either: a standby replica's router would become active and
+ * forward later events first.
  */
 export class PartitionRouter implements DeliveryHandling {
   private readonly partitioning: Partitioning;
@@ -55,8 +57,12 @@ export class PartitionRouter implements DeliveryHandling {
   private issued: Promise<unknown> = Promise.resolve();
   /** Resolves once every delivery so far is settled: deliveries are settled in the order they came. */
   private settled: Promise<void> = Promise.resolve();
-  /** Set by a refused forward: the deliveries behind it are handed back too, until forwarding resumes. */
-  private refusedAt?: number;
+  /** Deliveries whose forward was refused and that are not settled yet: while any, a new forward waits for them. */
+  private refusals = 0;
+  /** False right after a retry went through: the next refused delivery is tried again at once, not after a backoff. */
+  private waitBeforeRetry = true;
+  /** A run of refusals was logged: the next warning is for the next run. */
+  private warned = false;
   private backoffMs = FORWARD_RETRY_MS;
   private inFlight = 0;
   private readonly stopped = new AbortController();
@@ -100,65 +106,91 @@ export class PartitionRouter implements DeliveryHandling {
     return done;
   }
 
-  /** Reads the key and issues the forward; the promise it resolves with is the forward's confirm. */
-  private async route(message: ConsumeMessage, before: Promise<void>): Promise<{ confirmed: Promise<void> }> {
-    await this.waitAfterRefusal(before);
+  /** Reads the key and issues the forward; it resolves with the partition queue and the forward's confirm. */
+  private async route(message: ConsumeMessage, before: Promise<void>): Promise<Forward> {
+    if (this.refusals > 0) {
+      // Behind a refused forward, which is being retried: forwarded once it (and all before) is settled.
+      await before;
+    }
     const queue = partitionQueueName(this.definition.queue, await this.partitionOf(message));
-    return { confirmed: this.deps.publisher.publishRaw('', queue, message.content, partitionCopyProperties(message)) };
+    return { queue, confirmed: this.forward(queue, message) };
+  }
+
+  private async forward(queue: string, message: ConsumeMessage): Promise<void> {
+    return this.deps.publisher.publishRaw('', queue, message.content, partitionCopyProperties(message));
   }
 
   private partitionOf(message: ConsumeMessage): Promise<number> {
     return partitionOfMessage(message, this.deps.decoder, this.partitioning);
   }
 
-  private async settle(delivery: Delivery, routed: Promise<{ confirmed: Promise<void> }>, before: Promise<void>): Promise<void> {
+  /** Acks in delivery order once the forward is confirmed; a refused forward is retried in place first. */
+  private async settle(delivery: Delivery, routed: Promise<Forward>, before: Promise<void>): Promise<void> {
     const { message, acknowledger } = delivery;
-    let refusal: { error: unknown } | undefined;
-    try {
-      await (
-        await routed
-      ).confirmed;
-    } catch (error) {
-      refusal = { error };
-    }
+    const forward = await routed;
+    let refusal = await forward.confirmed.then(
+      () => undefined,
+      (error: unknown) => {
+        this.refusals += 1; // at once, not in turn: a forward issued from now on must wait for it
+        this.waitBeforeRetry = true;
+        return { error };
+      },
+    );
     await before;
-    if (refusal) {
-      // Decided in delivery order: the ones before it that were confirmed are acked, it and the ones behind it are not.
-      this.refused(message, refusal.error);
-    }
-    if (this.refusedAt !== undefined) {
-      // Handed back in delivery order: they come back to the front of the queue, in this order.
-      acknowledger.nack(message, true);
-      this.deps.metrics.settled('requeue');
+    if (!refusal) {
+      this.acked(delivery);
       return;
     }
+    this.warnRefused(message, refusal.error);
+    try {
+      while (refusal) {
+        if (this.waitBeforeRetry) {
+          const waitMs = this.backoffMs;
+          this.backoffMs = Math.min(this.backoffMs * 2, FORWARD_RETRY_MAX_MS);
+          await abortableDelay(waitMs, this.stopped.signal);
+        }
+        if (this.stopped.signal.aborted) {
+          // Stopping: handed back (its channel is closing anyway); nothing behind it was acked.
+          acknowledger.nack(message, true);
+          this.deps.metrics.settled('requeue');
+          return;
+        }
+        refusal = await this.forward(forward.queue, message).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
+        this.waitBeforeRetry = refusal !== undefined;
+      }
+      this.acked(delivery);
+    } finally {
+      this.refusals -= 1;
+      this.warned &&= this.refusals > 0;
+    }
+  }
+
+  private acked({ message, acknowledger }: Delivery): void {
     acknowledger.ack(message);
     this.backoffMs = FORWARD_RETRY_MS;
     this.lastProgressAt = Date.now();
     this.deps.metrics.settled('ack');
   }
 
-  private refused(message: ConsumeMessage, error: unknown): void {
-    if (this.refusedAt === undefined) {
+  /** Once per run of refusals (the first of them), not once per delivery held behind it. */
+  private warnRefused(message: ConsumeMessage, error: unknown): void {
+    if (!this.warned) {
+      this.warned = true;
       this.deps.logger.warn(
         `forwarding message ${messageIdOf(message)} of ${this.definition.queue} to its partition failed ` +
-          `(${redactText(String(error))}): it and the ones behind it go back to the queue, in order; retrying in ${this.backoffMs} ms`,
+          `(${redactText(String(error))}): retrying it in place, still unacked, from ${this.backoffMs} ms on; the ones behind it wait`,
       );
     }
-    this.refusedAt ??= Date.now();
   }
+}
 
-  /** After a refusal: the deliveries before this one are settled (handed back) first, then forwarding waits out the backoff. */
-  private async waitAfterRefusal(before: Promise<void>): Promise<void> {
-    if (this.refusedAt === undefined) {
-      return;
-    }
-    await before;
-    const waitMs = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, FORWARD_RETRY_MAX_MS);
-    await abortableDelay(waitMs, this.stopped.signal);
-    this.refusedAt = undefined;
-  }
+/** A delivery's forward: the partition queue it went to (a retry goes there too) and the broker's confirm. */
+interface Forward {
+  queue: string;
+  confirmed: Promise<void>;
 }
 
 /**
