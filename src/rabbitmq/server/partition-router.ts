@@ -126,7 +126,7 @@ export class PartitionRouter implements DeliveryHandling {
 
   /** Acks in delivery order once the forward is confirmed; a refused forward is retried in place first. */
   private async settle(delivery: Delivery, routed: Promise<Forward>, before: Promise<void>): Promise<void> {
-    const { message, acknowledger } = delivery;
+    const { message } = delivery;
     const forward = await routed;
     let refusal = await forward.confirmed.then(
       () => undefined,
@@ -150,8 +150,8 @@ export class PartitionRouter implements DeliveryHandling {
           await abortableDelay(waitMs, this.stopped.signal);
         }
         if (this.stopped.signal.aborted) {
-          // Stopping: handed back (its channel is closing anyway); nothing behind it was acked.
-          acknowledger.nack(message, true);
+          // Stopping: left unacked, with everything behind it; the channel's close returns them to the
+          // front of the queue, in order (a nack would put it at the back of a quorum queue).
           this.deps.metrics.settled('requeue');
           return;
         }
