@@ -112,9 +112,11 @@ describe('PartitionRouter', () => {
     await turn();
     published[0].answer.reject(new PublishRejectedError('nacked'));
     await turn();
+    const behind = handle('a', 2); // came after the refusal: waits for 1
+    await turn();
     router.stop();
-    await done;
+    await Promise.all([done, behind]);
     expect(settled).toEqual([]);
-    expect(published).toHaveLength(1); // not forwarded again
+    expect(published).toHaveLength(1); // neither forwarded again nor the one behind it forwarded ahead of it
   });
 });

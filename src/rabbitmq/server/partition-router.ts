@@ -108,11 +108,13 @@ export class PartitionRouter implements DeliveryHandling {
 
   /** Reads the key and issues the forward; it resolves with the partition queue and the forward's confirm. */
   private async route(message: ConsumeMessage, before: Promise<void>): Promise<Forward> {
-    if (this.refusals > 0) {
-      // Behind a refused forward, which is being retried: forwarded once it (and all before) is settled.
-      await before;
-    }
     const queue = partitionQueueName(this.definition.queue, await this.partitionOf(message));
+    if (this.refusals > 0) {
+      // Behind a refused forward, which is being retried: forwarded once it (and all before) is settled,
+      // and not at all if the router stopped meanwhile (the refused one is left unacked: this one must not overtake it).
+      await before;
+      if (this.stopped.signal.aborted) return { queue, confirmed: Promise.reject(new Error('the router stopped')) };
+    }
     return { queue, confirmed: this.forward(queue, message) };
   }
 
