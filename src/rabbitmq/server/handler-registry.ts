@@ -142,7 +142,7 @@ export class HandlerRegistry {
     if (ordered && !partitioning && extras.prefetch !== undefined && extras.prefetch !== 1) {
       throw new HandlerRegistrationError(`ordered handler '${handlerName}' takes one message at a time: remove its prefetch (or ordered)`);
     }
-    // One unacked delivery: a message handed back (settling failed) is then the next one delivered, never overtaken.
+    // One unacked delivery: a message left unsettled (its channel closed) returns to the front, the next one delivered.
     // Ordered by key: the prefetch is the router's window (it forwards in order whatever the window); partitions take 1.
     const prefetch = ordered && !partitioning ? 1 : (extras.prefetch ?? this.defaultPrefetch);
     // The same bound as the module-level prefetch (option-bounds.ts), not a copy of it.
