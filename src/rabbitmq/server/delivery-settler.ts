@@ -16,6 +16,7 @@ import type { DeliveryProcessor } from './delivery-processor.js';
 import type { FailedMessageKeeper } from './failed-message-keeper.js';
 import type { HandlerDefinition } from './handler-registry.js';
 import { parkingQueueOf } from './partition-plan.js';
+import { RefusalBackoff } from './refusal-backoff.js';
 import { KillSwitch, type KillSwitchState } from './kill-switch.js';
 
 /** The consumer a settler works for: it pauses it when the downstream or the DLQ cannot take more. */
@@ -222,22 +223,7 @@ export class DeliverySettler implements DeliveryHandling {
     if (!acknowledger.live) {
       return outcome.kind; // its channel is gone: the broker has already requeued this message
     }
-    let kept: Awaited<ReturnType<FailedMessageKeeper['keep']>>;
-    try {
-      kept = this.definition.ordered ? await this.keepInPlace(delivery, outcome, attempt) : await this.deps.keeper.keep(attempt.message, outcome);
-    } catch (error) {
-      if (this.definition.ordered) {
-        throw error; // stopping or its channel is gone: left unacked, the channel's close returns it to the front
-      }
-      // The broker could not take the copy now (down, blocked, slow): neither retried nor
-      // parked, so it must not be acked: requeue it; the quorum delivery limit stops a loop if
-      // publishing keeps failing.
-      acknowledger.nack(message, true);
-      if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
-        this.pauseForFullDeadLetterQueue();
-      }
-      throw error;
-    }
+    const kept = this.definition.ordered ? await this.keepInPlace(delivery, outcome, attempt) : await this.keepOrRequeue(delivery, outcome, attempt);
     if (kept === 'not-copied') {
       // No copy of ours could be made: the broker dead-letters the message itself, to
       // <queue>.dlq through the queue's x-dead-letter-exchange; the queue moves on.
@@ -249,20 +235,44 @@ export class DeliverySettler implements DeliveryHandling {
   }
 
   /**
+   * The copy of an unordered handler's message; when the broker cannot take it now (down, blocked,
+   * slow) the message is neither retried nor parked, so it must not be acked: it is requeued (the
+   * quorum delivery limit stops a loop if publishing keeps failing) and the refusal thrown.
+   */
+  private async keepOrRequeue(
+    { message, acknowledger }: Delivery,
+    outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
+    attempt: Delivery,
+  ): Promise<Awaited<ReturnType<FailedMessageKeeper['keep']>>> {
+    try {
+      return await this.deps.keeper.keep(attempt.message, outcome);
+    } catch (error) {
+      acknowledger.nack(message, true);
+      if (outcome.kind === 'dead-letter' && error instanceof PublishRejectedError) {
+        this.pauseForFullDeadLetterQueue();
+      }
+      throw error;
+    }
+  }
+
+  /**
    * An ordered handler's copy the broker will not take now (down, blocked, the DLQ full) is tried
    * again in place, the message held unacked, as its retries are: a requeue would put it at the back
    * of a quorum queue (RabbitMQ 3.10, measured), behind the messages it must precede. Throws the
-   * broker's refusal once the consumer stops or the delivery's channel is gone.
+   * broker's refusal once the consumer stops or the delivery's channel is gone: left unacked, the
+   * channel's close returns it to the front.
    */
   private async keepInPlace(
     delivery: Delivery,
     outcome: Exclude<DeliveryOutcome, { kind: 'ack' }>,
     attempt: Delivery,
   ): Promise<Awaited<ReturnType<FailedMessageKeeper['keep']>>> {
-    for (let waitMs = KEEP_RETRY_MS; ; waitMs = Math.min(waitMs * 2, KEEP_RETRY_MAX_MS)) {
+    const backoff = new RefusalBackoff();
+    for (;;) {
       try {
         return await this.deps.keeper.keep(attempt.message, outcome);
       } catch (error) {
+        const waitMs = backoff.next();
         this.deps.logger.warn(
           `the ${outcome.kind} copy of message ${messageIdOf(delivery.message)} of ordered ${this.definition.queue} was not taken ` +
             `(${redactText(String(error))}): trying again in ${waitMs} ms, the queue waits for it`,
@@ -317,10 +327,6 @@ export class DeliverySettler implements DeliveryHandling {
     }
   }
 }
-
-/** First wait before an ordered handler's refused copy is tried again; doubles up to the maximum. */
-const KEEP_RETRY_MS = 500;
-const KEEP_RETRY_MAX_MS = 10_000;
 
 /** Waits the retry's delay, or less if `signal` aborts. */
 function waitDelay(_delivery: Delivery, { delayMs }: InPlaceRetry, signal: AbortSignal): Promise<void> {

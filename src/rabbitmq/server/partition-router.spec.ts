@@ -92,7 +92,7 @@ describe('PartitionRouter', () => {
     expect(published.map((p) => p.seq)).toEqual([1, 2, 3]);
     // Never requeued: RabbitMQ 3.10 would put it at the back of a quorum queue, behind later events.
     while (published.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(400); // FORWARD_RETRY_MS
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(400); // REFUSAL_RETRY_MS
     expect(published[3]).toMatchObject({ queue: published[1].queue, seq: 2 });
     published[3].answer.reject(new PublishRejectedError('nacked again')); // the backoff doubles
     while (published.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));

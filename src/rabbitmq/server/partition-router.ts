@@ -14,10 +14,7 @@ import type { DeliveryHandling } from './delivery-handling.js';
 import type { HandlerDefinition, Partitioning } from './handler-registry.js';
 import type { KillSwitchState } from './kill-switch.js';
 import { isPartitionKey, partitionOf } from './partition-key.js';
-
-/** First wait after a forward the broker refused, before forwarding again; doubles up to the maximum. */
-export const FORWARD_RETRY_MS = 500;
-export const FORWARD_RETRY_MAX_MS = 10_000;
+import { RefusalBackoff } from './refusal-backoff.js';
 
 export interface PartitionRouterDeps {
   decoder: Pick<MessageDecoder, 'read'>;
@@ -44,7 +41,7 @@ export const KEYLESS_PARTITION = 0;
  * would be bound by a confirm round trip per event (~110 events/s measured on RabbitMQ 3.10).
  *
  * When the broker refuses a forward (down, blocked, nacked), that delivery is forwarded again in
- * place after FORWARD_RETRY_MS (doubling), still unacked, and the deliveries behind it wait: those
+ * place after a RefusalBackoff wait (0.5 s, doubling), still unacked, and the deliveries behind it wait: those
  * whose forward was refused too are retried after it, in order, and the ones not yet forwarded
  * are forwarded after it. Handing them back would not keep their order: RabbitMQ 3.10 puts a
  * requeued message at the back of a quorum queue (measured), behind every event published since.
@@ -63,7 +60,7 @@ export class PartitionRouter implements DeliveryHandling {
   private waitBeforeRetry = true;
   /** A run of refusals was logged: the next warning is for the next run. */
   private warned = false;
-  private backoffMs = FORWARD_RETRY_MS;
+  private readonly backoff = new RefusalBackoff();
   private inFlight = 0;
   private readonly stopped = new AbortController();
   lastProgressAt = Date.now();
@@ -147,9 +144,7 @@ export class PartitionRouter implements DeliveryHandling {
     try {
       while (refusal) {
         if (this.waitBeforeRetry) {
-          const waitMs = this.backoffMs;
-          this.backoffMs = Math.min(this.backoffMs * 2, FORWARD_RETRY_MAX_MS);
-          await abortableDelay(waitMs, this.stopped.signal);
+          await abortableDelay(this.backoff.next(), this.stopped.signal);
         }
         if (this.stopped.signal.aborted) {
           // Stopping: left unacked, with everything behind it; the channel's close returns them to the
@@ -172,7 +167,7 @@ export class PartitionRouter implements DeliveryHandling {
 
   private acked({ message, acknowledger }: Delivery): void {
     acknowledger.ack(message);
-    this.backoffMs = FORWARD_RETRY_MS;
+    this.backoff.reset();
     this.lastProgressAt = Date.now();
     this.deps.metrics.settled('ack');
   }
@@ -183,7 +178,7 @@ export class PartitionRouter implements DeliveryHandling {
       this.warned = true;
       this.deps.logger.warn(
         `forwarding message ${messageIdOf(message)} of ${this.definition.queue} to its partition failed ` +
-          `(${redactText(String(error))}): retrying it in place, still unacked, from ${this.backoffMs} ms on; the ones behind it wait`,
+          `(${redactText(String(error))}): retrying it in place, still unacked, 0.5 s on and doubling; the ones behind it wait`,
       );
     }
   }
