@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import type { ConnectionState } from '../connection/connection-state.js';
 import { RabbitConnections } from '../connection/rabbit-connections.js';
 import { RabbitLifecycle } from '../lifecycle/rabbit-lifecycle.js';
 import { RabbitPublisher } from '../publisher/rabbit-publisher.js';
@@ -71,9 +72,9 @@ export class RabbitMQHealthIndicator {
     problems.push(...this.queueProblems(queues));
     const details = {
       connections: {
-        publisher: { connected: publisher.connected, blocked: publisher.blocked, reconnects: publisher.reconnects },
-        consumer: { connected: consumer.connected, blocked: consumer.blocked, reconnects: consumer.reconnects },
-        ...(this.connections.roles().includes('replies') ? { replies: this.repliesState() } : {}),
+        publisher: connectionDetails(publisher),
+        consumer: connectionDetails(consumer),
+        ...(this.connections.roles().includes('replies') ? { replies: connectionDetails(this.connections.state('replies')) } : {}),
       },
       blocked: publisher.blocked || consumer.blocked,
       ...(conflicts.size > 0 ? { topologyConflict: [...conflicts][0] } : {}),
@@ -85,11 +86,6 @@ export class RabbitMQHealthIndicator {
       queues,
     };
     return problems.length === 0 ? indicator.up(details) : indicator.down({ ...details, reasons: problems });
-  }
-
-  private repliesState(): { connected: boolean; blocked: boolean; reconnects: number } {
-    const { connected, blocked, reconnects } = this.connections.state('replies');
-    return { connected, blocked, reconnects };
   }
 
   /**
@@ -132,4 +128,9 @@ export class RabbitMQHealthIndicator {
     this.depthTimeouts = depths === undefined ? this.depthTimeouts + 1 : 0;
     return depths ?? {};
   }
+}
+
+/** What readiness details show of a connection (not its blocked reason or topology conflict: those are reasons). */
+function connectionDetails({ connected, blocked, reconnects }: ConnectionState): { connected: boolean; blocked: boolean; reconnects: number } {
+  return { connected, blocked, reconnects };
 }
